@@ -1,0 +1,197 @@
+//! Native command line: train a ResNet on the CIFAR-10 binary archive with the shared async
+//! trainer, a progress bar, a JSON-lines metrics file and the best checkpoint.
+//!
+//! ```text
+//! cargo run --release --bin train -- --model resnet20v1 --epochs 1 --data cifar-10-binary.tar.gz
+//! cargo run --release --bin train -- --model resnet29v2 --summary
+//! ```
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use burn::prelude::*;
+use clap::{Parser, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use resnet_webgpu::checkpoint::to_safetensors;
+use resnet_webgpu::data::Cifar10;
+use resnet_webgpu::model::{ModelKind, ResNet, ResNetConfig};
+use resnet_webgpu::recipe::TrainConfig;
+use resnet_webgpu::summary::Summary;
+use resnet_webgpu::trainer::{Control, Event, Observer, train};
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Backend {
+    /// burn's pure-Rust CPU backend.
+    Flex,
+    /// wgpu: Vulkan, Metal or DX12 (lavapipe on a machine without a GPU).
+    Wgpu,
+}
+
+/// Train the Keras reference ResNets on CIFAR-10.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Args {
+    /// Network: resnet<depth>v<version>, e.g. resnet20v1, resnet56v1, resnet29v2.
+    #[arg(long, default_value = "resnet20v1")]
+    model: ModelKind,
+    /// Print the layer table and parameter counts, then exit.
+    #[arg(long)]
+    summary: bool,
+    /// The official `cifar-10-binary.tar.gz`.
+    #[arg(long, default_value = "data/cifar-10-binary.tar.gz")]
+    data: PathBuf,
+    #[arg(long, value_enum, default_value = "wgpu")]
+    backend: Backend,
+    /// Passes over the training set (the seed: 200).
+    #[arg(long, default_value_t = 200)]
+    epochs: usize,
+    /// Images per step (the seed: 32).
+    #[arg(long, default_value_t = 32)]
+    batch_size: usize,
+    /// Adam's initial learning rate (the seed: 1e-3).
+    #[arg(long, default_value_t = 1e-3)]
+    lr: f64,
+    /// Train on the first N training images only.
+    #[arg(long)]
+    limit_train: Option<usize>,
+    /// Evaluate on the first N test images only.
+    #[arg(long)]
+    limit_test: Option<usize>,
+    /// Turn off the random shift and flip.
+    #[arg(long)]
+    no_augment: bool,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Read metrics back from the device every N steps.
+    #[arg(long, default_value_t = 10)]
+    metrics_every: usize,
+    /// Where to write one JSON object per event.
+    #[arg(long, default_value = "runs/metrics.jsonl")]
+    metrics: PathBuf,
+    /// Where to write the best checkpoint (safetensors, loadable by PyTorch).
+    #[arg(long, default_value = "runs/best.safetensors")]
+    checkpoint: PathBuf,
+}
+
+struct Cli {
+    bar: ProgressBar,
+    metrics: BufWriter<File>,
+    checkpoint: PathBuf,
+    error: Option<String>,
+}
+
+impl Observer for Cli {
+    fn event(&mut self, event: &Event) {
+        if let Ok(line) = serde_json::to_string(event) {
+            if let Err(e) = writeln!(self.metrics, "{line}").and_then(|_| self.metrics.flush()) {
+                self.error.get_or_insert(format!("could not write metrics: {e}"));
+            }
+        }
+        match event {
+            Event::Started { model, trainable_params, train_images, steps_per_epoch, epochs, .. } => {
+                self.bar.println(format!(
+                    "{model}: {trainable_params} trainable parameters, {train_images} training images, \
+                     {steps_per_epoch} steps × {epochs} epochs"
+                ));
+                self.bar.set_length((steps_per_epoch * epochs) as u64);
+            }
+            Event::Batch { epoch, step, steps_per_epoch, loss, accuracy, lr, images_per_sec } => {
+                self.bar.set_position((epoch * steps_per_epoch + step) as u64);
+                self.bar.set_message(format!(
+                    "epoch {} loss {loss:.4} acc {accuracy:.3} lr {lr:.1e} {images_per_sec:.1} img/s",
+                    epoch + 1
+                ));
+            }
+            Event::Epoch(m) => self.bar.println(format!(
+                "epoch {:>3}: loss {:.4} acc {:.4} · val_loss {:.4} val_acc {:.4} · lr {:.1e} · {:.1} s, {:.1} img/s",
+                m.epoch + 1, m.train_loss, m.train_accuracy, m.val_loss, m.val_accuracy, m.lr,
+                m.seconds, m.images_per_sec
+            )),
+            Event::LrReduced { next_lr, .. } => {
+                self.bar.println(format!("plateau: learning rate reduced to {next_lr:.2e}"))
+            }
+            Event::Checkpoint { epoch, best_val_accuracy, .. } => self.bar.println(format!(
+                "epoch {}: val_acc improved to {best_val_accuracy:.4}, saved {}",
+                epoch + 1,
+                self.checkpoint.display()
+            )),
+            Event::Finished { test_loss, test_accuracy, .. } => {
+                self.bar.finish_and_clear();
+                println!("Test loss: {test_loss:.4}");
+                println!("Test accuracy: {test_accuracy:.4}");
+            }
+        }
+    }
+
+    async fn control(&mut self) -> Control {
+        if self.error.is_some() { Control::Stop } else { Control::Continue }
+    }
+
+    async fn best_model(&mut self, _epoch: usize, model: &ResNet) {
+        let result = to_safetensors(model)
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| std::fs::write(&self.checkpoint, bytes).map_err(|e| e.to_string()));
+        if let Err(e) = result {
+            self.error.get_or_insert(format!("could not save {}: {e}", self.checkpoint.display()));
+        }
+    }
+}
+
+fn device(backend: Backend) -> Device {
+    match backend {
+        Backend::Flex => Device::flex(),
+        Backend::Wgpu => Device::wgpu(DeviceKind::DefaultDevice),
+    }
+}
+
+fn run(args: Args) -> Result<(), String> {
+    if args.summary {
+        let model = ResNetConfig::from(args.model).try_init(&Device::flex()).map_err(|e| e.to_string())?;
+        println!("{}", Summary::of(&model));
+        return Ok(());
+    }
+    let data = Cifar10::from_path(&args.data).map_err(|e| format!("{}: {e}", args.data.display()))?;
+    for path in [&args.metrics, &args.checkpoint] {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| format!("could not create {}: {e}", dir.display()))?;
+        }
+    }
+    let metrics = File::create(&args.metrics)
+        .map_err(|e| format!("could not create {}: {e}", args.metrics.display()))?;
+    let config = TrainConfig {
+        model: args.model,
+        batch_size: args.batch_size,
+        epochs: args.epochs,
+        learning_rate: args.lr,
+        augment: !args.no_augment,
+        seed: args.seed,
+        limit_train: args.limit_train,
+        limit_test: args.limit_test,
+        metrics_every: args.metrics_every,
+        ..TrainConfig::default()
+    };
+    let bar = ProgressBar::new(0).with_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} steps {elapsed_precise} (eta {eta}) {msg}")
+            .map_err(|e| e.to_string())?,
+    );
+    let mut cli = Cli { bar, metrics: BufWriter::new(metrics), checkpoint: args.checkpoint, error: None };
+    let device = device(args.backend);
+    pollster::block_on(train(&data, &config, &device, &mut cli)).map_err(|e| e.to_string())?;
+    println!("metrics: {}", args.metrics.display());
+    match cli.error {
+        Some(error) => Err(error),
+        None => Ok(()),
+    }
+}
+
+fn main() -> ExitCode {
+    match run(Args::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! resnet-webgpu: the Keras reference ResNets trained on CIFAR-10 with burn, natively or in the
+//! browser on WebGPU. One concern per module.
+
+pub mod augment;
+pub mod checkpoint;
+pub mod data;
+pub mod model;
+pub mod recipe;
+pub mod summary;
+pub mod trainer;

@@ -1,0 +1,494 @@
+//! The Keras reference ResNets for CIFAR-10: ResNet v1 (depth 6n+2, basic blocks) and ResNet v2
+//! (depth 9n+2, pre-activation bottlenecks), layer for layer as the seed's `resnet_v1` and
+//! `resnet_v2` build them.
+
+use std::fmt;
+use std::str::FromStr;
+
+use burn::module::{Initializer, Param};
+use burn::nn::conv::{Conv2d, Conv2dConfig};
+use burn::nn::pool::{AvgPool2d, AvgPool2dConfig};
+use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d};
+use burn::prelude::*;
+use burn::tensor::activation::{relu, softmax};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// Keras' `BatchNormalization` defaults. Keras keeps `0.99 · running + 0.01 · batch`; burn's
+/// momentum is the weight of the batch, so 1 − 0.99.
+const BN_MOMENTUM: f64 = 1.0 - 0.99;
+/// Keras' `BatchNormalization` epsilon.
+const BN_EPSILON: f64 = 1e-3;
+/// Keras' `he_normal` standard deviation is √(2 / fan_in): a gain of √2 over 1/√fan_in.
+/// (Keras draws from a normal truncated at two deviations; burn's initializer is the plain
+/// normal with the same deviation.)
+fn he_normal() -> Initializer {
+    Initializer::KaimingNormal {
+        gain: std::f64::consts::SQRT_2,
+        fan_out_only: false,
+    }
+}
+
+/// ResNet v1 (He et al. 2016a) or v2 (He et al. 2016b, pre-activation).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Version {
+    V1,
+    V2,
+}
+
+/// The depths the seed's table lists for each version.
+pub const V1_DEPTHS: [usize; 5] = [20, 32, 44, 56, 110];
+/// The depths the seed's table lists for v2.
+pub const V2_DEPTHS: [usize; 4] = [29, 56, 110, 164];
+
+/// A model that cannot be built.
+#[derive(Debug, Error, PartialEq)]
+pub enum ModelError {
+    #[error(
+        "ResNet v1 needs depth = 6n + 2 with n ≥ 1 (e.g. {V1_DEPTHS:?}); {depth} is not of that form"
+    )]
+    BadV1Depth { depth: usize },
+    #[error(
+        "ResNet v2 needs depth = 9n + 2 with n ≥ 1 (e.g. {V2_DEPTHS:?}); {depth} is not of that form"
+    )]
+    BadV2Depth { depth: usize },
+    #[error("at least 2 classes are needed, got {0}")]
+    BadClasses(usize),
+    #[error(
+        "unknown model `{0}`: write resnet<depth>v<version>, e.g. resnet20v1, resnet32v1, \
+         resnet29v2, resnet56v2"
+    )]
+    BadName(String),
+}
+
+/// Which network: a version and a depth, named like the seed's `model_type` (`ResNet20v1`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ModelKind {
+    pub version: Version,
+    pub depth: usize,
+}
+
+impl ModelKind {
+    /// ResNet20 v1, the page's first choice.
+    pub const RESNET20_V1: Self = Self { version: Version::V1, depth: 20 };
+    /// ResNet29 v2, the seed's own run.
+    pub const RESNET29_V2: Self = Self { version: Version::V2, depth: 29 };
+
+    /// Checks the depth; returns the blocks per stage (the seed's `num_res_blocks`).
+    pub fn blocks_per_stage(&self) -> Result<usize, ModelError> {
+        let (step, error) = match self.version {
+            Version::V1 => (6, ModelError::BadV1Depth { depth: self.depth }),
+            Version::V2 => (9, ModelError::BadV2Depth { depth: self.depth }),
+        };
+        if self.depth < step + 2 || (self.depth - 2) % step != 0 {
+            return Err(error);
+        }
+        Ok((self.depth - 2) / step)
+    }
+
+    /// Every model the page offers: the seed's table, v1 then v2.
+    pub fn catalogue() -> Vec<ModelKind> {
+        V1_DEPTHS
+            .iter()
+            .map(|&depth| ModelKind { version: Version::V1, depth })
+            .chain(V2_DEPTHS.iter().map(|&depth| ModelKind { version: Version::V2, depth }))
+            .collect()
+    }
+}
+
+impl Default for ModelKind {
+    fn default() -> Self {
+        Self::RESNET20_V1
+    }
+}
+
+impl fmt::Display for ModelKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let v = match self.version {
+            Version::V1 => 1,
+            Version::V2 => 2,
+        };
+        write!(f, "resnet{}v{}", self.depth, v)
+    }
+}
+
+impl FromStr for ModelKind {
+    type Err = ModelError;
+
+    /// Parses `resnet20v1`, `ResNet29v2`, … and checks the depth.
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        let bad = || ModelError::BadName(name.to_string());
+        let lower = name.trim().to_ascii_lowercase();
+        let rest = lower.strip_prefix("resnet").ok_or_else(bad)?;
+        let (depth, version) = rest.split_once('v').ok_or_else(bad)?;
+        let depth: usize = depth.parse().map_err(|_| bad())?;
+        let version = match version {
+            "1" => Version::V1,
+            "2" => Version::V2,
+            _ => return Err(bad()),
+        };
+        let kind = ModelKind { version, depth };
+        kind.blocks_per_stage()?;
+        Ok(kind)
+    }
+}
+
+impl TryFrom<String> for ModelKind {
+    type Error = ModelError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        value.parse()
+    }
+}
+
+impl From<ModelKind> for String {
+    fn from(kind: ModelKind) -> Self {
+        kind.to_string()
+    }
+}
+
+/// Settings of a ResNet.
+#[derive(Config, Debug)]
+pub struct ResNetConfig {
+    /// v1 or v2.
+    pub version: Version,
+    /// 6n+2 for v1, 9n+2 for v2.
+    pub depth: usize,
+    /// Output classes (10 for CIFAR-10).
+    #[config(default = 10)]
+    pub num_classes: usize,
+}
+
+impl From<ModelKind> for ResNetConfig {
+    fn from(kind: ModelKind) -> Self {
+        ResNetConfig::new(kind.version, kind.depth)
+    }
+}
+
+/// The seed's `resnet_layer`: Conv2D (same padding, he-normal kernel, zero bias), optional
+/// batch normalisation, optional ReLU; in that order when `conv_first`, else BN → ReLU → conv.
+#[derive(Module, Debug)]
+pub struct ResnetLayer {
+    pub conv: Conv2d,
+    pub bn: Option<BatchNorm>,
+    #[module(skip)]
+    pub relu: bool,
+    #[module(skip)]
+    pub conv_first: bool,
+}
+
+/// Settings of one [`ResnetLayer`].
+#[derive(Config, Debug)]
+pub struct ResnetLayerConfig {
+    pub channels_in: usize,
+    pub filters: usize,
+    #[config(default = 3)]
+    pub kernel: usize,
+    #[config(default = 1)]
+    pub stride: usize,
+    #[config(default = true)]
+    pub relu: bool,
+    #[config(default = true)]
+    pub batch_norm: bool,
+    #[config(default = true)]
+    pub conv_first: bool,
+}
+
+impl ResnetLayerConfig {
+    pub fn init(&self, device: &Device) -> ResnetLayer {
+        let mut conv = Conv2dConfig::new([self.channels_in, self.filters], [self.kernel, self.kernel])
+            .with_stride([self.stride, self.stride])
+            .with_padding(PaddingConfig2d::Same)
+            .with_initializer(he_normal())
+            .init(device);
+        // Keras initialises biases to zero; burn would draw them like the kernel.
+        conv.bias = Some(Param::from_tensor(Tensor::zeros([self.filters], device)));
+        // The BN sits after the conv (conv_first) or before it, on the conv's input.
+        let bn_features = if self.conv_first { self.filters } else { self.channels_in };
+        ResnetLayer {
+            conv,
+            bn: self.batch_norm.then(|| {
+                BatchNormConfig::new(bn_features)
+                    .with_momentum(BN_MOMENTUM)
+                    .with_epsilon(BN_EPSILON)
+                    .init(device)
+            }),
+            relu: self.relu,
+            conv_first: self.conv_first,
+        }
+    }
+}
+
+impl ResnetLayer {
+    /// `[b, c_in, h, w]` → `[b, filters, ⌈h/stride⌉, ⌈w/stride⌉]`.
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        if self.conv_first {
+            let x = self.conv.forward(x); // [b, filters, h', w']
+            self.norm_act(x) // [b, filters, h', w']
+        } else {
+            let x = self.norm_act(x); // [b, c_in, h, w]
+            self.conv.forward(x) // [b, filters, h', w']
+        }
+    }
+
+    fn norm_act(&self, x: Tensor<4>) -> Tensor<4> {
+        let x = match &self.bn {
+            Some(bn) => bn.forward(x),
+            None => x,
+        };
+        if self.relu { relu(x) } else { x }
+    }
+}
+
+/// A v1 basic block: conv-BN-ReLU, conv-BN, plus the shortcut (identity, or a 1×1 stride-2
+/// projection at the first block of stages 2 and 3), then ReLU.
+#[derive(Module, Debug)]
+pub struct BasicBlock {
+    pub first: ResnetLayer,
+    pub second: ResnetLayer,
+    pub projection: Option<ResnetLayer>,
+}
+
+impl BasicBlock {
+    fn new(channels_in: usize, filters: usize, stride: usize, device: &Device) -> Self {
+        let first = ResnetLayerConfig::new(channels_in, filters).with_stride(stride).init(device);
+        let second = ResnetLayerConfig::new(filters, filters).with_relu(false).init(device);
+        let projection = (stride != 1 || channels_in != filters).then(|| {
+            ResnetLayerConfig::new(channels_in, filters)
+                .with_kernel(1)
+                .with_stride(stride)
+                .with_relu(false)
+                .with_batch_norm(false)
+                .init(device)
+        });
+        Self { first, second, projection }
+    }
+
+    /// `[b, c, h, w]` → `[b, filters, h/stride, w/stride]`.
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        let y = self.first.forward(x.clone()); // [b, filters, h/s, w/s]
+        let y = self.second.forward(y); // [b, filters, h/s, w/s]
+        let shortcut = match &self.projection {
+            Some(projection) => projection.forward(x), // [b, filters, h/s, w/s]
+            None => x,                                 // [b, filters, h, w]
+        };
+        relu(shortcut + y) // [b, filters, h/s, w/s]
+    }
+}
+
+/// A v2 bottleneck: BN-ReLU-conv1×1, BN-ReLU-conv3×3, BN-ReLU-conv1×1 (the very first unit of
+/// the network skips its first BN-ReLU), plus the shortcut (a 1×1 projection at the first
+/// block of every stage, identity after); no activation after the sum.
+#[derive(Module, Debug)]
+pub struct Bottleneck {
+    pub reduce: ResnetLayer,
+    pub spatial: ResnetLayer,
+    pub expand: ResnetLayer,
+    pub projection: Option<ResnetLayer>,
+}
+
+impl Bottleneck {
+    fn new(
+        channels_in: usize,
+        filters_in: usize,
+        filters_out: usize,
+        stride: usize,
+        very_first: bool,
+        projection: bool,
+        device: &Device,
+    ) -> Self {
+        let reduce = ResnetLayerConfig::new(channels_in, filters_in)
+            .with_kernel(1)
+            .with_stride(stride)
+            .with_relu(!very_first)
+            .with_batch_norm(!very_first)
+            .with_conv_first(false)
+            .init(device);
+        let spatial = ResnetLayerConfig::new(filters_in, filters_in)
+            .with_conv_first(false)
+            .init(device);
+        let expand = ResnetLayerConfig::new(filters_in, filters_out)
+            .with_kernel(1)
+            .with_conv_first(false)
+            .init(device);
+        let projection = projection.then(|| {
+            ResnetLayerConfig::new(channels_in, filters_out)
+                .with_kernel(1)
+                .with_stride(stride)
+                .with_relu(false)
+                .with_batch_norm(false)
+                .init(device)
+        });
+        Self { reduce, spatial, expand, projection }
+    }
+
+    /// `[b, c, h, w]` → `[b, filters_out, h/stride, w/stride]`.
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        let y = self.reduce.forward(x.clone()); // [b, filters_in, h/s, w/s]
+        let y = self.spatial.forward(y); // [b, filters_in, h/s, w/s]
+        let y = self.expand.forward(y); // [b, filters_out, h/s, w/s]
+        let shortcut = match &self.projection {
+            Some(projection) => projection.forward(x), // [b, filters_out, h/s, w/s]
+            None => x,                                 // [b, filters_out, h, w]
+        };
+        shortcut + y // [b, filters_out, h/s, w/s]
+    }
+}
+
+/// A residual block of either version.
+#[derive(Module, Debug)]
+pub enum Block {
+    Basic(BasicBlock),
+    Bottleneck(Bottleneck),
+}
+
+impl Block {
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        match self {
+            Block::Basic(block) => block.forward(x),
+            Block::Bottleneck(block) => block.forward(x),
+        }
+    }
+}
+
+/// A ResNet for 32×32 RGB images.
+#[derive(Module, Debug)]
+pub struct ResNet {
+    /// conv-BN-ReLU on the input, 16 filters.
+    pub stem: ResnetLayer,
+    /// The residual blocks of the three stages, in order.
+    pub blocks: Vec<Block>,
+    /// v2 only: the final BN-ReLU before pooling.
+    pub head_bn: Option<BatchNorm>,
+    pub pool: AvgPool2d,
+    pub fc: Linear,
+    #[module(skip)]
+    pub kind: ModelKind,
+    /// Blocks per stage (`n`).
+    #[module(skip)]
+    pub blocks_per_stage: usize,
+}
+
+impl ResNetConfig {
+    /// The model this config describes, or why it cannot be built.
+    pub fn try_init(&self, device: &Device) -> Result<ResNet, ModelError> {
+        let kind = ModelKind { version: self.version, depth: self.depth };
+        let n = kind.blocks_per_stage()?;
+        if self.num_classes < 2 {
+            return Err(ModelError::BadClasses(self.num_classes));
+        }
+        let stem = ResnetLayerConfig::new(3, 16).init(device);
+        let mut blocks = Vec::with_capacity(3 * n);
+        let features = match self.version {
+            Version::V1 => {
+                let mut filters = 16;
+                let mut channels = 16;
+                for stage in 0..3 {
+                    for block in 0..n {
+                        let stride = if stage > 0 && block == 0 { 2 } else { 1 };
+                        blocks.push(Block::Basic(BasicBlock::new(channels, filters, stride, device)));
+                        channels = filters;
+                    }
+                    filters *= 2;
+                }
+                channels
+            }
+            Version::V2 => {
+                let mut filters_in = 16;
+                let mut channels = 16;
+                for stage in 0..3 {
+                    let filters_out = if stage == 0 { filters_in * 4 } else { filters_in * 2 };
+                    for block in 0..n {
+                        let stride = if stage > 0 && block == 0 { 2 } else { 1 };
+                        let very_first = stage == 0 && block == 0;
+                        blocks.push(Block::Bottleneck(Bottleneck::new(
+                            channels,
+                            filters_in,
+                            filters_out,
+                            stride,
+                            very_first,
+                            block == 0,
+                            device,
+                        )));
+                        channels = filters_out;
+                    }
+                    filters_in = filters_out;
+                }
+                channels
+            }
+        };
+        let head_bn = (self.version == Version::V2).then(|| {
+            BatchNormConfig::new(features)
+                .with_momentum(BN_MOMENTUM)
+                .with_epsilon(BN_EPSILON)
+                .init(device)
+        });
+        let mut fc = LinearConfig::new(features, self.num_classes)
+            .with_initializer(he_normal())
+            .init(device);
+        fc.bias = Some(Param::from_tensor(Tensor::zeros([self.num_classes], device)));
+        Ok(ResNet {
+            stem,
+            blocks,
+            head_bn,
+            pool: AvgPool2dConfig::new([8, 8]).init(),
+            fc,
+            kind,
+            blocks_per_stage: n,
+        })
+    }
+
+    /// Like [`try_init`](Self::try_init), for a config known to be valid.
+    ///
+    /// # Panics
+    /// When the depth is not of the version's form; use `try_init` for user input.
+    pub fn init(&self, device: &Device) -> ResNet {
+        match self.try_init(device) {
+            Ok(model) => model,
+            Err(error) => panic!("{error}"),
+        }
+    }
+}
+
+impl ResNet {
+    /// Logits: `[b, 3, 32, 32]` → `[b, classes]`. The seed's softmax is folded into the loss.
+    pub fn forward(&self, images: Tensor<4>) -> Tensor<2> {
+        let mut x = self.stem.forward(images); // [b, 16, 32, 32]
+        for block in &self.blocks {
+            x = block.forward(x); // [b, c, 32|16|8, 32|16|8]
+        }
+        if let Some(bn) = &self.head_bn {
+            x = relu(bn.forward(x)); // [b, 256, 8, 8]
+        }
+        let x = self.pool.forward(x); // [b, c, 1, 1]
+        let x = x.flatten::<2>(1, 3); // [b, c]
+        self.fc.forward(x) // [b, classes]
+    }
+
+    /// Class probabilities (the seed's final softmax): `[b, 3, 32, 32]` → `[b, classes]`.
+    pub fn probabilities(&self, images: Tensor<4>) -> Tensor<2> {
+        softmax(self.forward(images), 1)
+    }
+
+    /// Every convolution kernel (the tensors the seed's `l2(1e-4)` regularises).
+    pub fn conv_kernels(&self) -> Vec<Tensor<4>> {
+        let mut kernels = vec![self.stem.conv.weight.val()];
+        let mut push = |layer: &ResnetLayer| kernels.push(layer.conv.weight.val());
+        for block in &self.blocks {
+            match block {
+                Block::Basic(b) => {
+                    push(&b.first);
+                    push(&b.second);
+                    b.projection.iter().for_each(&mut push);
+                }
+                Block::Bottleneck(b) => {
+                    push(&b.reduce);
+                    push(&b.spatial);
+                    push(&b.expand);
+                    b.projection.iter().for_each(&mut push);
+                }
+            }
+        }
+        kernels
+    }
+}

@@ -1,0 +1,195 @@
+//! The Keras `cifar10_resnet` training recipe: every number of the seed in one config, the
+//! step learning-rate schedule and the plateau reducer.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::ModelKind;
+
+/// Every setting of a training run, with the seed's values as defaults.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TrainConfig {
+    /// Which network (default: the seed's ResNet29 v2 is heavier; the page starts with ResNet20 v1).
+    pub model: ModelKind,
+    /// Images per step (seed: 32; the original paper used 128).
+    pub batch_size: usize,
+    /// Passes over the training set (seed: 200).
+    pub epochs: usize,
+    /// Adam's initial learning rate (seed: 1e-3).
+    pub learning_rate: f64,
+    /// Adam β₁ (Keras default 0.9).
+    pub beta_1: f32,
+    /// Adam β₂ (Keras default 0.999).
+    pub beta_2: f32,
+    /// Adam ε (Keras default 1e-7).
+    pub epsilon: f32,
+    /// L2 penalty on convolution kernels only: `l2 · Σ w²` is added to the loss (seed: 1e-4).
+    pub l2: f32,
+    /// The plateau reducer (seed: factor √0.1, patience 5, cooldown 0, min_lr 0.5e-6).
+    pub plateau: PlateauConfig,
+    /// Random shift + horizontal flip (seed: on).
+    pub augment: bool,
+    /// Largest shift as a fraction of width/height (seed: 0.1, i.e. up to 3 of 32 pixels).
+    pub shift_fraction: f32,
+    /// Subtract the training set's per-pixel mean (seed: on).
+    pub subtract_pixel_mean: bool,
+    /// Seed of every random choice: weights, shuffling, augmentation.
+    pub seed: u64,
+    /// Train on the first N training images only (`None`: all of them).
+    pub limit_train: Option<usize>,
+    /// Evaluate on the first N test images only (`None`: all of them).
+    pub limit_test: Option<usize>,
+    /// Read the running loss/accuracy back from the device every N steps (one batched read).
+    pub metrics_every: usize,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        Self {
+            model: ModelKind::default(),
+            batch_size: 32,
+            epochs: 200,
+            learning_rate: 1e-3,
+            beta_1: 0.9,
+            beta_2: 0.999,
+            epsilon: 1e-7,
+            l2: 1e-4,
+            plateau: PlateauConfig::default(),
+            augment: true,
+            shift_fraction: 0.1,
+            subtract_pixel_mean: true,
+            seed: 0,
+            limit_train: None,
+            limit_test: None,
+            metrics_every: 10,
+        }
+    }
+}
+
+impl TrainConfig {
+    /// Largest shift in whole pixels for a side of `side` pixels: ⌊fraction · side⌋ (3 for 32).
+    pub fn max_shift(&self, side: usize) -> i32 {
+        if self.augment {
+            (self.shift_fraction * side as f32).floor() as i32
+        } else {
+            0
+        }
+    }
+}
+
+/// The seed's `lr_schedule`: the base rate, divided by 10 after epoch 80, by 100 after 120,
+/// by 1,000 after 160 and by 2,000 after 180. `epoch` counts from 0, as Keras passes it.
+pub fn lr_schedule(base: f64, epoch: usize) -> f64 {
+    let factor = match epoch {
+        e if e > 180 => 0.5e-3,
+        e if e > 160 => 1e-3,
+        e if e > 120 => 1e-2,
+        e if e > 80 => 1e-1,
+        _ => 1.0,
+    };
+    base * factor
+}
+
+/// Settings of Keras' `ReduceLROnPlateau` as the seed uses them (monitor: validation loss).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PlateauConfig {
+    /// Multiplier applied at each reduction (seed: √0.1 ≈ 0.316).
+    pub factor: f64,
+    /// Epochs without improvement before a reduction (seed: 5).
+    pub patience: usize,
+    /// Epochs to wait after a reduction before counting again (seed: 0).
+    pub cooldown: usize,
+    /// The reducer never takes the rate below this (seed: 0.5e-6).
+    pub min_lr: f64,
+    /// An improvement must beat the best loss by more than this (Keras default: 1e-4).
+    pub min_delta: f64,
+}
+
+impl Default for PlateauConfig {
+    fn default() -> Self {
+        Self {
+            factor: 0.1f64.sqrt(),
+            patience: 5,
+            cooldown: 0,
+            min_lr: 0.5e-6,
+            min_delta: 1e-4,
+        }
+    }
+}
+
+/// The learning rate of a run: the step schedule composed with the plateau reducer.
+///
+/// In the seed's Keras code both callbacks set the optimizer's rate: `LearningRateScheduler`
+/// overwrites it at the start of every epoch with `lr_schedule(epoch)`, so a reduction made by
+/// `ReduceLROnPlateau` at the end of an epoch is undone at the start of the next one and never
+/// takes effect. Here the two compose instead: the reducer keeps a multiplier (the product of
+/// its reductions) and the rate of epoch `e` is `lr_schedule(e) · multiplier`. A reduction
+/// happens only while it keeps the rate at or above `min_lr`; when it would go below, the
+/// multiplier is set so that the rate is exactly `min_lr` (Keras' `max(lr · factor, min_lr)`).
+/// The schedule's own drops are never clamped: the seed's last step, 5e-7, is its own.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LrState {
+    base: f64,
+    config: PlateauConfig,
+    multiplier: f64,
+    best: f64,
+    wait: usize,
+    cooldown_left: usize,
+    reductions: usize,
+}
+
+impl LrState {
+    /// A fresh state for a run whose initial rate is `base`.
+    pub fn new(base: f64, config: PlateauConfig) -> Self {
+        Self {
+            base,
+            config,
+            multiplier: 1.0,
+            best: f64::INFINITY,
+            wait: 0,
+            cooldown_left: 0,
+            reductions: 0,
+        }
+    }
+
+    /// The rate for `epoch` (from 0).
+    pub fn lr(&self, epoch: usize) -> f64 {
+        lr_schedule(self.base, epoch) * self.multiplier
+    }
+
+    /// Times the reducer has cut the rate.
+    pub fn reductions(&self) -> usize {
+        self.reductions
+    }
+
+    /// Feeds the validation loss at the end of `epoch`; returns `true` when the rate was cut.
+    pub fn on_epoch_end(&mut self, epoch: usize, val_loss: f64) -> bool {
+        if self.cooldown_left > 0 {
+            self.cooldown_left -= 1;
+            self.wait = 0;
+        }
+        if val_loss < self.best - self.config.min_delta {
+            self.best = val_loss;
+            self.wait = 0;
+            return false;
+        }
+        if self.cooldown_left > 0 {
+            return false;
+        }
+        self.wait += 1;
+        if self.wait < self.config.patience {
+            return false;
+        }
+        let current = self.lr(epoch);
+        if current <= self.config.min_lr {
+            return false;
+        }
+        let reduced = (current * self.config.factor).max(self.config.min_lr);
+        self.multiplier *= reduced / current;
+        self.cooldown_left = self.config.cooldown;
+        self.wait = 0;
+        self.reductions += 1;
+        true
+    }
+}

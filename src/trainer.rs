@@ -1,0 +1,422 @@
+//! The one training loop, shared unchanged by the native CLI (`pollster::block_on`) and the page
+//! (`spawn_local`). It is `async` and only ever reads tensors with `*_async` calls, batched into
+//! one [`Transaction`] every few steps, because a browser forbids synchronous GPU reads.
+
+use std::future::Future;
+
+use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
+use burn::optim::{AdamConfig, GradientsParams};
+use burn::prelude::*;
+use burn::tensor::Transaction;
+use rand::SeedableRng;
+use rand::rngs::Xoshiro256PlusPlus;
+use rand::seq::SliceRandom;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+use web_time::Instant;
+
+use crate::augment::{Transform, assemble};
+use crate::data::{Cifar10, NUM_CLASSES, SIDE, Split};
+use crate::model::{ModelError, ResNet, ResNetConfig};
+use crate::recipe::{LrState, TrainConfig};
+use crate::summary::Summary;
+
+/// Why a run could not go on.
+#[derive(Debug, Error)]
+pub enum TrainError {
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    #[error("invalid setting: {0}")]
+    Config(String),
+    #[error("reading results back from the device failed: {0}")]
+    Device(String),
+    #[error(
+        "the loss became {value} at epoch {epoch}, step {step}: training diverged. \
+         Lower the learning rate (now {lr:e}) and start again"
+    )]
+    NonFinite { epoch: usize, step: usize, value: f32, lr: f64 },
+}
+
+/// Metrics of one finished epoch.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EpochMetrics {
+    /// Epoch number, from 0.
+    pub epoch: usize,
+    /// Learning rate used during the epoch.
+    pub lr: f64,
+    /// Mean training loss (cross-entropy plus the L2 penalty, as Keras reports it).
+    pub train_loss: f64,
+    pub train_accuracy: f64,
+    /// Loss and accuracy on the test batch (the seed's validation data).
+    pub val_loss: f64,
+    pub val_accuracy: f64,
+    /// Accuracy on each class of the test batch.
+    pub per_class_accuracy: Vec<f64>,
+    /// `confusion[true][predicted]`, counts on the test batch.
+    pub confusion: Vec<Vec<u32>>,
+    /// Wall-clock seconds of the epoch, evaluation included.
+    pub seconds: f64,
+    /// Training images per second during the epoch.
+    pub images_per_sec: f64,
+}
+
+/// What the loop reports, in order. Serialised as JSON objects tagged by `"type"`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// Before the first step.
+    Started {
+        model: String,
+        trainable_params: usize,
+        total_params: usize,
+        train_images: usize,
+        test_images: usize,
+        steps_per_epoch: usize,
+        epochs: usize,
+    },
+    /// Running metrics over the steps since the previous `Batch` event.
+    Batch {
+        epoch: usize,
+        /// Steps done in this epoch.
+        step: usize,
+        steps_per_epoch: usize,
+        loss: f64,
+        accuracy: f64,
+        lr: f64,
+        images_per_sec: f64,
+    },
+    /// End of an epoch, after evaluation on the test batch.
+    Epoch(EpochMetrics),
+    /// The plateau reducer cut the learning rate.
+    LrReduced { epoch: usize, next_lr: f64 },
+    /// The seed's `ModelCheckpoint(monitor='val_acc', save_best_only=True)` fired.
+    Checkpoint { epoch: usize, val_accuracy: f64, best_val_accuracy: f64 },
+    /// The run is over (all epochs done, or stopped).
+    Finished { epochs_done: usize, stopped: bool, test_loss: f64, test_accuracy: f64 },
+}
+
+/// What the host wants, asked between steps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Control {
+    Continue,
+    Stop,
+}
+
+/// The host side of a run: receives events and decides, between steps, whether to go on.
+pub trait Observer {
+    /// Called with every event.
+    fn event(&mut self, event: &Event);
+    /// Called before every step. Awaiting here pauses the run (the page waits for "resume").
+    fn control(&mut self) -> impl Future<Output = Control>;
+    /// Called when the validation accuracy improves, with the model in inference mode.
+    fn best_model(&mut self, _epoch: usize, _model: &ResNet) -> impl Future<Output = ()> {
+        async {}
+    }
+}
+
+/// The result of a run.
+pub struct Outcome {
+    /// The model at the end of the run (inference mode).
+    pub model: ResNet,
+    /// Every finished epoch.
+    pub history: Vec<EpochMetrics>,
+    /// Whether the host stopped the run early.
+    pub stopped: bool,
+}
+
+/// Evaluation of a model on a split.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Evaluation {
+    pub loss: f64,
+    pub accuracy: f64,
+    pub confusion: Vec<Vec<u32>>,
+}
+
+impl Evaluation {
+    /// Accuracy on each true class.
+    pub fn per_class_accuracy(&self) -> Vec<f64> {
+        self.confusion
+            .iter()
+            .enumerate()
+            .map(|(c, row)| {
+                let total: u32 = row.iter().sum();
+                if total == 0 { 0.0 } else { row[c] as f64 / total as f64 }
+            })
+            .collect()
+    }
+}
+
+/// Images sent to the device at once during evaluation.
+const EVAL_CHUNK: usize = 500;
+
+/// A batch of images as a normalised `[n, 3, 32, 32]` tensor and its labels.
+fn batch_tensors(
+    split: &Split,
+    indices: &[usize],
+    transforms: &[Transform],
+    mean: &[f32],
+    scratch: &mut Vec<f32>,
+    device: &Device,
+) -> (Tensor<4>, Tensor<1, Int>) {
+    assemble(split, indices, transforms, mean, scratch);
+    let images = Tensor::<4>::from_data(
+        TensorData::new(scratch.clone(), [indices.len(), 3, SIDE, SIDE]),
+        device,
+    );
+    let labels: Vec<i32> = indices.iter().map(|&i| split.labels[i] as i32).collect();
+    let labels = Tensor::<1, Int>::from_data(TensorData::new(labels, [indices.len()]), device);
+    (images, labels)
+}
+
+fn read_f32(data: &TensorData) -> Result<f64, TrainError> {
+    data.iter::<f32>()
+        .next()
+        .map(|v| v as f64)
+        .ok_or_else(|| TrainError::Device("empty result".into()))
+}
+
+/// Loss, accuracy and confusion matrix of `model` on `split` (first `limit` images).
+/// `model` must be in inference mode (`model.valid()`), `device` a device without autodiff.
+pub async fn evaluate(
+    model: &ResNet,
+    split: &Split,
+    limit: usize,
+    mean: &[f32],
+    device: &Device,
+) -> Result<Evaluation, TrainError> {
+    let n = split.len().min(limit);
+    let loss_fn: CrossEntropyLoss = CrossEntropyLossConfig::new().init(device);
+    let mut confusion = vec![vec![0u32; NUM_CLASSES]; NUM_CLASSES];
+    let mut loss_sum = 0.0;
+    let mut correct = 0usize;
+    let mut scratch = Vec::new();
+    let indices: Vec<usize> = (0..n).collect();
+    for chunk in indices.chunks(EVAL_CHUNK) {
+        let (images, labels) = batch_tensors(split, chunk, &[], mean, &mut scratch, device);
+        let logits = model.forward(images);
+        let loss = loss_fn.forward(logits.clone(), labels);
+        let predictions = logits.argmax(1);
+        let data = Transaction::default()
+            .register(loss)
+            .register(predictions)
+            .execute_async()
+            .await
+            .map_err(|e| TrainError::Device(format!("{e:?}")))?;
+        loss_sum += read_f32(&data[0])? * chunk.len() as f64;
+        for (&index, predicted) in chunk.iter().zip(data[1].iter::<i64>()) {
+            let truth = split.labels[index] as usize;
+            let predicted = predicted.clamp(0, NUM_CLASSES as i64 - 1) as usize;
+            confusion[truth][predicted] += 1;
+            correct += (truth == predicted) as usize;
+        }
+    }
+    let n = n.max(1) as f64;
+    Ok(Evaluation { loss: loss_sum / n, accuracy: correct as f64 / n, confusion })
+}
+
+/// A random generator for epoch `epoch` of a run seeded with `seed`: every epoch draws from its
+/// own stream, so a run resumed at epoch k shuffles and augments exactly like an uninterrupted one.
+pub fn epoch_rng(seed: u64, epoch: usize) -> Xoshiro256PlusPlus {
+    Xoshiro256PlusPlus::seed_from_u64(seed ^ (epoch as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+}
+
+/// The model a run starts from: seeded on `device` (a training device, with autodiff).
+pub fn initial_model(config: &TrainConfig, device: &Device) -> Result<ResNet, TrainError> {
+    device.seed(config.seed);
+    Ok(ResNetConfig::from(config.model).try_init(device)?)
+}
+
+/// Trains `config.model` on `data` following the seed's recipe, on `device` (autodiff is added
+/// here), and reports to `observer`.
+pub async fn train(
+    data: &Cifar10,
+    config: &TrainConfig,
+    device: &Device,
+    observer: &mut impl Observer,
+) -> Result<Outcome, TrainError> {
+    if config.batch_size < 2 {
+        return Err(TrainError::Config(format!(
+            "batch size must be at least 2 (batch normalisation needs it), got {}",
+            config.batch_size
+        )));
+    }
+    if !(config.learning_rate.is_finite() && config.learning_rate > 0.0) {
+        return Err(TrainError::Config(format!(
+            "learning rate must be a positive number, got {}",
+            config.learning_rate
+        )));
+    }
+    let train_device = device.clone().autodiff();
+    let eval_device = device.clone().without_autodiff();
+    let train_split = match config.limit_train {
+        Some(n) => data.train.truncated(n),
+        None => data.train.clone(),
+    };
+    if train_split.len() < 2 {
+        return Err(TrainError::Config("need at least 2 training images".into()));
+    }
+    let test_limit = config.limit_test.unwrap_or(usize::MAX);
+    let mean = if config.subtract_pixel_mean {
+        crate::data::pixel_mean(&train_split)
+    } else {
+        Vec::new()
+    };
+    let max_shift = config.max_shift(SIDE);
+
+    let mut model = initial_model(config, &train_device)?;
+    let summary = Summary::of(&model);
+    let mut optim = AdamConfig::new()
+        .with_beta_1(config.beta_1)
+        .with_beta_2(config.beta_2)
+        .with_epsilon(config.epsilon)
+        .init();
+    let loss_fn: CrossEntropyLoss = CrossEntropyLossConfig::new().init(&train_device);
+    let mut lr_state = LrState::new(config.learning_rate, config.plateau.clone());
+
+    let n = train_split.len();
+    // Keras runs ⌈n / batch⌉ steps; a last batch of a single image is dropped (batch
+    // normalisation cannot normalise one sample).
+    let steps_per_epoch = n / config.batch_size + usize::from(n % config.batch_size >= 2);
+    let every = config.metrics_every.max(1);
+    observer.event(&Event::Started {
+        model: config.model.to_string(),
+        trainable_params: summary.trainable(),
+        total_params: summary.total(),
+        train_images: n,
+        test_images: data.test.len().min(test_limit),
+        steps_per_epoch,
+        epochs: config.epochs,
+    });
+
+    let mut history = Vec::new();
+    let mut best_accuracy = f64::NEG_INFINITY;
+    let mut stopped = false;
+    let mut scratch = Vec::new();
+    let mut order: Vec<usize> = (0..n).collect();
+    'epochs: for epoch in 0..config.epochs {
+        let started = Instant::now();
+        let lr = lr_state.lr(epoch);
+        let mut rng = epoch_rng(config.seed, epoch);
+        order.sort_unstable();
+        order.shuffle(&mut rng);
+
+        let (mut epoch_loss, mut epoch_correct, mut epoch_images) = (0.0, 0.0, 0usize);
+        let mut window: Vec<(Tensor<1>, Tensor<1, Int>, usize)> = Vec::with_capacity(every);
+        let mut window_start = Instant::now();
+        for step in 0..steps_per_epoch {
+            if observer.control().await == Control::Stop {
+                stopped = true;
+                break 'epochs;
+            }
+            let indices = &order[step * config.batch_size..((step + 1) * config.batch_size).min(n)];
+            let transforms: Vec<Transform> = if config.augment {
+                indices.iter().map(|_| Transform::sample(&mut rng, max_shift, true)).collect()
+            } else {
+                Vec::new()
+            };
+            let (images, labels) =
+                batch_tensors(&train_split, indices, &transforms, &mean, &mut scratch, &train_device);
+
+            let logits = model.forward(images); // [b, 10]
+            let mut loss = loss_fn.forward(logits.clone(), labels.clone()); // [1]
+            if config.l2 > 0.0 {
+                let penalty = model
+                    .conv_kernels()
+                    .into_iter()
+                    .map(|w| w.powi_scalar(2).sum())
+                    .reduce(|a, b| a + b)
+                    .map(|s| s.mul_scalar(config.l2));
+                if let Some(penalty) = penalty {
+                    loss = loss + penalty;
+                }
+            }
+            let correct = logits.argmax(1).squeeze_dim::<1>(1).equal(labels).int().sum();
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = optim.step(lr, model, grads);
+            window.push((loss.detach(), correct, indices.len()));
+
+            let last = step + 1 == steps_per_epoch;
+            if window.len() == every || last {
+                let mut transaction = Transaction::default();
+                for (loss, correct, _) in &window {
+                    transaction = transaction.register(loss.clone()).register(correct.clone());
+                }
+                let values = transaction
+                    .execute_async()
+                    .await
+                    .map_err(|e| TrainError::Device(format!("{e:?}")))?;
+                let (mut loss_sum, mut correct_sum, mut images) = (0.0, 0.0, 0usize);
+                for (pair, (_, _, count)) in values.chunks_exact(2).zip(&window) {
+                    let value = read_f32(&pair[0])?;
+                    if !value.is_finite() {
+                        return Err(TrainError::NonFinite { epoch, step, value: value as f32, lr });
+                    }
+                    loss_sum += value * *count as f64;
+                    correct_sum += pair[1].iter::<i64>().next().unwrap_or(0) as f64;
+                    images += count;
+                }
+                window.clear();
+                let elapsed = window_start.elapsed().as_secs_f64().max(1e-9);
+                window_start = Instant::now();
+                epoch_loss += loss_sum;
+                epoch_correct += correct_sum;
+                epoch_images += images;
+                observer.event(&Event::Batch {
+                    epoch,
+                    step: step + 1,
+                    steps_per_epoch,
+                    loss: loss_sum / images as f64,
+                    accuracy: correct_sum / images as f64,
+                    lr,
+                    images_per_sec: images as f64 / elapsed,
+                });
+            }
+        }
+        let train_seconds = started.elapsed().as_secs_f64();
+
+        let valid = model.valid();
+        let eval = evaluate(&valid, &data.test, test_limit, &mean, &eval_device).await?;
+        let metrics = EpochMetrics {
+            epoch,
+            lr,
+            train_loss: epoch_loss / epoch_images.max(1) as f64,
+            train_accuracy: epoch_correct / epoch_images.max(1) as f64,
+            val_loss: eval.loss,
+            val_accuracy: eval.accuracy,
+            per_class_accuracy: eval.per_class_accuracy(),
+            confusion: eval.confusion.clone(),
+            seconds: started.elapsed().as_secs_f64(),
+            images_per_sec: epoch_images as f64 / train_seconds.max(1e-9),
+        };
+        observer.event(&Event::Epoch(metrics.clone()));
+        history.push(metrics);
+        if lr_state.on_epoch_end(epoch, eval.loss) {
+            observer.event(&Event::LrReduced { epoch, next_lr: lr_state.lr(epoch + 1) });
+        }
+        if eval.accuracy > best_accuracy {
+            best_accuracy = eval.accuracy;
+            observer.best_model(epoch, &valid).await;
+            observer.event(&Event::Checkpoint {
+                epoch,
+                val_accuracy: eval.accuracy,
+                best_val_accuracy: best_accuracy,
+            });
+        }
+    }
+
+    let model = model.valid();
+    let (test_loss, test_accuracy) = match history.last() {
+        Some(last) if !stopped => (last.val_loss, last.val_accuracy),
+        _ => {
+            let eval = evaluate(&model, &data.test, test_limit, &mean, &eval_device).await?;
+            (eval.loss, eval.accuracy)
+        }
+    };
+    observer.event(&Event::Finished {
+        epochs_done: history.len(),
+        stopped,
+        test_loss,
+        test_accuracy,
+    });
+    Ok(Outcome { model, history, stopped })
+}
