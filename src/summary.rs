@@ -71,7 +71,8 @@ impl Summary {
         }
         walker.shape = [walker.shape[0], 1, 1];
         walker.plain("pool", "AveragePooling2D(8)");
-        let [classes, features] = model.fc.weight.dims();
+        // burn stores a dense weight as [in, out].
+        let [features, classes] = model.fc.weight.dims();
         let bias = model.fc.bias.as_ref().map_or(0, |b| b.dims()[0]);
         walker.rows.push(LayerRow {
             name: "fc".into(),

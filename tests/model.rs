@@ -1,0 +1,80 @@
+//! The seed's architectures: parameter counts against Keras, output shapes, invalid depths.
+
+use burn::prelude::*;
+use resnet_webgpu::model::{ModelError, ModelKind, ResNetConfig, Version};
+use resnet_webgpu::summary::Summary;
+
+fn counts(version: Version, depth: usize) -> (usize, usize) {
+    let model = ResNetConfig::new(version, depth).init(&Device::flex());
+    let summary = Summary::of(&model);
+    // burn's own count visits every float tensor, running statistics included.
+    assert_eq!(model.num_params(), summary.total(), "summary disagrees with burn for depth {depth}");
+    (summary.trainable(), summary.total())
+}
+
+#[test]
+fn parameter_counts_match_keras() {
+    // Keras `model.summary()` of the seed's `resnet_v1` / `resnet_v2`.
+    assert_eq!(counts(Version::V1, 20), (273_066, 274_442));
+    assert_eq!(counts(Version::V2, 29), (843_786, 849_002));
+    // Further depths, from the layer arithmetic of the same builders (checked against the two
+    // Keras figures above).
+    assert_eq!(counts(Version::V1, 32), (467_946, 470_218));
+    assert_eq!(counts(Version::V1, 56), (857_706, 861_770));
+    assert_eq!(counts(Version::V1, 110), (1_734_666, 1_742_762));
+    assert_eq!(counts(Version::V2, 56), (1_663_338, 1_673_738));
+}
+
+#[test]
+fn output_shapes() {
+    let device = Device::flex();
+    for kind in [ModelKind::RESNET20_V1, ModelKind::RESNET29_V2] {
+        let model = ResNetConfig::from(kind).init(&device);
+        let images = Tensor::<4>::zeros([2, 3, 32, 32], &device);
+        let logits = model.forward(images.clone());
+        assert_eq!(logits.dims(), [2, 10], "{kind}");
+        let probabilities: Vec<f32> = model.probabilities(images).into_data().iter::<f32>().collect();
+        for row in probabilities.chunks(10) {
+            assert!((row.iter().sum::<f32>() - 1.0).abs() < 1e-5);
+        }
+    }
+    let model = ResNetConfig::new(Version::V1, 20).with_num_classes(7).init(&device);
+    assert_eq!(model.forward(Tensor::zeros([1, 3, 32, 32], &device)).dims(), [1, 7]);
+}
+
+#[test]
+fn summary_shapes_follow_the_stages() {
+    let model = ResNetConfig::new(Version::V2, 29).init(&Device::flex());
+    let summary = Summary::of(&model);
+    let shape = |name: &str| summary.rows.iter().find(|r| r.name == name).map(|r| r.output.clone());
+    assert_eq!(shape("stem.conv"), Some(vec![16, 32, 32]));
+    assert_eq!(shape("blocks.0.expand.conv"), Some(vec![64, 32, 32]));
+    assert_eq!(shape("blocks.3.spatial.conv"), Some(vec![64, 16, 16]));
+    assert_eq!(shape("blocks.6.projection.conv"), Some(vec![256, 8, 8]));
+    assert_eq!(shape("pool"), Some(vec![256, 1, 1]));
+    assert_eq!(shape("fc"), Some(vec![10]));
+    let text = summary.to_string();
+    assert!(text.lines().any(|l| l == "trainable parameters: 843786"), "{text}");
+    assert!(text.lines().any(|l| l == "total parameters: 849002"), "{text}");
+}
+
+#[test]
+fn invalid_depths_are_errors_naming_the_valid_ones() {
+    let device = Device::flex();
+    for depth in [0, 2, 19, 21, 29] {
+        let error = ResNetConfig::new(Version::V1, depth).try_init(&device).unwrap_err();
+        assert_eq!(error, ModelError::BadV1Depth { depth });
+        assert!(error.to_string().contains("6n + 2") && error.to_string().contains("20, 32"));
+    }
+    for depth in [0, 2, 21, 30] {
+        let error = ResNetConfig::new(Version::V2, depth).try_init(&device).unwrap_err();
+        assert_eq!(error, ModelError::BadV2Depth { depth });
+        assert!(error.to_string().contains("9n + 2") && error.to_string().contains("29, 56"));
+    }
+    assert!("resnet21v1".parse::<ModelKind>().is_err());
+    assert!("resnet20v3".parse::<ModelKind>().is_err());
+    assert!("vgg19".parse::<ModelKind>().is_err());
+    assert_eq!("ResNet29v2".parse::<ModelKind>(), Ok(ModelKind::RESNET29_V2));
+    assert_eq!(ModelKind::RESNET20_V1.to_string(), "resnet20v1");
+    assert_eq!(ModelKind::catalogue().len(), 9);
+}
