@@ -226,6 +226,61 @@ pub fn initial_model(config: &TrainConfig, device: &Device) -> Result<ResNet, Tr
     Ok(ResNetConfig::from(config.model).try_init(device)?)
 }
 
+/// The model with its optimizer, loss and L2 penalty: one training step at a time. Shared by
+/// [`train`] and the benchmark.
+pub struct Learner {
+    model: Option<ResNet>,
+    optim: burn::optim::module_optimizer::ModuleOptimizer,
+    loss_fn: CrossEntropyLoss,
+    l2: f32,
+}
+
+impl Learner {
+    /// A freshly initialised model (seeded) with Adam, on `device` (a training device).
+    pub fn new(config: &TrainConfig, device: &Device) -> Result<Self, TrainError> {
+        let model = initial_model(config, device)?;
+        let optim = AdamConfig::new()
+            .with_beta_1(config.beta_1)
+            .with_beta_2(config.beta_2)
+            .with_epsilon(config.epsilon)
+            .init();
+        Ok(Self {
+            model: Some(model),
+            optim,
+            loss_fn: CrossEntropyLossConfig::new().init(device),
+            l2: config.l2,
+        })
+    }
+
+    /// The model being trained.
+    pub fn model(&self) -> &ResNet {
+        self.model.as_ref().expect("the model is only taken inside `step`")
+    }
+
+    /// One Adam step on a batch; returns the loss (cross-entropy plus `l2 · Σ w²` over the
+    /// convolution kernels, as Keras reports it) and the number of correct predictions, both
+    /// still on the device.
+    pub fn step(&mut self, images: Tensor<4>, labels: Tensor<1, Int>, lr: f64) -> (Tensor<1>, Tensor<1, Int>) {
+        let model = self.model.take().expect("the model is only taken inside `step`");
+        let logits = model.forward(images); // [b, 10]
+        let mut loss = self.loss_fn.forward(logits.clone(), labels.clone()); // [1]
+        if self.l2 > 0.0 {
+            let penalty = model
+                .conv_kernels()
+                .into_iter()
+                .map(|w| w.powi_scalar(2).sum())
+                .reduce(|a, b| a + b);
+            if let Some(penalty) = penalty {
+                loss = loss + penalty.mul_scalar(self.l2);
+            }
+        }
+        let correct = logits.argmax(1).squeeze_dim::<1>(1).equal(labels).int().sum();
+        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        self.model = Some(self.optim.step(lr, model, grads));
+        (loss.detach(), correct)
+    }
+}
+
 /// Trains `config.model` on `data` following the seed's recipe, on `device` (autodiff is added
 /// here), and reports to `observer`.
 pub async fn train(
@@ -263,14 +318,8 @@ pub async fn train(
     };
     let max_shift = config.max_shift(SIDE);
 
-    let mut model = initial_model(config, &train_device)?;
-    let summary = Summary::of(&model);
-    let mut optim = AdamConfig::new()
-        .with_beta_1(config.beta_1)
-        .with_beta_2(config.beta_2)
-        .with_epsilon(config.epsilon)
-        .init();
-    let loss_fn: CrossEntropyLoss = CrossEntropyLossConfig::new().init(&train_device);
+    let mut learner = Learner::new(config, &train_device)?;
+    let summary = Summary::of(learner.model());
     let mut lr_state = LrState::new(config.learning_rate, config.plateau.clone());
 
     let n = train_split.len();
@@ -317,23 +366,8 @@ pub async fn train(
             let (images, labels) =
                 batch_tensors(&train_split, indices, &transforms, &mean, &mut scratch, &train_device);
 
-            let logits = model.forward(images); // [b, 10]
-            let mut loss = loss_fn.forward(logits.clone(), labels.clone()); // [1]
-            if config.l2 > 0.0 {
-                let penalty = model
-                    .conv_kernels()
-                    .into_iter()
-                    .map(|w| w.powi_scalar(2).sum())
-                    .reduce(|a, b| a + b)
-                    .map(|s| s.mul_scalar(config.l2));
-                if let Some(penalty) = penalty {
-                    loss = loss + penalty;
-                }
-            }
-            let correct = logits.argmax(1).squeeze_dim::<1>(1).equal(labels).int().sum();
-            let grads = GradientsParams::from_grads(loss.backward(), &model);
-            model = optim.step(lr, model, grads);
-            window.push((loss.detach(), correct, indices.len()));
+            let (loss, correct) = learner.step(images, labels, lr);
+            window.push((loss, correct, indices.len()));
 
             let last = step + 1 == steps_per_epoch;
             if window.len() == every || last {
@@ -374,7 +408,7 @@ pub async fn train(
         }
         let train_seconds = started.elapsed().as_secs_f64();
 
-        let valid = model.valid();
+        let valid = learner.model().valid();
         let eval = evaluate(&valid, &data.test, test_limit, &mean, &eval_device).await?;
         let metrics = EpochMetrics {
             epoch,
@@ -404,7 +438,7 @@ pub async fn train(
         }
     }
 
-    let model = model.valid();
+    let model = learner.model().valid();
     let (test_loss, test_accuracy) = match history.last() {
         Some(last) if !stopped => (last.val_loss, last.val_accuracy),
         _ => {

@@ -1,0 +1,116 @@
+//! Training-step benchmark: images/s of the shared [`Learner`] step for each backend, model and
+//! batch size, printed as a Markdown table for `BENCHMARKS.md`.
+//!
+//! ```text
+//! cargo run --release --bin bench -- --backend flex --backend wgpu --batch 32 --batch 128
+//! ```
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use burn::prelude::*;
+use burn::tensor::Distribution;
+use clap::{Parser, ValueEnum};
+use resnet_webgpu::model::ModelKind;
+use resnet_webgpu::recipe::TrainConfig;
+use resnet_webgpu::trainer::Learner;
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq)]
+enum Backend {
+    Flex,
+    Wgpu,
+}
+
+/// Measure training steps per second.
+#[derive(Debug, Parser)]
+struct Args {
+    #[arg(long, value_enum, default_values = ["flex", "wgpu"])]
+    backend: Vec<Backend>,
+    #[arg(long, default_values = ["resnet20v1", "resnet29v2"])]
+    model: Vec<ModelKind>,
+    #[arg(long, default_values_t = [32, 128])]
+    batch: Vec<usize>,
+    /// Untimed steps after the first one.
+    #[arg(long, default_value_t = 2)]
+    warmup: usize,
+    /// Timed steps (the median is reported).
+    #[arg(long, default_value_t = 5)]
+    steps: usize,
+}
+
+/// Resident memory of this process, from `/proc/self/status` (MiB; 0 where unavailable).
+fn rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kib| kib / 1024.0)
+}
+
+struct Row {
+    first_step_s: f64,
+    median_step_s: f64,
+}
+
+fn measure(device: &Device, model: ModelKind, batch: usize, args: &Args) -> Result<Row, String> {
+    let train_device = device.clone().autodiff();
+    let config = TrainConfig { model, batch_size: batch, ..TrainConfig::default() };
+    let mut learner = Learner::new(&config, &train_device).map_err(|e| e.to_string())?;
+    let images = Tensor::<4>::random([batch, 3, 32, 32], Distribution::Normal(0.0, 1.0), &train_device);
+    let labels = Tensor::<1, Int>::random([batch], Distribution::Uniform(0.0, 10.0), &train_device);
+    let mut step = || -> Result<f64, String> {
+        let start = Instant::now();
+        let (loss, _) = learner.step(images.clone(), labels.clone(), 1e-3);
+        // Waiting for the loss waits for the whole step.
+        let loss: f32 = pollster::block_on(loss.into_scalar_async::<f32>()).map_err(|e| format!("{e:?}"))?;
+        if !loss.is_finite() {
+            return Err(format!("non-finite loss {loss}"));
+        }
+        Ok(start.elapsed().as_secs_f64())
+    };
+    let first_step_s = step()?;
+    for _ in 0..args.warmup {
+        step()?;
+    }
+    let mut times = (0..args.steps.max(1)).map(|_| step()).collect::<Result<Vec<_>, _>>()?;
+    times.sort_by(f64::total_cmp);
+    Ok(Row { first_step_s, median_step_s: times[times.len() / 2] })
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    println!("| backend | model | batch | images/s | step (s, median of {}) | first step (s) | peak RSS (MiB) |", args.steps);
+    println!("|---|---|---:|---:|---:|---:|---:|");
+    let mut failed = false;
+    for &backend in &args.backend {
+        let (device, name) = match backend {
+            Backend::Flex => (Device::flex(), "flex (CPU)".to_string()),
+            Backend::Wgpu => {
+                let device = Device::wgpu(DeviceKind::DefaultDevice);
+                let name = device.identity().map_or_else(|| "wgpu".into(), |id| format!("wgpu ({})", id.name));
+                (device, name)
+            }
+        };
+        for &model in &args.model {
+            for &batch in &args.batch {
+                match measure(&device, model, batch, &args) {
+                    Ok(row) => println!(
+                        "| {name} | {model} | {batch} | {:.1} | {:.3} | {:.2} | {:.0} |",
+                        batch as f64 / row.median_step_s,
+                        row.median_step_s,
+                        row.first_step_s,
+                        rss_mib()
+                    ),
+                    Err(e) => {
+                        failed = true;
+                        println!("| {name} | {model} | {batch} | failed: {e} | | | |");
+                    }
+                }
+            }
+        }
+    }
+    if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+}

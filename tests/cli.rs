@@ -1,0 +1,72 @@
+//! The `train` command line, end to end on the shared archive.
+
+mod common;
+
+use std::process::Command;
+
+use burn::prelude::*;
+use resnet_webgpu::checkpoint::load_safetensors;
+use resnet_webgpu::model::{ModelKind, ResNetConfig};
+
+fn train() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_train"))
+}
+
+#[test]
+fn summary_prints_the_keras_counts() {
+    for (model, trainable, total) in [("resnet20v1", 273_066, 274_442), ("resnet29v2", 843_786, 849_002)] {
+        let out = train().args(["--summary", "--model", model]).output().expect("runs");
+        assert!(out.status.success());
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.lines().any(|l| l == format!("trainable parameters: {trainable}")), "{text}");
+        assert!(text.lines().any(|l| l == format!("total parameters: {total}")), "{text}");
+        assert!(text.contains("Conv2D(3×3, stride 2)") || model == "resnet29v2");
+    }
+}
+
+#[test]
+fn trains_an_epoch_and_writes_metrics_and_checkpoint() {
+    let dir = std::env::temp_dir().join(format!("resnet-webgpu-cli-{}", std::process::id()));
+    let metrics = dir.join("metrics.jsonl");
+    let checkpoint = dir.join("best.safetensors");
+    let out = train()
+        .args(["--backend", "flex", "--model", "resnet20v1", "--epochs", "1", "--limit-train", "96"])
+        .args(["--limit-test", "40", "--batch-size", "32"])
+        .arg("--data")
+        .arg(common::archive_path())
+        .arg("--metrics")
+        .arg(&metrics)
+        .arg("--checkpoint")
+        .arg(&checkpoint)
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Test accuracy:"));
+
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&metrics)
+        .expect("metrics written")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    let types: Vec<&str> = lines.iter().filter_map(|l| l["type"].as_str()).collect();
+    assert_eq!(types.first(), Some(&"started"));
+    assert_eq!(types.last(), Some(&"finished"));
+    assert!(types.contains(&"batch") && types.contains(&"epoch") && types.contains(&"checkpoint"));
+
+    let mut model = ResNetConfig::from(ModelKind::RESNET20_V1).init(&Device::flex()).valid();
+    load_safetensors(&mut model, std::fs::read(&checkpoint).expect("checkpoint written")).expect("loads");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn bad_inputs_are_messages_not_panics() {
+    let out = train().args(["--backend", "flex", "--data", "/nonexistent/cifar.tar.gz", "--epochs", "1"]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("could not read") && !err.contains("panicked"), "{err}");
+
+    let out = train().args(["--summary", "--model", "resnet21v1"]).output().expect("runs");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("6n + 2") && !err.contains("panicked"), "{err}");
+}
