@@ -321,6 +321,45 @@ pub fn pixel_mean(split: &Split) -> Vec<f32> {
     sums.iter().map(|&s| (s as f64 / n / 255.0) as f32).collect()
 }
 
+/// One image as RGBA bytes (32×32×4), for drawing on a canvas.
+pub fn rgba(image: &[u8]) -> Vec<u8> {
+    let plane = SIDE * SIDE;
+    (0..plane)
+        .flat_map(|p| [image[p], image[plane + p], image[2 * plane + p], 255])
+        .collect()
+}
+
+/// Images laid out in a grid of `rows` rows, `gap` pixels apart, as RGBA: returns
+/// `(width, height, pixels)`. `cells[r]` lists the image indices of row `r`.
+pub fn mosaic(split: &Split, cells: &[Vec<usize>], gap: usize) -> (usize, usize, Vec<u8>) {
+    let columns = cells.iter().map(Vec::len).max().unwrap_or(0);
+    let width = columns * (SIDE + gap);
+    let height = cells.len() * (SIDE + gap);
+    let mut out = vec![255u8; width * height * 4];
+    for (r, row) in cells.iter().enumerate() {
+        for (c, &index) in row.iter().enumerate() {
+            let pixels = rgba(split.image(index));
+            for y in 0..SIDE {
+                let dst = ((r * (SIDE + gap) + y) * width + c * (SIDE + gap)) * 4;
+                out[dst..dst + SIDE * 4].copy_from_slice(&pixels[y * SIDE * 4..(y + 1) * SIDE * 4]);
+            }
+        }
+    }
+    (width, height, out)
+}
+
+/// The first `per_class` images of each class, one class per row (the lesson's 10×10 grid).
+pub fn class_examples(split: &Split, per_class: usize) -> Vec<Vec<usize>> {
+    let mut rows = vec![Vec::with_capacity(per_class); NUM_CLASSES];
+    for (index, &label) in split.labels.iter().enumerate() {
+        let row = &mut rows[label as usize];
+        if row.len() < per_class {
+            row.push(index);
+        }
+    }
+    rows
+}
+
 /// Checks a batch file's size and labels without copying it.
 fn check_batch(name: &str, bytes: &[u8]) -> Result<(), DataError> {
     if bytes.is_empty() || bytes.len() % RECORD_BYTES != 0 {

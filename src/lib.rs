@@ -5,6 +5,10 @@ pub mod augment;
 pub mod checkpoint;
 pub mod data;
 pub mod model;
+pub mod protocol;
 pub mod recipe;
 pub mod summary;
 pub mod trainer;
+pub mod tutorial;
+#[cfg(target_arch = "wasm32")]
+pub mod web;

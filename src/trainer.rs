@@ -112,6 +112,11 @@ pub trait Observer {
     fn best_model(&mut self, _epoch: usize, _model: &ResNet) -> impl Future<Output = ()> {
         async {}
     }
+    /// Called after every epoch's evaluation, with the model in inference mode and the pixel
+    /// mean the run normalises with (for the host's own predictions).
+    fn epoch_end(&mut self, _epoch: usize, _model: &ResNet, _mean: &[f32]) -> impl Future<Output = ()> {
+        async {}
+    }
 }
 
 /// The result of a run.
@@ -212,6 +217,28 @@ pub async fn evaluate(
     }
     let n = n.max(1) as f64;
     Ok(Evaluation { loss: loss_sum / n, accuracy: correct as f64 / n, confusion })
+}
+
+/// Predicted class and its probability for the images `indices` of `split`. `model` in
+/// inference mode, `device` without autodiff.
+pub async fn predict(
+    model: &ResNet,
+    split: &Split,
+    indices: &[usize],
+    mean: &[f32],
+    device: &Device,
+) -> Result<(Vec<usize>, Vec<f32>), TrainError> {
+    let mut scratch = Vec::new();
+    let (images, _) = batch_tensors(split, indices, &[], mean, &mut scratch, device);
+    let probabilities = model.probabilities(images); // [n, 10]
+    let data = Transaction::default()
+        .register(probabilities.clone().argmax(1))
+        .register(probabilities.max_dim(1))
+        .execute_async()
+        .await
+        .map_err(|e| TrainError::Device(format!("{e:?}")))?;
+    let classes = data[0].iter::<i64>().map(|c| c.clamp(0, NUM_CLASSES as i64 - 1) as usize).collect();
+    Ok((classes, data[1].iter::<f32>().collect()))
 }
 
 /// A random generator for epoch `epoch` of a run seeded with `seed`: every epoch draws from its
@@ -370,7 +397,10 @@ pub async fn train(
             window.push((loss, correct, indices.len()));
 
             let last = step + 1 == steps_per_epoch;
-            if window.len() == every || last {
+            // The very first step is reported on its own, so that a person sees a number as soon
+            // as the device has compiled its kernels; after that, one read every `every` steps.
+            let first = epoch == 0 && step == 0;
+            if window.len() == every || last || first {
                 let mut transaction = Transaction::default();
                 for (loss, correct, _) in &window {
                     transaction = transaction.register(loss.clone()).register(correct.clone());
@@ -423,6 +453,7 @@ pub async fn train(
             images_per_sec: epoch_images as f64 / train_seconds.max(1e-9),
         };
         observer.event(&Event::Epoch(metrics.clone()));
+        observer.epoch_end(epoch, &valid, &mean).await;
         history.push(metrics);
         if lr_state.on_epoch_end(epoch, eval.loss) {
             observer.event(&Event::LrReduced { epoch, next_lr: lr_state.lr(epoch + 1) });

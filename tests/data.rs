@@ -220,3 +220,19 @@ fn host_batch_assembly_shifts_flips_and_normalises() {
         assert_eq!(out[c * 1024 + y * 32 + x], expected, "c {c} y {y} x {x}");
     }
 }
+
+#[test]
+fn class_grid_has_ten_examples_of_each_class() {
+    let data = real();
+    let rows = resnet_webgpu::data::class_examples(&data.train, 10);
+    for (class, row) in rows.iter().enumerate() {
+        assert_eq!(row.len(), 10);
+        assert!(row.iter().all(|&i| data.train.labels[i] as usize == class));
+    }
+    let (w, h, pixels) = resnet_webgpu::data::mosaic(&data.train, &rows, 2);
+    assert_eq!((w, h, pixels.len()), (340, 340, 340 * 340 * 4));
+    // Top-left pixel of the cell (row 3, column 4) is the first pixel of that image, in RGBA.
+    let image = data.train.image(rows[3][4]);
+    let at = ((3 * 34) * 340 + 4 * 34) * 4;
+    assert_eq!(&pixels[at..at + 4], &[image[0], image[1024], image[2048], 255]);
+}

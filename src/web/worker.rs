@@ -1,0 +1,340 @@
+//! The training worker: a dedicated Web Worker that fetches and parses the archive, owns the
+//! device and runs the shared async trainer, so the page's thread stays free for the lesson.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use burn::prelude::*;
+use js_sys::{Object, Reflect, Uint8Array, Uint8ClampedArray};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{JsFuture, spawn_local};
+use web_sys::{Cache, DedicatedWorkerGlobalScope, MessageEvent, ReadableStreamDefaultReader, Response};
+
+use crate::data::{Cifar10, class_examples, mosaic};
+use crate::model::ResNet;
+use crate::protocol::{
+    BackendChoice, CLASS_GRID, FromWorker, PIXELS, RunState, STRIP_LEN, TEST_STRIP, ToWorker,
+};
+use crate::recipe::TrainConfig;
+use crate::summary::Summary;
+use crate::trainer::{Control, Event, Observer, predict, train};
+use crate::web::{js_error, sleep_ms};
+
+/// Name of the Cache Storage bucket that keeps the archive between visits.
+const CACHE_NAME: &str = "resnet-webgpu-cifar10-v1";
+
+fn scope() -> DedicatedWorkerGlobalScope {
+    js_sys::global().unchecked_into()
+}
+
+/// Sends a message to the page.
+fn post(message: &FromWorker) {
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    match serde::Serialize::serialize(message, &serializer) {
+        Ok(value) => {
+            if let Err(e) = scope().post_message(&value) {
+                web_sys::console::error_2(&"postMessage failed".into(), &e);
+            }
+        }
+        Err(e) => web_sys::console::error_1(&format!("cannot serialise {message:?}: {e}").into()),
+    }
+}
+
+/// Sends RGBA pixels to be drawn on the canvas `target`.
+fn post_pixels(target: &str, width: usize, height: usize, pixels: &[u8]) {
+    let message = Object::new();
+    let data = Uint8ClampedArray::new_with_length(pixels.len() as u32);
+    data.copy_from(pixels);
+    for (key, value) in [
+        ("type", JsValue::from_str(PIXELS)),
+        ("target", JsValue::from_str(target)),
+        ("width", JsValue::from_f64(width as f64)),
+        ("height", JsValue::from_f64(height as f64)),
+        ("data", data.into()),
+    ] {
+        let _ = Reflect::set(&message, &key.into(), &value);
+    }
+    let _ = scope().post_message(&message);
+}
+
+#[derive(Default)]
+struct State {
+    data: Option<Rc<Cifar10>>,
+    device: Option<(Device, BackendChoice)>,
+    running: bool,
+}
+
+/// What the controls asked for, read by the trainer between steps.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Wish {
+    Run,
+    Pause,
+    Stop,
+}
+
+thread_local! {
+    static STATE: RefCell<State> = RefCell::new(State::default());
+    static WISH: Cell<Wish> = const { Cell::new(Wish::Run) };
+}
+
+/// Entry point, called by `worker.js` once the module is instantiated.
+#[wasm_bindgen]
+pub fn worker_main() {
+    console_error_panic_hook::set_once();
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(|event: MessageEvent| handle(event.data()));
+    scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+    post(&FromWorker::Ready);
+}
+
+fn handle(data: JsValue) {
+    // Raw bytes of an archive chosen by the person (file picker or drop).
+    if Reflect::get(&data, &"type".into()).ok().and_then(|t| t.as_string()).as_deref() == Some("load_bytes") {
+        match Reflect::get(&data, &"bytes".into()).map(|b| Uint8Array::new(&b).to_vec()) {
+            Ok(bytes) => spawn_local(async move { parse_archive(bytes) }),
+            Err(_) => post(&FromWorker::DataError { message: "No llegaron los bytes del archivo.".into() }),
+        }
+        return;
+    }
+    let message: ToWorker = match serde_wasm_bindgen::from_value(data) {
+        Ok(message) => message,
+        Err(e) => {
+            post(&FromWorker::Error { message: format!("mensaje no reconocido: {e}") });
+            return;
+        }
+    };
+    match message {
+        ToWorker::LoadUrl { url } => spawn_local(async move {
+            match fetch_archive(&url).await {
+                Ok(bytes) => parse_archive(bytes),
+                Err(message) => post(&FromWorker::DataError { message }),
+            }
+        }),
+        ToWorker::UseBackend { backend } => spawn_local(use_backend(backend)),
+        ToWorker::Start { config } => spawn_local(run(config)),
+        ToWorker::Pause => WISH.set(Wish::Pause),
+        ToWorker::Resume => {
+            WISH.set(Wish::Run);
+            post(&FromWorker::State { state: RunState::Running });
+        }
+        ToWorker::Stop => {
+            WISH.set(Wish::Stop);
+            post(&FromWorker::State { state: RunState::Stopping });
+        }
+    }
+}
+
+/// The archive from Cache Storage, or from the network with progress (then cached).
+async fn fetch_archive(url: &str) -> Result<Vec<u8>, String> {
+    let scope = scope();
+    let cache: Option<Cache> = match scope.caches() {
+        Ok(caches) => JsFuture::from(caches.open(CACHE_NAME)).await.ok().map(JsCast::unchecked_into),
+        Err(_) => None,
+    };
+    if let Some(cache) = &cache {
+        if let Ok(hit) = JsFuture::from(cache.match_with_str(url)).await {
+            if let Ok(response) = hit.dyn_into::<Response>() {
+                if let Ok(bytes) = response_bytes(&response, true).await {
+                    return Ok(bytes);
+                }
+            }
+        }
+    }
+    let response: Response = JsFuture::from(scope.fetch_with_str(url))
+        .await
+        .map_err(|e| format!("No se pudo descargar {url}: {}. ¿Está el servidor en marcha?", js_error(&e)))?
+        .unchecked_into();
+    if !response.ok() {
+        return Err(format!(
+            "El servidor respondió «{} {}» al pedir {url}. Elige el archivo cifar-10-binary.tar.gz \
+             desde tu disco.",
+            response.status(),
+            response.status_text()
+        ));
+    }
+    let bytes = response_bytes(&response, false).await?;
+    if let Some(cache) = &cache {
+        let copy = Uint8Array::from(bytes.as_slice());
+        match Response::new_with_opt_buffer_source(Some(&copy)) {
+            Ok(stored) => {
+                if let Err(e) = JsFuture::from(cache.put_with_str(url, &stored)).await {
+                    web_sys::console::warn_2(&"El archivo no se guardó en caché:".into(), &e);
+                }
+            }
+            Err(e) => web_sys::console::warn_1(&e),
+        }
+    }
+    Ok(bytes)
+}
+
+/// Reads a response's body chunk by chunk, reporting progress.
+async fn response_bytes(response: &Response, from_cache: bool) -> Result<Vec<u8>, String> {
+    let total = response
+        .headers()
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|v| v.parse::<f64>().ok());
+    let body = response.body().ok_or("la respuesta no tiene cuerpo")?;
+    let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
+    let mut bytes = Vec::with_capacity(total.unwrap_or(0.0) as usize);
+    let mut reported = 0usize;
+    loop {
+        let chunk = JsFuture::from(reader.read())
+            .await
+            .map_err(|e| format!("la descarga se interrumpió: {}", js_error(&e)))?;
+        if Reflect::get(&chunk, &"done".into()).ok().and_then(|d| d.as_bool()).unwrap_or(true) {
+            break;
+        }
+        let value = Reflect::get(&chunk, &"value".into()).map_err(|e| js_error(&e))?;
+        let array = Uint8Array::new(&value);
+        let start = bytes.len();
+        bytes.resize(start + array.length() as usize, 0);
+        array.copy_to(&mut bytes[start..]);
+        if bytes.len() - reported >= 1 << 20 {
+            reported = bytes.len();
+            post(&FromWorker::Download { loaded: reported as f64, total, from_cache });
+        }
+    }
+    post(&FromWorker::Download { loaded: bytes.len() as f64, total: Some(bytes.len() as f64), from_cache });
+    Ok(bytes)
+}
+
+fn parse_archive(bytes: Vec<u8>) {
+    match Cifar10::from_bytes(&bytes) {
+        Ok(data) => {
+            let rows = class_examples(&data.train, 10);
+            let (w, h, pixels) = mosaic(&data.train, &rows, 2);
+            post_pixels(CLASS_GRID, w, h, &pixels);
+            let strip: Vec<Vec<usize>> = vec![(0..STRIP_LEN.min(data.test.len())).collect()];
+            let (w, h, pixels) = mosaic(&data.test, &strip, 2);
+            post_pixels(TEST_STRIP, w, h, &pixels);
+            post(&FromWorker::DataReady {
+                train_images: data.train.len(),
+                test_images: data.test.len(),
+                class_names: data.class_names.clone(),
+            });
+            STATE.with_borrow_mut(|s| s.data = Some(Rc::new(data)));
+        }
+        Err(e) => post(&FromWorker::DataError { message: format!("El archivo no es válido: {e}") }),
+    }
+}
+
+/// Initialises the device once (WebGPU or the CPU backend) and says which it is.
+async fn use_backend(choice: BackendChoice) {
+    if let Some((_, current)) = STATE.with_borrow(|s| s.device.clone()) {
+        if current == choice {
+            return;
+        }
+    }
+    let result = match choice {
+        BackendChoice::Cpu => Ok((Device::flex(), "CPU (WebAssembly)".to_string(), false)),
+        BackendChoice::WebGpu => init_webgpu().await,
+    };
+    match result {
+        Ok((device, adapter, fallback)) => {
+            STATE.with_borrow_mut(|s| s.device = Some((device, choice)));
+            post(&FromWorker::Backend { backend: choice, adapter, fallback });
+        }
+        Err(reason) => post(&FromWorker::NoWebGpu { reason }),
+    }
+}
+
+async fn init_webgpu() -> Result<(Device, String, bool), String> {
+    let navigator = Reflect::get(&scope(), &"navigator".into()).map_err(|e| js_error(&e))?;
+    let gpu = Reflect::get(&navigator, &"gpu".into()).unwrap_or(JsValue::UNDEFINED);
+    if gpu.is_undefined() || gpu.is_null() {
+        return Err("Este navegador no ofrece WebGPU (navigator.gpu no existe).".into());
+    }
+    let (device, setup) = Device::wgpu_options()
+        .init_with_setup_async()
+        .await
+        .map_err(|e| format!("WebGPU no pudo darnos un adaptador: {e:?}"))?;
+    let info = setup.adapter.get_info();
+    let name = if info.name.is_empty() { "adaptador WebGPU".to_string() } else { info.name.clone() };
+    let fallback = matches!(info.device_type, burn::tensor::wgpu::wgpu::DeviceType::Cpu)
+        || name.to_lowercase().contains("swiftshader");
+    Ok((device, name, fallback))
+}
+
+struct WorkerObserver {
+    data: Rc<Cifar10>,
+    eval_device: Device,
+    told_paused: bool,
+}
+
+impl Observer for WorkerObserver {
+    fn event(&mut self, event: &Event) {
+        post(&FromWorker::Train { event: event.clone() });
+    }
+
+    async fn control(&mut self) -> Control {
+        loop {
+            // Let the worker's message handler run between steps.
+            sleep_ms(0).await;
+            match WISH.get() {
+                Wish::Run => {
+                    self.told_paused = false;
+                    return Control::Continue;
+                }
+                Wish::Stop => return Control::Stop,
+                Wish::Pause => {
+                    if !self.told_paused {
+                        self.told_paused = true;
+                        post(&FromWorker::State { state: RunState::Paused });
+                    }
+                    sleep_ms(100).await;
+                }
+            }
+        }
+    }
+
+    async fn epoch_end(&mut self, epoch: usize, model: &ResNet, mean: &[f32]) {
+        let indices: Vec<usize> = (0..STRIP_LEN.min(self.data.test.len())).collect();
+        match predict(model, &self.data.test, &indices, mean, &self.eval_device).await {
+            Ok((predicted, confidence)) => post(&FromWorker::Predictions {
+                epoch,
+                truth: indices.iter().map(|&i| self.data.test.labels[i] as usize).collect(),
+                predicted,
+                confidence,
+            }),
+            Err(e) => post(&FromWorker::Error { message: e.to_string() }),
+        }
+    }
+}
+
+async fn run(config: TrainConfig) {
+    let (data, device, running) = STATE.with_borrow(|s| (s.data.clone(), s.device.clone(), s.running));
+    if running {
+        return;
+    }
+    let Some(data) = data else {
+        post(&FromWorker::Error { message: "Los datos aún no están listos.".into() });
+        return;
+    };
+    let Some((device, _)) = device else {
+        post(&FromWorker::Error { message: "No hay dispositivo: elige WebGPU o CPU.".into() });
+        return;
+    };
+    STATE.with_borrow_mut(|s| s.running = true);
+    WISH.set(Wish::Run);
+    match crate::model::ResNetConfig::from(config.model).try_init(&Device::flex()) {
+        Ok(model) => post(&FromWorker::Summary { summary: Summary::of(&model) }),
+        Err(e) => post(&FromWorker::Error { message: e.to_string() }),
+    }
+    post(&FromWorker::State { state: RunState::Running });
+    let mut observer = WorkerObserver {
+        data: data.clone(),
+        eval_device: device.clone().without_autodiff(),
+        told_paused: false,
+    };
+    let result = train(&data, &config, &device, &mut observer).await;
+    STATE.with_borrow_mut(|s| s.running = false);
+    match result {
+        Ok(_) => post(&FromWorker::State { state: RunState::Finished }),
+        Err(e) => {
+            post(&FromWorker::Error { message: format!("El entrenamiento se detuvo: {e}") });
+            post(&FromWorker::State { state: RunState::Idle });
+        }
+    }
+}

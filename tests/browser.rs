@@ -1,0 +1,75 @@
+//! In the browser, on WebGPU (headless Chromium with SwiftShader in CI):
+//! `wasm-pack test --headless --chrome --release`.
+#![cfg(target_arch = "wasm32")]
+
+use std::cell::RefCell;
+
+use burn::prelude::*;
+use resnet_webgpu::augment::assemble;
+use resnet_webgpu::data::{Cifar10, SIDE};
+use resnet_webgpu::recipe::TrainConfig;
+use resnet_webgpu::trainer::Learner;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// The shared archive, compiled into the test module (the page gets the same bytes by fetch).
+static ARCHIVE: &[u8] = include_bytes!("../../shared/cifar10/cifar-10-binary.tar.gz");
+
+thread_local! {
+    static DEVICE: RefCell<Option<(Device, String)>> = const { RefCell::new(None) };
+}
+
+/// The WebGPU device, initialised asynchronously once per test module.
+async fn webgpu() -> (Device, String) {
+    if let Some(device) = DEVICE.with_borrow(Clone::clone) {
+        return device;
+    }
+    let (device, setup) = Device::wgpu_options()
+        .init_with_setup_async()
+        .await
+        .expect("a WebGPU adapter (run Chromium with --enable-unsafe-webgpu)");
+    let name = setup.adapter.get_info().name;
+    DEVICE.with_borrow_mut(|d| *d = Some((device.clone(), name.clone())));
+    (device, name)
+}
+
+#[wasm_bindgen_test]
+async fn webgpu_device_initialises_asynchronously() {
+    let (device, name) = webgpu().await;
+    web_sys::console::log_1(&format!("adapter: {name:?}").into());
+    let x = Tensor::<1>::from_floats([1.0, 2.0, 3.0], &device);
+    let sum: f32 = (x.clone() * x).sum().into_scalar_async::<f32>().await.expect("read back");
+    assert_eq!(sum, 14.0);
+}
+
+#[wasm_bindgen_test]
+fn archive_parses_from_bytes() {
+    let data = Cifar10::from_bytes(ARCHIVE).expect("the shared archive parses");
+    assert_eq!((data.train.len(), data.test.len()), (5_000, 1_000));
+    assert_eq!(data.test.class_counts(), [100; 10]);
+}
+
+#[wasm_bindgen_test]
+async fn resnet20_steps_on_real_images_lower_the_loss() {
+    let (device, _) = webgpu().await;
+    let device = device.autodiff();
+    let data = Cifar10::from_bytes(ARCHIVE).expect("parses");
+    let mean = data.pixel_mean();
+    let indices: Vec<usize> = (0..8).collect();
+    let mut pixels = Vec::new();
+    assemble(&data.train, &indices, &[], &mean, &mut pixels);
+    let images = Tensor::<4>::from_data(TensorData::new(pixels, [8, 3, SIDE, SIDE]), &device);
+    let labels: Vec<i32> = indices.iter().map(|&i| data.train.labels[i] as i32).collect();
+    let labels = Tensor::<1, Int>::from_data(TensorData::new(labels, [8]), &device);
+
+    let mut learner = Learner::new(&TrainConfig::default(), &device).expect("model");
+    let mut losses = Vec::new();
+    for _ in 0..4 {
+        let (loss, _) = learner.step(images.clone(), labels.clone(), 1e-3);
+        losses.push(loss.into_scalar_async::<f32>().await.expect("read back"));
+    }
+    web_sys::console::log_1(&format!("losses on WebGPU: {losses:?}").into());
+    assert!(losses.iter().all(|l| l.is_finite()), "{losses:?}");
+    assert!(losses[3] < losses[0], "four steps on the same real batch lower the loss: {losses:?}");
+}

@@ -1,0 +1,100 @@
+// End-to-end test of the built page (dist/) in Debian's headless Chromium, on WebGPU
+// (SwiftShader): serve it, press «Entrenar», wait for a batch metric and a chart point, check the
+// lesson still scrolls and that nothing went to the console as an error, save a screenshot.
+//
+//   node www/e2e.mjs [dist] [screenshot.png]
+import { chromium } from "playwright-core";
+import { createServer } from "node:http";
+import { readFile, stat, mkdir } from "node:fs/promises";
+import { extname, join, resolve, dirname } from "node:path";
+
+const dist = resolve(process.argv[2] ?? "dist");
+const shot = resolve(process.argv[3] ?? "target/e2e/page.png");
+const TYPES = { ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm",
+  ".css": "text/css", ".svg": "image/svg+xml", ".gz": "application/gzip" };
+
+const server = createServer(async (req, res) => {
+  const path = join(dist, decodeURIComponent(new URL(req.url, "http://x").pathname));
+  try {
+    const file = (await stat(path)).isDirectory() ? join(path, "index.html") : path;
+    const body = await readFile(file);
+    res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream",
+      "content-length": body.length });
+    res.end(body);
+  } catch {
+    res.writeHead(404).end("not found");
+  }
+});
+await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+const url = `http://127.0.0.1:${server.address().port}/`;
+
+const browser = await chromium.launch({
+  executablePath: "/usr/bin/chromium",
+  args: ["--enable-unsafe-webgpu", "--no-sandbox", "--disable-dev-shm-usage",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-first-run"],
+});
+const errors = [];
+let failed = false;
+const fail = (message) => { console.error(`FAIL: ${message}`); failed = true; };
+try {
+  const page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
+  page.on("console", (m) => {
+    if (m.type() === "error") errors.push(m.text());
+    if (process.env.E2E_VERBOSE) console.log(`[console.${m.type()}] ${m.text()}`);
+  });
+  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+  page.on("worker", (w) => w.on("console", (m) => {
+    if (m.type() === "error") errors.push(`worker: ${m.text()}`);
+  }));
+  const t0 = Date.now();
+  await page.goto(url);
+  await page.waitForFunction(() => document.querySelectorAll("#tutorial math").length > 10,
+    null, { timeout: 60_000 });
+  await page.waitForFunction(() => !document.querySelector("#start").disabled, null, { timeout: 120_000 });
+  console.log(`page ready (data parsed, device up) after ${((Date.now() - t0) / 1000).toFixed(1)} s:`,
+    await page.textContent("#m-adapter"));
+  // A small, quick run: ResNet20 v1, batch 8, one epoch.
+  await page.selectOption("#model", "resnet20v1");
+  await page.fill("#batch-size", "8");
+  await page.fill("#epochs", "1");
+  const tStart = Date.now();
+  await page.click("#start");
+  await page.waitForFunction(() => document.querySelector("#m-loss").textContent.trim() !== "—",
+    null, { timeout: 300_000 });
+  const firstStep = (Date.now() - tStart) / 1000;
+  await page.waitForFunction(() => {
+    const chart = window.Chart && window.Chart.getChart("batch-chart");
+    return chart && chart.data.datasets[0].data.length > 0;
+  }, null, { timeout: 60_000 });
+  const loss = await page.textContent("#m-loss");
+  const speed = await page.textContent("#m-speed");
+  console.log(`first batch metric after ${firstStep.toFixed(1)} s: loss ${loss}, ${speed}`);
+  if (!Number.isFinite(parseFloat(loss))) fail(`batch loss is not a number: ${loss}`);
+  // The lesson scrolls while the network trains.
+  const scrolled = await page.evaluate(() => {
+    const t = document.querySelector("#tutorial");
+    t.scrollTop = 1500;
+    return t.scrollTop;
+  });
+  if (!(scrolled > 0)) fail("the lesson did not scroll");
+  const summary = await page.textContent("#model-summary");
+  if (!summary.includes("273")) fail(`model summary lacks the parameter count: ${summary.slice(0, 120)}`);
+  const grid = await page.evaluate(() => document.querySelector("#class-grid").width);
+  if (grid !== 340) fail(`class grid not drawn (width ${grid})`);
+  await page.evaluate(() => { document.querySelector("#tutorial").scrollTop = 0; });
+  await mkdir(dirname(shot), { recursive: true });
+  await page.screenshot({ path: shot });
+  console.log(`screenshot: ${shot}`);
+  await page.click("#stop");
+  await page.waitForFunction(() => /terminado|Listo/.test(document.querySelector("#status").textContent),
+    null, { timeout: 300_000 });
+} catch (e) {
+  fail(e.message);
+} finally {
+  await browser.close();
+  server.close();
+}
+if (errors.length) fail(`console errors:\n  ${errors.join("\n  ")}`);
+console.log(failed ? "e2e: 0 passed, 1 failed" : "e2e: 1 passed, 0 failed");
+process.exit(failed ? 1 : 0);
