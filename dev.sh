@@ -79,7 +79,7 @@ case "${1:-}" in
     cargo test --release
     log "browser tests: wasm-pack in headless Chromium on WebGPU"
     WASM_BINDGEN_TEST_TIMEOUT=900 wasm-pack test --headless --chrome --release \
-      --chromedriver /usr/bin/chromedriver . --test browser
+      --chromedriver /usr/bin/chromedriver . --no-default-features --test browser
     log "end to end: the built page in headless Chromium"
     trunk build
     node www/e2e.mjs dist target/e2e/page.png

@@ -44,6 +44,8 @@ try {
     if (process.env.E2E_VERBOSE) console.log(`[console.${m.type()}] ${m.text()}`);
   });
   page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+  page.on("requestfailed", (r) => errors.push(`request failed: ${r.url()}`));
+  page.on("response", (r) => { if (r.status() >= 400) errors.push(`HTTP ${r.status()}: ${r.url()}`); });
   page.on("worker", (w) => w.on("console", (m) => {
     if (m.type() === "error") errors.push(`worker: ${m.text()}`);
   }));
@@ -91,6 +93,14 @@ try {
     null, { timeout: 300_000 });
 } catch (e) {
   fail(e.message);
+  const page = browser.contexts()[0]?.pages()[0];
+  if (page) {
+    for (const id of ["status", "m-loss", "m-speed", "m-adapter", "data-status"]) {
+      console.error(`  #${id}: ${await page.textContent(`#${id}`).catch(() => "?")}`);
+    }
+    await mkdir(dirname(shot), { recursive: true });
+    await page.screenshot({ path: shot.replace(/\.png$/, "-failure.png") }).catch(() => {});
+  }
 } finally {
   await browser.close();
   server.close();

@@ -68,12 +68,12 @@ impl LineChart {
     fn push(&self, x: &str, ys: &[f64]) {
         let data = self.0.data();
         if let Ok(labels) = Reflect::get(&data, &"labels".into()) {
-            Array::from(&labels).push(&x.into());
+            labels.unchecked_ref::<Array>().push(&x.into());
         }
         if let Ok(datasets) = Reflect::get(&data, &"datasets".into()) {
-            for (dataset, &y) in Array::from(&datasets).iter().zip(ys) {
+            for (dataset, &y) in datasets.unchecked_ref::<Array>().iter().zip(ys) {
                 if let Ok(points) = Reflect::get(&dataset, &"data".into()) {
-                    Array::from(&points).push(&y.into());
+                    points.unchecked_ref::<Array>().push(&y.into());
                 }
             }
         }
@@ -83,12 +83,12 @@ impl LineChart {
     fn clear(&self) {
         let data = self.0.data();
         if let Ok(labels) = Reflect::get(&data, &"labels".into()) {
-            Array::from(&labels).set_length(0);
+            labels.unchecked_ref::<Array>().set_length(0);
         }
         if let Ok(datasets) = Reflect::get(&data, &"datasets".into()) {
-            for dataset in Array::from(&datasets).iter() {
+            for dataset in datasets.unchecked_ref::<Array>().iter() {
                 if let Ok(points) = Reflect::get(&dataset, &"data".into()) {
-                    Array::from(&points).set_length(0);
+                    points.unchecked_ref::<Array>().set_length(0);
                 }
             }
         }
@@ -519,7 +519,7 @@ fn no_webgpu_html(reason: &str) -> String {
     )
 }
 
-fn listen<E: JsCast + 'static>(target: &web_sys::EventTarget, event: &str, handler: impl FnMut(E) + 'static) {
+fn listen<E: wasm_bindgen::convert::FromWasmAbi + 'static>(target: &web_sys::EventTarget, event: &str, handler: impl FnMut(E) + 'static) {
     let closure = Closure::<dyn FnMut(E)>::new(handler);
     if let Err(e) = target.add_event_listener_with_callback(event, closure.as_ref().unchecked_ref()) {
         web_sys::console::error_1(&e);
