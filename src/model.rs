@@ -5,12 +5,14 @@
 use std::fmt;
 use std::str::FromStr;
 
-use burn::module::{Initializer, Param};
+use burn::module::Param;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::pool::{AvgPool2d, AvgPool2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d};
 use burn::prelude::*;
 use burn::tensor::activation::{relu, softmax};
+use rand::rngs::Xoshiro256PlusPlus;
+use rand::{RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -19,14 +21,31 @@ use thiserror::Error;
 const BN_MOMENTUM: f64 = 1.0 - 0.99;
 /// Keras' `BatchNormalization` epsilon.
 const BN_EPSILON: f64 = 1e-3;
-/// Keras' `he_normal` standard deviation is √(2 / fan_in): a gain of √2 over 1/√fan_in.
-/// (Keras draws from a normal truncated at two deviations; burn's initializer is the plain
-/// normal with the same deviation.)
-fn he_normal() -> Initializer {
-    Initializer::KaimingNormal {
-        gain: std::f64::consts::SQRT_2,
-        fan_out_only: false,
+/// Keras' `he_normal`: a normal of deviation √(2 / fan_in) truncated at two deviations (Keras
+/// scales the deviation by 1/0.87962566 so that the truncated draw keeps that variance). Drawn on
+/// the host from the model's own seeded generator, so that a seed gives the same weights on every
+/// backend and whatever else uses burn's global generator meanwhile.
+fn he_normal<const D: usize>(shape: [usize; D], fan_in: usize, rng: &mut Xoshiro256PlusPlus, device: &Device) -> Param<Tensor<D>> {
+    let std = (2.0 / fan_in as f64).sqrt() / 0.879_625_661_034_239_8;
+    let count: usize = shape.iter().product();
+    let mut values = Vec::with_capacity(count);
+    while values.len() < count {
+        // Box–Muller: two standard normals from two uniforms in (0, 1].
+        let u1: f64 = 1.0 - rng.random::<f64>();
+        let u2: f64 = rng.random::<f64>();
+        let r = (-2.0 * u1.ln()).sqrt();
+        for z in [r * (std::f64::consts::TAU * u2).cos(), r * (std::f64::consts::TAU * u2).sin()] {
+            if z.abs() <= 2.0 && values.len() < count {
+                values.push((z * std) as f32);
+            }
+        }
     }
+    Param::from_tensor(Tensor::from_data(TensorData::new(values, shape), device))
+}
+
+/// Zeros (Keras' default bias initialiser).
+fn zeros(len: usize, device: &Device) -> Param<Tensor<1>> {
+    Param::from_tensor(Tensor::zeros([len], device))
 }
 
 /// ResNet v1 (He et al. 2016a) or v2 (He et al. 2016b, pre-activation).
@@ -157,6 +176,9 @@ pub struct ResNetConfig {
     /// Output classes (10 for CIFAR-10).
     #[config(default = 10)]
     pub num_classes: usize,
+    /// Seed of the initial weights.
+    #[config(default = 0)]
+    pub seed: u64,
 }
 
 impl From<ModelKind> for ResNetConfig {
@@ -195,14 +217,17 @@ pub struct ResnetLayerConfig {
 }
 
 impl ResnetLayerConfig {
-    pub fn init(&self, device: &Device) -> ResnetLayer {
+    /// The layer with weights drawn from `rng`.
+    pub fn init(&self, rng: &mut Xoshiro256PlusPlus, device: &Device) -> ResnetLayer {
         let mut conv = Conv2dConfig::new([self.channels_in, self.filters], [self.kernel, self.kernel])
             .with_stride([self.stride, self.stride])
             .with_padding(PaddingConfig2d::Same)
-            .with_initializer(he_normal())
             .init(device);
-        // Keras initialises biases to zero; burn would draw them like the kernel.
-        conv.bias = Some(Param::from_tensor(Tensor::zeros([self.filters], device)));
+        // burn's initialisers are replaced before first use (parameters are lazy): he-normal
+        // kernel and zero bias, as Keras.
+        let fan_in = self.channels_in * self.kernel * self.kernel;
+        conv.weight = he_normal([self.filters, self.channels_in, self.kernel, self.kernel], fan_in, rng, device);
+        conv.bias = Some(zeros(self.filters, device));
         // The BN sits after the conv (conv_first) or before it, on the conv's input.
         let bn_features = if self.conv_first { self.filters } else { self.channels_in };
         ResnetLayer {
@@ -250,16 +275,16 @@ pub struct BasicBlock {
 }
 
 impl BasicBlock {
-    fn new(channels_in: usize, filters: usize, stride: usize, device: &Device) -> Self {
-        let first = ResnetLayerConfig::new(channels_in, filters).with_stride(stride).init(device);
-        let second = ResnetLayerConfig::new(filters, filters).with_relu(false).init(device);
+    fn new(channels_in: usize, filters: usize, stride: usize, rng: &mut Xoshiro256PlusPlus, device: &Device) -> Self {
+        let first = ResnetLayerConfig::new(channels_in, filters).with_stride(stride).init(rng, device);
+        let second = ResnetLayerConfig::new(filters, filters).with_relu(false).init(rng, device);
         let projection = (stride != 1 || channels_in != filters).then(|| {
             ResnetLayerConfig::new(channels_in, filters)
                 .with_kernel(1)
                 .with_stride(stride)
                 .with_relu(false)
                 .with_batch_norm(false)
-                .init(device)
+                .init(rng, device)
         });
         Self { first, second, projection }
     }
@@ -295,6 +320,7 @@ impl Bottleneck {
         stride: usize,
         very_first: bool,
         projection: bool,
+        rng: &mut Xoshiro256PlusPlus,
         device: &Device,
     ) -> Self {
         let reduce = ResnetLayerConfig::new(channels_in, filters_in)
@@ -303,21 +329,21 @@ impl Bottleneck {
             .with_relu(!very_first)
             .with_batch_norm(!very_first)
             .with_conv_first(false)
-            .init(device);
+            .init(rng, device);
         let spatial = ResnetLayerConfig::new(filters_in, filters_in)
             .with_conv_first(false)
-            .init(device);
+            .init(rng, device);
         let expand = ResnetLayerConfig::new(filters_in, filters_out)
             .with_kernel(1)
             .with_conv_first(false)
-            .init(device);
+            .init(rng, device);
         let projection = projection.then(|| {
             ResnetLayerConfig::new(channels_in, filters_out)
                 .with_kernel(1)
                 .with_stride(stride)
                 .with_relu(false)
                 .with_batch_norm(false)
-                .init(device)
+                .init(rng, device)
         });
         Self { reduce, spatial, expand, projection }
     }
@@ -343,6 +369,14 @@ pub enum Block {
 }
 
 impl Block {
+    pub fn forward_weights_for_test(&self) -> Vec<f32> {
+        let layer = match self {
+            Block::Basic(b) => &b.first,
+            Block::Bottleneck(b) => &b.spatial,
+        };
+        layer.conv.weight.val().into_data().iter::<f32>().collect()
+    }
+
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         match self {
             Block::Basic(block) => block.forward(x),
@@ -377,7 +411,9 @@ impl ResNetConfig {
         if self.num_classes < 2 {
             return Err(ModelError::BadClasses(self.num_classes));
         }
-        let stem = ResnetLayerConfig::new(3, 16).init(device);
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(self.seed);
+        let rng = &mut rng;
+        let stem = ResnetLayerConfig::new(3, 16).init(rng, device);
         let mut blocks = Vec::with_capacity(3 * n);
         let features = match self.version {
             Version::V1 => {
@@ -386,7 +422,7 @@ impl ResNetConfig {
                 for stage in 0..3 {
                     for block in 0..n {
                         let stride = if stage > 0 && block == 0 { 2 } else { 1 };
-                        blocks.push(Block::Basic(BasicBlock::new(channels, filters, stride, device)));
+                        blocks.push(Block::Basic(BasicBlock::new(channels, filters, stride, rng, device)));
                         channels = filters;
                     }
                     filters *= 2;
@@ -408,6 +444,7 @@ impl ResNetConfig {
                             stride,
                             very_first,
                             block == 0,
+                            rng,
                             device,
                         )));
                         channels = filters_out;
@@ -423,10 +460,10 @@ impl ResNetConfig {
                 .with_epsilon(BN_EPSILON)
                 .init(device)
         });
-        let mut fc = LinearConfig::new(features, self.num_classes)
-            .with_initializer(he_normal())
-            .init(device);
-        fc.bias = Some(Param::from_tensor(Tensor::zeros([self.num_classes], device)));
+        let mut fc = LinearConfig::new(features, self.num_classes).init(device);
+        // burn stores a dense weight as [in, out].
+        fc.weight = he_normal([features, self.num_classes], features, rng, device);
+        fc.bias = Some(zeros(self.num_classes, device));
         Ok(ResNet {
             stem,
             blocks,

@@ -247,10 +247,10 @@ pub fn epoch_rng(seed: u64, epoch: usize) -> Xoshiro256PlusPlus {
     Xoshiro256PlusPlus::seed_from_u64(seed ^ (epoch as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15))
 }
 
-/// The model a run starts from: seeded on `device` (a training device, with autodiff).
+/// The model a run starts from: its weights drawn from `config.seed` (on the host, so the same
+/// on every backend), on `device` (a training device, with autodiff).
 pub fn initial_model(config: &TrainConfig, device: &Device) -> Result<ResNet, TrainError> {
-    device.seed(config.seed);
-    Ok(ResNetConfig::from(config.model).try_init(device)?)
+    Ok(ResNetConfig::from(config.model).with_seed(config.seed).try_init(device)?)
 }
 
 /// The model with its optimizer, loss and L2 penalty: one training step at a time. Shared by

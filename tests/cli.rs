@@ -1,4 +1,5 @@
 //! The `train` command line, end to end on the shared archive.
+#![cfg(not(target_arch = "wasm32"))] // native only; tests/browser.rs runs in the browser
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! The CIFAR-10 reader on the shared real archive and on every kind of broken input.
+#![cfg(not(target_arch = "wasm32"))] // native only; tests/browser.rs runs in the browser
 
 mod common;
 

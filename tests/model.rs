@@ -1,7 +1,8 @@
 //! The seed's architectures: parameter counts against Keras, output shapes, invalid depths.
+#![cfg(not(target_arch = "wasm32"))] // native only; tests/browser.rs runs in the browser
 
 use burn::prelude::*;
-use resnet_webgpu::model::{ModelError, ModelKind, ResNetConfig, Version};
+use resnet_webgpu::model::{Block, ModelError, ModelKind, ResNetConfig, Version};
 use resnet_webgpu::summary::Summary;
 
 fn counts(version: Version, depth: usize) -> (usize, usize) {
@@ -77,4 +78,29 @@ fn invalid_depths_are_errors_naming_the_valid_ones() {
     assert_eq!("ResNet29v2".parse::<ModelKind>(), Ok(ModelKind::RESNET29_V2));
     assert_eq!(ModelKind::RESNET20_V1.to_string(), "resnet20v1");
     assert_eq!(ModelKind::catalogue().len(), 9);
+}
+
+#[test]
+fn weights_are_keras_he_normal_and_fixed_by_the_seed() {
+    let device = Device::flex();
+    let weights = |seed: u64| -> Vec<f32> {
+        let model = ResNetConfig::new(Version::V1, 20).with_seed(seed).init(&device);
+        match &model.blocks[4] {
+            Block::Basic(block) => block.first.conv.weight.val().into_data().iter::<f32>().collect(),
+            Block::Bottleneck(_) => unreachable!("v1 blocks are basic"),
+        }
+    };
+    let a = weights(1);
+    assert_eq!(a, weights(1));
+    assert_ne!(a, weights(2));
+    // blocks[4] is a 32-filter 3×3 conv over 32 channels: fan_in 288, σ = √(2/288).
+    let sigma = (2.0f64 / 288.0).sqrt();
+    let n = a.len() as f64;
+    let mean = a.iter().map(|&w| w as f64).sum::<f64>() / n;
+    let std = (a.iter().map(|&w| (w as f64 - mean).powi(2)).sum::<f64>() / n).sqrt();
+    assert!(mean.abs() < 0.1 * sigma, "mean {mean}");
+    assert!((std / sigma - 1.0).abs() < 0.05, "std {std} vs {sigma}");
+    // Truncated at two of Keras' (rescaled) deviations.
+    let bound = 2.0 * sigma / 0.879_625_661_034_239_8;
+    assert!(a.iter().all(|&w| (w as f64).abs() <= bound + 1e-6));
 }

@@ -1,4 +1,5 @@
 //! The seed's learning-rate schedule and the plateau reducer composed with it.
+#![cfg(not(target_arch = "wasm32"))] // native only; tests/browser.rs runs in the browser
 
 use resnet_webgpu::recipe::{LrState, PlateauConfig, TrainConfig, lr_schedule};
 

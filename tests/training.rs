@@ -1,5 +1,6 @@
 //! Real-data training on the CPU backend: the loss falls, held-out accuracy beats chance, and a
 //! seed fixes every number.
+#![cfg(not(target_arch = "wasm32"))] // native only; tests/browser.rs runs in the browser
 
 mod common;
 

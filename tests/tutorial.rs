@@ -1,4 +1,5 @@
 //! The Spanish lesson renders: real MathML for every equation, tables, figures, references.
+#![cfg(not(target_arch = "wasm32"))] // native only; tests/browser.rs runs in the browser
 
 use resnet_webgpu::tutorial::{TUTORIAL_MD, latex_to_mathml, tutorial_html};
 

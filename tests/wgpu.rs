@@ -1,5 +1,6 @@
 //! The wgpu backend natively (Mesa lavapipe on a machine without a GPU): the same weights give
 //! the same outputs as the CPU backend, and training steps run and stay finite.
+#![cfg(not(target_arch = "wasm32"))] // native only; tests/browser.rs runs in the browser
 
 use burn::prelude::*;
 use burn::tensor::Distribution;
@@ -12,8 +13,7 @@ use resnet_webgpu::trainer::Learner;
 fn wgpu_matches_the_cpu_backend_and_trains() {
     let cpu = Device::flex();
     let gpu = Device::wgpu(DeviceKind::DefaultDevice);
-    cpu.seed(5);
-    let reference = ResNetConfig::from(ModelKind::RESNET20_V1).init(&cpu).valid();
+    let reference = ResNetConfig::from(ModelKind::RESNET20_V1).with_seed(5).init(&cpu).valid();
     let weights = to_safetensors(&reference).expect("saves");
     let mut on_gpu = ResNetConfig::from(ModelKind::RESNET20_V1).init(&gpu).valid();
     load_safetensors(&mut on_gpu, weights).expect("loads");
