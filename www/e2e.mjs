@@ -3,37 +3,15 @@
 // lesson still scrolls and that nothing went to the console as an error, save a screenshot.
 //
 //   node www/e2e.mjs [dist] [screenshot.png]
-import { chromium } from "playwright-core";
-import { createServer } from "node:http";
-import { readFile, stat, mkdir } from "node:fs/promises";
-import { extname, join, resolve, dirname } from "node:path";
+import { mkdir } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { launch, serve } from "./harness.mjs";
 
-const dist = resolve(process.argv[2] ?? "dist");
+const dist = process.argv[2] ?? "dist";
 const shot = resolve(process.argv[3] ?? "target/e2e/page.png");
-const TYPES = { ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm",
-  ".css": "text/css", ".svg": "image/svg+xml", ".gz": "application/gzip" };
-
-const server = createServer(async (req, res) => {
-  const path = join(dist, decodeURIComponent(new URL(req.url, "http://x").pathname));
-  try {
-    const file = (await stat(path)).isDirectory() ? join(path, "index.html") : path;
-    const body = await readFile(file);
-    res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream",
-      "content-length": body.length });
-    res.end(body);
-  } catch {
-    res.writeHead(404).end("not found");
-  }
-});
-await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
-const url = `http://127.0.0.1:${server.address().port}/`;
-
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  args: ["--enable-unsafe-webgpu", "--no-sandbox", "--disable-dev-shm-usage",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--no-first-run"],
-});
+const server = await serve(dist);
+const url = server.url;
+const browser = await launch();
 const errors = [];
 let failed = false;
 const fail = (message) => { console.error(`FAIL: ${message}`); failed = true; };
@@ -103,8 +81,50 @@ try {
   }
 } finally {
   await browser.close();
-  server.close();
 }
 if (errors.length) fail(`console errors:\n  ${errors.join("\n  ")}`);
+
+// Second visit, as a person without WebGPU whose server lacks the archive: the page says both in
+// Spanish, trains on the CPU instead, and takes the archive from the file picker.
+const archive = process.env.CIFAR10_ARCHIVE;
+if (archive) {
+  const plain = await launch({ webgpu: false });
+  try {
+    const page = await plain.newPage({ viewport: { width: 1500, height: 1000 } });
+    const pageErrors = [];
+    page.on("pageerror", (e) => pageErrors.push(e.message));
+    await page.route("**/data/cifar-10-binary.tar.gz", (route) => route.fulfill({ status: 404, body: "" }));
+    await page.goto(url);
+    await page.waitForFunction(() => /404/.test(document.querySelector("#data-status").textContent),
+      null, { timeout: 60_000 });
+    if (!(await page.isVisible("#archive-file"))) fail("no file picker after a 404");
+    await page.waitForFunction(() => /No hay WebGPU/.test(document.querySelector("#gpu-status").textContent),
+      null, { timeout: 60_000 });
+    await page.setInputFiles("#archive-file", archive);
+    await page.waitForFunction(() => !document.querySelector("#start").disabled, null, { timeout: 120_000 });
+    const device = await page.textContent("#m-adapter");
+    if (!/CPU/.test(device)) fail(`expected the CPU backend, got ${device}`);
+    await page.fill("#batch-size", "8");
+    await page.fill("#epochs", "1");
+    await page.click("#start");
+    await page.waitForFunction(() => Number.isFinite(parseFloat(document.querySelector("#m-loss").textContent)),
+      null, { timeout: 120_000 });
+    console.log(`without WebGPU, archive picked from disk: trains on ${device}, loss ${await page.textContent("#m-loss")}`);
+    await page.screenshot({ path: shot.replace(/\.png$/, "-no-webgpu.png") });
+    await page.click("#stop");
+    if (pageErrors.length) fail(`page errors without WebGPU: ${pageErrors.join("; ")}`);
+  } catch (e) {
+    fail(`without WebGPU: ${e.message}`);
+    const page = plain.contexts()[0]?.pages()[0];
+    for (const id of ["gpu-status", "data-status", "status", "m-adapter"]) {
+      console.error(`  #${id}: ${await page?.textContent(`#${id}`).catch(() => "?")}`);
+    }
+  } finally {
+    await plain.close();
+  }
+} else {
+  fail("set CIFAR10_ARCHIVE to the archive for the file-picker scenario");
+}
+server.close();
 console.log(failed ? "e2e: 0 passed, 1 failed" : "e2e: 1 passed, 0 failed");
 process.exit(failed ? 1 : 0);

@@ -176,6 +176,9 @@ impl Page {
 
     fn refresh_controls(&self) {
         let ready = self.data_ready && self.device_ready;
+        if ready && self.state == RunState::Idle {
+            self.status("Listo para entrenar: elige el modelo y pulsa «Entrenar».");
+        }
         let busy = matches!(self.state, RunState::Running | RunState::Paused | RunState::Stopping);
         self.enable("start", ready && !busy);
         self.enable("pause", matches!(self.state, RunState::Running | RunState::Paused));
@@ -319,7 +322,9 @@ impl Page {
                     ""
                 };
                 self.set_text("m-adapter", &format!("{what}{note}"));
-                self.set_html("gpu-status", "");
+                if backend == BackendChoice::WebGpu {
+                    self.set_html("gpu-status", "");
+                }
                 self.refresh_controls();
             }
             FromWorker::NoWebGpu { reason } => {

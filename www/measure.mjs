@@ -1,0 +1,38 @@
+// In-browser training speed of the built page (dist/): for each backend, time from «Entrenar»
+// to the first finished step, then images/s over the next `metrics_every` (10) steps, as the
+// page itself reports them. Prints a Markdown table.
+//
+//   node www/measure.mjs [dist] [batch]
+import { launch, openReady, serve } from "./harness.mjs";
+
+const dist = process.argv[2] ?? "dist";
+const batch = process.argv[3] ?? "32";
+const server = await serve(dist);
+const browser = await launch();
+const rows = [];
+try {
+  for (const backend of ["webgpu", "cpu"]) {
+    const page = await openReady(browser, server.url, backend);
+    await page.selectOption("#model", "resnet20v1");
+    await page.fill("#batch-size", batch);
+    await page.fill("#epochs", "1");
+    const adapter = await page.textContent("#m-adapter");
+    const t0 = Date.now();
+    await page.click("#start");
+    await page.waitForFunction(() => /paso 1 de/.test(document.querySelector("#m-epoch").textContent),
+      null, { timeout: 600_000 });
+    const first = (Date.now() - t0) / 1000;
+    await page.waitForFunction(() => /paso 11 de/.test(document.querySelector("#m-epoch").textContent),
+      null, { timeout: 1_800_000 });
+    const speed = await page.textContent("#m-speed");
+    rows.push(`| ${backend} | ${adapter} | resnet20v1 | ${batch} | ${speed} | ${first.toFixed(1)} |`);
+    await page.click("#stop");
+    await page.close();
+  }
+} finally {
+  await browser.close();
+  server.close();
+}
+console.log("| backend | device | model | batch | images/s (steps 2–11) | start → first step (s) |");
+console.log("|---|---|---|---:|---:|---:|");
+for (const row of rows) console.log(row);
