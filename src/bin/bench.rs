@@ -89,7 +89,14 @@ fn main() -> ExitCode {
         let (device, name) = match backend {
             Backend::Flex => (Device::flex(), "flex (CPU)".to_string()),
             Backend::Wgpu => {
-                let device = Device::wgpu(DeviceKind::DefaultDevice);
+                let device = match Device::wgpu_options().init() {
+                    Ok(device) => device,
+                    Err(e) => {
+                        failed = true;
+                        println!("| wgpu | | | failed: no device ({e:?}) | | | |");
+                        continue;
+                    }
+                };
                 let name = device.identity().map_or_else(|| "wgpu".into(), |id| format!("wgpu ({})", id.name));
                 (device, name)
             }

@@ -139,10 +139,15 @@ impl Observer for Cli {
     }
 }
 
-fn device(backend: Backend) -> Device {
+fn device(backend: Backend) -> Result<Device, String> {
     match backend {
-        Backend::Flex => Device::flex(),
-        Backend::Wgpu => Device::wgpu(DeviceKind::DefaultDevice),
+        Backend::Flex => Ok(Device::flex()),
+        Backend::Wgpu => Device::wgpu_options().init().map_err(|e| {
+            format!(
+                "no GPU device through wgpu ({e:?}). Install a Vulkan driver (on Debian without a \
+                 GPU: `apt install mesa-vulkan-drivers`) or train on the CPU with `--backend flex`"
+            )
+        }),
     }
 }
 
@@ -177,7 +182,7 @@ fn run(args: Args) -> Result<(), String> {
             .map_err(|e| e.to_string())?,
     );
     let mut cli = Cli { bar, metrics: BufWriter::new(metrics), checkpoint: args.checkpoint, error: None };
-    let device = device(args.backend);
+    let device = device(args.backend)?;
     pollster::block_on(train(&data, &config, &device, &mut cli)).map_err(|e| e.to_string())?;
     println!("metrics: {}", args.metrics.display());
     match cli.error {
