@@ -4,6 +4,7 @@
 pub mod augment;
 pub mod checkpoint;
 pub mod data;
+pub mod export;
 pub mod model;
 pub mod protocol;
 pub mod recipe;

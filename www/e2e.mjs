@@ -3,7 +3,7 @@
 // lesson still scrolls and that nothing went to the console as an error, save a screenshot.
 //
 //   node www/e2e.mjs [dist] [screenshot.png]
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { launch, serve } from "./harness.mjs";
 
@@ -113,6 +113,26 @@ if (archive) {
     await page.screenshot({ path: shot.replace(/\.png$/, "-no-webgpu.png") });
     await page.click("#stop");
     if (pageErrors.length) fail(`page errors without WebGPU: ${pageErrors.join("; ")}`);
+
+    // A shared link pre-fills the controls and the page writes the same link back; the metrics
+    // export as CSV.
+    const query = "model=resnet29v2&batch_size=16&epochs=3&lr=0.0005&augment=0";
+    const linked = await plain.newPage();
+    await linked.goto(`${url}?${query}`);
+    await linked.waitForFunction(() => document.querySelectorAll("#tutorial math").length > 10, null, { timeout: 60_000 });
+    const controls = await linked.evaluate(() => [
+      document.querySelector("#model").value, document.querySelector("#batch-size").value,
+      document.querySelector("#epochs").value, document.querySelector("#lr").value,
+      String(document.querySelector("#augment").checked)]);
+    if (controls.join(" ") !== "resnet29v2 16 3 0.0005 false") fail(`link did not pre-fill: ${controls}`);
+    if (!/843\s?786/.test(await linked.textContent("#model-summary"))) fail("summary not of ResNet29 v2");
+    await linked.click("#share");
+    const shared = await linked.inputValue("#share-url");
+    if (!shared.endsWith(`?${query}`)) fail(`share link ${shared}`);
+    const [download] = await Promise.all([linked.waitForEvent("download"), linked.click("#export-csv")]);
+    const csv = await readFile(await download.path(), "utf8");
+    if (!csv.startsWith("epoch,lr,train_loss,train_accuracy,val_loss,val_accuracy")) fail(`CSV: ${csv.slice(0, 80)}`);
+    console.log(`link round trip and CSV export: ok (${download.suggestedFilename()})`);
   } catch (e) {
     fail(`without WebGPU: ${e.message}`);
     const page = plain.contexts()[0]?.pages()[0];

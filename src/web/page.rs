@@ -14,6 +14,7 @@ use web_sys::{
     HtmlInputElement, HtmlSelectElement, ImageData, MessageEvent, Worker, WorkerOptions, WorkerType,
 };
 
+use crate::export::{config_from_query, config_to_query, history_csv, history_json};
 use crate::model::{ModelKind, ResNetConfig};
 use crate::protocol::{BackendChoice, FromWorker, PIXELS, RunState, ToWorker};
 use crate::recipe::TrainConfig;
@@ -36,6 +37,8 @@ extern "C" {
     fn update(this: &ChartJs, mode: &str);
     #[wasm_bindgen(method, getter)]
     fn data(this: &ChartJs) -> JsValue;
+    #[wasm_bindgen(method, js_name = toBase64Image)]
+    fn to_base64_image(this: &ChartJs) -> String;
 }
 
 /// A line chart with one data set per series.
@@ -109,6 +112,8 @@ struct Page {
     state: RunState,
     data_ready: bool,
     device_ready: bool,
+    /// Every finished epoch of the current run (for the exports).
+    history: Vec<EpochMetrics>,
 }
 
 type Shared = Rc<RefCell<Page>>;
@@ -237,6 +242,7 @@ impl Page {
                     charts.iter().for_each(LineChart::clear);
                 }
                 self.set_html("final", "");
+                self.history.clear();
                 self.status(&format!(
                     "Entrenando {model} ({} parámetros entrenables) con {train_images} imágenes.",
                     group(trainable_params)
@@ -281,6 +287,7 @@ impl Page {
     }
 
     fn on_epoch(&mut self, m: &EpochMetrics) {
+        self.history.push(m.clone());
         if let Some(charts) = &self.charts {
             let x = format!("{}", m.epoch + 1);
             charts[0].push(&x, &[m.train_loss, m.val_loss]);
@@ -392,6 +399,86 @@ impl Page {
                 self.refresh_controls();
             }
             FromWorker::Error { message } => self.status(&message),
+        }
+    }
+
+    /// Offers `url` (a data: URL) to the person as a file named `filename`.
+    fn download(&self, filename: &str, url: &str) {
+        let Ok(link) = self.document.create_element("a") else { return };
+        let _ = link.set_attribute("href", url);
+        let _ = link.set_attribute("download", filename);
+        if let Some(link) = link.dyn_ref::<HtmlElement>() {
+            link.click();
+        }
+    }
+
+    fn download_text(&self, filename: &str, mime: &str, text: &str) {
+        let url = format!("data:{mime};charset=utf-8,{}", js_sys::encode_uri_component(text));
+        self.download(filename, &url);
+    }
+
+    fn export(&self, what: &str) {
+        match what {
+            "csv" => self.download_text("resnet-metricas.csv", "text/csv", &history_csv(&self.history)),
+            "json" => self.download_text("resnet-metricas.json", "application/json", &history_json(&self.history)),
+            _ => match &self.charts {
+                Some(charts) => {
+                    for (chart, name) in charts.iter().zip(["perdida", "exactitud", "perdida-por-lote"]) {
+                        self.download(&format!("resnet-{name}.png"), &chart.0.to_base64_image());
+                    }
+                }
+                None => self.status("No hay gráficas que exportar."),
+            },
+        }
+    }
+
+    /// Puts a link that reopens the page with these settings in `#share-url`.
+    fn share(&self) {
+        match self.config() {
+            Ok(config) => {
+                let location = web_sys::window().map(|w| JsValue::from(w)).and_then(|w| Reflect::get(&w, &"location".into()).ok());
+                let part = |k: &str| location.as_ref().and_then(|l| Reflect::get(l, &k.into()).ok()).and_then(|v| v.as_string()).unwrap_or_default();
+                let url = format!("{}{}?{}", part("origin"), part("pathname"), config_to_query(&config));
+                if let Some(input) = self.input("share-url") {
+                    input.set_value(&url);
+                    input.set_hidden(false);
+                    input.select();
+                }
+                self.status("Copia el enlace: abre la página con esta configuración.");
+            }
+            Err(message) => self.status(&message),
+        }
+    }
+
+    /// Fills the controls from the page's URL query, if it has one.
+    fn prefill_from_url(&self) {
+        let search = web_sys::window()
+            .and_then(|w| Reflect::get(&w, &"location".into()).ok())
+            .and_then(|l| Reflect::get(&l, &"search".into()).ok())
+            .and_then(|s| s.as_string())
+            .unwrap_or_default();
+        if search.len() <= 1 {
+            return;
+        }
+        match config_from_query(&search) {
+            Ok(config) => {
+                if let Some(select) = self.select("model") {
+                    select.set_value(&config.model.to_string());
+                }
+                for (id, value) in [
+                    ("batch-size", config.batch_size.to_string()),
+                    ("epochs", config.epochs.to_string()),
+                    ("lr", config.learning_rate.to_string()),
+                ] {
+                    if let Some(input) = self.input(id) {
+                        input.set_value(&value);
+                    }
+                }
+                if let Some(input) = self.input("augment") {
+                    input.set_checked(config.augment);
+                }
+            }
+            Err(message) => self.status(&format!("El enlace trae un ajuste no válido: {message}")),
         }
     }
 
@@ -598,6 +685,7 @@ fn page_main() -> Result<(), JsValue> {
         state: RunState::Idle,
         data_ready: false,
         device_ready: false,
+        history: Vec::new(),
     }));
     {
         let p = page.borrow();
@@ -607,6 +695,7 @@ fn page_main() -> Result<(), JsValue> {
                 select.set_value("cpu");
             }
         }
+        p.prefill_from_url();
         p.render_summary();
         p.refresh_controls();
     }
@@ -639,6 +728,12 @@ fn page_main() -> Result<(), JsValue> {
     }))?;
     let p = page.clone();
     on("stop", "click", Box::new(move |_| p.borrow().send(&ToWorker::Stop)))?;
+    for (id, what) in [("export-csv", "csv"), ("export-json", "json"), ("export-charts", "png")] {
+        let p = page.clone();
+        on(id, "click", Box::new(move |_| p.borrow().export(what)))?;
+    }
+    let p = page.clone();
+    on("share", "click", Box::new(move |_| p.borrow().share()))?;
     let p = page.clone();
     on("model", "change", Box::new(move |_| p.borrow().render_summary()))?;
     let p = page.clone();

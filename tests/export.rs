@@ -1,0 +1,54 @@
+//! Exports: CSV and JSON of the history, the run's settings as a URL query.
+#![cfg(not(target_arch = "wasm32"))] // native only; tests/browser.rs runs in the browser
+
+use resnet_webgpu::export::{config_from_query, config_to_query, history_csv, history_json};
+use resnet_webgpu::model::ModelKind;
+use resnet_webgpu::recipe::TrainConfig;
+use resnet_webgpu::trainer::EpochMetrics;
+
+fn epoch(e: usize) -> EpochMetrics {
+    EpochMetrics {
+        epoch: e,
+        lr: 1e-3,
+        train_loss: 2.5 - e as f64,
+        train_accuracy: 0.25,
+        val_loss: 2.0,
+        val_accuracy: 0.375,
+        per_class_accuracy: vec![0.5; 10],
+        confusion: vec![vec![0; 10]; 10],
+        seconds: 12.5,
+        images_per_sec: 400.0,
+    }
+}
+
+#[test]
+fn csv_has_a_header_and_a_line_per_epoch() {
+    let csv = history_csv(&[epoch(0), epoch(1)]);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 3);
+    assert!(lines[0].starts_with("epoch,lr,train_loss,train_accuracy,val_loss,val_accuracy"));
+    assert_eq!(lines[0].split(',').count(), 18);
+    assert_eq!(lines[1], "1,0.001,2.5,0.25,2,0.375,12.5,400,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5");
+    assert!(lines[2].starts_with("2,0.001,1.5,"));
+    let json: Vec<EpochMetrics> = serde_json::from_str(&history_json(&[epoch(0)])).expect("JSON");
+    assert_eq!(json, vec![epoch(0)]);
+}
+
+#[test]
+fn config_round_trips_through_the_url() {
+    let config = TrainConfig {
+        model: ModelKind::RESNET29_V2,
+        batch_size: 128,
+        epochs: 30,
+        learning_rate: 5e-4,
+        augment: false,
+        ..TrainConfig::default()
+    };
+    let query = config_to_query(&config);
+    assert_eq!(query, "model=resnet29v2&batch_size=128&epochs=30&lr=0.0005&augment=0");
+    assert_eq!(config_from_query(&format!("?{query}")), Ok(config));
+    assert_eq!(config_from_query(""), Ok(TrainConfig::default()));
+    assert!(config_from_query("model=resnet21v1").unwrap_err().contains("6n + 2"));
+    assert!(config_from_query("batch_size=1").is_err());
+    assert!(config_from_query("lr=-1").is_err());
+}
