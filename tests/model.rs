@@ -104,3 +104,14 @@ fn weights_are_keras_he_normal_and_fixed_by_the_seed() {
     let bound = 2.0 * sigma / 0.879_625_661_034_239_8;
     assert!(a.iter().all(|&w| (w as f64).abs() <= bound + 1e-6));
 }
+
+#[test]
+fn training_flops_are_counted_from_the_layers() {
+    let model = ResNetConfig::new(Version::V1, 20).init(&Device::flex());
+    let summary = Summary::of(&model);
+    // Multiply-adds by hand: stem 442,368; stage 1 six 16→16 convs at 32×32; stage 2 one 16→32
+    // and five 32→32 at 16×16 plus the 1×1 projection; stage 3 likewise at 8×8; dense 640.
+    let macs: u64 = 442_368 + 6 * 2_359_296 + (1_179_648 + 5 * 2_359_296 + 131_072) * 2 + 640;
+    assert_eq!(summary.forward_flops(), 2 * macs);
+    assert_eq!(summary.training_flops_per_image(), 244_879_104);
+}

@@ -114,6 +114,8 @@ struct Page {
     device_ready: bool,
     /// Every finished epoch of the current run (for the exports).
     history: Vec<EpochMetrics>,
+    /// Floating-point operations of one image's training step, for the model being trained.
+    flops_per_image: u64,
 }
 
 type Shared = Rc<RefCell<Page>>;
@@ -255,7 +257,8 @@ impl Page {
                 self.set_text("m-loss", &format!("{loss:.4}"));
                 self.set_text("m-acc", &format!("{:.1} %", accuracy * 100.0));
                 self.set_text("m-lr", &format!("{lr:.2e}"));
-                self.set_text("m-speed", &format!("{images_per_sec:.1} img/s"));
+                let gflops = images_per_sec * self.flops_per_image as f64 / 1e9;
+                self.set_text("m-speed", &format!("{images_per_sec:.1} img/s · {gflops:.2} GFLOP/s"));
                 self.set_text("m-epoch", &format!("época {} · paso {step} de {steps_per_epoch}", epoch + 1));
                 self.set_text("m-eta", &duration(eta));
                 if let Some(progress) = self.el("epoch-progress") {
@@ -368,7 +371,10 @@ impl Page {
                 self.set_text("data-status", &message);
                 self.show("data-pick", true);
             }
-            FromWorker::Summary { summary } => self.set_html("model-summary", &summary_html(&summary)),
+            FromWorker::Summary { summary } => {
+                self.flops_per_image = summary.training_flops_per_image();
+                self.set_html("model-summary", &summary_html(&summary));
+            }
             FromWorker::Train { event } => self.on_event(event),
             FromWorker::Predictions { epoch, truth, predicted, confidence } => {
                 let cells: String = truth
@@ -553,12 +559,14 @@ fn summary_html(summary: &Summary) -> String {
         "<p><b>{}</b>: {} parámetros entrenables, {} en total ({} no entrenables: las medias y varianzas \
          móviles de la normalización por lotes).</p><details><summary>Ver las {} capas</summary>\
          <table><thead><tr><th>Capa</th><th>Tipo</th><th>Salida</th><th>Parámetros</th></tr></thead>\
-         <tbody>{rows}</tbody></table></details>",
+         <tbody>{rows}</tbody></table></details><p>Un paso de entrenamiento cuesta unos {:.0} millones de \
+         operaciones de punto flotante por imagen (el triple de la pasada hacia adelante).</p>",
         summary.model,
         group(summary.trainable()),
         group(summary.total()),
         group(summary.total() - summary.trainable()),
-        summary.rows.len()
+        summary.rows.len(),
+        summary.training_flops_per_image() as f64 / 1e6
     )
 }
 
@@ -686,6 +694,7 @@ fn page_main() -> Result<(), JsValue> {
         data_ready: false,
         device_ready: false,
         history: Vec::new(),
+        flops_per_image: 0,
     }));
     {
         let p = page.borrow();
