@@ -179,12 +179,13 @@ impl Walker {
     }
 }
 
-fn group(n: usize) -> String {
+/// `n` with its digits in groups of three, `separator` between groups: `273,066`.
+pub fn group_digits(n: usize, separator: char) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
+            out.push(separator);
         }
         out.push(c);
     }
@@ -206,7 +207,7 @@ impl fmt::Display for Summary {
                 row.name,
                 row.kind,
                 shape,
-                group(row.trainable + row.non_trainable)
+                group_digits(row.trainable + row.non_trainable, ',')
             )?;
         }
         writeln!(f, "{}", "─".repeat(83))?;

@@ -18,7 +18,7 @@ use crate::export::{config_from_query, config_to_query, history_csv, history_jso
 use crate::model::{ModelKind, ResNetConfig};
 use crate::protocol::{BackendChoice, FromWorker, PIXELS, RunState, ToWorker};
 use crate::recipe::TrainConfig;
-use crate::summary::Summary;
+use crate::summary::{Summary, group_digits};
 use crate::trainer::{EpochMetrics, Event};
 use crate::tutorial::tutorial_html;
 use crate::web::js_error;
@@ -520,16 +520,9 @@ impl Page {
     }
 }
 
+/// Spanish style: groups of three digits split by a narrow no-break space.
 fn group(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push('\u{202f}');
-        }
-        out.push(c);
-    }
-    out
+    group_digits(n, '\u{202f}')
 }
 
 fn duration(seconds: f64) -> String {
