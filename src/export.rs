@@ -40,16 +40,24 @@ pub fn history_json(history: &[EpochMetrics]) -> String {
 }
 
 /// The settings a person chooses on the page, as a URL query
-/// (`model=resnet20v1&batch_size=32&epochs=200&lr=0.001&augment=1`).
+/// (`model=resnet20v1&batch_size=32&epochs=200&lr=0.001&augment=1`), plus `train_images=` and
+/// `test_images=` when the run uses only part of the data (a quick look, or a test).
 pub fn config_to_query(config: &TrainConfig) -> String {
-    format!(
+    let mut query = format!(
         "model={}&batch_size={}&epochs={}&lr={}&augment={}",
         config.model,
         config.batch_size,
         config.epochs,
         config.learning_rate,
         u8::from(config.augment)
-    )
+    );
+    if let Some(n) = config.limit_train {
+        query.push_str(&format!("&train_images={n}"));
+    }
+    if let Some(n) = config.limit_test {
+        query.push_str(&format!("&test_images={n}"));
+    }
+    query
 }
 
 /// Reads a query written by [`config_to_query`] (a leading `?` is fine) over the defaults.
@@ -78,6 +86,13 @@ pub fn config_from_query(query: &str) -> Result<TrainConfig, String> {
                     "0" | "false" => false,
                     _ => return Err(bad("1 or 0")),
                 }
+            }
+            "train_images" => {
+                config.limit_train =
+                    Some(value.parse().ok().filter(|n| *n >= 2).ok_or_else(|| bad("an integer ≥ 2"))?)
+            }
+            "test_images" => {
+                config.limit_test = Some(value.parse().ok().filter(|n| *n >= 1).ok_or_else(|| bad("an integer ≥ 1"))?)
             }
             _ => {}
         }

@@ -2,8 +2,12 @@
 //! browser on WebGPU. One concern per module.
 
 pub mod augment;
+pub mod charts;
 pub mod checkpoint;
+pub mod classify;
 pub mod data;
+pub mod explore;
+pub mod i18n;
 pub mod export;
 pub mod model;
 pub mod protocol;

@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::explore::{Item, Query};
+use crate::i18n::{Lang, ModelSource};
 use crate::recipe::TrainConfig;
 use crate::summary::Summary;
 use crate::trainer::Event;
@@ -21,6 +23,10 @@ pub enum ToWorker {
     Pause,
     Resume,
     Stop,
+    /// The interface language (the worker's messages follow it).
+    Language { lang: Lang },
+    /// List test images for the explorer (answered with `Explored` and the `EXPLORER` pixels).
+    Explore { query: Query },
 }
 
 /// Where the worker trains.
@@ -67,6 +73,17 @@ pub enum FromWorker {
     /// After each epoch: predicted class and confidence of the strip's test images.
     Predictions { epoch: usize, truth: Vec<usize>, predicted: Vec<usize>, confidence: Vec<f32> },
     State { state: RunState },
+    /// A model is at hand to classify a person's images.
+    ModelAvailable { source: ModelSource },
+    /// A person's image, classified: the probability of each class (its 32×32 version comes as
+    /// `CLASSIFY_PREVIEW` pixels just before).
+    Classified { probabilities: Vec<f32>, source: ModelSource },
+    /// A person's image or weights file could not be used; nothing changed.
+    ClassifyError { message: String },
+    /// The explorer's list (its images come as `EXPLORER` pixels just before).
+    Explored { epoch: usize, items: Vec<Item>, columns: usize },
+    /// No epoch has ended yet: nothing to explore.
+    ExploreUnavailable,
     /// Something failed; the message says what to do.
     Error { message: String },
 }
@@ -79,3 +96,22 @@ pub const CLASS_GRID: &str = "class-grid";
 pub const TEST_STRIP: &str = "test-strip";
 /// Test images in the strip.
 pub const STRIP_LEN: usize = 10;
+/// `target` of the 32×32 image a person's picture becomes.
+pub const CLASSIFY_PREVIEW: &str = "classify-preview";
+/// `target` of the explorer's grid of test images.
+pub const EXPLORER: &str = "explore-grid";
+/// Images per row in the explorer's grid.
+pub const EXPLORER_COLUMNS: usize = 8;
+
+/// Raw messages page → worker carrying bytes (a transferred `ArrayBuffer` in `bytes`, a file
+/// name in `name`), or a canvas' RGBA pixels (`width`, `height`, `data`).
+pub mod raw {
+    /// A CIFAR-10 archive chosen by the person.
+    pub const LOAD_ARCHIVE: &str = "load_bytes";
+    /// An image file to classify.
+    pub const CLASSIFY_FILE: &str = "classify_file";
+    /// A drawing to classify (`width`, `height`, `data`: RGBA).
+    pub const CLASSIFY_PIXELS: &str = "classify_pixels";
+    /// A `.safetensors` checkpoint for the model named in `model`.
+    pub const LOAD_WEIGHTS: &str = "load_weights";
+}

@@ -7,6 +7,7 @@ use std::future::Future;
 use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
+use burn::tensor::activation::softmax;
 use burn::tensor::Transaction;
 use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
@@ -17,6 +18,7 @@ use web_time::Instant;
 
 use crate::augment::{Transform, assemble};
 use crate::data::{Cifar10, NUM_CLASSES, SIDE, Split};
+use crate::explore::argmax;
 use crate::model::{ModelError, ResNet, ResNetConfig};
 use crate::recipe::{LrState, TrainConfig};
 use crate::summary::Summary;
@@ -102,19 +104,34 @@ pub enum Control {
     Stop,
 }
 
+/// The run as it stands between two steps, for a host that wants to use the model meanwhile
+/// (the page classifies a person's image while the run is paused).
+pub struct Current<'a> {
+    /// The model being trained (on the training device; `valid()` gives the inference model).
+    pub model: &'a ResNet,
+    /// The pixel mean the run normalises with (empty when it does not subtract one).
+    pub mean: &'a [f32],
+}
+
 /// The host side of a run: receives events and decides, between steps, whether to go on.
 pub trait Observer {
     /// Called with every event.
     fn event(&mut self, event: &Event);
     /// Called before every step. Awaiting here pauses the run (the page waits for "resume").
-    fn control(&mut self) -> impl Future<Output = Control>;
+    fn control(&mut self, current: Current<'_>) -> impl Future<Output = Control>;
     /// Called when the validation accuracy improves, with the model in inference mode.
     fn best_model(&mut self, _epoch: usize, _model: &ResNet) -> impl Future<Output = ()> {
         async {}
     }
-    /// Called after every epoch's evaluation, with the model in inference mode and the pixel
-    /// mean the run normalises with (for the host's own predictions).
-    fn epoch_end(&mut self, _epoch: usize, _model: &ResNet, _mean: &[f32]) -> impl Future<Output = ()> {
+    /// Called after every epoch's evaluation, with the model in inference mode, the pixel mean
+    /// the run normalises with (for the host's own predictions) and the evaluation itself.
+    fn epoch_end(
+        &mut self,
+        _epoch: usize,
+        _model: &ResNet,
+        _mean: &[f32],
+        _evaluation: &Evaluation,
+    ) -> impl Future<Output = ()> {
         async {}
     }
 }
@@ -127,6 +144,8 @@ pub struct Outcome {
     pub history: Vec<EpochMetrics>,
     /// Whether the host stopped the run early.
     pub stopped: bool,
+    /// The pixel mean the model's inputs are normalised with (empty when the run subtracts none).
+    pub mean: Vec<f32>,
 }
 
 /// Evaluation of a model on a split.
@@ -135,6 +154,9 @@ pub struct Evaluation {
     pub loss: f64,
     pub accuracy: f64,
     pub confusion: Vec<Vec<u32>>,
+    /// The class probabilities of every evaluated image, `NUM_CLASSES` per image (for the
+    /// test-set explorer).
+    pub probabilities: Vec<f32>,
 }
 
 impl Evaluation {
@@ -195,28 +217,49 @@ pub async fn evaluate(
     let mut loss_sum = 0.0;
     let mut correct = 0usize;
     let mut scratch = Vec::new();
+    let mut probabilities = Vec::with_capacity(n * NUM_CLASSES);
     let indices: Vec<usize> = (0..n).collect();
     for chunk in indices.chunks(EVAL_CHUNK) {
         let (images, labels) = batch_tensors(split, chunk, &[], mean, &mut scratch, device);
-        let logits = model.forward(images);
-        let loss = loss_fn.forward(logits.clone(), labels);
-        let predictions = logits.argmax(1);
+        let logits = model.forward(images); // [n, 10]
+        let loss = loss_fn.forward(logits.clone(), labels); // [1]
         let data = Transaction::default()
             .register(loss)
-            .register(predictions)
+            .register(softmax(logits, 1))
             .execute_async()
             .await
             .map_err(|e| TrainError::Device(format!("{e:?}")))?;
         loss_sum += read_f32(&data[0])? * chunk.len() as f64;
-        for (&index, predicted) in chunk.iter().zip(data[1].iter::<i64>()) {
+        let chunk_probabilities: Vec<f32> = data[1].iter::<f32>().collect();
+        for (&index, p) in chunk.iter().zip(chunk_probabilities.chunks_exact(NUM_CLASSES)) {
             let truth = split.labels[index] as usize;
-            let predicted = predicted.clamp(0, NUM_CLASSES as i64 - 1) as usize;
+            let (predicted, _) = argmax(p);
             confusion[truth][predicted] += 1;
             correct += (truth == predicted) as usize;
         }
+        probabilities.extend_from_slice(&chunk_probabilities);
     }
     let n = n.max(1) as f64;
-    Ok(Evaluation { loss: loss_sum / n, accuracy: correct as f64 / n, confusion })
+    Ok(Evaluation { loss: loss_sum / n, accuracy: correct as f64 / n, confusion, probabilities })
+}
+
+/// The class probabilities of the images `indices` of `split`, `NUM_CLASSES` per image,
+/// normalised exactly as in training. `model` in inference mode, `device` without autodiff.
+pub async fn probabilities(
+    model: &ResNet,
+    split: &Split,
+    indices: &[usize],
+    mean: &[f32],
+    device: &Device,
+) -> Result<Vec<f32>, TrainError> {
+    let mut scratch = Vec::new();
+    let (images, _) = batch_tensors(split, indices, &[], mean, &mut scratch, device);
+    let probabilities = model.probabilities(images); // [n, 10]
+    let data = probabilities
+        .into_data_async()
+        .await
+        .map_err(|e| TrainError::Device(format!("{e:?}")))?;
+    Ok(data.iter::<f32>().collect())
 }
 
 /// Predicted class and its probability for the images `indices` of `split`. `model` in
@@ -228,17 +271,8 @@ pub async fn predict(
     mean: &[f32],
     device: &Device,
 ) -> Result<(Vec<usize>, Vec<f32>), TrainError> {
-    let mut scratch = Vec::new();
-    let (images, _) = batch_tensors(split, indices, &[], mean, &mut scratch, device);
-    let probabilities = model.probabilities(images); // [n, 10]
-    let data = Transaction::default()
-        .register(probabilities.clone().argmax(1))
-        .register(probabilities.max_dim(1))
-        .execute_async()
-        .await
-        .map_err(|e| TrainError::Device(format!("{e:?}")))?;
-    let classes = data[0].iter::<i64>().map(|c| c.clamp(0, NUM_CLASSES as i64 - 1) as usize).collect();
-    Ok((classes, data[1].iter::<f32>().collect()))
+    let p = probabilities(model, split, indices, mean, device).await?;
+    Ok(p.chunks_exact(NUM_CLASSES).map(argmax).unzip())
 }
 
 /// A random generator for epoch `epoch` of a run seeded with `seed`: every epoch draws from its
@@ -380,7 +414,7 @@ pub async fn train(
         let mut window: Vec<(Tensor<1>, Tensor<1, Int>, usize)> = Vec::with_capacity(every);
         let mut window_start = Instant::now();
         for step in 0..steps_per_epoch {
-            if observer.control().await == Control::Stop {
+            if observer.control(Current { model: learner.model(), mean: &mean }).await == Control::Stop {
                 stopped = true;
                 break 'epochs;
             }
@@ -453,7 +487,7 @@ pub async fn train(
             images_per_sec: epoch_images as f64 / train_seconds.max(1e-9),
         };
         observer.event(&Event::Epoch(metrics.clone()));
-        observer.epoch_end(epoch, &valid, &mean).await;
+        observer.epoch_end(epoch, &valid, &mean, &eval).await;
         history.push(metrics);
         if lr_state.on_epoch_end(epoch, eval.loss) {
             observer.event(&Event::LrReduced { epoch, next_lr: lr_state.lr(epoch + 1) });
@@ -483,5 +517,5 @@ pub async fn train(
         test_loss,
         test_accuracy,
     });
-    Ok(Outcome { model, history, stopped })
+    Ok(Outcome { model, history, stopped, mean })
 }

@@ -51,4 +51,33 @@ fn config_round_trips_through_the_url() {
     assert!(config_from_query("model=resnet21v1").unwrap_err().contains("6n + 2"));
     assert!(config_from_query("batch_size=1").is_err());
     assert!(config_from_query("lr=-1").is_err());
+    // Part of the data, for a quick look: kept in the link, checked like the rest.
+    let quick = TrainConfig { limit_train: Some(64), limit_test: Some(200), ..TrainConfig::default() };
+    let query = config_to_query(&quick);
+    assert!(query.ends_with("&train_images=64&test_images=200"), "{query}");
+    assert_eq!(config_from_query(&query), Ok(quick));
+    assert!(config_from_query("train_images=1").unwrap_err().contains("train_images=1"));
+    assert!(config_from_query("test_images=x").is_err());
+}
+
+#[test]
+fn charts_export_as_svg_documents() {
+    use resnet_webgpu::charts::{Series, line_chart_svg};
+    let svg = line_chart_svg("Pérdida por época", "época", "pérdida", &[
+        Series { name: "entrenamiento", color: (31, 119, 180), points: vec![(1.0, 2.3), (2.0, 1.9), (3.0, 1.6)] },
+        Series { name: "validación", color: (214, 39, 40), points: vec![(1.0, 2.2), (2.0, f64::NAN), (3.0, 1.7)] },
+    ])
+    .expect("draws");
+    assert!(svg.starts_with("<svg"), "{}", &svg[..80.min(svg.len())]);
+    assert!(svg.trim_end().ends_with("</svg>"));
+    for text in ["Pérdida por época", "entrenamiento", "validación", "época"] {
+        assert!(svg.contains(text), "the SVG lacks «{text}»");
+    }
+    // One polyline per series plus the two legend samples; the NaN point is left out.
+    assert!(svg.matches("<polyline").count() >= 2, "{svg}");
+    assert!(svg.contains("rgb(31,119,180)") || svg.contains("#1F77B4"), "series colour missing");
+    assert!(!svg.contains("NaN"));
+    // No data yet: still a valid chart with axes.
+    let empty = line_chart_svg("t", "x", "y", &[Series { name: "s", color: (0, 0, 0), points: vec![] }]).expect("draws");
+    assert!(empty.contains("</svg>"));
 }

@@ -8,7 +8,7 @@ use burn::prelude::*;
 use resnet_webgpu::data::Cifar10;
 use resnet_webgpu::model::ModelKind;
 use resnet_webgpu::recipe::TrainConfig;
-use resnet_webgpu::trainer::{Control, Event, Observer, train};
+use resnet_webgpu::trainer::{Control, Current, Event, Observer, train};
 
 #[derive(Default)]
 struct Record {
@@ -21,7 +21,7 @@ impl Observer for Record {
     fn event(&mut self, event: &Event) {
         self.events.push(event.clone());
     }
-    async fn control(&mut self) -> Control {
+    async fn control(&mut self, _: Current<'_>) -> Control {
         self.steps += 1;
         match self.stop_after {
             Some(n) if self.steps > n => Control::Stop,

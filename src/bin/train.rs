@@ -19,7 +19,7 @@ use resnet_webgpu::data::Cifar10;
 use resnet_webgpu::model::{ModelKind, ResNet, ResNetConfig};
 use resnet_webgpu::recipe::TrainConfig;
 use resnet_webgpu::summary::Summary;
-use resnet_webgpu::trainer::{Control, Event, Observer, train};
+use resnet_webgpu::trainer::{Control, Current, Event, Observer, train};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum Backend {
@@ -125,7 +125,7 @@ impl Observer for Cli {
         }
     }
 
-    async fn control(&mut self) -> Control {
+    async fn control(&mut self, _: Current<'_>) -> Control {
         if self.error.is_some() { Control::Stop } else { Control::Continue }
     }
 

@@ -1,6 +1,7 @@
 //! The browser side: the page (lesson, controls, charts) and its training worker.
 
 pub mod page;
+mod use_model;
 pub mod worker;
 
 use js_sys::Promise;

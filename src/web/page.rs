@@ -14,7 +14,9 @@ use web_sys::{
     HtmlInputElement, HtmlSelectElement, ImageData, MessageEvent, Worker, WorkerOptions, WorkerType,
 };
 
+use crate::charts::{Series, line_chart_svg};
 use crate::export::{config_from_query, config_to_query, history_csv, history_json};
+use crate::i18n::{Lang, ModelSource, SummaryTexts, Texts};
 use crate::model::{ModelKind, ResNetConfig};
 use crate::protocol::{BackendChoice, FromWorker, PIXELS, RunState, ToWorker};
 use crate::recipe::TrainConfig;
@@ -39,6 +41,21 @@ extern "C" {
     fn data(this: &ChartJs) -> JsValue;
     #[wasm_bindgen(method, js_name = toBase64Image)]
     fn to_base64_image(this: &ChartJs) -> String;
+    #[wasm_bindgen(method, getter)]
+    fn options(this: &ChartJs) -> JsValue;
+}
+
+/// Sets `object.a.b.c = value` (Chart.js options), ignoring a missing link.
+fn set_path(object: &JsValue, path: &[&str], value: &JsValue) {
+    let Some((last, init)) = path.split_last() else { return };
+    let mut target = object.clone();
+    for key in init {
+        match Reflect::get(&target, &(*key).into()) {
+            Ok(next) if next.is_object() => target = next,
+            _ => return,
+        }
+    }
+    let _ = Reflect::set(&target, &(*last).into(), value);
 }
 
 /// A line chart with one data set per series.
@@ -83,6 +100,19 @@ impl LineChart {
         self.0.update("none");
     }
 
+    /// Renames the series and the axes (a change of language).
+    fn relabel(&self, names: &[&str], y_title: &str, x_title: &str) {
+        if let Ok(datasets) = Reflect::get(&self.0.data(), &"datasets".into()) {
+            for (dataset, name) in datasets.unchecked_ref::<Array>().iter().zip(names) {
+                let _ = Reflect::set(&dataset, &"label".into(), &(*name).into());
+            }
+        }
+        let options = self.0.options();
+        set_path(&options, &["scales", "y", "title", "text"], &y_title.into());
+        set_path(&options, &["scales", "x", "title", "text"], &x_title.into());
+        self.0.update("none");
+    }
+
     fn clear(&self) {
         let data = self.0.data();
         if let Ok(labels) = Reflect::get(&data, &"labels".into()) {
@@ -99,12 +129,13 @@ impl LineChart {
     }
 }
 
-/// Spanish class names, by CIFAR-10 label.
-const CLASES: [&str; 10] = ["avión", "automóvil", "pájaro", "gato", "ciervo", "perro", "rana", "caballo", "barco", "camión"];
+/// Where the interface language is remembered between visits.
+const LANG_KEY: &str = "resnet-webgpu-lang";
 
-struct Page {
-    document: Document,
-    worker: Worker,
+pub(crate) struct Page {
+    pub(crate) document: Document,
+    pub(crate) lang: Lang,
+    pub(crate) worker: Worker,
     charts: Option<[LineChart; 3]>,
     started_ms: f64,
     steps_total: usize,
@@ -116,62 +147,71 @@ struct Page {
     history: Vec<EpochMetrics>,
     /// Floating-point operations of one image's training step, for the model being trained.
     flops_per_image: u64,
+    /// `(epoch, batch loss)` of the batch chart, for the SVG export.
+    batch_points: Vec<(f64, f64)>,
+    /// The last classification shown, redrawn on a change of language.
+    pub(crate) classified: Option<(Vec<f32>, ModelSource)>,
+    pub(crate) model_source: Option<ModelSource>,
 }
 
-type Shared = Rc<RefCell<Page>>;
+pub(crate) type Shared = Rc<RefCell<Page>>;
 
 fn now_ms() -> f64 {
     web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
 }
 
 impl Page {
-    fn el(&self, id: &str) -> Option<Element> {
+    pub(crate) fn t(&self) -> &'static Texts {
+        self.lang.texts()
+    }
+
+    pub(crate) fn el(&self, id: &str) -> Option<Element> {
         self.document.get_element_by_id(id)
     }
 
-    fn set_text(&self, id: &str, text: &str) {
+    pub(crate) fn set_text(&self, id: &str, text: &str) {
         if let Some(el) = self.el(id) {
             el.set_text_content(Some(text));
         }
     }
 
-    fn set_html(&self, id: &str, html: &str) {
+    pub(crate) fn set_html(&self, id: &str, html: &str) {
         if let Some(el) = self.el(id) {
             el.set_inner_html(html);
         }
     }
 
-    fn show(&self, id: &str, visible: bool) {
+    pub(crate) fn show(&self, id: &str, visible: bool) {
         if let Some(el) = self.el(id).and_then(|e| e.dyn_into::<HtmlElement>().ok()) {
             el.set_hidden(!visible);
         }
     }
 
-    fn send(&self, message: &ToWorker) {
+    pub(crate) fn send(&self, message: &ToWorker) {
         let serializer = serde_wasm_bindgen::Serializer::json_compatible();
         match serde::Serialize::serialize(message, &serializer) {
             Ok(value) => {
                 if let Err(e) = self.worker.post_message(&value) {
-                    self.status(&format!("No se pudo hablar con el worker: {}", js_error(&e)));
+                    self.status(&(self.t().internal_error)(&js_error(&e)));
                 }
             }
-            Err(e) => self.status(&format!("Error interno: {e}")),
+            Err(e) => self.status(&(self.t().internal_error)(&e.to_string())),
         }
     }
 
-    fn status(&self, text: &str) {
+    pub(crate) fn status(&self, text: &str) {
         self.set_text("status", text);
     }
 
-    fn input(&self, id: &str) -> Option<HtmlInputElement> {
+    pub(crate) fn input(&self, id: &str) -> Option<HtmlInputElement> {
         self.el(id).and_then(|e| e.dyn_into().ok())
     }
 
-    fn select(&self, id: &str) -> Option<HtmlSelectElement> {
+    pub(crate) fn select(&self, id: &str) -> Option<HtmlSelectElement> {
         self.el(id).and_then(|e| e.dyn_into().ok())
     }
 
-    fn enable(&self, id: &str, enabled: bool) {
+    pub(crate) fn enable(&self, id: &str, enabled: bool) {
         if let Some(el) = self.el(id) {
             if enabled {
                 let _ = el.remove_attribute("disabled");
@@ -184,7 +224,7 @@ impl Page {
     fn refresh_controls(&self) {
         let ready = self.data_ready && self.device_ready;
         if ready && self.state == RunState::Idle {
-            self.status("Listo para entrenar: elige el modelo y pulsa «Entrenar».");
+            self.status(self.t().ready_to_train);
         }
         let busy = matches!(self.state, RunState::Running | RunState::Paused | RunState::Stopping);
         self.enable("start", ready && !busy);
@@ -193,35 +233,47 @@ impl Page {
         for id in ["model", "batch-size", "epochs", "lr", "augment", "backend"] {
             self.enable(id, !busy);
         }
-        self.set_text("pause", if self.state == RunState::Paused { "Continuar" } else { "Pausar" });
+        self.set_text("pause", if self.state == RunState::Paused { self.t().resume } else { self.t().pause });
     }
 
     /// The run's settings from the controls; an error names the field to fix.
     fn config(&self) -> Result<TrainConfig, String> {
+        let t = self.t();
         let value = |id: &str| self.input(id).map(|i| i.value()).unwrap_or_default();
         let model: ModelKind = self
             .select("model")
             .map(|s| s.value())
             .unwrap_or_default()
             .parse()
-            .map_err(|e| format!("Modelo: {e}"))?;
+            .map_err(|e: crate::model::ModelError| (t.bad_model)(&e.to_string()))?;
         let batch_size: usize = value("batch-size")
             .parse()
             .ok()
             .filter(|b| (2..=512).contains(b))
-            .ok_or("Tamaño de lote: escribe un entero entre 2 y 512.")?;
+            .ok_or(t.bad_batch)?;
         let epochs: usize = value("epochs")
             .parse()
             .ok()
             .filter(|e| (1..=1000).contains(e))
-            .ok_or("Épocas: escribe un entero entre 1 y 1000.")?;
+            .ok_or(t.bad_epochs)?;
         let learning_rate: f64 = value("lr")
             .parse()
             .ok()
             .filter(|lr: &f64| lr.is_finite() && *lr > 0.0 && *lr < 1.0)
-            .ok_or("Razón de aprendizaje: escribe un número entre 0 y 1, p. ej. 0.001.")?;
+            .ok_or(t.bad_lr)?;
         let augment = self.input("augment").is_some_and(|i| i.checked());
-        Ok(TrainConfig { model, batch_size, epochs, learning_rate, augment, ..TrainConfig::default() })
+        // Settings the controls do not show (test subsets) come from the page's link.
+        let hidden = config_from_query(&self.query()).unwrap_or_default();
+        Ok(TrainConfig {
+            model,
+            batch_size,
+            epochs,
+            learning_rate,
+            augment,
+            limit_train: hidden.limit_train,
+            limit_test: hidden.limit_test,
+            ..TrainConfig::default()
+        })
     }
 
     fn render_summary(&self) {
@@ -229,7 +281,7 @@ impl Page {
             return;
         };
         match ResNetConfig::from(kind).try_init(&Device::flex()) {
-            Ok(model) => self.set_html("model-summary", &summary_html(&Summary::of(&model))),
+            Ok(model) => self.set_html("model-summary", &summary_html(self.t(), &Summary::of(&model))),
             Err(e) => self.set_text("model-summary", &e.to_string()),
         }
     }
@@ -245,10 +297,8 @@ impl Page {
                 }
                 self.set_html("final", "");
                 self.history.clear();
-                self.status(&format!(
-                    "Entrenando {model} ({} parámetros entrenables) con {train_images} imágenes.",
-                    group(trainable_params)
-                ));
+                self.batch_points.clear();
+                self.status(&(self.t().training_started)(&model, &group(trainable_params), &group(train_images)));
             }
             Event::Batch { epoch, step, steps_per_epoch, loss, accuracy, lr, images_per_sec } => {
                 let done = epoch * steps_per_epoch + step;
@@ -259,32 +309,24 @@ impl Page {
                 self.set_text("m-lr", &format!("{lr:.2e}"));
                 let gflops = images_per_sec * self.flops_per_image as f64 / 1e9;
                 self.set_text("m-speed", &format!("{images_per_sec:.1} img/s · {gflops:.2} GFLOP/s"));
-                self.set_text("m-epoch", &format!("época {} · paso {step} de {steps_per_epoch}", epoch + 1));
+                self.set_text("m-epoch", &(self.t().epoch_step)(epoch + 1, step, steps_per_epoch));
                 self.set_text("m-eta", &duration(eta));
                 if let Some(progress) = self.el("epoch-progress") {
                     let _ = progress.set_attribute("value", &format!("{}", step as f64 / steps_per_epoch.max(1) as f64));
                 }
+                let x = epoch as f64 + step as f64 / steps_per_epoch.max(1) as f64;
+                self.batch_points.push((x, loss));
                 if let Some(charts) = &self.charts {
-                    charts[2].push(&format!("{:.2}", epoch as f64 + step as f64 / steps_per_epoch.max(1) as f64), &[loss]);
+                    charts[2].push(&format!("{x:.2}"), &[loss]);
                 }
             }
             Event::Epoch(metrics) => self.on_epoch(&metrics),
-            Event::LrReduced { next_lr, .. } => {
-                self.status(&format!("La pérdida de validación no mejora: la razón de aprendizaje baja a {next_lr:.2e}."))
+            Event::LrReduced { next_lr, .. } => self.status(&(self.t().lr_reduced)(next_lr)),
+            Event::Checkpoint { epoch, best_val_accuracy, .. } => {
+                self.set_text("m-best", &(self.t().best)(best_val_accuracy * 100.0, epoch + 1))
             }
-            Event::Checkpoint { epoch, best_val_accuracy, .. } => self.set_text(
-                "m-best",
-                &format!("{:.2} % (época {})", best_val_accuracy * 100.0, epoch + 1),
-            ),
             Event::Finished { epochs_done, stopped, test_loss, test_accuracy } => {
-                self.set_html(
-                    "final",
-                    &format!(
-                        "<h3>Evaluación en los datos de prueba</h3><p>Pérdida de prueba: <b>{test_loss:.4}</b><br>\
-                         Exactitud de prueba: <b>{test_accuracy:.4}</b></p><p>{} después de {epochs_done} época(s).</p>",
-                        if stopped { "Entrenamiento detenido" } else { "Entrenamiento completo" }
-                    ),
-                );
+                self.set_html("final", &(self.t().finished_html)(test_loss, test_accuracy, stopped, epochs_done));
             }
         }
     }
@@ -296,12 +338,19 @@ impl Page {
             charts[0].push(&x, &[m.train_loss, m.val_loss]);
             charts[1].push(&x, &[m.train_accuracy * 100.0, m.val_accuracy * 100.0]);
         }
-        self.set_text("m-val", &format!("pérdida {:.4} · exactitud {:.2} %", m.val_loss, m.val_accuracy * 100.0));
-        self.set_html("confusion", &confusion_html(&m.confusion));
-        self.set_html("per-class", &per_class_html(&m.per_class_accuracy));
+        self.render_epoch_tables();
     }
 
-    fn on_message(&mut self, data: JsValue) {
+    /// The last epoch's validation numbers, confusion matrix and per-class accuracy.
+    fn render_epoch_tables(&self) {
+        let Some(m) = self.history.last() else { return };
+        self.set_text("m-val", &(self.t().val_metrics)(m.val_loss, m.val_accuracy * 100.0));
+        self.set_html("confusion", &confusion_html(self.t(), &m.confusion));
+        self.set_html("per-class", &per_class_html(self.t(), &m.per_class_accuracy));
+    }
+
+    pub(crate) fn on_message(&mut self, data: JsValue) {
+        let t = self.t();
         if Reflect::get(&data, &"type".into()).ok().and_then(|t| t.as_string()).as_deref() == Some(PIXELS) {
             self.draw_pixels(&data);
             return;
@@ -318,7 +367,8 @@ impl Page {
                 let backend = self.backend_choice();
                 self.send(&ToWorker::UseBackend { backend });
                 self.send(&ToWorker::LoadUrl { url: ARCHIVE_URL.into() });
-                self.set_text("data-status", "Descargando CIFAR-10…");
+                self.send(&ToWorker::Language { lang: self.lang });
+                self.set_text("data-status", &format!("{}…", t.downloading));
             }
             FromWorker::Backend { backend, adapter, fallback } => {
                 self.device_ready = true;
@@ -326,11 +376,7 @@ impl Page {
                     BackendChoice::WebGpu => format!("WebGPU · {adapter}"),
                     BackendChoice::Cpu => adapter,
                 };
-                let note = if fallback {
-                    " (adaptador por software: la GPU se emula en la CPU y será lento)"
-                } else {
-                    ""
-                };
+                let note = if fallback { t.software_adapter } else { "" };
                 self.set_text("m-adapter", &format!("{what}{note}"));
                 if backend == BackendChoice::WebGpu {
                     self.set_html("gpu-status", "");
@@ -338,7 +384,7 @@ impl Page {
                 self.refresh_controls();
             }
             FromWorker::NoWebGpu { reason } => {
-                self.set_html("gpu-status", &no_webgpu_html(&reason));
+                self.set_html("gpu-status", &(t.no_webgpu_html)(&reason));
                 if let Some(select) = self.select("backend") {
                     select.set_value("cpu");
                 }
@@ -351,11 +397,11 @@ impl Page {
                         if let Some(p) = self.el("data-progress") {
                             let _ = p.set_attribute("value", &format!("{}", loaded / t));
                         }
-                        format!("{:.1} de {:.1} MB ({:.0} %)", mb(loaded), mb(t), loaded / t * 100.0)
+                        (self.t().progress_of)(mb(loaded), mb(t), loaded / t * 100.0)
                     }
-                    _ => format!("{:.1} MB", mb(loaded)),
+                    _ => (t.megabytes)(mb(loaded)),
                 };
-                let source = if from_cache { "Leyendo de la caché" } else { "Descargando CIFAR-10" };
+                let source = if from_cache { t.from_cache } else { t.downloading };
                 self.set_text("data-status", &format!("{source}: {text}"));
             }
             FromWorker::DataReady { train_images, test_images, .. } => {
@@ -363,7 +409,7 @@ impl Page {
                 self.show("data-pick", false);
                 self.set_text(
                     "data-status",
-                    &format!("CIFAR-10 listo: {} imágenes de entrenamiento y {} de prueba.", group(train_images), group(test_images)),
+                    &(t.data_ready)(&group(train_images), &group(test_images)),
                 );
                 self.refresh_controls();
             }
@@ -373,7 +419,7 @@ impl Page {
             }
             FromWorker::Summary { summary } => {
                 self.flops_per_image = summary.training_flops_per_image();
-                self.set_html("model-summary", &summary_html(&summary));
+                self.set_html("model-summary", &summary_html(t, &summary));
             }
             FromWorker::Train { event } => self.on_event(event),
             FromWorker::Predictions { epoch, truth, predicted, confidence } => {
@@ -383,28 +429,37 @@ impl Page {
                     .zip(&confidence)
                     .map(|((&t, &p), &c)| {
                         let class = if t == p { "ok" } else { "bad" };
+                        let names = &self.t().classes;
                         format!(
-                            "<span class=\"{class}\" title=\"verdadera: {}\">{} <small>{:.0} %</small><br><small>({})</small></span>",
-                            CLASES[t % 10], CLASES[p % 10], c * 100.0, CLASES[t % 10]
+                            "<span class=\"{class}\" title=\"{}: {}\" data-predicted=\"{p}\" data-confidence=\"{c:?}\">{} \
+                             <small>{:.0} %</small><br><small>({})</small></span>",
+                            self.t().truth, names[t % 10], names[p % 10], c * 100.0, names[t % 10]
                         )
                     })
                     .collect();
                 self.set_html("strip-labels", &cells);
-                self.set_text("strip-epoch", &format!("después de la época {}", epoch + 1));
+                self.set_text("strip-epoch", &(t.after_epoch)(epoch + 1));
+                // A new epoch: refresh the explorer with the person's current filter.
+                self.request_explore();
             }
             FromWorker::State { state } => {
                 self.state = state;
-                let text = match state {
-                    RunState::Idle => "Listo.",
-                    RunState::Running => "Entrenando…",
-                    RunState::Paused => "En pausa. Pulsa «Continuar» para seguir.",
-                    RunState::Stopping => "Deteniendo después del paso actual…",
-                    RunState::Finished => "Entrenamiento terminado.",
-                };
+                let text = t.states[match state {
+                    RunState::Idle => 0,
+                    RunState::Running => 1,
+                    RunState::Paused => 2,
+                    RunState::Stopping => 3,
+                    RunState::Finished => 4,
+                }];
                 self.status(text);
                 self.refresh_controls();
             }
             FromWorker::Error { message } => self.status(&message),
+            FromWorker::ModelAvailable { source } => self.on_model_available(source),
+            FromWorker::Classified { probabilities, source } => self.on_classified(probabilities, source),
+            FromWorker::ClassifyError { message } => self.set_text("classify-status", &message),
+            FromWorker::Explored { epoch, items, columns } => self.on_explored(epoch, &items, columns),
+            FromWorker::ExploreUnavailable => self.set_text("explore-status", t.explore_wait),
         }
     }
 
@@ -424,16 +479,25 @@ impl Page {
     }
 
     fn export(&self, what: &str) {
+        let t = self.t();
         match what {
             "csv" => self.download_text("resnet-metricas.csv", "text/csv", &history_csv(&self.history)),
             "json" => self.download_text("resnet-metricas.json", "application/json", &history_json(&self.history)),
+            "svg" => {
+                for (svg, name) in self.charts_svg().into_iter().zip(t.chart_files) {
+                    match svg {
+                        Ok(svg) => self.download_text(&format!("resnet-{name}.svg"), "image/svg+xml", &svg),
+                        Err(e) => self.status(&e),
+                    }
+                }
+            }
             _ => match &self.charts {
                 Some(charts) => {
-                    for (chart, name) in charts.iter().zip(["perdida", "exactitud", "perdida-por-lote"]) {
+                    for (chart, name) in charts.iter().zip(t.chart_files) {
                         self.download(&format!("resnet-{name}.png"), &chart.0.to_base64_image());
                     }
                 }
-                None => self.status("No hay gráficas que exportar."),
+                None => self.status(t.nothing_to_export),
             },
         }
     }
@@ -450,19 +514,48 @@ impl Page {
                     input.set_hidden(false);
                     input.select();
                 }
-                self.status("Copia el enlace: abre la página con esta configuración.");
+                self.status(self.t().share_ready);
             }
             Err(message) => self.status(&message),
         }
     }
 
-    /// Fills the controls from the page's URL query, if it has one.
-    fn prefill_from_url(&self) {
-        let search = web_sys::window()
+    /// The page's URL query (`?…`), or an empty string.
+    fn query(&self) -> String {
+        web_sys::window()
             .and_then(|w| Reflect::get(&w, &"location".into()).ok())
             .and_then(|l| Reflect::get(&l, &"search".into()).ok())
             .and_then(|s| s.as_string())
-            .unwrap_or_default();
+            .unwrap_or_default()
+    }
+
+    /// The three charts as SVG documents (loss, accuracy, batch loss), in the page's language.
+    fn charts_svg(&self) -> [Result<String, String>; 3] {
+        let t = self.t();
+        let (blue, red, grey) = ((31, 119, 180), (214, 39, 40), (85, 85, 85));
+        let per_epoch = |f: fn(&EpochMetrics) -> f64| -> Vec<(f64, f64)> {
+            self.history.iter().map(|m| ((m.epoch + 1) as f64, f(m))).collect()
+        };
+        [
+            line_chart_svg(t.chart_titles[0], t.axis_epoch, t.axis_loss, &[
+                Series { name: t.series_train, color: blue, points: per_epoch(|m| m.train_loss) },
+                Series { name: t.series_val, color: red, points: per_epoch(|m| m.val_loss) },
+            ]),
+            line_chart_svg(t.chart_titles[1], t.axis_epoch, t.axis_accuracy, &[
+                Series { name: t.series_train, color: blue, points: per_epoch(|m| m.train_accuracy * 100.0) },
+                Series { name: t.series_val, color: red, points: per_epoch(|m| m.val_accuracy * 100.0) },
+            ]),
+            line_chart_svg(t.chart_titles[2], t.axis_epoch, t.axis_loss, &[Series {
+                name: t.series_batch,
+                color: grey,
+                points: self.batch_points.clone(),
+            }]),
+        ]
+    }
+
+    /// Fills the controls from the page's URL query, if it has one.
+    fn prefill_from_url(&self) {
+        let search = self.query();
         if search.len() <= 1 {
             return;
         }
@@ -484,7 +577,7 @@ impl Page {
                     input.set_checked(config.augment);
                 }
             }
-            Err(message) => self.status(&format!("El enlace trae un ajuste no válido: {message}")),
+            Err(message) => self.status(&(self.t().bad_link)(&message)),
         }
     }
 
@@ -495,7 +588,55 @@ impl Page {
         }
     }
 
-    fn draw_pixels(&self, data: &JsValue) {
+    /// Switches the interface language: static texts, charts, tables, and the worker's messages.
+    pub(crate) fn set_language(&mut self, lang: Lang) {
+        self.lang = lang;
+        let t = self.t();
+        let _ = self.document.document_element().map(|html| html.set_attribute("lang", lang.code()));
+        self.document.set_title(t.title);
+        if let Some(select) = self.select("lang") {
+            select.set_value(lang.code());
+        }
+        if let Ok(nodes) = self.document.query_selector_all("[data-i18n]") {
+            for node in (0..nodes.length()).filter_map(|i| nodes.item(i)) {
+                let Some(el) = node.dyn_ref::<Element>() else { continue };
+                let key = el.get_attribute("data-i18n").unwrap_or_default();
+                match t.chrome.iter().find(|(k, _)| *k == key) {
+                    Some((_, text)) => el.set_text_content(Some(text)),
+                    None => web_sys::console::warn_1(&format!("no text for data-i18n=\"{key}\"").into()),
+                }
+            }
+        }
+        if let Ok(nodes) = self.document.query_selector_all("[data-i18n-label]") {
+            for node in (0..nodes.length()).filter_map(|i| nodes.item(i)) {
+                let Some(el) = node.dyn_ref::<Element>() else { continue };
+                let key = el.get_attribute("data-i18n-label").unwrap_or_default();
+                if let Some((_, text)) = t.labels.iter().find(|(k, _)| *k == key) {
+                    let _ = el.set_attribute("aria-label", text);
+                }
+            }
+        }
+        if let Some(charts) = &self.charts {
+            charts[0].relabel(&[t.series_train, t.series_val], t.axis_loss, t.axis_epoch);
+            charts[1].relabel(&[t.series_train, t.series_val], t.axis_accuracy, t.axis_epoch);
+            charts[2].relabel(&[t.series_batch], t.axis_loss, t.axis_epoch);
+        }
+        self.fill_class_selects();
+        self.render_summary();
+        self.render_epoch_tables();
+        self.refresh_controls();
+        if let Some((probabilities, source)) = self.classified.clone() {
+            self.on_classified(probabilities, source);
+        } else if let Some(source) = self.model_source.clone() {
+            self.on_model_available(source);
+        }
+        if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+            let _ = storage.set_item(LANG_KEY, lang.code());
+        }
+        self.send(&ToWorker::Language { lang });
+    }
+
+    pub(crate) fn draw_pixels(&self, data: &JsValue) {
         let get = |k: &str| Reflect::get(data, &k.into()).unwrap_or(JsValue::UNDEFINED);
         let (Some(target), Some(width), Some(height)) =
             (get("target").as_string(), get("width").as_f64(), get("height").as_f64())
@@ -534,7 +675,7 @@ fn duration(seconds: f64) -> String {
     }
 }
 
-fn summary_html(summary: &Summary) -> String {
+fn summary_html(t: &Texts, summary: &Summary) -> String {
     let rows: String = summary
         .rows
         .iter()
@@ -548,71 +689,61 @@ fn summary_html(summary: &Summary) -> String {
             )
         })
         .collect();
-    format!(
-        "<p><b>{}</b>: {} parámetros entrenables, {} en total ({} no entrenables: las medias y varianzas \
-         móviles de la normalización por lotes).</p><details><summary>Ver las {} capas</summary>\
-         <table><thead><tr><th>Capa</th><th>Tipo</th><th>Salida</th><th>Parámetros</th></tr></thead>\
-         <tbody>{rows}</tbody></table></details><p>Un paso de entrenamiento cuesta unos {:.0} millones de \
-         operaciones de punto flotante por imagen (el triple de la pasada hacia adelante).</p>",
-        summary.model,
-        group(summary.trainable()),
-        group(summary.total()),
-        group(summary.total() - summary.trainable()),
-        summary.rows.len(),
-        summary.training_flops_per_image() as f64 / 1e6
-    )
+    (t.summary_html)(&SummaryTexts {
+        model: &summary.model,
+        trainable: &group(summary.trainable()),
+        total: &group(summary.total()),
+        non_trainable: &group(summary.total() - summary.trainable()),
+        layers: summary.rows.len(),
+        rows_html: &rows,
+        mflops: summary.training_flops_per_image() as f64 / 1e6,
+    })
 }
 
-fn confusion_html(confusion: &[Vec<u32>]) -> String {
+fn confusion_html(t: &Texts, confusion: &[Vec<u32>]) -> String {
     let max = confusion.iter().flatten().copied().max().unwrap_or(1).max(1) as f64;
-    let head: String = CLASES.iter().map(|c| format!("<th title=\"{c}\">{}</th>", &c[..c.char_indices().nth(3).map_or(c.len(), |(i, _)| i)])).collect();
+    let head: String = t.classes.iter().map(|c| format!("<th title=\"{c}\">{}</th>", &c[..c.char_indices().nth(3).map_or(c.len(), |(i, _)| i)])).collect();
     let body: String = confusion
         .iter()
         .enumerate()
-        .map(|(t, row)| {
+        .map(|(truth, row)| {
             let cells: String = row
                 .iter()
                 .enumerate()
                 .map(|(p, &n)| {
                     let alpha = n as f64 / max;
-                    let hue = if t == p { "34,139,34" } else { "200,40,40" };
-                    format!("<td style=\"background: rgba({hue},{alpha:.2})\">{n}</td>")
+                    let hue = if truth == p { "34,139,34" } else { "200,40,40" };
+                    format!(
+                        "<td data-truth=\"{truth}\" data-predicted=\"{p}\" style=\"background: rgba({hue},{alpha:.2})\">{n}</td>"
+                    )
                 })
                 .collect();
-            format!("<tr><th>{}</th>{cells}</tr>", CLASES[t % 10])
+            format!("<tr><th>{}</th>{cells}</tr>", t.classes[truth % 10])
         })
         .collect();
     format!(
-        "<table class=\"confusion\"><caption>Matriz de confusión (filas: clase verdadera; columnas: predicha)</caption>\
-         <thead><tr><th></th>{head}</tr></thead><tbody>{body}</tbody></table>"
+        "<table class=\"confusion\" title=\"{}\"><caption>{}</caption>\
+         <thead><tr><th></th>{head}</tr></thead><tbody>{body}</tbody></table>",
+        t.confusion_hint, t.confusion_caption
     )
 }
 
-fn per_class_html(accuracy: &[f64]) -> String {
+fn per_class_html(t: &Texts, accuracy: &[f64]) -> String {
     let rows: String = accuracy
         .iter()
         .enumerate()
         .map(|(c, a)| {
             format!(
                 "<tr><th>{}</th><td><meter min=\"0\" max=\"1\" value=\"{a:.3}\"></meter></td><td>{:.1} %</td></tr>",
-                CLASES[c % 10],
+                t.classes[c % 10],
                 a * 100.0
             )
         })
         .collect();
-    format!("<table class=\"per-class\"><caption>Exactitud por clase</caption>{rows}</table>")
+    format!("<table class=\"per-class\"><caption>{}</caption>{rows}</table>", t.per_class_caption)
 }
 
-fn no_webgpu_html(reason: &str) -> String {
-    format!(
-        "<div class=\"warning\"><p><b>No hay WebGPU disponible.</b> {reason}</p><p>Para entrenar en tu \
-         tarjeta gráfica usa Chrome o Edge 113 o posterior (en Linux, activa \
-         <code>chrome://flags/#enable-unsafe-webgpu</code>), Safari 26 o Firefox 141 o posterior. \
-         Mientras tanto, la red se entrena en la CPU, más despacio. La lección se lee igual.</p></div>"
-    )
-}
-
-fn listen<E: wasm_bindgen::convert::FromWasmAbi + 'static>(target: &web_sys::EventTarget, event: &str, handler: impl FnMut(E) + 'static) {
+pub(crate) fn listen<E: wasm_bindgen::convert::FromWasmAbi + 'static>(target: &web_sys::EventTarget, event: &str, handler: impl FnMut(E) + 'static) {
     let closure = Closure::<dyn FnMut(E)>::new(handler);
     if let Err(e) = target.add_event_listener_with_callback(event, closure.as_ref().unchecked_ref()) {
         web_sys::console::error_1(&e);
@@ -620,25 +751,56 @@ fn listen<E: wasm_bindgen::convert::FromWasmAbi + 'static>(target: &web_sys::Eve
     closure.forget();
 }
 
-/// Sends a file the person chose to the worker, as bytes.
-fn send_file(page: &Shared, file: web_sys::File) {
+/// Sends a file the person chose to the worker as a raw message of type `kind` with its bytes
+/// (transferred) and `extra` fields; progress and failures go to the element `status`.
+pub(crate) fn send_file(page: &Shared, file: web_sys::File, kind: &'static str, status: &'static str, extra: Vec<(&'static str, JsValue)>) {
     let page = page.clone();
     spawn_local(async move {
-        page.borrow().set_text("data-status", &format!("Leyendo {}…", file.name()));
+        page.borrow().set_text(status, &(page.borrow().t().reading_file)(&file.name()));
         match JsFuture::from(file.array_buffer()).await {
             Ok(buffer) => {
                 let message = js_sys::Object::new();
-                let _ = Reflect::set(&message, &"type".into(), &"load_bytes".into());
+                let _ = Reflect::set(&message, &"type".into(), &kind.into());
                 let _ = Reflect::set(&message, &"bytes".into(), &buffer);
+                let _ = Reflect::set(&message, &"name".into(), &file.name().into());
+                for (key, value) in extra {
+                    let _ = Reflect::set(&message, &key.into(), &value);
+                }
                 let transfer = Array::of1(&buffer);
                 let page = page.borrow();
                 if let Err(e) = page.worker.post_message_with_transfer(&message, &transfer) {
-                    page.set_text("data-status", &js_error(&e));
+                    page.set_text(status, &js_error(&e));
                 }
             }
-            Err(e) => page.borrow().set_text("data-status", &format!("No se pudo leer el archivo: {}", js_error(&e))),
+            Err(e) => {
+                let page = page.borrow();
+                page.set_text(status, &(page.t().cannot_read_file)(&js_error(&e)))
+            }
         }
     });
+}
+
+/// The interface language: `?lang=` in the link, else the one chosen on an earlier visit, else
+/// the browser's preference.
+fn initial_language(window: &web_sys::Window) -> Lang {
+    let search = Reflect::get(window, &"location".into())
+        .ok()
+        .and_then(|l| Reflect::get(&l, &"search".into()).ok())
+        .and_then(|s| s.as_string())
+        .unwrap_or_default();
+    let from_link = search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("lang="))
+        .and_then(Lang::from_code);
+    let stored = window
+        .local_storage()
+        .ok()
+        .flatten()
+        .and_then(|s| s.get_item(LANG_KEY).ok().flatten())
+        .and_then(|code| Lang::from_code(&code));
+    let preferred: Vec<String> = window.navigator().languages().iter().filter_map(|l| l.as_string()).collect();
+    from_link.or(stored).unwrap_or_else(|| Lang::from_preferences(&preferred))
 }
 
 /// Starts the page. Runs when the module loads in a window (the worker has its own entry).
@@ -665,11 +827,14 @@ fn page_main() -> Result<(), JsValue> {
     let canvas = |id: &str| -> Result<HtmlCanvasElement, JsValue> {
         document.get_element_by_id(id).ok_or_else(|| JsValue::from_str(id))?.dyn_into::<HtmlCanvasElement>().map_err(Into::into)
     };
+    let lang = initial_language(&window);
+    let t = lang.texts();
     let charts = (|| -> Result<[LineChart; 3], JsValue> {
+        let (train, val) = ((t.series_train, "#1f77b4"), (t.series_val, "#d62728"));
         Ok([
-            LineChart::new(&canvas("loss-chart")?, &[("entrenamiento", "#1f77b4"), ("validación", "#d62728")], "pérdida", "época")?,
-            LineChart::new(&canvas("acc-chart")?, &[("entrenamiento", "#1f77b4"), ("validación", "#d62728")], "exactitud (%)", "época")?,
-            LineChart::new(&canvas("batch-chart")?, &[("pérdida por lote", "#555")], "pérdida", "época")?,
+            LineChart::new(&canvas("loss-chart")?, &[train, val], t.axis_loss, t.axis_epoch)?,
+            LineChart::new(&canvas("acc-chart")?, &[train, val], t.axis_accuracy, t.axis_epoch)?,
+            LineChart::new(&canvas("batch-chart")?, &[(t.series_batch, "#555")], t.axis_loss, t.axis_epoch)?,
         ])
     })();
     if let Err(e) = &charts {
@@ -678,6 +843,7 @@ fn page_main() -> Result<(), JsValue> {
     let has_gpu = Reflect::get(&window.navigator(), &"gpu".into()).map(|g| !g.is_undefined()).unwrap_or(false);
     let page: Shared = Rc::new(RefCell::new(Page {
         document: document.clone(),
+        lang,
         worker: worker.clone(),
         charts: charts.ok(),
         started_ms: 0.0,
@@ -688,11 +854,15 @@ fn page_main() -> Result<(), JsValue> {
         device_ready: false,
         history: Vec::new(),
         flops_per_image: 0,
+        batch_points: Vec::new(),
+        classified: None,
+        model_source: None,
     }));
+    page.borrow_mut().set_language(lang);
     {
         let p = page.borrow();
         if !has_gpu {
-            p.set_html("gpu-status", &no_webgpu_html("Este navegador no tiene navigator.gpu."));
+            p.set_html("gpu-status", &(t.no_webgpu_html)(t.no_navigator_gpu));
             if let Some(select) = p.select("backend") {
                 select.set_value("cpu");
             }
@@ -707,7 +877,8 @@ fn page_main() -> Result<(), JsValue> {
     let p = page.clone();
     listen(&worker, "error", move |e: web_sys::Event| {
         let message = Reflect::get(&e, &"message".into()).ok().and_then(|m| m.as_string()).unwrap_or_default();
-        p.borrow().status(&format!("El worker de entrenamiento falló: {message}"));
+        let page = p.borrow();
+        page.status(&(page.t().worker_failed)(&message));
     });
 
     let on = |id: &str, event: &str, handler: Box<dyn FnMut(web_sys::Event)>| -> Result<(), JsValue> {
@@ -730,7 +901,7 @@ fn page_main() -> Result<(), JsValue> {
     }))?;
     let p = page.clone();
     on("stop", "click", Box::new(move |_| p.borrow().send(&ToWorker::Stop)))?;
-    for (id, what) in [("export-csv", "csv"), ("export-json", "json"), ("export-charts", "png")] {
+    for (id, what) in [("export-csv", "csv"), ("export-json", "json"), ("export-charts", "png"), ("export-svg", "svg")] {
         let p = page.clone();
         on(id, "click", Box::new(move |_| p.borrow().export(what)))?;
     }
@@ -747,25 +918,53 @@ fn page_main() -> Result<(), JsValue> {
         page.send(&ToWorker::UseBackend { backend });
     }))?;
     let p = page.clone();
-    on("archive-file", "change", Box::new(move |e| {
-        let file = e
-            .target()
-            .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
-            .and_then(|i| i.files())
-            .and_then(|f| f.get(0));
-        if let Some(file) = file {
-            send_file(&p, file);
+    on("lang", "change", Box::new(move |e| {
+        let code = e.target().and_then(|t| t.dyn_into::<HtmlSelectElement>().ok()).map(|s| s.value());
+        if let Some(lang) = code.as_deref().and_then(Lang::from_code) {
+            p.borrow_mut().set_language(lang);
         }
     }))?;
-    if let Some(zone) = document.get_element_by_id("drop-zone") {
-        listen(&zone, "dragover", |e: DragEvent| e.prevent_default());
-        let p = page.clone();
-        listen(&zone, "drop", move |e: DragEvent| {
-            e.prevent_default();
-            if let Some(file) = e.data_transfer().and_then(|d| d.files()).and_then(|f| f.get(0)) {
-                send_file(&p, file);
-            }
-        });
-    }
+    let p = page.clone();
+    on("archive-file", "change", Box::new(move |e| {
+        if let Some(file) = chosen_file(&e) {
+            send_file(&p, file, crate::protocol::raw::LOAD_ARCHIVE, "data-status", Vec::new());
+        }
+    }))?;
+    let p = page.clone();
+    drop_zone(&document, "drop-zone", move |file| {
+        send_file(&p, file, crate::protocol::raw::LOAD_ARCHIVE, "data-status", Vec::new())
+    });
+    super::use_model::wire(&page, &document)?;
     Ok(())
+}
+
+/// The file chosen in the `<input type=file>` that fired `event`.
+pub(crate) fn chosen_file(event: &web_sys::Event) -> Option<web_sys::File> {
+    event
+        .target()
+        .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
+        .and_then(|i| i.files())
+        .and_then(|f| f.get(0))
+}
+
+/// Makes the element `id` a drop target for one file.
+pub(crate) fn drop_zone(document: &Document, id: &str, mut on_file: impl FnMut(web_sys::File) + 'static) {
+    let Some(zone) = document.get_element_by_id(id) else { return };
+    let z = zone.clone();
+    listen(&zone, "dragover", move |e: DragEvent| {
+        e.prevent_default();
+        let _ = z.class_list().add_1("over");
+    });
+    let z = zone.clone();
+    listen(&zone, "dragleave", move |_: DragEvent| {
+        let _ = z.class_list().remove_1("over");
+    });
+    let z = zone.clone();
+    listen(&zone, "drop", move |e: DragEvent| {
+        e.prevent_default();
+        let _ = z.class_list().remove_1("over");
+        if let Some(file) = e.data_transfer().and_then(|d| d.files()).and_then(|f| f.get(0)) {
+            on_file(file);
+        }
+    });
 }

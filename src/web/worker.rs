@@ -10,14 +10,18 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, spawn_local};
 use web_sys::{Cache, DedicatedWorkerGlobalScope, MessageEvent, ReadableStreamDefaultReader, Response};
 
-use crate::data::{Cifar10, class_examples, mosaic};
-use crate::model::ResNet;
+use crate::classify::{ImageInputError, as_split, decode, from_rgba, to_cifar};
+use crate::data::{Cifar10, SIDE, class_examples, mosaic, rgba};
+use crate::explore::{Query, explore};
+use crate::i18n::{Lang, ModelSource, Texts};
+use crate::model::{ModelKind, ResNet, ResNetConfig};
 use crate::protocol::{
-    BackendChoice, CLASS_GRID, FromWorker, PIXELS, RunState, STRIP_LEN, TEST_STRIP, ToWorker,
+    BackendChoice, CLASS_GRID, CLASSIFY_PREVIEW, EXPLORER, EXPLORER_COLUMNS, FromWorker, PIXELS, RunState,
+    STRIP_LEN, TEST_STRIP, ToWorker, raw,
 };
 use crate::recipe::TrainConfig;
 use crate::summary::Summary;
-use crate::trainer::{Control, Event, Observer, predict, train};
+use crate::trainer::{Control, Current, Evaluation, Event, Observer, predict, probabilities, train};
 use crate::web::{js_error, sleep_ms};
 
 /// Name of the Cache Storage bucket that keeps the archive between visits.
@@ -57,11 +61,40 @@ fn post_pixels(target: &str, width: usize, height: usize, pixels: &[u8]) {
     let _ = scope().post_message(&message);
 }
 
+/// A model ready for inference, for classifying a person's images.
+#[derive(Clone)]
+struct Snapshot {
+    model: ResNet,
+    /// The pixel mean its inputs are normalised with.
+    mean: Rc<Vec<f32>>,
+    /// A device without autodiff, where `model` lives.
+    device: Device,
+    source: ModelSource,
+}
+
+/// The last evaluation on the test set, for the explorer.
+struct Explorable {
+    epoch: usize,
+    probabilities: Vec<f32>,
+}
+
 #[derive(Default)]
 struct State {
     data: Option<Rc<Cifar10>>,
     device: Option<(Device, BackendChoice)>,
     running: bool,
+    lang: Lang,
+    snapshot: Option<Snapshot>,
+    explorable: Option<Explorable>,
+}
+
+fn texts() -> &'static Texts {
+    STATE.with_borrow(|s| s.lang).texts()
+}
+
+fn set_snapshot(snapshot: Snapshot) {
+    post(&FromWorker::ModelAvailable { source: snapshot.source.clone() });
+    STATE.with_borrow_mut(|s| s.snapshot = Some(snapshot));
 }
 
 /// What the controls asked for, read by the trainer between steps.
@@ -87,19 +120,55 @@ pub fn worker_main() {
     post(&FromWorker::Ready);
 }
 
-fn handle(data: JsValue) {
-    // Raw bytes of an archive chosen by the person (file picker or drop).
-    if Reflect::get(&data, &"type".into()).ok().and_then(|t| t.as_string()).as_deref() == Some("load_bytes") {
-        match Reflect::get(&data, &"bytes".into()).map(|b| Uint8Array::new(&b).to_vec()) {
-            Ok(bytes) => spawn_local(async move { parse_archive(bytes) }),
-            Err(_) => post(&FromWorker::DataError { message: "No llegaron los bytes del archivo.".into() }),
+/// A field of a raw message.
+fn field(data: &JsValue, key: &str) -> JsValue {
+    Reflect::get(data, &key.into()).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// The `bytes` of a raw message (a transferred `ArrayBuffer`).
+fn bytes_of(data: &JsValue) -> Option<Vec<u8>> {
+    let bytes = field(data, "bytes");
+    bytes.is_instance_of::<js_sys::ArrayBuffer>().then(|| Uint8Array::new(&bytes).to_vec())
+}
+
+/// Handles the raw messages (bytes and pixels); `false` when `data` is not one.
+fn handle_raw(data: &JsValue) -> bool {
+    let kind = field(data, "type").as_string().unwrap_or_default();
+    match kind.as_str() {
+        raw::LOAD_ARCHIVE => match bytes_of(data) {
+            Some(bytes) => spawn_local(async move { parse_archive(bytes) }),
+            None => post(&FromWorker::DataError { message: texts().no_bytes.into() }),
+        },
+        raw::CLASSIFY_FILE => match bytes_of(data) {
+            Some(bytes) => spawn_local(classify(decode(&bytes))),
+            None => post(&FromWorker::ClassifyError { message: texts().no_bytes.into() }),
+        },
+        raw::CLASSIFY_PIXELS => {
+            let size = |k: &str| field(data, k).as_f64().unwrap_or(0.0) as u32;
+            let pixels = Uint8Array::new(&field(data, "data")).to_vec();
+            spawn_local(classify(from_rgba(size("width"), size("height"), pixels)));
         }
+        raw::LOAD_WEIGHTS => {
+            let name = field(data, "name").as_string().unwrap_or_default();
+            let model = field(data, "model").as_string().unwrap_or_default();
+            match bytes_of(data) {
+                Some(bytes) => spawn_local(load_weights(name, model, bytes)),
+                None => post(&FromWorker::ClassifyError { message: texts().no_bytes.into() }),
+            }
+        }
+        _ => return false,
+    }
+    true
+}
+
+fn handle(data: JsValue) {
+    if handle_raw(&data) {
         return;
     }
     let message: ToWorker = match serde_wasm_bindgen::from_value(data) {
         Ok(message) => message,
         Err(e) => {
-            post(&FromWorker::Error { message: format!("mensaje no reconocido: {e}") });
+            post(&FromWorker::Error { message: (texts().unknown_message)(&e.to_string()) });
             return;
         }
     };
@@ -121,7 +190,82 @@ fn handle(data: JsValue) {
             WISH.set(Wish::Stop);
             post(&FromWorker::State { state: RunState::Stopping });
         }
+        ToWorker::Language { lang } => STATE.with_borrow_mut(|s| s.lang = lang),
+        ToWorker::Explore { query } => explore_test_set(&query),
     }
+}
+
+/// Classifies a person's picture with the model at hand; its 32×32 version goes to the page
+/// first.
+async fn classify(picture: Result<image::RgbaImage, ImageInputError>) {
+    let t = texts();
+    let picture = match picture {
+        Ok(picture) => picture,
+        Err(e) => return post(&FromWorker::ClassifyError { message: (t.classify_bad_image)(&e.to_string()) }),
+    };
+    let Some(snapshot) = STATE.with_borrow(|s| s.snapshot.clone()) else {
+        return post(&FromWorker::ClassifyError { message: t.classify_need_model.into() });
+    };
+    let image = to_cifar(&picture);
+    post_pixels(CLASSIFY_PREVIEW, SIDE, SIDE, &rgba(&image));
+    match probabilities(&snapshot.model, &as_split(image), &[0], &snapshot.mean, &snapshot.device).await {
+        Ok(probabilities) => post(&FromWorker::Classified { probabilities, source: snapshot.source }),
+        Err(e) => post(&FromWorker::ClassifyError { message: e.to_string() }),
+    }
+}
+
+/// Loads a `.safetensors` checkpoint into a fresh `model` for classification. A file of
+/// another architecture, with other shapes, or not a safetensors file changes nothing.
+async fn load_weights(file: String, model: String, bytes: Vec<u8>) {
+    let t = texts();
+    let bad = |e: &str| post(&FromWorker::ClassifyError { message: (t.weights_bad)(&file, e) });
+    let kind: ModelKind = match model.parse() {
+        Ok(kind) => kind,
+        Err(e) => return bad(&format!("{e}")),
+    };
+    let (data, device) = STATE.with_borrow(|s| (s.data.clone(), s.device.clone()));
+    let Some(data) = data else {
+        return post(&FromWorker::ClassifyError { message: t.weights_need_data.into() });
+    };
+    let Some((device, _)) = device else {
+        return post(&FromWorker::ClassifyError { message: t.no_device.into() });
+    };
+    let device = device.without_autodiff();
+    let mut loaded = match ResNetConfig::from(kind).try_init(&device) {
+        Ok(model) => model,
+        Err(e) => return bad(&e.to_string()),
+    };
+    if let Err(e) = crate::checkpoint::load_safetensors(&mut loaded, bytes) {
+        return bad(&e.to_string());
+    }
+    post(&FromWorker::Error { message: (t.weights_loaded)(&file, &kind.to_string()) });
+    set_snapshot(Snapshot {
+        model: loaded,
+        mean: Rc::new(data.pixel_mean()),
+        device,
+        source: ModelSource::Loaded { file, model: kind.to_string() },
+    });
+}
+
+/// Sends the explorer's list for `query`, and its images.
+fn explore_test_set(query: &Query) {
+    let (data, list) = STATE.with_borrow(|s| {
+        let list = s.explorable.as_ref().zip(s.data.as_ref()).map(|(e, data)| {
+            let n = e.probabilities.len() / crate::data::NUM_CLASSES;
+            (e.epoch, explore(&data.test.labels[..n.min(data.test.len())], &e.probabilities, query))
+        });
+        (s.data.clone(), list)
+    });
+    let (Some(data), Some((epoch, items))) = (data, list) else {
+        return post(&FromWorker::ExploreUnavailable);
+    };
+    let rows: Vec<Vec<usize>> =
+        items.chunks(EXPLORER_COLUMNS).map(|row| row.iter().map(|item| item.index).collect()).collect();
+    if !rows.is_empty() {
+        let (w, h, pixels) = mosaic(&data.test, &rows, 2);
+        post_pixels(EXPLORER, w, h, &pixels);
+    }
+    post(&FromWorker::Explored { epoch, items, columns: EXPLORER_COLUMNS });
 }
 
 /// The archive from Cache Storage, or from the network with progress (then cached).
@@ -142,15 +286,10 @@ async fn fetch_archive(url: &str) -> Result<Vec<u8>, String> {
     }
     let response: Response = JsFuture::from(scope.fetch_with_str(url))
         .await
-        .map_err(|e| format!("No se pudo descargar {url}: {}. ¿Está el servidor en marcha?", js_error(&e)))?
+        .map_err(|e| (texts().download_failed)(url, &js_error(&e)))?
         .unchecked_into();
     if !response.ok() {
-        return Err(format!(
-            "El servidor respondió «{} {}» al pedir {url}. Elige el archivo cifar-10-binary.tar.gz \
-             desde tu disco.",
-            response.status(),
-            response.status_text()
-        ));
+        return Err((texts().server_said)(response.status(), &response.status_text(), url));
     }
     let bytes = response_bytes(&response, false).await?;
     if let Some(cache) = &cache {
@@ -175,14 +314,14 @@ async fn response_bytes(response: &Response, from_cache: bool) -> Result<Vec<u8>
         .ok()
         .flatten()
         .and_then(|v| v.parse::<f64>().ok());
-    let body = response.body().ok_or("la respuesta no tiene cuerpo")?;
+    let body = response.body().ok_or(texts().no_body)?;
     let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
     let mut bytes = Vec::with_capacity(total.unwrap_or(0.0) as usize);
     let mut reported = 0usize;
     loop {
         let chunk = JsFuture::from(reader.read())
             .await
-            .map_err(|e| format!("la descarga se interrumpió: {}", js_error(&e)))?;
+            .map_err(|e| (texts().download_interrupted)(&js_error(&e)))?;
         if Reflect::get(&chunk, &"done".into()).ok().and_then(|d| d.as_bool()).unwrap_or(true) {
             break;
         }
@@ -216,7 +355,7 @@ fn parse_archive(bytes: Vec<u8>) {
             });
             STATE.with_borrow_mut(|s| s.data = Some(Rc::new(data)));
         }
-        Err(e) => post(&FromWorker::DataError { message: format!("El archivo no es válido: {e}") }),
+        Err(e) => post(&FromWorker::DataError { message: (texts().invalid_archive)(&e.to_string()) }),
     }
 }
 
@@ -228,7 +367,7 @@ async fn use_backend(choice: BackendChoice) {
         }
     }
     let result = match choice {
-        BackendChoice::Cpu => Ok((Device::flex(), "CPU (WebAssembly)".to_string(), false)),
+        BackendChoice::Cpu => Ok((Device::flex(), texts().cpu_backend.to_string(), false)),
         BackendChoice::WebGpu => init_webgpu().await,
     };
     match result {
@@ -244,14 +383,14 @@ async fn init_webgpu() -> Result<(Device, String, bool), String> {
     let navigator = Reflect::get(&scope(), &"navigator".into()).map_err(|e| js_error(&e))?;
     let gpu = Reflect::get(&navigator, &"gpu".into()).unwrap_or(JsValue::UNDEFINED);
     if gpu.is_undefined() || gpu.is_null() {
-        return Err("Este navegador no ofrece WebGPU (navigator.gpu no existe).".into());
+        return Err(texts().no_navigator_gpu.into());
     }
     let (device, setup) = Device::wgpu_options()
         .init_with_setup_async()
         .await
-        .map_err(|e| format!("WebGPU no pudo darnos un adaptador: {e:?}"))?;
+        .map_err(|e| (texts().no_adapter)(&format!("{e:?}")))?;
     let info = setup.adapter.get_info();
-    let name = if info.name.is_empty() { "adaptador WebGPU".to_string() } else { info.name.clone() };
+    let name = if info.name.is_empty() { texts().webgpu_adapter.to_string() } else { info.name.clone() };
     let fallback = matches!(info.device_type, burn::tensor::wgpu::wgpu::DeviceType::Cpu)
         || name.to_lowercase().contains("swiftshader");
     Ok((device, name, fallback))
@@ -261,14 +400,20 @@ struct WorkerObserver {
     data: Rc<Cifar10>,
     eval_device: Device,
     told_paused: bool,
+    /// Epoch and step of the next step, for the paused model's label.
+    epoch: usize,
+    step: usize,
 }
 
 impl Observer for WorkerObserver {
     fn event(&mut self, event: &Event) {
+        if let Event::Batch { epoch, step, .. } = event {
+            (self.epoch, self.step) = (*epoch, *step);
+        }
         post(&FromWorker::Train { event: event.clone() });
     }
 
-    async fn control(&mut self) -> Control {
+    async fn control(&mut self, current: Current<'_>) -> Control {
         loop {
             // Let the worker's message handler run between steps.
             sleep_ms(0).await;
@@ -281,6 +426,13 @@ impl Observer for WorkerObserver {
                 Wish::Pause => {
                     if !self.told_paused {
                         self.told_paused = true;
+                        // The paused model can classify a person's images meanwhile.
+                        set_snapshot(Snapshot {
+                            model: current.model.valid(),
+                            mean: Rc::new(current.mean.to_vec()),
+                            device: self.eval_device.clone(),
+                            source: ModelSource::Paused { epoch: self.epoch, step: self.step },
+                        });
                         post(&FromWorker::State { state: RunState::Paused });
                     }
                     sleep_ms(100).await;
@@ -289,7 +441,16 @@ impl Observer for WorkerObserver {
         }
     }
 
-    async fn epoch_end(&mut self, epoch: usize, model: &ResNet, mean: &[f32]) {
+    async fn epoch_end(&mut self, epoch: usize, model: &ResNet, mean: &[f32], evaluation: &Evaluation) {
+        STATE.with_borrow_mut(|s| {
+            s.explorable = Some(Explorable { epoch, probabilities: evaluation.probabilities.clone() })
+        });
+        set_snapshot(Snapshot {
+            model: model.clone(),
+            mean: Rc::new(mean.to_vec()),
+            device: self.eval_device.clone(),
+            source: ModelSource::Epoch { epoch },
+        });
         let indices: Vec<usize> = (0..STRIP_LEN.min(self.data.test.len())).collect();
         match predict(model, &self.data.test, &indices, mean, &self.eval_device).await {
             Ok((predicted, confidence)) => post(&FromWorker::Predictions {
@@ -309,16 +470,17 @@ async fn run(config: TrainConfig) {
         return;
     }
     let Some(data) = data else {
-        post(&FromWorker::Error { message: "Los datos aún no están listos.".into() });
+        post(&FromWorker::Error { message: texts().data_not_ready.into() });
         return;
     };
     let Some((device, _)) = device else {
-        post(&FromWorker::Error { message: "No hay dispositivo: elige WebGPU o CPU.".into() });
+        post(&FromWorker::Error { message: texts().no_device.into() });
         return;
     };
     STATE.with_borrow_mut(|s| s.running = true);
     WISH.set(Wish::Run);
-    match crate::model::ResNetConfig::from(config.model).try_init(&Device::flex()) {
+    STATE.with_borrow_mut(|s| s.explorable = None);
+    match ResNetConfig::from(config.model).try_init(&Device::flex()) {
         Ok(model) => post(&FromWorker::Summary { summary: Summary::of(&model) }),
         Err(e) => post(&FromWorker::Error { message: e.to_string() }),
     }
@@ -327,13 +489,23 @@ async fn run(config: TrainConfig) {
         data: data.clone(),
         eval_device: device.clone().without_autodiff(),
         told_paused: false,
+        epoch: 0,
+        step: 0,
     };
     let result = train(&data, &config, &device, &mut observer).await;
     STATE.with_borrow_mut(|s| s.running = false);
     match result {
-        Ok(_) => post(&FromWorker::State { state: RunState::Finished }),
+        Ok(outcome) => {
+            set_snapshot(Snapshot {
+                model: outcome.model,
+                mean: Rc::new(outcome.mean),
+                device: device.without_autodiff(),
+                source: ModelSource::Final { epochs: outcome.history.len() },
+            });
+            post(&FromWorker::State { state: RunState::Finished })
+        }
         Err(e) => {
-            post(&FromWorker::Error { message: format!("El entrenamiento se detuvo: {e}") });
+            post(&FromWorker::Error { message: (texts().training_stopped)(&e.to_string()) });
             post(&FromWorker::State { state: RunState::Idle });
         }
     }

@@ -1,0 +1,58 @@
+//! The interface speaks Spanish and English completely.
+#![cfg(not(target_arch = "wasm32"))] // native only; tests/browser.rs runs in the browser
+
+use std::collections::BTreeSet;
+
+use resnet_webgpu::i18n::{EN, ES, Lang, ModelSource};
+
+/// Every `data-i18n="…"` (or `data-i18n-label="…"`) key in index.html.
+fn keys_in_page(attribute: &str) -> BTreeSet<String> {
+    let html = include_str!("../index.html");
+    let marker = format!("{attribute}=\"");
+    html.match_indices(&marker)
+        .map(|(at, _)| {
+            let rest = &html[at + marker.len()..];
+            rest[..rest.find('"').expect("closing quote")].to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn both_languages_cover_every_text_of_the_page() {
+    let page = keys_in_page("data-i18n");
+    assert!(page.len() > 40, "found only {} keys", page.len());
+    for texts in [&ES, &EN] {
+        let keys: BTreeSet<String> = texts.chrome.iter().map(|(k, _)| k.to_string()).collect();
+        assert_eq!(keys.len(), texts.chrome.len(), "a key is listed twice");
+        assert_eq!(keys, page, "chrome keys and index.html differ");
+        assert!(texts.chrome.iter().all(|(_, text)| !text.trim().is_empty()));
+        let labels: BTreeSet<String> = texts.labels.iter().map(|(k, _)| k.to_string()).collect();
+        assert_eq!(labels, keys_in_page("data-i18n-label"));
+    }
+    // Translated, not copied: most texts differ between the two languages.
+    let same = ES.chrome.iter().zip(EN.chrome).filter(|(a, b)| a.1 == b.1).count();
+    assert!(same <= 3, "{same} texts are identical in Spanish and English");
+    assert_ne!(ES.classes, EN.classes);
+}
+
+#[test]
+fn language_comes_from_the_browser_preferences() {
+    assert_eq!(Lang::from_preferences(&["en-GB", "es"]), Lang::En);
+    assert_eq!(Lang::from_preferences(&["de-DE", "es-MX", "en"]), Lang::Es);
+    assert_eq!(Lang::from_preferences(&["fr", "de"]), Lang::Es, "Spanish first");
+    assert_eq!(Lang::from_preferences::<&str>(&[]), Lang::Es);
+    assert_eq!(Lang::from_code("EN_us"), Some(Lang::En));
+    for lang in Lang::ALL {
+        assert_eq!(Lang::from_code(lang.code()), Some(lang));
+    }
+}
+
+#[test]
+fn messages_with_numbers_read_well_in_both_languages() {
+    assert_eq!((ES.epoch_step)(3, 10, 40), "época 3 · paso 10 de 40");
+    assert_eq!((EN.epoch_step)(3, 10, 40), "epoch 3 · step 10 of 40");
+    let source = ModelSource::Paused { epoch: 1, step: 7 };
+    assert_eq!((ES.model_source)(&source), "modelo en pausa (época 2, paso 7)");
+    assert_eq!((EN.model_source)(&source), "paused model (epoch 2, step 7)");
+    assert!((EN.classify_result)("cat", 87.25).contains("“cat” (87.2 %)") || (EN.classify_result)("cat", 87.25).contains("“cat” (87.3 %)"));
+}
