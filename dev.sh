@@ -83,6 +83,7 @@ case "${1:-}" in
     log "end to end: the built page in headless Chromium"
     trunk build
     node www/e2e.mjs dist target/e2e/page.png
+    node www/e2e-use.mjs dist
     ;;
   *)
     echo "usage: $0 serve [trunk serve flags] | test" >&2

@@ -29,6 +29,8 @@ pub enum ImageInputError {
     Unsupported { format: String },
     #[error("the image is {width}×{height} pixels; the largest side accepted is {MAX_SIDE} pixels. Scale it down first")]
     TooLarge { width: u32, height: u32 },
+    #[error("the image is too large to decode in this page's memory; the largest side accepted is {MAX_SIDE} pixels")]
+    ExceedsMemory,
     #[error("the image has no pixels ({width}×{height})")]
     NoPixels { width: u32, height: u32 },
     #[error("the {format} file is damaged or truncated: {detail}")]
@@ -56,7 +58,13 @@ pub fn decode(bytes: &[u8]) -> Result<RgbaImage, ImageInputError> {
         reader.limits(limits);
         reader
     };
-    let (width, height) = reader(Limits::no_limits()).into_dimensions().map_err(damaged)?;
+    let (width, height) = match reader(Limits::no_limits()).into_dimensions() {
+        Ok(size) => size,
+        // On 32-bit wasm a decoder may refuse a huge image while reading its header (its pixel
+        // buffer would not fit the address space): say so, with the size when it is a PNG.
+        Err(image::ImageError::Limits(_)) => png_size(bytes).ok_or(ImageInputError::ExceedsMemory)?,
+        Err(e) => return Err(damaged(e)),
+    };
     if width > MAX_SIDE || height > MAX_SIDE {
         return Err(ImageInputError::TooLarge { width, height });
     }
@@ -68,6 +76,13 @@ pub fn decode(bytes: &[u8]) -> Result<RgbaImage, ImageInputError> {
     limits.max_image_height = Some(MAX_SIDE);
     limits.max_alloc = Some(u64::from(MAX_SIDE) * u64::from(MAX_SIDE) * 8);
     Ok(reader(limits).decode().map_err(damaged)?.into_rgba8())
+}
+
+/// Width and height from a PNG's header (`IHDR` is always the first chunk).
+fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    let be = |at: usize| Some(u32::from_be_bytes(bytes.get(at..at + 4)?.try_into().ok()?));
+    (bytes.get(12..16)? == b"IHDR").then_some(())?;
+    Some((be(16)?, be(20)?))
 }
 
 /// An RGBA picture from raw pixels (a canvas' `ImageData`).

@@ -6,6 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::classify::{ImageInputError, MAX_SIDE};
+
 /// An interface language.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -135,6 +137,7 @@ pub struct Texts {
     // Classify your own image.
     pub classify_need_model: &'static str,
     pub classify_bad_image: fn(&str) -> String,
+    pub image_error: fn(&ImageInputError) -> String,
     pub classify_result: fn(&str, f64) -> String,
     pub model_source: fn(&ModelSource) -> String,
     pub weights_need_data: &'static str,
@@ -318,7 +321,25 @@ pub static ES: Texts = Texts {
     unknown_message: |e| format!("Mensaje no reconocido: {e}"),
     classify_need_model: "Aún no hay un modelo que usar: entrena al menos una época, pausa el entrenamiento o carga unos pesos.",
     classify_bad_image: |e| format!("No se puede usar esa imagen: {e}."),
-    classify_result: |class, pct| format!("La red cree que es un/a «{class}» ({pct:.1} %)."),
+    image_error: |e| match e {
+        ImageInputError::Empty => "el archivo está vacío (0 bytes)".into(),
+        ImageInputError::NotAnImage { magic } => {
+            format!("no es una imagen PNG, JPEG ni WebP (sus primeros bytes son {magic})")
+        }
+        ImageInputError::Unsupported { format } => format!("el formato {format} no se admite: usa PNG, JPEG o WebP"),
+        ImageInputError::TooLarge { width, height } => format!(
+            "la imagen mide {width}×{height} píxeles y el lado más largo admitido es de {MAX_SIDE}; redúcela antes"
+        ),
+        ImageInputError::ExceedsMemory => {
+            format!("la imagen es demasiado grande para la memoria de la página; el lado más largo admitido es de {MAX_SIDE} píxeles")
+        }
+        ImageInputError::NoPixels { width, height } => format!("la imagen no tiene píxeles ({width}×{height})"),
+        ImageInputError::Damaged { format, detail } => {
+            format!("el archivo {format} está dañado o incompleto ({detail})")
+        }
+        ImageInputError::WrongLength { .. } => format!("el lienzo no entregó sus píxeles completos ({e})"),
+    },
+    classify_result: |class, pct| format!("La red cree que es: {class} ({pct:.1} %)."),
     model_source: |source| match source {
         ModelSource::Epoch { epoch } => format!("modelo tras la época {}", epoch + 1),
         ModelSource::Paused { epoch, step } => format!("modelo en pausa (época {}, paso {step})", epoch + 1),
@@ -494,7 +515,8 @@ pub static EN: Texts = Texts {
     unknown_message: |e| format!("Unrecognised message: {e}"),
     classify_need_model: "There is no model to use yet: train for at least one epoch, pause training or load weights.",
     classify_bad_image: |e| format!("That image cannot be used: {e}."),
-    classify_result: |class, pct| format!("The network thinks it is a “{class}” ({pct:.1} %)."),
+    image_error: |e| e.to_string(),
+    classify_result: |class, pct| format!("The network thinks it is: {class} ({pct:.1} %)."),
     model_source: |source| match source {
         ModelSource::Epoch { epoch } => format!("model after epoch {}", epoch + 1),
         ModelSource::Paused { epoch, step } => format!("paused model (epoch {}, step {step})", epoch + 1),

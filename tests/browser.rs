@@ -6,9 +6,11 @@ use std::cell::RefCell;
 
 use burn::prelude::*;
 use resnet_webgpu::augment::assemble;
-use resnet_webgpu::data::{Cifar10, SIDE};
+use resnet_webgpu::classify::{as_split, decode, to_cifar};
+use resnet_webgpu::data::{Cifar10, SIDE, rgba};
+use resnet_webgpu::model::{ModelKind, ResNetConfig};
 use resnet_webgpu::recipe::TrainConfig;
-use resnet_webgpu::trainer::Learner;
+use resnet_webgpu::trainer::{Learner, probabilities};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -72,4 +74,26 @@ async fn resnet20_steps_on_real_images_lower_the_loss() {
     web_sys::console::log_1(&format!("losses on WebGPU: {losses:?}").into());
     assert!(losses.iter().all(|l| l.is_finite()), "{losses:?}");
     assert!(losses[3] < losses[0], "four steps on the same real batch lower the loss: {losses:?}");
+}
+
+#[wasm_bindgen_test]
+async fn a_test_image_fed_as_png_gets_the_tensor_paths_probabilities_on_webgpu() {
+    let (device, _) = webgpu().await;
+    let data = Cifar10::from_bytes(ARCHIVE).expect("parses");
+    let model = ResNetConfig::from(ModelKind::RESNET20_V1).try_init(&device).expect("model");
+    let mean = data.pixel_mean();
+    let indices: Vec<usize> = (0..8).collect();
+    let batch = probabilities(&model, &data.test, &indices, &mean, &device).await.expect("batch");
+    for i in [0, 5] {
+        let picture = image::RgbaImage::from_raw(SIDE as u32, SIDE as u32, rgba(data.test.image(i))).expect("32×32");
+        let mut png = std::io::Cursor::new(Vec::new());
+        picture.write_to(&mut png, image::ImageFormat::Png).expect("encodes");
+        let seen = to_cifar(&decode(png.get_ref()).expect("decodes"));
+        assert_eq!(seen, data.test.image(i));
+        let single = probabilities(&model, &as_split(seen), &[0], &mean, &device).await.expect("one image");
+        let expected = &batch[i * 10..(i + 1) * 10];
+        let worst = single.iter().zip(expected).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+        web_sys::console::log_1(&format!("image {i}: largest difference {worst:e}").into());
+        assert!(worst <= 1e-5, "image {i}: {single:?} vs {expected:?}");
+    }
 }

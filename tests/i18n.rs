@@ -54,5 +54,9 @@ fn messages_with_numbers_read_well_in_both_languages() {
     let source = ModelSource::Paused { epoch: 1, step: 7 };
     assert_eq!((ES.model_source)(&source), "modelo en pausa (época 2, paso 7)");
     assert_eq!((EN.model_source)(&source), "paused model (epoch 2, step 7)");
-    assert!((EN.classify_result)("cat", 87.25).contains("“cat” (87.2 %)") || (EN.classify_result)("cat", 87.25).contains("“cat” (87.3 %)"));
+    assert_eq!((EN.classify_result)("cat", 87.5), "The network thinks it is: cat (87.5 %).");
+    assert_eq!((ES.classify_result)("gato", 87.5), "La red cree que es: gato (87.5 %).");
+    let empty = resnet_webgpu::classify::ImageInputError::Empty;
+    assert_eq!((ES.image_error)(&empty), "el archivo está vacío (0 bytes)");
+    assert_eq!((EN.image_error)(&empty), "the file is empty (0 bytes)");
 }

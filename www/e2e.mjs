@@ -16,7 +16,7 @@ const errors = [];
 let failed = false;
 const fail = (message) => { console.error(`FAIL: ${message}`); failed = true; };
 try {
-  const page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
+  const page = await browser.newPage({ viewport: { width: 1500, height: 1000 }, locale: "es-ES" });
   page.on("console", (m) => {
     if (m.type() === "error") errors.push(m.text());
     if (process.env.E2E_VERBOSE) console.log(`[console.${m.type()}] ${m.text()}`);
@@ -90,7 +90,7 @@ const archive = process.env.CIFAR10_ARCHIVE;
 if (archive) {
   const plain = await launch({ webgpu: false });
   try {
-    const page = await plain.newPage({ viewport: { width: 1500, height: 1000 } });
+    const page = await plain.newPage({ viewport: { width: 1500, height: 1000 }, locale: "es-ES" });
     const pageErrors = [];
     page.on("pageerror", (e) => pageErrors.push(e.message));
     await page.route("**/data/cifar-10-binary.tar.gz", (route) => route.fulfill({ status: 404, body: "" }));
@@ -117,7 +117,7 @@ if (archive) {
     // A shared link pre-fills the controls and the page writes the same link back; the metrics
     // export as CSV.
     const query = "model=resnet29v2&batch_size=16&epochs=3&lr=0.0005&augment=0";
-    const linked = await plain.newPage();
+    const linked = await plain.newPage({ locale: "es-ES" });
     await linked.goto(`${url}?${query}`);
     await linked.waitForFunction(() => document.querySelectorAll("#tutorial math").length > 10, null, { timeout: 60_000 });
     const controls = await linked.evaluate(() => [

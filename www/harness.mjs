@@ -39,7 +39,7 @@ export function launch({ webgpu = true } = {}) {
 
 /** Opens the page and waits until the data is parsed and the device is up. */
 export async function openReady(browser, url, backend = "webgpu") {
-  const page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
+  const page = await browser.newPage({ viewport: { width: 1500, height: 1000 }, locale: "es-ES" });
   await page.goto(url);
   await page.waitForFunction(() => !document.querySelector("#start").disabled, null, { timeout: 120_000 });
   if (backend !== "webgpu") {

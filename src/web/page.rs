@@ -149,12 +149,23 @@ pub(crate) struct Page {
     flops_per_image: u64,
     /// `(epoch, batch loss)` of the batch chart, for the SVG export.
     batch_points: Vec<(f64, f64)>,
+    /// The strip's last predictions and the final evaluation, redrawn on a change of language.
+    strip: Option<Strip>,
+    finished: Option<(f64, f64, bool, usize)>,
     /// The last classification shown, redrawn on a change of language.
     pub(crate) classified: Option<(Vec<f32>, ModelSource)>,
     pub(crate) model_source: Option<ModelSource>,
 }
 
 pub(crate) type Shared = Rc<RefCell<Page>>;
+
+/// Predictions on the strip of test images after an epoch.
+struct Strip {
+    epoch: usize,
+    truth: Vec<usize>,
+    predicted: Vec<usize>,
+    confidence: Vec<f32>,
+}
 
 fn now_ms() -> f64 {
     web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
@@ -296,6 +307,7 @@ impl Page {
                     charts.iter().for_each(LineChart::clear);
                 }
                 self.set_html("final", "");
+                self.finished = None;
                 self.history.clear();
                 self.batch_points.clear();
                 self.status(&(self.t().training_started)(&model, &group(trainable_params), &group(train_images)));
@@ -326,6 +338,7 @@ impl Page {
                 self.set_text("m-best", &(self.t().best)(best_val_accuracy * 100.0, epoch + 1))
             }
             Event::Finished { epochs_done, stopped, test_loss, test_accuracy } => {
+                self.finished = Some((test_loss, test_accuracy, stopped, epochs_done));
                 self.set_html("final", &(self.t().finished_html)(test_loss, test_accuracy, stopped, epochs_done));
             }
         }
@@ -339,6 +352,29 @@ impl Page {
             charts[1].push(&x, &[m.train_accuracy * 100.0, m.val_accuracy * 100.0]);
         }
         self.render_epoch_tables();
+    }
+
+    /// The strip of test images' predicted classes.
+    fn render_strip(&self) {
+        let Some(strip) = &self.strip else { return };
+        let t = self.t();
+        let cells: String = strip
+            .truth
+            .iter()
+            .zip(&strip.predicted)
+            .zip(&strip.confidence)
+            .map(|((&truth, &p), &c)| {
+                let class = if truth == p { "ok" } else { "bad" };
+                let names = &t.classes;
+                format!(
+                    "<span class=\"{class}\" title=\"{}: {}\" data-predicted=\"{p}\" data-confidence=\"{c:?}\">{} \
+                     <small>{:.0} %</small><br><small>({})</small></span>",
+                    t.truth, names[truth % 10], names[p % 10], c * 100.0, names[truth % 10]
+                )
+            })
+            .collect();
+        self.set_html("strip-labels", &cells);
+        self.set_text("strip-epoch", &(t.after_epoch)(strip.epoch + 1));
     }
 
     /// The last epoch's validation numbers, confusion matrix and per-class accuracy.
@@ -423,22 +459,8 @@ impl Page {
             }
             FromWorker::Train { event } => self.on_event(event),
             FromWorker::Predictions { epoch, truth, predicted, confidence } => {
-                let cells: String = truth
-                    .iter()
-                    .zip(&predicted)
-                    .zip(&confidence)
-                    .map(|((&t, &p), &c)| {
-                        let class = if t == p { "ok" } else { "bad" };
-                        let names = &self.t().classes;
-                        format!(
-                            "<span class=\"{class}\" title=\"{}: {}\" data-predicted=\"{p}\" data-confidence=\"{c:?}\">{} \
-                             <small>{:.0} %</small><br><small>({})</small></span>",
-                            self.t().truth, names[t % 10], names[p % 10], c * 100.0, names[t % 10]
-                        )
-                    })
-                    .collect();
-                self.set_html("strip-labels", &cells);
-                self.set_text("strip-epoch", &(t.after_epoch)(epoch + 1));
+                self.strip = Some(Strip { epoch, truth, predicted, confidence });
+                self.render_strip();
                 // A new epoch: refresh the explorer with the person's current filter.
                 self.request_explore();
             }
@@ -624,6 +646,13 @@ impl Page {
         self.fill_class_selects();
         self.render_summary();
         self.render_epoch_tables();
+        self.render_strip();
+        if let Some((loss, accuracy, stopped, epochs)) = self.finished {
+            self.set_html("final", &(t.finished_html)(loss, accuracy, stopped, epochs));
+        }
+        if !self.history.is_empty() {
+            self.request_explore();
+        }
         self.refresh_controls();
         if let Some((probabilities, source)) = self.classified.clone() {
             self.on_classified(probabilities, source);
@@ -855,6 +884,8 @@ fn page_main() -> Result<(), JsValue> {
         history: Vec::new(),
         flops_per_image: 0,
         batch_points: Vec::new(),
+        strip: None,
+        finished: None,
         classified: None,
         model_source: None,
     }));

@@ -78,13 +78,17 @@ impl Page {
             self.set_text("explore-status", t.explore_empty);
             return;
         }
+        // One card per image: its pixels cut from the mosaic the worker drew on the hidden
+        // `#explore-grid` (cells of 32 pixels, 2 apart), the predicted class and confidence, and
+        // the true class.
         let cells: String = items
             .iter()
             .map(|item| {
                 let class = if item.truth == item.predicted { "ok" } else { "bad" };
                 format!(
-                    "<span class=\"{class}\" data-index=\"{}\" data-truth=\"{}\" data-predicted=\"{}\" \
-                     data-confidence=\"{:?}\" title=\"#{} · {}: {} ({:.1} %)\">{} <small>{:.0} %</small><br><small>({})</small></span>",
+                    "<figure class=\"{class}\" data-index=\"{}\" data-truth=\"{}\" data-predicted=\"{}\" \
+                     data-confidence=\"{:?}\" title=\"#{} · {}: {} ({:.1} %)\"><canvas width=\"32\" height=\"32\"></canvas>\
+                     <figcaption>{} <b>{:.0} %</b><br><small>{}: {}</small></figcaption></figure>",
                     item.index,
                     item.truth,
                     item.predicted,
@@ -95,13 +99,24 @@ impl Page {
                     item.truth_probability * 100.0,
                     t.classes[item.predicted % 10],
                     item.confidence * 100.0,
+                    t.truth,
                     t.classes[item.truth % 10],
                 )
             })
             .collect();
-        if let Some(labels) = self.el("explore-labels") {
-            labels.set_inner_html(&cells);
-            let _ = labels.set_attribute("style", &format!("grid-template-columns: repeat({columns}, 1fr)"));
+        let Some(labels) = self.el("explore-labels") else { return };
+        labels.set_inner_html(&cells);
+        let mosaic = self.el("explore-grid").and_then(|e| e.dyn_into::<HtmlCanvasElement>().ok());
+        if let (Some(mosaic), Ok(canvases)) = (mosaic, labels.query_selector_all("canvas")) {
+            for i in 0..canvases.length() {
+                let Some(canvas) = canvases.item(i).and_then(|n| n.dyn_into::<HtmlCanvasElement>().ok()) else { continue };
+                let (x, y) = ((i as usize % columns) * 34, (i as usize / columns) * 34);
+                if let Some(ctx) = context(&canvas) {
+                    let _ = ctx.draw_image_with_html_canvas_element_and_sw_and_sh_and_dx_and_dy_and_dw_and_dh(
+                        &mosaic, x as f64, y as f64, 32.0, 32.0, 0.0, 0.0, 32.0, 32.0,
+                    );
+                }
+            }
         }
         self.set_text("explore-status", &(t.explore_caption)(items.len(), epoch));
     }
@@ -224,6 +239,8 @@ pub(crate) fn wire(page: &Shared, document: &Document) -> Result<(), JsValue> {
     {
         let (c, d) = (canvas.clone(), drawing.clone());
         listen(&canvas, "pointerdown", move |e: PointerEvent| {
+            // No text selection or scrolling while drawing.
+            e.prevent_default();
             let _ = c.set_pointer_capture(e.pointer_id());
             let point = canvas_point(&c, &e);
             d.set(Some(point));

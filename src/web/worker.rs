@@ -201,7 +201,7 @@ async fn classify(picture: Result<image::RgbaImage, ImageInputError>) {
     let t = texts();
     let picture = match picture {
         Ok(picture) => picture,
-        Err(e) => return post(&FromWorker::ClassifyError { message: (t.classify_bad_image)(&e.to_string()) }),
+        Err(e) => return post(&FromWorker::ClassifyError { message: (t.classify_bad_image)(&(t.image_error)(&e)) }),
     };
     let Some(snapshot) = STATE.with_borrow(|s| s.snapshot.clone()) else {
         return post(&FromWorker::ClassifyError { message: t.classify_need_model.into() });

@@ -1,0 +1,235 @@
+// End-to-end test of "use what was learned" in the built page (dist/), in headless Chromium on
+// the CPU backend (quick): a one-epoch run on a slice of the data, then
+//   - the test-set explorer: ordering by confidence, filters, a click on the confusion matrix;
+//   - classify your own image: a test image as PNG gets the probability the tensor path gave it,
+//     a drawing, a pasted image, bad files (empty, not an image, huge), a bad weights file;
+//   - the charts as SVG;
+//   - the English interface, from the browser's language and from the switch.
+// Screenshots of each view go to target/e2e/.
+//
+//   node www/e2e-use.mjs [dist]
+import { mkdir, readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { crc32 } from "node:zlib";
+import { launch, serve } from "./harness.mjs";
+
+const dist = process.argv[2] ?? "dist";
+const shots = resolve("target/e2e");
+await mkdir(shots, { recursive: true });
+const server = await serve(dist);
+let failed = false;
+const fail = (message) => { console.error(`FAIL: ${message}`); failed = true; };
+const check = (ok, message) => { if (!ok) fail(message); };
+
+/** A PNG whose header declares `width`×`height`, with an empty image data chunk. */
+function pngHeader(width, height) {
+  const chunk = (type, data) => {
+    const body = Buffer.concat([Buffer.from(type, "ascii"), data]);
+    const out = Buffer.alloc(12 + data.length);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc32(body), 8 + data.length);
+    return out;
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 6, 0, 0, 0], 8);
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", ihdr), chunk("IDAT", Buffer.alloc(0))]);
+}
+
+const confidences = (page) => page.$$eval("#explore-labels figure",
+  (spans) => spans.map((s) => ({ ok: s.classList.contains("ok"), c: parseFloat(s.dataset.confidence),
+    truth: +s.dataset.truth, predicted: +s.dataset.predicted })));
+const sorted = (xs, descending) => xs.every((x, i) => i === 0 || (descending ? xs[i - 1] >= x : xs[i - 1] <= x));
+
+const browser = await launch({ webgpu: false });
+const errors = [];
+try {
+  const page = await browser.newPage({ viewport: { width: 1500, height: 1100 }, locale: "es-ES" });
+  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  const query = "model=resnet20v1&batch_size=16&epochs=1&lr=0.001&augment=1&train_images=64&test_images=200";
+  await page.goto(`${server.url}?${query}`);
+  await page.waitForFunction(() => !document.querySelector("#start").disabled, null, { timeout: 120_000 });
+  check(await page.getAttribute("html", "lang") === "es", "a Spanish browser gets the Spanish interface");
+  check(/Entrenamiento/.test(await page.textContent("#controls h2")), "Spanish heading");
+
+  // Before any training there is no model: a clear message, no crash.
+  await page.setInputFiles("#classify-file", { name: "x.png", mimeType: "image/png", buffer: pngHeader(4, 4) });
+  await page.waitForFunction(() => /no hay un modelo|dañado/i.test(document.querySelector("#classify-status").textContent),
+    null, { timeout: 30_000 });
+
+  await page.click("#start");
+  await page.waitForFunction(() => /terminado/.test(document.querySelector("#status").textContent),
+    null, { timeout: 300_000 });
+  await page.waitForFunction(() => document.querySelectorAll("#explore-labels figure").length > 0,
+    null, { timeout: 60_000 });
+
+  // Explorer: the most confident mistakes first; then the most confident hits.
+  let items = await confidences(page);
+  check(items.every((i) => !i.ok && i.truth !== i.predicted), "mistakes only by default");
+  check(sorted(items.map((i) => i.c), true), `mistakes by decreasing confidence: ${items.map((i) => i.c)}`);
+  console.log(`explorer: ${items.length} mistakes, confidence ${items[0]?.c.toFixed(3)} → ${items.at(-1)?.c.toFixed(3)}`);
+  await page.selectOption("#explore-order", "uncertain");
+  await page.waitForFunction(() => /^(las dudas|the doubts)/.test(
+    document.querySelector("#explore-order").selectedOptions[0].textContent));
+  await page.waitForFunction(() => [...document.querySelectorAll("#explore-labels figure")].some((s) => s.classList.contains("ok")),
+    null, { timeout: 30_000 }).catch(() => {});
+  items = await confidences(page);
+  check(items.length > 0 && sorted(items.map((i) => i.c), false), `doubts by increasing confidence: ${items.map((i) => i.c)}`);
+  console.log(`explorer, doubts: ${items.length} images, confidence ${items[0]?.c.toFixed(3)} → ${items.at(-1)?.c.toFixed(3)}`);
+  // A click on an off-diagonal cell of the confusion matrix lists exactly those images.
+  const cell = await page.$$eval("#confusion td[data-truth]", (cells) => {
+    const c = cells.find((c) => c.dataset.truth !== c.dataset.predicted && +c.textContent > 0);
+    return c && { truth: +c.dataset.truth, predicted: +c.dataset.predicted, n: +c.textContent };
+  });
+  if (cell) {
+    await page.click(`#confusion td[data-truth="${cell.truth}"][data-predicted="${cell.predicted}"]`);
+    await page.waitForFunction(({ truth, predicted }) => {
+      const spans = [...document.querySelectorAll("#explore-labels figure")];
+      return spans.length > 0 && spans.every((s) => +s.dataset.truth === truth && +s.dataset.predicted === predicted);
+    }, cell, { timeout: 30_000 });
+    items = await confidences(page);
+    check(items.length === Math.min(cell.n, 24), `cell (${cell.truth}, ${cell.predicted}) holds ${cell.n}, listed ${items.length}`);
+    check(sorted(items.map((i) => i.c), true), "cell list by decreasing confidence");
+    check(await page.inputValue("#explore-order") === "confident_wrong", "a mistake cell lists mistakes");
+    console.log(`confusion cell (${cell.truth} → ${cell.predicted}): ${items.length} images listed`);
+  } else {
+    fail("no off-diagonal cell with images in the confusion matrix");
+  }
+  await page.locator("#explorer").screenshot({ path: `${shots}/explorer.png` });
+
+  // Classify: test image 0 as PNG, cut from the strip of test images (drawn pixel for pixel).
+  const png = await page.evaluate(() => {
+    const strip = document.querySelector("#test-strip");
+    const c = document.createElement("canvas");
+    c.width = 32; c.height = 32;
+    c.getContext("2d").drawImage(strip, 0, 0, 32, 32, 0, 0, 32, 32);
+    return c.toDataURL("image/png").split(",")[1];
+  });
+  await page.setInputFiles("#classify-file", { name: "test-0.png", mimeType: "image/png", buffer: Buffer.from(png, "base64") });
+  await page.waitForFunction(() => document.querySelector("#classify-bars .bars"), null, { timeout: 60_000 });
+  const probabilities = (await page.getAttribute("#classify-bars .bars", "data-probabilities")).split(",").map(Number);
+  const strip = await page.$eval("#strip-labels span", (s) => ({ p: +s.dataset.predicted, c: parseFloat(s.dataset.confidence) }));
+  const best = probabilities.indexOf(Math.max(...probabilities));
+  const diff = Math.abs(probabilities[best] - strip.c);
+  console.log(`test image 0 as PNG: class ${best}, p = ${probabilities[best]}; tensor path: class ${strip.p}, p = ${strip.c}; |Δ| = ${diff.toExponential(2)}`);
+  check(probabilities.length === 10 && Math.abs(probabilities.reduce((a, b) => a + b) - 1) < 1e-4, "ten probabilities summing to 1");
+  check(best === strip.p && diff <= 1e-5, "the PNG path gives the tensor path's probability within 1e-5");
+  check(await page.evaluate(() => document.querySelector("#classify-preview").width) === 32, "32×32 preview drawn");
+  check(/época 1|final/.test(await page.textContent("#classify-model")), "the model used is named");
+
+  // A drawing.
+  await page.locator("#sketch").scrollIntoViewIfNeeded();
+  const box = await page.locator("#sketch").boundingBox();
+  await page.mouse.move(box.x + 30, box.y + 40);
+  await page.mouse.down();
+  for (let i = 1; i <= 10; i++) await page.mouse.move(box.x + 30 + i * 10, box.y + 40 + i * 8);
+  await page.mouse.up();
+  const selected = () => page.evaluate(() => window.getSelection().toString().length);
+  check(await selected() === 0, "drawing selected text on the page");
+  await page.evaluate(() => { document.querySelector("#classify-bars").innerHTML = ""; });
+  await page.click("#sketch-classify");
+  await page.waitForFunction(() => document.querySelector("#classify-bars .bars"), null, { timeout: 60_000 });
+  console.log(`drawing: ${await page.textContent("#classify-status")}`);
+  await page.locator("#classify").screenshot({ path: `${shots}/classify.png` });
+
+  // A pasted image (a larger PNG: resized by the filter).
+  await page.evaluate(() => { document.querySelector("#classify-bars").innerHTML = ""; });
+  await page.evaluate(async () => {
+    const c = document.createElement("canvas");
+    c.width = 300; c.height = 200;
+    const g = c.getContext("2d");
+    g.fillStyle = "#3a7bd5"; g.fillRect(0, 0, 300, 200);
+    g.fillStyle = "#ffffff"; g.fillRect(100, 60, 100, 80);
+    const blob = await new Promise((ok) => c.toBlob(ok, "image/png"));
+    const data = new DataTransfer();
+    data.items.add(new File([blob], "pegada.png", { type: "image/png" }));
+    document.dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true }));
+  });
+  await page.waitForFunction(() => document.querySelector("#classify-bars .bars"), null, { timeout: 60_000 });
+  console.log(`pasted: ${await page.textContent("#classify-status")}`);
+
+  // Bad files: each a specific message, nothing else changes.
+  for (const [name, buffer, expect] of [
+    ["vacia.png", Buffer.alloc(0), /vacío/],
+    ["notas.png", Buffer.from("esto no es una imagen"), /no es una imagen/],
+    ["enorme.png", pngHeader(40000, 30000), /40000×30000/],
+    ["rota.png", Buffer.from(png, "base64").subarray(0, 60), /dañado/],
+  ]) {
+    await page.setInputFiles("#classify-file", { name, mimeType: "image/png", buffer });
+    await page.waitForFunction((re) => new RegExp(re).test(document.querySelector("#classify-status").textContent),
+      expect.source, { timeout: 30_000 }).catch(() => {});
+    const text = await page.textContent("#classify-status");
+    check(expect.test(text), `${name}: ${text}`);
+    console.log(`${name}: ${text}`);
+  }
+  await page.setInputFiles("#weights-file", { name: "no-pesos.safetensors", mimeType: "application/octet-stream", buffer: Buffer.from(png, "base64") });
+  await page.waitForFunction(() => /no sirve/.test(document.querySelector("#classify-status").textContent), null, { timeout: 30_000 })
+    .catch(() => {});
+  const weights = await page.textContent("#classify-status");
+  check(/no sirve y no se ha cambiado nada/.test(weights), `bad weights: ${weights}`);
+  console.log(`bad weights file: ${weights}`);
+  check(/época 1|final/.test(await page.textContent("#classify-model")), "the model in use did not change");
+
+  // Charts as SVG.
+  const downloads = [];
+  page.on("download", (d) => downloads.push(d));
+  await page.click("#export-svg");
+  await page.waitForTimeout(1500);
+  check(downloads.length === 3, `three SVG files, got ${downloads.length}`);
+  if (downloads.length) {
+    const svg = await readFile(await downloads[0].path(), "utf8");
+    check(svg.startsWith("<svg") && svg.includes("Pérdida por época") && svg.includes("<polyline"),
+      `SVG: ${svg.slice(0, 120)}`);
+    console.log(`SVG export: ${downloads.map((d) => d.suggestedFilename()).join(", ")} (${svg.length} bytes)`);
+  }
+
+  // The switch to English: chrome, class names, charts; the lesson stays Spanish.
+  const lesson = await page.textContent("#tutorial h1");
+  await page.selectOption("#lang", "en");
+  check(await page.getAttribute("html", "lang") === "en", "html lang=en");
+  check((await page.textContent("#controls h2")) === "Training", "English heading");
+  check((await page.textContent("#start")) === "Train", "English button");
+  check(/airplane/.test(await page.textContent("#confusion")), "English class names in the confusion matrix");
+  check(/The network thinks/.test(await page.textContent("#classify-status")), "English classification");
+  check(await page.textContent("#tutorial h1") === lesson && await page.getAttribute("#tutorial", "lang") === "es",
+    "the lesson stays in Spanish");
+  check(/after epoch 1/.test(await page.textContent("#strip-epoch")), "English strip caption");
+  check(/Evaluation on the test data/.test(await page.textContent("#final")), "English final evaluation");
+  await page.waitForFunction(() => /images, with the model/.test(document.querySelector("#explore-status").textContent),
+    null, { timeout: 30_000 }).catch(() => fail("explorer caption not in English"));
+  const label = await page.evaluate(() => Chart.getChart("loss-chart").data.datasets[0].label);
+  check(label === "training", `chart series ${label}`);
+  const leftovers = await page.$$eval("[data-i18n]", (els) => els.filter((e) => /[áéíóúñ¿]/.test(e.textContent)).map((e) => e.dataset.i18n));
+  check(leftovers.length === 0, `Spanish left in the English interface: ${leftovers}`);
+  await page.screenshot({ path: `${shots}/page-en.png` });
+
+  // A browser that prefers English gets English from the start; the choice is remembered.
+  const english = await browser.newPage({ locale: "en-GB" });
+  await english.goto(server.url);
+  await english.waitForFunction(() => document.documentElement.lang === "en", null, { timeout: 60_000 });
+  check((await english.textContent("#controls h2")) === "Training", "English from navigator.languages");
+  await english.selectOption("#lang", "es");
+  await english.reload();
+  await english.waitForFunction(() => document.querySelector("#controls h2").textContent === "Entrenamiento",
+    null, { timeout: 60_000 }).catch(() => fail("the chosen language was not remembered"));
+  console.log("language: from the browser (en-GB → English), switch and reload (→ Spanish): ok");
+} catch (e) {
+  fail(e.message);
+  const page = browser.contexts()[0]?.pages()[0];
+  if (page) {
+    for (const id of ["status", "classify-status", "explore-status", "data-status", "m-adapter"]) {
+      console.error(`  #${id}: ${await page.textContent(`#${id}`).catch(() => "?")}`);
+    }
+    await page.screenshot({ path: `${shots}/use-failure.png` }).catch(() => {});
+  }
+} finally {
+  await browser.close();
+  server.close();
+}
+if (errors.length) fail(`page errors:\n  ${errors.join("\n  ")}`);
+console.log(failed ? "e2e-use: 0 passed, 1 failed" : "e2e-use: 1 passed, 0 failed");
+process.exit(failed ? 1 : 0);
