@@ -95,6 +95,7 @@ pub struct Texts {
     pub pause: &'static str,
     pub resume: &'static str,
     pub software_adapter: &'static str,
+    pub auto_chose_cpu: fn(&str) -> String,
     pub no_webgpu_html: fn(&str) -> String,
     pub no_navigator_gpu: &'static str,
     pub no_adapter: fn(&str) -> String,
@@ -176,6 +177,7 @@ pub static ES: Texts = Texts {
         ("controls.title", "Entrenamiento"),
         ("controls.model", "Modelo"),
         ("controls.device", "Dispositivo"),
+        ("controls.auto", "Automático (el más rápido)"),
         ("controls.gpu", "GPU (WebGPU)"),
         ("controls.cpu", "CPU (WebAssembly)"),
         ("controls.batch", "Tamaño de lote"),
@@ -265,6 +267,12 @@ pub static ES: Texts = Texts {
     pause: "Pausar",
     resume: "Continuar",
     software_adapter: " (adaptador por software: la GPU se emula en la CPU y será lento)",
+    auto_chose_cpu: |name| {
+        format!(
+            " — elegida automáticamente: el adaptador WebGPU «{name}» es por software (emula la GPU en la \
+             CPU) y aquí la CPU entrena varias veces más rápido. Puedes elegir WebGPU arriba."
+        )
+    },
     no_webgpu_html: |reason| {
         format!(
             "<div class=\"warning\"><p><b>No hay WebGPU disponible.</b> {reason}</p><p>Para entrenar en tu \
@@ -370,6 +378,7 @@ pub static EN: Texts = Texts {
         ("controls.title", "Training"),
         ("controls.model", "Model"),
         ("controls.device", "Device"),
+        ("controls.auto", "Automatic (the fastest)"),
         ("controls.gpu", "GPU (WebGPU)"),
         ("controls.cpu", "CPU (WebAssembly)"),
         ("controls.batch", "Batch size"),
@@ -459,6 +468,12 @@ pub static EN: Texts = Texts {
     pause: "Pause",
     resume: "Resume",
     software_adapter: " (software adapter: the GPU is emulated on the CPU and will be slow)",
+    auto_chose_cpu: |name| {
+        format!(
+            " — chosen automatically: the WebGPU adapter “{name}” is a software one (it emulates the GPU \
+             on the CPU) and here the CPU trains several times faster. You can choose WebGPU above."
+        )
+    },
     no_webgpu_html: |reason| {
         format!(
             "<div class=\"warning\"><p><b>No WebGPU available.</b> {reason}</p><p>To train on your \

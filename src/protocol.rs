@@ -33,6 +33,9 @@ pub enum ToWorker {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BackendChoice {
+    /// WebGPU on a hardware adapter; the CPU backend when there is no WebGPU or the adapter is a
+    /// software one (SwiftShader, `isFallbackAdapter`), where the CPU backend is much faster.
+    Auto,
     /// WebGPU through burn's wgpu backend.
     WebGpu,
     /// burn's CPU backend compiled to WebAssembly.
@@ -56,8 +59,9 @@ pub enum RunState {
 pub enum FromWorker {
     /// The worker's WebAssembly is up and listens.
     Ready,
-    /// The device is ready: which one.
-    Backend { backend: BackendChoice, adapter: String, fallback: bool },
+    /// The device is ready: which one (`WebGpu` or `Cpu`). `software_adapter` names the WebGPU
+    /// adapter that `Auto` passed over for the CPU.
+    Backend { backend: BackendChoice, adapter: String, fallback: bool, software_adapter: Option<String> },
     /// No WebGPU here: why, in Spanish, with what to do.
     NoWebGpu { reason: String },
     /// Archive download progress.

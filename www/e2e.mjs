@@ -32,8 +32,15 @@ try {
   await page.waitForFunction(() => document.querySelectorAll("#tutorial math").length > 10,
     null, { timeout: 60_000 });
   await page.waitForFunction(() => !document.querySelector("#start").disabled, null, { timeout: 120_000 });
-  console.log(`page ready (data parsed, device up) after ${((Date.now() - t0) / 1000).toFixed(1)} s:`,
-    await page.textContent("#m-adapter"));
+  // "Automatic" passes over a software WebGPU adapter (SwiftShader here) for the CPU backend and
+  // says so; the person can still choose WebGPU.
+  const auto = await page.textContent("#m-adapter");
+  console.log(`page ready (data parsed, device up) after ${((Date.now() - t0) / 1000).toFixed(1)} s: ${auto}`);
+  if (!/^CPU.*automáticamente/.test(auto)) fail(`automatic choice on a software adapter: ${auto}`);
+  await page.selectOption("#backend", "webgpu");
+  await page.waitForFunction(() => /^WebGPU/.test(document.querySelector("#m-adapter").textContent)
+    && !document.querySelector("#start").disabled, null, { timeout: 120_000 });
+  console.log(`chosen by hand: ${await page.textContent("#m-adapter")}`);
   // A small, quick run: ResNet20 v1, batch 8, one epoch.
   await page.selectOption("#model", "resnet20v1");
   await page.fill("#batch-size", "8");

@@ -38,11 +38,11 @@ export function launch({ webgpu = true } = {}) {
 }
 
 /** Opens the page and waits until the data is parsed and the device is up. */
-export async function openReady(browser, url, backend = "webgpu") {
+export async function openReady(browser, url, backend = "auto") {
   const page = await browser.newPage({ viewport: { width: 1500, height: 1000 }, locale: "es-ES" });
   await page.goto(url);
   await page.waitForFunction(() => !document.querySelector("#start").disabled, null, { timeout: 120_000 });
-  if (backend !== "webgpu") {
+  if (backend !== "auto") {
     await page.selectOption("#backend", backend);
     await page.waitForFunction(() => !document.querySelector("#start").disabled, null, { timeout: 120_000 });
   }

@@ -406,13 +406,17 @@ impl Page {
                 self.send(&ToWorker::Language { lang: self.lang });
                 self.set_text("data-status", &format!("{}…", t.downloading));
             }
-            FromWorker::Backend { backend, adapter, fallback } => {
+            FromWorker::Backend { backend, adapter, fallback, software_adapter } => {
                 self.device_ready = true;
                 let what = match backend {
                     BackendChoice::WebGpu => format!("WebGPU · {adapter}"),
-                    BackendChoice::Cpu => adapter,
+                    _ => adapter,
                 };
-                let note = if fallback { t.software_adapter } else { "" };
+                let note = match &software_adapter {
+                    Some(name) => (t.auto_chose_cpu)(name),
+                    None if fallback => t.software_adapter.to_string(),
+                    None => String::new(),
+                };
                 self.set_text("m-adapter", &format!("{what}{note}"));
                 if backend == BackendChoice::WebGpu {
                     self.set_html("gpu-status", "");
@@ -606,7 +610,8 @@ impl Page {
     fn backend_choice(&self) -> BackendChoice {
         match self.select("backend").map(|s| s.value()).as_deref() {
             Some("cpu") => BackendChoice::Cpu,
-            _ => BackendChoice::WebGpu,
+            Some("webgpu") => BackendChoice::WebGpu,
+            _ => BackendChoice::Auto,
         }
     }
 

@@ -362,18 +362,26 @@ fn parse_archive(bytes: Vec<u8>) {
 /// Initialises the device once (WebGPU or the CPU backend) and says which it is.
 async fn use_backend(choice: BackendChoice) {
     if let Some((_, current)) = STATE.with_borrow(|s| s.device.clone()) {
-        if current == choice {
+        if current == choice && choice != BackendChoice::Auto {
             return;
         }
     }
-    let result = match choice {
-        BackendChoice::Cpu => Ok((Device::flex(), texts().cpu_backend.to_string(), false)),
-        BackendChoice::WebGpu => init_webgpu().await,
+    let cpu = || (Device::flex(), texts().cpu_backend.to_string(), false);
+    let (result, effective, software_adapter) = match choice {
+        BackendChoice::Cpu => (Ok(cpu()), BackendChoice::Cpu, None),
+        BackendChoice::WebGpu => (init_webgpu().await, BackendChoice::WebGpu, None),
+        BackendChoice::Auto => match init_webgpu().await {
+            // A software adapter emulates the GPU on the CPU, several times slower than burn's
+            // own CPU backend (BENCHMARKS.md): train there, and say why.
+            Ok((_, name, true)) => (Ok(cpu()), BackendChoice::Cpu, Some(name)),
+            Ok(hardware) => (Ok(hardware), BackendChoice::WebGpu, None),
+            Err(reason) => (Err(reason), BackendChoice::Cpu, None),
+        },
     };
     match result {
         Ok((device, adapter, fallback)) => {
-            STATE.with_borrow_mut(|s| s.device = Some((device, choice)));
-            post(&FromWorker::Backend { backend: choice, adapter, fallback });
+            STATE.with_borrow_mut(|s| s.device = Some((device, effective)));
+            post(&FromWorker::Backend { backend: effective, adapter, fallback, software_adapter });
         }
         Err(reason) => post(&FromWorker::NoWebGpu { reason }),
     }
@@ -391,8 +399,11 @@ async fn init_webgpu() -> Result<(Device, String, bool), String> {
         .map_err(|e| (texts().no_adapter)(&format!("{e:?}")))?;
     let info = setup.adapter.get_info();
     let name = if info.name.is_empty() { texts().webgpu_adapter.to_string() } else { info.name.clone() };
+    // wgpu reports WebGPU's `isFallbackAdapter` as a CPU device type; SwiftShader is Chromium's
+    // software Vulkan (also what headless Chromium gets without a GPU).
     let fallback = matches!(info.device_type, burn::tensor::wgpu::wgpu::DeviceType::Cpu)
-        || name.to_lowercase().contains("swiftshader");
+        || name.to_lowercase().contains("swiftshader")
+        || info.driver.to_lowercase().contains("swiftshader");
     Ok((device, name, fallback))
 }
 
