@@ -268,9 +268,10 @@ pub static ES: Texts = Texts {
     resume: "Continuar",
     software_adapter: " (adaptador por software: la GPU se emula en la CPU y será lento)",
     auto_chose_cpu: |name| {
+        let name = if name.is_empty() { String::new() } else { format!(" ({name})") };
         format!(
-            " — elegida automáticamente: el adaptador WebGPU «{name}» es por software (emula la GPU en la \
-             CPU) y aquí la CPU entrena varias veces más rápido. Puedes elegir WebGPU arriba."
+            " — elegida automáticamente: el adaptador WebGPU de este navegador{name} es por software (emula \
+             la GPU en la CPU) y aquí la CPU entrena varias veces más rápido. Puedes elegir WebGPU arriba."
         )
     },
     no_webgpu_html: |reason| {
@@ -469,9 +470,10 @@ pub static EN: Texts = Texts {
     resume: "Resume",
     software_adapter: " (software adapter: the GPU is emulated on the CPU and will be slow)",
     auto_chose_cpu: |name| {
+        let name = if name.is_empty() { String::new() } else { format!(" ({name})") };
         format!(
-            " — chosen automatically: the WebGPU adapter “{name}” is a software one (it emulates the GPU \
-             on the CPU) and here the CPU trains several times faster. You can choose WebGPU above."
+            " — chosen automatically: this browser's WebGPU adapter{name} is a software one (it emulates \
+             the GPU on the CPU) and here the CPU trains several times faster. You can choose WebGPU above."
         )
     },
     no_webgpu_html: |reason| {

@@ -86,6 +86,9 @@ struct State {
     lang: Lang,
     snapshot: Option<Snapshot>,
     explorable: Option<Explorable>,
+    /// The WebGPU device once initialised (burn sets it up once per worker): device, adapter
+    /// name, software adapter or not.
+    webgpu: Option<(Device, String, bool)>,
 }
 
 fn texts() -> &'static Texts {
@@ -380,6 +383,7 @@ async fn use_backend(choice: BackendChoice) {
     };
     match result {
         Ok((device, adapter, fallback)) => {
+            let adapter = if adapter.is_empty() { texts().webgpu_adapter.to_string() } else { adapter };
             STATE.with_borrow_mut(|s| s.device = Some((device, effective)));
             post(&FromWorker::Backend { backend: effective, adapter, fallback, software_adapter });
         }
@@ -388,6 +392,9 @@ async fn use_backend(choice: BackendChoice) {
 }
 
 async fn init_webgpu() -> Result<(Device, String, bool), String> {
+    if let Some(webgpu) = STATE.with_borrow(|s| s.webgpu.clone()) {
+        return Ok(webgpu);
+    }
     let navigator = Reflect::get(&scope(), &"navigator".into()).map_err(|e| js_error(&e))?;
     let gpu = Reflect::get(&navigator, &"gpu".into()).unwrap_or(JsValue::UNDEFINED);
     if gpu.is_undefined() || gpu.is_null() {
@@ -398,12 +405,14 @@ async fn init_webgpu() -> Result<(Device, String, bool), String> {
         .await
         .map_err(|e| (texts().no_adapter)(&format!("{e:?}")))?;
     let info = setup.adapter.get_info();
-    let name = if info.name.is_empty() { texts().webgpu_adapter.to_string() } else { info.name.clone() };
+    // Browsers may withhold the adapter's name (privacy): then it is empty.
+    let name = info.name.clone();
     // wgpu reports WebGPU's `isFallbackAdapter` as a CPU device type; SwiftShader is Chromium's
     // software Vulkan (also what headless Chromium gets without a GPU).
     let fallback = matches!(info.device_type, burn::tensor::wgpu::wgpu::DeviceType::Cpu)
         || name.to_lowercase().contains("swiftshader")
         || info.driver.to_lowercase().contains("swiftshader");
+    STATE.with_borrow_mut(|s| s.webgpu = Some((device.clone(), name.clone(), fallback)));
     Ok((device, name, fallback))
 }
 
