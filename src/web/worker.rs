@@ -364,11 +364,7 @@ fn parse_archive(bytes: Vec<u8>) {
 
 /// Initialises the device once (WebGPU or the CPU backend) and says which it is.
 async fn use_backend(choice: BackendChoice) {
-    if let Some((_, current)) = STATE.with_borrow(|s| s.device.clone()) {
-        if current == choice && choice != BackendChoice::Auto {
-            return;
-        }
-    }
+    // Always answers with `Backend` (the page waits for it); WebGPU is initialised only once.
     let cpu = || (Device::flex(), texts().cpu_backend.to_string(), false);
     let (result, effective, software_adapter) = match choice {
         BackendChoice::Cpu => (Ok(cpu()), BackendChoice::Cpu, None),
