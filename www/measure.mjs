@@ -2,16 +2,17 @@
 // to the first finished step, then images/s over the next `metrics_every` (10) steps, as the
 // page itself reports them. Prints a Markdown table.
 //
-//   node www/measure.mjs [dist] [batch]
+//   node www/measure.mjs [dist] [batch] [backends, default auto,webgpu,cpu]
 import { launch, openReady, serve } from "./harness.mjs";
 
 const dist = process.argv[2] ?? "dist";
 const batch = process.argv[3] ?? "32";
+const backends = (process.argv[4] ?? "auto,webgpu,cpu").split(",");
 const server = await serve(dist);
 const browser = await launch();
 const rows = [];
 try {
-  for (const backend of ["webgpu", "cpu"]) {
+  for (const backend of backends) {
     const page = await openReady(browser, server.url, backend);
     await page.selectOption("#model", "resnet20v1");
     await page.fill("#batch-size", batch);
