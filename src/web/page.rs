@@ -548,11 +548,7 @@ impl Page {
 
     /// The page's URL query (`?…`), or an empty string.
     fn query(&self) -> String {
-        web_sys::window()
-            .and_then(|w| Reflect::get(&w, &"location".into()).ok())
-            .and_then(|l| Reflect::get(&l, &"search".into()).ok())
-            .and_then(|s| s.as_string())
-            .unwrap_or_default()
+        location_search()
     }
 
     /// The three charts as SVG documents (loss, accuracy, batch loss), in the page's language.
@@ -814,15 +810,19 @@ pub(crate) fn send_file(page: &Shared, file: web_sys::File, kind: &'static str, 
     });
 }
 
+/// The page's URL query (`?…`), or an empty string.
+fn location_search() -> String {
+    web_sys::window()
+        .and_then(|w| Reflect::get(&w, &"location".into()).ok())
+        .and_then(|l| Reflect::get(&l, &"search".into()).ok())
+        .and_then(|s| s.as_string())
+        .unwrap_or_default()
+}
+
 /// The interface language: `?lang=` in the link, else the one chosen on an earlier visit, else
 /// the browser's preference.
 fn initial_language(window: &web_sys::Window) -> Lang {
-    let search = Reflect::get(window, &"location".into())
-        .ok()
-        .and_then(|l| Reflect::get(&l, &"search".into()).ok())
-        .and_then(|s| s.as_string())
-        .unwrap_or_default();
-    let from_link = search
+    let from_link = location_search()
         .trim_start_matches('?')
         .split('&')
         .find_map(|pair| pair.strip_prefix("lang="))
