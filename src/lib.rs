@@ -1,6 +1,7 @@
 //! resnet-webgpu: the Keras reference ResNets trained on CIFAR-10 with burn, natively or in the
 //! browser on WebGPU. One concern per module.
 
+pub mod adam;
 pub mod augment;
 pub mod charts;
 pub mod checkpoint;

@@ -133,6 +133,9 @@ pub struct LrState {
     base: f64,
     config: PlateauConfig,
     multiplier: f64,
+    /// Best validation loss so far (infinite before the first epoch; JSON has no infinity, so it
+    /// is written as `null` then).
+    #[serde(with = "infinite_as_null")]
     best: f64,
     wait: usize,
     cooldown_left: usize,
@@ -191,5 +194,18 @@ impl LrState {
         self.wait = 0;
         self.reductions += 1;
         true
+    }
+}
+
+/// `f64::INFINITY` as JSON `null` and back (JSON has no infinities).
+mod infinite_as_null {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::Error> {
+        if value.is_finite() { serializer.serialize_some(value) } else { serializer.serialize_none() }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
+        Ok(Option::<f64>::deserialize(deserializer)?.unwrap_or(f64::INFINITY))
     }
 }

@@ -5,7 +5,7 @@
 use std::future::Future;
 
 use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
-use burn::optim::{AdamConfig, GradientsParams};
+use burn::optim::GradientsParams;
 use burn::prelude::*;
 use burn::tensor::activation::softmax;
 use burn::tensor::Transaction;
@@ -16,7 +16,9 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use web_time::Instant;
 
+use crate::adam::Adam;
 use crate::augment::{Transform, assemble};
+use crate::checkpoint::{Checkpoint, RunCheckpointError, RunState};
 use crate::data::{Cifar10, NUM_CLASSES, SIDE, Split};
 use crate::explore::argmax;
 use crate::model::{ModelError, ResNet, ResNetConfig};
@@ -37,6 +39,13 @@ pub enum TrainError {
          Lower the learning rate (now {lr:e}) and start again"
     )]
     NonFinite { epoch: usize, step: usize, value: f32, lr: f64 },
+    #[error(
+        "at the end of epoch {epoch} {source}: training diverged. Lower the learning rate \
+         (now {lr:e}) and continue from the last checkpoint"
+    )]
+    NonFiniteWeights { epoch: usize, lr: f64, source: RunCheckpointError },
+    #[error("could not take a checkpoint: {0}")]
+    Checkpoint(#[from] RunCheckpointError),
 }
 
 /// Metrics of one finished epoch.
@@ -68,6 +77,8 @@ pub struct EpochMetrics {
 pub enum Event {
     /// Before the first step.
     Started {
+        /// The epoch the run starts with (0, or the epoch a resumed run continues with).
+        first_epoch: usize,
         model: String,
         trainable_params: usize,
         total_params: usize,
@@ -121,6 +132,17 @@ pub trait Observer {
     fn control(&mut self, current: Current<'_>) -> impl Future<Output = Control>;
     /// Called when the validation accuracy improves, with the model in inference mode.
     fn best_model(&mut self, _epoch: usize, _model: &ResNet) -> impl Future<Output = ()> {
+        async {}
+    }
+    /// Whether the host wants [`Observer::checkpoint`] calls (each one reads the model and the
+    /// optimizer back from the device).
+    fn wants_checkpoints(&self) -> bool {
+        false
+    }
+    /// Called at the end of every epoch, after the events, with everything needed to continue
+    /// the run later; `best` when the validation accuracy improved (the seed's
+    /// `save_best_only` checkpoint). Never called with weights that are not finite.
+    fn checkpoint(&mut self, _checkpoint: &Checkpoint, _best: bool) -> impl Future<Output = ()> {
         async {}
     }
     /// Called after every epoch's evaluation, with the model in inference mode, the pixel mean
@@ -291,7 +313,7 @@ pub fn initial_model(config: &TrainConfig, device: &Device) -> Result<ResNet, Tr
 /// [`train`] and the benchmark.
 pub struct Learner {
     model: Option<ResNet>,
-    optim: burn::optim::module_optimizer::ModuleOptimizer,
+    adam: Adam,
     loss_fn: CrossEntropyLoss,
     l2: f32,
 }
@@ -300,17 +322,29 @@ impl Learner {
     /// A freshly initialised model (seeded) with Adam, on `device` (a training device).
     pub fn new(config: &TrainConfig, device: &Device) -> Result<Self, TrainError> {
         let model = initial_model(config, device)?;
-        let optim = AdamConfig::new()
-            .with_beta_1(config.beta_1)
-            .with_beta_2(config.beta_2)
-            .with_epsilon(config.epsilon)
-            .init();
-        Ok(Self {
+        let adam = Adam::new(config.beta_1, config.beta_2, config.epsilon);
+        Ok(Self::with(model, adam, config, device))
+    }
+
+    /// The model and optimizer of `checkpoint`, on `device` (a training device), ready for the
+    /// checkpoint's next step.
+    pub fn resume(checkpoint: &Checkpoint, device: &Device) -> Result<Self, TrainError> {
+        let (model, adam) = checkpoint.restore(device)?;
+        Ok(Self::with(model, adam, &checkpoint.run.config, device))
+    }
+
+    fn with(model: ResNet, adam: Adam, config: &TrainConfig, device: &Device) -> Self {
+        Self {
             model: Some(model),
-            optim,
+            adam,
             loss_fn: CrossEntropyLossConfig::new().init(device),
             l2: config.l2,
-        })
+        }
+    }
+
+    /// The optimizer.
+    pub fn adam(&self) -> &Adam {
+        &self.adam
     }
 
     /// The model being trained.
@@ -337,9 +371,18 @@ impl Learner {
         }
         let correct = logits.argmax(1).squeeze_dim::<1>(1).equal(labels).int().sum();
         let grads = GradientsParams::from_grads(loss.backward(), &model);
-        self.model = Some(self.optim.step(lr, model, grads));
+        self.model = Some(self.adam.step(lr, model, grads));
         (loss.detach(), correct)
     }
+}
+
+/// Where a run starts.
+pub enum Start {
+    /// A new run of these settings.
+    Fresh(TrainConfig),
+    /// The run saved in a checkpoint, continued with its next epoch up to its `config.epochs`
+    /// (which the caller may raise).
+    Resume(Box<Checkpoint>),
 }
 
 /// Trains `config.model` on `data` following the seed's recipe, on `device` (autodiff is added
@@ -350,6 +393,22 @@ pub async fn train(
     device: &Device,
     observer: &mut impl Observer,
 ) -> Result<Outcome, TrainError> {
+    train_from(data, Start::Fresh(config.clone()), device, observer).await
+}
+
+/// Like [`train`], from a fresh start or from a checkpoint. A resumed run shuffles, augments and
+/// updates exactly as the uninterrupted run would have.
+pub async fn train_from(
+    data: &Cifar10,
+    start: Start,
+    device: &Device,
+    observer: &mut impl Observer,
+) -> Result<Outcome, TrainError> {
+    let config = match &start {
+        Start::Fresh(config) => config.clone(),
+        Start::Resume(checkpoint) => checkpoint.run.config.clone(),
+    };
+    let config = &config;
     if config.batch_size < 2 {
         return Err(TrainError::Config(format!(
             "batch size must be at least 2 (batch normalisation needs it), got {}",
@@ -379,9 +438,24 @@ pub async fn train(
     };
     let max_shift = config.max_shift(SIDE);
 
-    let mut learner = Learner::new(config, &train_device)?;
+    let (mut learner, mut lr_state, mut history, mut best_accuracy, first_epoch) = match &start {
+        Start::Fresh(_) => (
+            Learner::new(config, &train_device)?,
+            LrState::new(config.learning_rate, config.plateau.clone()),
+            Vec::new(),
+            f64::NEG_INFINITY,
+            0,
+        ),
+        Start::Resume(checkpoint) => (
+            Learner::resume(checkpoint, &train_device)?,
+            checkpoint.run.lr.clone(),
+            checkpoint.run.history.clone(),
+            checkpoint.run.best_val_accuracy.unwrap_or(f64::NEG_INFINITY),
+            checkpoint.run.epochs_done,
+        ),
+    };
+    drop(start);
     let summary = Summary::of(learner.model());
-    let mut lr_state = LrState::new(config.learning_rate, config.plateau.clone());
 
     let n = train_split.len();
     // Keras runs ⌈n / batch⌉ steps; a last batch of a single image is dropped (batch
@@ -389,6 +463,7 @@ pub async fn train(
     let steps_per_epoch = n / config.batch_size + usize::from(n % config.batch_size >= 2);
     let every = config.metrics_every.max(1);
     observer.event(&Event::Started {
+        first_epoch,
         model: config.model.to_string(),
         trainable_params: summary.trainable(),
         total_params: summary.total(),
@@ -398,12 +473,10 @@ pub async fn train(
         epochs: config.epochs,
     });
 
-    let mut history = Vec::new();
-    let mut best_accuracy = f64::NEG_INFINITY;
     let mut stopped = false;
     let mut scratch = Vec::new();
     let mut order: Vec<usize> = (0..n).collect();
-    'epochs: for epoch in 0..config.epochs {
+    'epochs: for epoch in first_epoch..config.epochs {
         let started = Instant::now();
         let lr = lr_state.lr(epoch);
         let mut rng = epoch_rng(config.seed, epoch);
@@ -433,6 +506,7 @@ pub async fn train(
             let last = step + 1 == steps_per_epoch;
             // The very first step is reported on its own, so that a person sees a number as soon
             // as the device has compiled its kernels; after that, one read every `every` steps.
+            // (Only in a fresh run: a resumed one keeps the uninterrupted run's windows.)
             let first = epoch == 0 && step == 0;
             if window.len() == every || last || first {
                 let mut transaction = Transaction::default();
@@ -492,7 +566,8 @@ pub async fn train(
         if lr_state.on_epoch_end(epoch, eval.loss) {
             observer.event(&Event::LrReduced { epoch, next_lr: lr_state.lr(epoch + 1) });
         }
-        if eval.accuracy > best_accuracy {
+        let best = eval.accuracy > best_accuracy;
+        if best {
             best_accuracy = eval.accuracy;
             observer.best_model(epoch, &valid).await;
             observer.event(&Event::Checkpoint {
@@ -500,6 +575,24 @@ pub async fn train(
                 val_accuracy: eval.accuracy,
                 best_val_accuracy: best_accuracy,
             });
+        }
+        if observer.wants_checkpoints() {
+            let run = RunState {
+                config: config.clone(),
+                epochs_done: epoch + 1,
+                lr: lr_state.clone(),
+                best_val_accuracy: best_accuracy.is_finite().then_some(best_accuracy),
+                adam_steps: learner.adam().steps(),
+                history: history.clone(),
+            };
+            let checkpoint = match Checkpoint::capture(learner.model(), learner.adam(), run).await {
+                Ok(checkpoint) => checkpoint,
+                Err(source @ RunCheckpointError::NonFinite(_)) => {
+                    return Err(TrainError::NonFiniteWeights { epoch, lr, source });
+                }
+                Err(e) => return Err(e.into()),
+            };
+            observer.checkpoint(&checkpoint, best).await;
         }
     }
 

@@ -4,22 +4,23 @@
 //! ```text
 //! cargo run --release --bin train -- --model resnet20v1 --epochs 1 --data cifar-10-binary.tar.gz
 //! cargo run --release --bin train -- --model resnet29v2 --summary
+//! cargo run --release --bin train -- --resume runs/last.safetensors --epochs 3
 //! ```
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use burn::prelude::*;
 use clap::{Parser, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use resnet_webgpu::checkpoint::to_safetensors;
+use resnet_webgpu::checkpoint::{Checkpoint, to_safetensors};
 use resnet_webgpu::data::Cifar10;
 use resnet_webgpu::model::{ModelKind, ResNet, ResNetConfig};
 use resnet_webgpu::recipe::TrainConfig;
 use resnet_webgpu::summary::Summary;
-use resnet_webgpu::trainer::{Control, Current, Event, Observer, train};
+use resnet_webgpu::trainer::{Control, Current, Event, Observer, Start, train_from};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum Backend {
@@ -44,9 +45,9 @@ struct Args {
     data: PathBuf,
     #[arg(long, value_enum, default_value = "wgpu")]
     backend: Backend,
-    /// Passes over the training set (the seed: 200).
-    #[arg(long, default_value_t = 200)]
-    epochs: usize,
+    /// Passes over the training set (the seed: 200; when resuming, the saved run's unless given).
+    #[arg(long)]
+    epochs: Option<usize>,
     /// Images per step (the seed: 32).
     #[arg(long, default_value_t = 32)]
     batch_size: usize,
@@ -73,12 +74,33 @@ struct Args {
     /// Where to write the best checkpoint (safetensors, loadable by PyTorch).
     #[arg(long, default_value = "runs/best.safetensors")]
     checkpoint: PathBuf,
+    /// Where to write the run's state after every epoch (weights, Adam's moments, schedule,
+    /// history), replaced atomically; `--resume` continues from it.
+    #[arg(long, default_value = "runs/last.safetensors")]
+    state: PathBuf,
+    /// Continue the run saved in this file (written by `--state`); the other training settings
+    /// are the saved run's, except `--epochs`.
+    #[arg(long)]
+    resume: Option<PathBuf>,
+}
+
+/// Writes `bytes` to `path` through a temporary file and a rename, so that an interruption
+/// leaves either the old file or the new one, never half of one.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(".partial");
+    let temporary = PathBuf::from(temporary);
+    let mut file = File::create(&temporary)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    std::fs::rename(&temporary, path)
 }
 
 struct Cli {
     bar: ProgressBar,
     metrics: BufWriter<File>,
     checkpoint: PathBuf,
+    state: PathBuf,
     error: Option<String>,
 }
 
@@ -132,9 +154,23 @@ impl Observer for Cli {
     async fn best_model(&mut self, _epoch: usize, model: &ResNet) {
         let result = to_safetensors(model)
             .map_err(|e| e.to_string())
-            .and_then(|bytes| std::fs::write(&self.checkpoint, bytes).map_err(|e| e.to_string()));
+            .and_then(|bytes| write_atomically(&self.checkpoint, &bytes).map_err(|e| e.to_string()));
         if let Err(e) = result {
             self.error.get_or_insert(format!("could not save {}: {e}", self.checkpoint.display()));
+        }
+    }
+
+    fn wants_checkpoints(&self) -> bool {
+        true
+    }
+
+    async fn checkpoint(&mut self, checkpoint: &Checkpoint, _best: bool) {
+        let result = checkpoint
+            .to_bytes()
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| write_atomically(&self.state, &bytes).map_err(|e| e.to_string()));
+        if let Err(e) = result {
+            self.error.get_or_insert(format!("could not save {}: {e}", self.state.display()));
         }
     }
 }
@@ -158,32 +194,59 @@ fn run(args: Args) -> Result<(), String> {
         return Ok(());
     }
     let data = Cifar10::from_path(&args.data).map_err(|e| format!("{}: {e}", args.data.display()))?;
-    for path in [&args.metrics, &args.checkpoint] {
+    let start = match &args.resume {
+        Some(path) => {
+            let bytes = std::fs::read(path).map_err(|e| format!("could not read {}: {e}", path.display()))?;
+            let mut checkpoint =
+                Checkpoint::from_bytes(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+            if let Some(epochs) = args.epochs {
+                checkpoint.run.config.epochs = epochs;
+            }
+            println!(
+                "resuming {} after epoch {} of {}",
+                checkpoint.run.config.model, checkpoint.run.epochs_done, checkpoint.run.config.epochs
+            );
+            Start::Resume(Box::new(checkpoint))
+        }
+        None => Start::Fresh(TrainConfig {
+            model: args.model,
+            batch_size: args.batch_size,
+            epochs: args.epochs.unwrap_or(200),
+            learning_rate: args.lr,
+            augment: !args.no_augment,
+            seed: args.seed,
+            limit_train: args.limit_train,
+            limit_test: args.limit_test,
+            metrics_every: args.metrics_every,
+            ..TrainConfig::default()
+        }),
+    };
+    for path in [&args.metrics, &args.checkpoint, &args.state] {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| format!("could not create {}: {e}", dir.display()))?;
         }
     }
-    let metrics = File::create(&args.metrics)
+    // A resumed run adds to its metrics file.
+    let metrics = std::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .append(args.resume.is_some())
+        .truncate(args.resume.is_none())
+        .open(&args.metrics)
         .map_err(|e| format!("could not create {}: {e}", args.metrics.display()))?;
-    let config = TrainConfig {
-        model: args.model,
-        batch_size: args.batch_size,
-        epochs: args.epochs,
-        learning_rate: args.lr,
-        augment: !args.no_augment,
-        seed: args.seed,
-        limit_train: args.limit_train,
-        limit_test: args.limit_test,
-        metrics_every: args.metrics_every,
-        ..TrainConfig::default()
-    };
     let bar = ProgressBar::new(0).with_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} steps {elapsed_precise} (eta {eta}) {msg}")
             .map_err(|e| e.to_string())?,
     );
-    let mut cli = Cli { bar, metrics: BufWriter::new(metrics), checkpoint: args.checkpoint, error: None };
+    let mut cli = Cli {
+        bar,
+        metrics: BufWriter::new(metrics),
+        checkpoint: args.checkpoint,
+        state: args.state,
+        error: None,
+    };
     let device = device(args.backend)?;
-    pollster::block_on(train(&data, &config, &device, &mut cli)).map_err(|e| e.to_string())?;
+    pollster::block_on(train_from(&data, start, &device, &mut cli)).map_err(|e| e.to_string())?;
     println!("metrics: {}", args.metrics.display());
     match cli.error {
         Some(error) => Err(error),
