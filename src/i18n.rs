@@ -151,6 +151,29 @@ pub struct Texts {
     pub explore_empty: &'static str,
     pub explore_caption: fn(usize, usize) -> String,
     pub all_classes: &'static str,
+    // Checkpoints, resuming, recovery.
+    /// Model, epochs done, epochs planned, best validation accuracy (fraction).
+    pub saved_run: fn(&str, usize, usize, Option<f64>) -> String,
+    /// The epoch a continued run starts with (from 1).
+    pub continue_from: fn(usize) -> String,
+    /// Epochs done, and whether it is also the best checkpoint.
+    pub stored: fn(usize, bool) -> String,
+    pub storage_failed: fn(&str) -> String,
+    pub storage_unavailable: fn(&str) -> String,
+    pub saved_bad: fn(&str) -> String,
+    pub no_checkpoint: &'static str,
+    pub run_file_bad: fn(&str, &str) -> String,
+    pub run_file_busy: &'static str,
+    pub run_file_loaded: fn(&str, usize) -> String,
+    /// Epoch (from 1) and learning rate of a diverged run.
+    pub diverged: fn(usize, f64) -> String,
+    /// Why the device was lost (WebGPU's reason and message).
+    pub device_lost: fn(&str) -> String,
+    /// The worker's panic message.
+    pub crashed: fn(&str) -> String,
+    pub out_of_memory: fn(&str) -> String,
+    pub recovery_next: &'static str,
+    pub recovery_gave_up: &'static str,
 }
 
 /// The numbers of the model summary, already formatted.
@@ -224,6 +247,14 @@ pub static ES: Texts = Texts {
         ("exports.png", "Gráficas (PNG)"),
         ("exports.svg", "Gráficas (SVG)"),
         ("exports.share", "Enlace con esta configuración"),
+        ("saved.continue", "Continuar"),
+        ("saved.discard", "Descartar"),
+        ("checkpoints.title", "Puntos de control"),
+        ("checkpoints.intro", "Al final de cada época se guardan en este navegador el último estado y el mejor (por exactitud de validación); una recarga no pierde más que la época en curso."),
+        ("checkpoints.best", "Pesos del mejor (.safetensors)"),
+        ("checkpoints.last", "Pesos del último (.safetensors)"),
+        ("checkpoints.state", "Estado completo para continuar en otro sitio"),
+        ("checkpoints.upload", "Continuar un estado guardado:"),
     ],
     labels: &[
         ("lab", "Laboratorio de entrenamiento"),
@@ -364,6 +395,40 @@ pub static ES: Texts = Texts {
     explore_empty: "Ninguna imagen de prueba cumple el filtro.",
     explore_caption: |count, epoch| format!("{count} imágenes, con el modelo tras la época {}", epoch + 1),
     all_classes: "todas",
+    saved_run: |model, done, epochs, best| match best {
+        Some(best) => format!(
+            "Hay un entrenamiento guardado en este navegador: {model}, {done} de {epochs} épocas, mejor exactitud de validación {:.1} %.",
+            best * 100.0
+        ),
+        None => format!("Hay un entrenamiento guardado en este navegador: {model}, {done} de {epochs} épocas."),
+    },
+    continue_from: |epoch| format!("Continuar desde la época {epoch}"),
+    stored: |done, best| {
+        if best {
+            format!("época {done} guardada (y es la mejor hasta ahora)")
+        } else {
+            format!("época {done} guardada")
+        }
+    },
+    storage_failed: |e| format!(
+        "No se pudo guardar el punto de control ({e}). El entrenamiento sigue y los puntos de control anteriores están intactos; libera espacio en el navegador para que se vuelva a guardar."
+    ),
+    storage_unavailable: |e| format!("Este navegador no deja guardar puntos de control ({e}); el entrenamiento funciona, pero no sobrevivirá a una recarga."),
+    saved_bad: |e| format!("El entrenamiento guardado está dañado y no se puede usar: {e}"),
+    no_checkpoint: "Aún no hay ningún punto de control: termina al menos una época.",
+    run_file_bad: |file, e| format!("{file} no se puede continuar y no se ha cambiado nada: {e}"),
+    run_file_busy: "Detén el entrenamiento en curso antes de cargar otro.",
+    run_file_loaded: |file, done| format!("{file} cargado: {done} épocas hechas. Pulsa «Continuar» para seguir."),
+    diverged: |epoch, lr| format!(
+        "En la época {epoch} la pérdida dejó de ser un número finito: el entrenamiento divergió y se ha detenido. Baja la razón de aprendizaje (era {lr:e}) y continúa desde el último punto de control, que no se ha tocado."
+    ),
+    device_lost: |why| format!("Se perdió el dispositivo gráfico ({why})."),
+    crashed: |m| format!("El cálculo se interrumpió por un error ({m})."),
+    out_of_memory: |m| format!(
+        "No hubo memoria suficiente ({m}): baja el tamaño de lote o elige un modelo más pequeño."
+    ),
+    recovery_next: "Se ha preparado un dispositivo nuevo. Puedes continuar desde el último punto de control guardado.",
+    recovery_gave_up: "El error se repite: recarga la página para volver a intentarlo.",
 };
 
 pub static EN: Texts = Texts {
@@ -426,6 +491,14 @@ pub static EN: Texts = Texts {
         ("exports.png", "Charts (PNG)"),
         ("exports.svg", "Charts (SVG)"),
         ("exports.share", "Link with these settings"),
+        ("saved.continue", "Continue"),
+        ("saved.discard", "Discard"),
+        ("checkpoints.title", "Checkpoints"),
+        ("checkpoints.intro", "At the end of every epoch this browser keeps the last state and the best one (by validation accuracy); a reload loses at most the epoch in progress."),
+        ("checkpoints.best", "Weights of the best (.safetensors)"),
+        ("checkpoints.last", "Weights of the last (.safetensors)"),
+        ("checkpoints.state", "Whole state, to continue elsewhere"),
+        ("checkpoints.upload", "Continue a saved state:"),
     ],
     labels: &[
         ("lab", "Training lab"),
@@ -549,4 +622,36 @@ pub static EN: Texts = Texts {
     explore_empty: "No test image matches the filter.",
     explore_caption: |count, epoch| format!("{count} images, with the model after epoch {}", epoch + 1),
     all_classes: "all",
+    saved_run: |model, done, epochs, best| match best {
+        Some(best) => format!(
+            "A run is saved in this browser: {model}, {done} of {epochs} epochs, best validation accuracy {:.1} %.",
+            best * 100.0
+        ),
+        None => format!("A run is saved in this browser: {model}, {done} of {epochs} epochs."),
+    },
+    continue_from: |epoch| format!("Continue from epoch {epoch}"),
+    stored: |done, best| {
+        if best {
+            format!("epoch {done} saved (the best so far)")
+        } else {
+            format!("epoch {done} saved")
+        }
+    },
+    storage_failed: |e| format!(
+        "The checkpoint could not be saved ({e}). Training goes on and the earlier checkpoints are intact; free some browser storage so that saving resumes."
+    ),
+    storage_unavailable: |e| format!("This browser does not allow saving checkpoints ({e}); training works but will not survive a reload."),
+    saved_bad: |e| format!("The saved run is damaged and cannot be used: {e}"),
+    no_checkpoint: "There is no checkpoint yet: finish at least one epoch.",
+    run_file_bad: |file, e| format!("{file} cannot be continued and nothing was changed: {e}"),
+    run_file_busy: "Stop the current run before loading another one.",
+    run_file_loaded: |file, done| format!("{file} loaded: {done} epochs done. Press «Continue» to go on."),
+    diverged: |epoch, lr| format!(
+        "In epoch {epoch} the loss stopped being a finite number: training diverged and was stopped. Lower the learning rate (it was {lr:e}) and continue from the last checkpoint, which was left untouched."
+    ),
+    device_lost: |why| format!("The graphics device was lost ({why})."),
+    crashed: |m| format!("The computation stopped with an error ({m})."),
+    out_of_memory: |m| format!("There was not enough memory ({m}): lower the batch size or pick a smaller model."),
+    recovery_next: "A new device is ready. You can continue from the last saved checkpoint.",
+    recovery_gave_up: "The error keeps coming back: reload the page to try again.",
 };

@@ -8,7 +8,7 @@ use crate::explore::{Item, Query};
 use crate::i18n::{Lang, ModelSource};
 use crate::recipe::TrainConfig;
 use crate::summary::Summary;
-use crate::trainer::Event;
+use crate::trainer::{EpochMetrics, Event};
 
 /// Page → worker.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -18,8 +18,16 @@ pub enum ToWorker {
     LoadUrl { url: String },
     /// Which device to train on.
     UseBackend { backend: BackendChoice },
-    /// Start a run.
+    /// Start a new run (the saved one, if any, is discarded).
     Start { config: TrainConfig },
+    /// Continue the saved run (IndexedDB's `last` checkpoint) with its next epoch, up to
+    /// `epochs` when given.
+    Continue { epochs: Option<usize> },
+    /// Delete the saved run.
+    Discard,
+    /// Send a saved checkpoint as a file (answered with a `FILE` raw message): the weights
+    /// alone (PyTorch's names) or, with `full`, the whole state to continue elsewhere.
+    Download { which: Which, full: bool },
     Pause,
     Resume,
     Stop,
@@ -40,6 +48,16 @@ pub enum BackendChoice {
     WebGpu,
     /// burn's CPU backend compiled to WebAssembly.
     Cpu,
+}
+
+/// Which saved checkpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Which {
+    /// The best validation accuracy so far.
+    Best,
+    /// The end of the last finished epoch.
+    Last,
 }
 
 /// The state of the run, for the controls.
@@ -88,9 +106,31 @@ pub enum FromWorker {
     Explored { epoch: usize, items: Vec<Item>, columns: usize },
     /// No epoch has ended yet: nothing to explore.
     ExploreUnavailable,
+    /// A saved run that can be continued (found at start-up, or uploaded): its settings and
+    /// history, to show it as it was.
+    Saved { config: TrainConfig, epochs_done: usize, best_val_accuracy: Option<f64>, history: Vec<EpochMetrics> },
+    /// No saved run (any more).
+    NoSaved,
+    /// The checkpoints of an epoch are stored (`best` too when it improved).
+    Stored { epochs_done: usize, best: bool },
+    /// A checkpoint could not be stored; training goes on and the previous ones are intact.
+    StorageError { message: String },
+    /// The run diverged (non-finite loss or weights): it stopped and the last checkpoint, which
+    /// is finite, was kept.
+    Diverged { message: String },
     /// Something failed; the message says what to do.
     Error { message: String },
 }
+
+/// Type tag of the raw file messages worker → page: `{type: "file", name, bytes}` (a
+/// transferred `ArrayBuffer`), offered to the person as a download.
+pub const FILE: &str = "file";
+/// Type tag of the message `worker.js` sends when the WebGPU device is lost:
+/// `{type: "device_lost", reason, message}`.
+pub const DEVICE_LOST: &str = "device_lost";
+/// Type tag of the message the worker sends when its WebAssembly panicked:
+/// `{type: "crashed", message}`. The worker cannot go on; the page replaces it.
+pub const CRASHED: &str = "crashed";
 
 /// Type tag of the raw pixel messages: `{type: "pixels", target, width, height, data}`.
 pub const PIXELS: &str = "pixels";
@@ -118,4 +158,8 @@ pub mod raw {
     pub const CLASSIFY_PIXELS: &str = "classify_pixels";
     /// A `.safetensors` checkpoint for the model named in `model`.
     pub const LOAD_WEIGHTS: &str = "load_weights";
+    /// A whole run checkpoint (`Download { full: true }`'s file) to continue.
+    pub const LOAD_RUN: &str = "load_run";
+    /// Tests only: destroy the WebGPU device, as a driver reset would (`worker.js`).
+    pub const TEST_DESTROY_DEVICE: &str = "test_destroy_device";
 }

@@ -2,5 +2,28 @@
 // `worker_main` (src/web/worker.rs), which answers the page's messages.
 import init, { worker_main } from "./resnet-webgpu.js";
 
+// Watch every WebGPU device the module creates. When one is lost (a driver reset, a crashed GPU
+// process, or `destroy()`), tell the page: it replaces this worker with a fresh one, which gets a
+// new device, and offers to continue from the last checkpoint in IndexedDB.
+const devices = [];
+if (self.GPUAdapter) {
+  const requestDevice = GPUAdapter.prototype.requestDevice;
+  GPUAdapter.prototype.requestDevice = async function (...args) {
+    const device = await requestDevice.apply(this, args);
+    devices.push(device);
+    device.lost.then((info) =>
+      self.postMessage({ type: "device_lost", reason: String(info.reason ?? "unknown"), message: String(info.message ?? "") }),
+    );
+    return device;
+  };
+}
+
+// Tests only: lose the device on purpose, as a driver reset would.
+self.addEventListener("message", (event) => {
+  if (event.data?.type === "test_destroy_device") {
+    devices.forEach((device) => device.destroy());
+  }
+});
+
 await init({ module_or_path: new URL("./resnet-webgpu_bg.wasm", import.meta.url) });
 worker_main();

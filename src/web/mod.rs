@@ -1,6 +1,7 @@
 //! The browser side: the page (lesson, controls, charts) and its training worker.
 
 pub mod page;
+pub mod store;
 mod use_model;
 pub mod worker;
 

@@ -18,7 +18,7 @@ use crate::charts::{Series, line_chart_svg};
 use crate::export::{config_from_query, config_to_query, history_csv, history_json};
 use crate::i18n::{Lang, ModelSource, SummaryTexts, Texts};
 use crate::model::{ModelKind, ResNetConfig};
-use crate::protocol::{BackendChoice, FromWorker, PIXELS, RunState, ToWorker};
+use crate::protocol::{BackendChoice, CRASHED, DEVICE_LOST, FILE, FromWorker, PIXELS, RunState, ToWorker, Which};
 use crate::recipe::TrainConfig;
 use crate::summary::{Summary, group_digits};
 use crate::trainer::{EpochMetrics, Event};
@@ -140,6 +140,8 @@ pub(crate) struct Page {
     started_ms: f64,
     steps_total: usize,
     steps_per_epoch: usize,
+    /// The epoch the current run started with (0 unless it was continued).
+    first_epoch: usize,
     state: RunState,
     data_ready: bool,
     device_ready: bool,
@@ -155,6 +157,12 @@ pub(crate) struct Page {
     /// The last classification shown, redrawn on a change of language.
     pub(crate) classified: Option<(Vec<f32>, ModelSource)>,
     pub(crate) model_source: Option<ModelSource>,
+    /// The run saved in IndexedDB that can be continued: its settings and epochs done.
+    saved: Option<(TrainConfig, usize, Option<f64>)>,
+    /// Epochs done of the last stored checkpoint and whether a best one exists.
+    stored: Option<(usize, bool)>,
+    /// Workers replaced after a crash or a lost device during this visit.
+    recoveries: usize,
 }
 
 pub(crate) type Shared = Rc<RefCell<Page>>;
@@ -239,6 +247,17 @@ impl Page {
         }
         let busy = matches!(self.state, RunState::Running | RunState::Paused | RunState::Stopping);
         self.enable("start", ready && !busy);
+        self.enable("continue-run", ready && !busy && self.saved.is_some());
+        self.enable("discard-run", !busy);
+        self.enable("run-file", !busy);
+        self.show("saved-run", self.saved.is_some() && !busy);
+        let (last, best) = match self.stored {
+            Some((_, best)) => (true, best),
+            None => (self.saved.is_some(), self.saved.as_ref().is_some_and(|s| s.2.is_some())),
+        };
+        self.enable("download-last", last);
+        self.enable("download-state", last);
+        self.enable("download-best", best);
         self.enable("pause", matches!(self.state, RunState::Running | RunState::Paused));
         self.enable("stop", matches!(self.state, RunState::Running | RunState::Paused));
         for id in ["model", "batch-size", "epochs", "lr", "augment", "backend"] {
@@ -299,10 +318,12 @@ impl Page {
 
     fn on_event(&mut self, event: Event) {
         match event {
-            Event::Started { model, trainable_params, train_images, steps_per_epoch, epochs, .. } => {
+            Event::Started { first_epoch, model, trainable_params, train_images, steps_per_epoch, epochs, .. } => {
                 self.started_ms = now_ms();
                 self.steps_per_epoch = steps_per_epoch;
-                self.steps_total = steps_per_epoch * epochs;
+                // The remaining steps (a resumed run starts with `first_epoch`).
+                self.steps_total = steps_per_epoch * epochs.saturating_sub(first_epoch);
+                self.first_epoch = first_epoch;
                 if let Some(charts) = &self.charts {
                     charts.iter().for_each(LineChart::clear);
                 }
@@ -313,7 +334,7 @@ impl Page {
                 self.status(&(self.t().training_started)(&model, &group(trainable_params), &group(train_images)));
             }
             Event::Batch { epoch, step, steps_per_epoch, loss, accuracy, lr, images_per_sec } => {
-                let done = epoch * steps_per_epoch + step;
+                let done = (epoch - epoch.min(self.first_epoch)) * steps_per_epoch + step;
                 let elapsed = (now_ms() - self.started_ms) / 1000.0;
                 let eta = if done > 0 { elapsed / done as f64 * (self.steps_total - done) as f64 } else { 0.0 };
                 self.set_text("m-loss", &format!("{loss:.4}"));
@@ -387,9 +408,10 @@ impl Page {
 
     pub(crate) fn on_message(&mut self, data: JsValue) {
         let t = self.t();
-        if Reflect::get(&data, &"type".into()).ok().and_then(|t| t.as_string()).as_deref() == Some(PIXELS) {
-            self.draw_pixels(&data);
-            return;
+        match Reflect::get(&data, &"type".into()).ok().and_then(|t| t.as_string()).as_deref() {
+            Some(PIXELS) => return self.draw_pixels(&data),
+            Some(FILE) => return self.save_file(&data),
+            _ => {}
         }
         let message: FromWorker = match serde_wasm_bindgen::from_value(data) {
             Ok(m) => m,
@@ -470,6 +492,10 @@ impl Page {
             }
             FromWorker::State { state } => {
                 self.state = state;
+                if state == RunState::Running {
+                    // Offered again, up to date, when the run ends.
+                    self.saved = None;
+                }
                 let text = t.states[match state {
                     RunState::Idle => 0,
                     RunState::Running => 1,
@@ -481,11 +507,100 @@ impl Page {
                 self.refresh_controls();
             }
             FromWorker::Error { message } => self.status(&message),
+            FromWorker::Saved { config, epochs_done, best_val_accuracy, history } => {
+                self.on_saved(config, epochs_done, best_val_accuracy, history)
+            }
+            FromWorker::NoSaved => {
+                self.saved = None;
+                self.stored = None;
+                self.set_text("checkpoint-status", "—");
+                self.refresh_controls();
+            }
+            FromWorker::Stored { epochs_done, best } => {
+                let had_best = self.stored.is_some_and(|s| s.1);
+                self.stored = Some((epochs_done, best || had_best));
+                self.set_text("checkpoint-status", &(t.stored)(epochs_done, best));
+                self.refresh_controls();
+            }
+            FromWorker::StorageError { message } => self.set_text("checkpoint-status", &message),
+            FromWorker::Diverged { message } => {
+                self.status(&message);
+                self.set_text("recovery", &message);
+                self.show("recovery", true);
+            }
             FromWorker::ModelAvailable { source } => self.on_model_available(source),
             FromWorker::Classified { probabilities, source } => self.on_classified(probabilities, source),
             FromWorker::ClassifyError { message } => self.set_text("classify-status", &message),
             FromWorker::Explored { epoch, items, columns } => self.on_explored(epoch, &items, columns),
             FromWorker::ExploreUnavailable => self.set_text("explore-status", t.explore_wait),
+        }
+    }
+
+    /// A run saved in IndexedDB: offer to continue it, and show it as it was.
+    fn on_saved(&mut self, config: TrainConfig, epochs_done: usize, best: Option<f64>, history: Vec<EpochMetrics>) {
+        let t = self.t();
+        self.set_text("saved-text", &(t.saved_run)(&config.model.to_string(), epochs_done, config.epochs, best));
+        self.set_text("continue-run", &(t.continue_from)(epochs_done + 1));
+        // The controls show the saved run's settings (the number of epochs may be raised).
+        if let Some(select) = self.select("model") {
+            select.set_value(&config.model.to_string());
+        }
+        for (id, value) in [
+            ("batch-size", config.batch_size.to_string()),
+            ("epochs", config.epochs.to_string()),
+            ("lr", config.learning_rate.to_string()),
+        ] {
+            if let Some(input) = self.input(id) {
+                input.set_value(&value);
+            }
+        }
+        if let Some(input) = self.input("augment") {
+            input.set_checked(config.augment);
+        }
+        self.render_summary();
+        if let Some(charts) = &self.charts {
+            charts.iter().for_each(LineChart::clear);
+        }
+        self.history.clear();
+        self.batch_points.clear();
+        for metrics in &history {
+            self.on_epoch(metrics);
+            if let Some(charts) = &self.charts {
+                let x = metrics.epoch as f64 + 1.0;
+                self.batch_points.push((x, metrics.train_loss));
+                charts[2].push(&format!("{x:.2}"), &[metrics.train_loss]);
+            }
+        }
+        if let Some(best) = best {
+            let epoch = history.iter().position(|m| m.val_accuracy == best).unwrap_or(0);
+            self.set_text("m-best", &(t.best)(best * 100.0, epoch + 1));
+        }
+        self.saved = Some((config, epochs_done, best));
+        self.refresh_controls();
+    }
+
+    /// Offers bytes from the worker (a `FILE` message) to the person as a download.
+    fn save_file(&self, data: &JsValue) {
+        let name = Reflect::get(data, &"name".into()).ok().and_then(|n| n.as_string()).unwrap_or_default();
+        let Ok(bytes) = Reflect::get(data, &"bytes".into()) else { return };
+        let parts = Array::of1(&bytes);
+        let options = web_sys::BlobPropertyBag::new();
+        options.set_type("application/octet-stream");
+        let url = web_sys::Blob::new_with_buffer_source_sequence_and_options(&parts, &options)
+            .and_then(|blob| web_sys::Url::create_object_url_with_blob(&blob));
+        match url {
+            Ok(url) => {
+                self.download(&name, &url);
+                // The download has its own copy once it started.
+                let revoke = Closure::once_into_js(move || {
+                    let _ = web_sys::Url::revoke_object_url(&url);
+                });
+                if let Some(window) = web_sys::window() {
+                    let _ = window
+                        .set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 60_000);
+                }
+            }
+            Err(e) => self.status(&(self.t().internal_error)(&js_error(&e))),
         }
     }
 
@@ -893,6 +1008,10 @@ fn page_main() -> Result<(), JsValue> {
         finished: None,
         classified: None,
         model_source: None,
+        saved: None,
+        stored: None,
+        recoveries: 0,
+        first_epoch: 0,
     }));
     page.borrow_mut().set_language(lang);
     {
@@ -908,14 +1027,7 @@ fn page_main() -> Result<(), JsValue> {
         p.refresh_controls();
     }
 
-    let p = page.clone();
-    listen(&worker, "message", move |e: MessageEvent| p.borrow_mut().on_message(e.data()));
-    let p = page.clone();
-    listen(&worker, "error", move |e: web_sys::Event| {
-        let message = Reflect::get(&e, &"message".into()).ok().and_then(|m| m.as_string()).unwrap_or_default();
-        let page = p.borrow();
-        page.status(&(page.t().worker_failed)(&message));
-    });
+    wire_worker(&page, &worker);
 
     let on = |id: &str, event: &str, handler: Box<dyn FnMut(web_sys::Event)>| -> Result<(), JsValue> {
         let el = document.get_element_by_id(id).ok_or_else(|| JsValue::from_str(id))?;
@@ -937,6 +1049,29 @@ fn page_main() -> Result<(), JsValue> {
     }))?;
     let p = page.clone();
     on("stop", "click", Box::new(move |_| p.borrow().send(&ToWorker::Stop)))?;
+    let p = page.clone();
+    on("continue-run", "click", Box::new(move |_| {
+        let page = p.borrow();
+        page.show("recovery", false);
+        let epochs = page.config().ok().map(|c| c.epochs);
+        page.send(&ToWorker::Continue { epochs });
+    }))?;
+    let p = page.clone();
+    on("discard-run", "click", Box::new(move |_| p.borrow().send(&ToWorker::Discard)))?;
+    for (id, which, full) in [
+        ("download-best", Which::Best, false),
+        ("download-last", Which::Last, false),
+        ("download-state", Which::Last, true),
+    ] {
+        let p = page.clone();
+        on(id, "click", Box::new(move |_| p.borrow().send(&ToWorker::Download { which, full })))?;
+    }
+    let p = page.clone();
+    on("run-file", "change", Box::new(move |e| {
+        if let Some(file) = chosen_file(&e) {
+            send_file(&p, file, crate::protocol::raw::LOAD_RUN, "status", Vec::new());
+        }
+    }))?;
     for (id, what) in [("export-csv", "csv"), ("export-json", "json"), ("export-charts", "png"), ("export-svg", "svg")] {
         let p = page.clone();
         on(id, "click", Box::new(move |_| p.borrow().export(what)))?;
@@ -972,6 +1107,90 @@ fn page_main() -> Result<(), JsValue> {
     });
     super::use_model::wire(&page, &document)?;
     Ok(())
+}
+
+/// Listens to a training worker; a crash or a lost device replaces it (see [`recover`]).
+fn wire_worker(page: &Shared, worker: &Worker) {
+    let p = page.clone();
+    let this = worker.clone();
+    listen(worker, "message", move |e: MessageEvent| {
+        let data = e.data();
+        // Messages still queued from a worker already replaced are dropped.
+        if !js_sys::Object::is(&p.borrow().worker, &this) {
+            return;
+        }
+        let kind = Reflect::get(&data, &"type".into()).ok().and_then(|t| t.as_string());
+        let text = |key: &str| Reflect::get(&data, &key.into()).ok().and_then(|m| m.as_string()).unwrap_or_default();
+        let t = p.borrow().t();
+        match kind.as_deref() {
+            Some(DEVICE_LOST) => {
+                let why = [text("reason"), text("message")].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>();
+                recover(&p, (t.device_lost)(&why.join(": ")));
+            }
+            Some(CRASHED) => recover(&p, crash_text(t, &text("message"))),
+            _ => p.borrow_mut().on_message(data),
+        }
+    });
+    let p = page.clone();
+    let this = worker.clone();
+    listen(worker, "error", move |e: web_sys::Event| {
+        if !js_sys::Object::is(&p.borrow().worker, &this) {
+            return;
+        }
+        let message = Reflect::get(&e, &"message".into()).ok().and_then(|m| m.as_string()).unwrap_or_default();
+        let t = p.borrow().t();
+        recover(&p, crash_text(t, &message));
+    });
+}
+
+/// What to tell a person about a crashed worker: memory exhaustion gets its own advice.
+fn crash_text(t: &Texts, message: &str) -> String {
+    let lower = message.to_lowercase();
+    if ["out of memory", "outofmemory", "memory allocation", "allocation failed", "too large", "exceeds"]
+        .iter()
+        .any(|m| lower.contains(m))
+    {
+        (t.out_of_memory)(message)
+    } else {
+        (t.crashed)(message)
+    }
+}
+
+/// Replaces a worker that can no longer go on (its WebGPU device was lost, or its WebAssembly
+/// crashed) with a fresh one, which gets a new device, reloads the data from the cache and
+/// offers to continue from the last checkpoint in IndexedDB: the person decides.
+fn recover(page: &Shared, why: String) {
+    let worker = {
+        let mut p = page.borrow_mut();
+        p.worker.terminate();
+        p.recoveries += 1;
+        p.data_ready = false;
+        p.device_ready = false;
+        p.state = RunState::Idle;
+        p.saved = None;
+        let t = p.t();
+        let next = if p.recoveries > 3 { t.recovery_gave_up } else { t.recovery_next };
+        p.set_text("recovery", &format!("{why} {next}"));
+        p.show("recovery", true);
+        p.status(&why);
+        p.refresh_controls();
+        if p.recoveries > 3 {
+            return;
+        }
+        let options = WorkerOptions::new();
+        options.set_type(WorkerType::Module);
+        match Worker::new_with_options("./worker.js", &options) {
+            Ok(worker) => {
+                p.worker = worker.clone();
+                worker
+            }
+            Err(e) => {
+                p.status(&(t.worker_failed)(&js_error(&e)));
+                return;
+            }
+        }
+    };
+    wire_worker(page, &worker);
 }
 
 /// The file chosen in the `<input type=file>` that fired `event`.

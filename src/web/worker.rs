@@ -15,13 +15,17 @@ use crate::data::{Cifar10, SIDE, class_examples, mosaic, rgba};
 use crate::explore::{Query, explore};
 use crate::i18n::{Lang, ModelSource, Texts};
 use crate::model::{ModelKind, ResNet, ResNetConfig};
+use crate::checkpoint::Checkpoint;
 use crate::protocol::{
-    BackendChoice, CLASS_GRID, CLASSIFY_PREVIEW, EXPLORER, EXPLORER_COLUMNS, FromWorker, PIXELS, RunState,
-    STRIP_LEN, TEST_STRIP, ToWorker, raw,
+    BackendChoice, CLASS_GRID, CLASSIFY_PREVIEW, CRASHED, EXPLORER, EXPLORER_COLUMNS, FILE, FromWorker, PIXELS,
+    RunState, STRIP_LEN, TEST_STRIP, ToWorker, Which, raw,
 };
-use crate::recipe::TrainConfig;
 use crate::summary::Summary;
-use crate::trainer::{Control, Current, Evaluation, Event, Observer, predict, probabilities, train};
+use crate::trainer::{
+    Control, Current, EpochMetrics, Evaluation, Event, Observer, Start, TrainError, predict, probabilities,
+    train_from,
+};
+use crate::web::store::{self, BEST, LAST, Record};
 use crate::web::{js_error, sleep_ms};
 
 /// Name of the Cache Storage bucket that keeps the archive between visits.
@@ -116,11 +120,111 @@ thread_local! {
 /// Entry point, called by `worker.js` once the module is instantiated.
 #[wasm_bindgen]
 pub fn worker_main() {
-    console_error_panic_hook::set_once();
+    // A panic leaves this WebAssembly instance unusable (a lost device, memory exhausted, a bug):
+    // log it, and tell the page, which replaces the worker and offers the last checkpoint.
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        let message = Object::new();
+        let _ = Reflect::set(&message, &"type".into(), &CRASHED.into());
+        let _ = Reflect::set(&message, &"message".into(), &info.to_string().into());
+        let _ = scope().post_message(&message);
+    }));
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(|event: MessageEvent| handle(event.data()));
     scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
     post(&FromWorker::Ready);
+    spawn_local(announce_saved());
+}
+
+/// Tells the page about the run saved in IndexedDB, if there is one.
+async fn announce_saved() {
+    match store::load(LAST).await {
+        Ok(Some(record)) => match Checkpoint::from_bytes(&record.bytes) {
+            Ok(checkpoint) => post(&saved_message(&checkpoint)),
+            Err(e) => {
+                post(&FromWorker::StorageError { message: (texts().saved_bad)(&e.to_string()) });
+                let _ = store::clear().await;
+            }
+        },
+        Ok(None) => post(&FromWorker::NoSaved),
+        Err(e) => post(&FromWorker::StorageError { message: (texts().storage_unavailable)(&e) }),
+    }
+}
+
+fn saved_message(checkpoint: &Checkpoint) -> FromWorker {
+    FromWorker::Saved {
+        config: checkpoint.run.config.clone(),
+        epochs_done: checkpoint.run.epochs_done,
+        best_val_accuracy: checkpoint.run.best_val_accuracy,
+        history: checkpoint.run.history.clone(),
+    }
+}
+
+fn record_of(checkpoint: &Checkpoint, bytes: Vec<u8>) -> Record {
+    Record {
+        bytes,
+        epochs_done: checkpoint.run.epochs_done,
+        model: checkpoint.run.config.model.to_string(),
+        val_accuracy: checkpoint.run.history.last().map_or(0.0, |m| m.val_accuracy),
+    }
+}
+
+/// A run checkpoint chosen by the person: checked whole, then saved as the run to continue.
+async fn load_run(file: String, bytes: Vec<u8>) {
+    let t = texts();
+    let checkpoint = match Checkpoint::from_bytes(&bytes) {
+        Ok(checkpoint) => checkpoint,
+        Err(e) => return post(&FromWorker::Error { message: (t.run_file_bad)(&file, &e.to_string()) }),
+    };
+    if STATE.with_borrow(|s| s.running) {
+        return post(&FromWorker::Error { message: t.run_file_busy.into() });
+    }
+    let record = record_of(&checkpoint, bytes);
+    match store::save(&[(LAST, &record)]).await {
+        Ok(()) => {
+            post(&FromWorker::Error { message: (t.run_file_loaded)(&file, checkpoint.run.epochs_done) });
+            post(&saved_message(&checkpoint));
+        }
+        Err(e) => post(&FromWorker::StorageError { message: (t.storage_failed)(&e) }),
+    }
+}
+
+/// Offers a saved checkpoint as a file: the weights alone, or the whole state.
+async fn download(which: Which, full: bool) {
+    let t = texts();
+    let key = match which {
+        Which::Best => BEST,
+        Which::Last => LAST,
+    };
+    let record = match store::load(key).await {
+        Ok(Some(record)) => record,
+        Ok(None) => return post(&FromWorker::Error { message: t.no_checkpoint.into() }),
+        Err(e) => return post(&FromWorker::StorageError { message: (t.storage_unavailable)(&e) }),
+    };
+    let name = format!(
+        "{}-{}-epoch{}{}.safetensors",
+        record.model,
+        key,
+        record.epochs_done,
+        if full { "-state" } else { "" }
+    );
+    let bytes = if full {
+        record.bytes
+    } else {
+        match Checkpoint::from_bytes(&record.bytes).and_then(|c| Ok(c.weights()?)) {
+            Ok(bytes) => bytes,
+            Err(e) => return post(&FromWorker::StorageError { message: (t.saved_bad)(&e.to_string()) }),
+        }
+    };
+    let message = Object::new();
+    let buffer = Uint8Array::from(bytes.as_slice()).buffer();
+    for (key, value) in [("type", JsValue::from_str(FILE)), ("name", name.into()), ("bytes", buffer.clone().into())] {
+        let _ = Reflect::set(&message, &key.into(), &value);
+    }
+    let transfer = js_sys::Array::of1(&buffer);
+    if let Err(e) = scope().post_message_with_transfer(&message, &transfer) {
+        post(&FromWorker::Error { message: (t.internal_error)(&js_error(&e)) });
+    }
 }
 
 /// A field of a raw message.
@@ -159,6 +263,15 @@ fn handle_raw(data: &JsValue) -> bool {
                 None => post(&FromWorker::ClassifyError { message: texts().no_bytes.into() }),
             }
         }
+        raw::LOAD_RUN => {
+            let name = field(data, "name").as_string().unwrap_or_default();
+            match bytes_of(data) {
+                Some(bytes) => spawn_local(load_run(name, bytes)),
+                None => post(&FromWorker::Error { message: texts().no_bytes.into() }),
+            }
+        }
+        // Handled by worker.js.
+        raw::TEST_DESTROY_DEVICE => {}
         _ => return false,
     }
     true
@@ -183,7 +296,15 @@ fn handle(data: JsValue) {
             }
         }),
         ToWorker::UseBackend { backend } => spawn_local(use_backend(backend)),
-        ToWorker::Start { config } => spawn_local(run(config)),
+        ToWorker::Start { config } => spawn_local(run(Start::Fresh(config))),
+        ToWorker::Continue { epochs } => spawn_local(continue_saved(epochs)),
+        ToWorker::Discard => spawn_local(async {
+            match store::clear().await {
+                Ok(()) => post(&FromWorker::NoSaved),
+                Err(e) => post(&FromWorker::StorageError { message: (texts().storage_failed)(&e) }),
+            }
+        }),
+        ToWorker::Download { which, full } => spawn_local(download(which, full)),
         ToWorker::Pause => WISH.set(Wish::Pause),
         ToWorker::Resume => {
             WISH.set(Wish::Run);
@@ -414,6 +535,8 @@ async fn init_webgpu() -> Result<(Device, String, bool), String> {
 
 struct WorkerObserver {
     data: Rc<Cifar10>,
+    /// The finished epochs of a resumed run, replayed to the page when it starts.
+    replay: Vec<EpochMetrics>,
     eval_device: Device,
     told_paused: bool,
     /// Epoch and step of the next step, for the paused model's label.
@@ -427,6 +550,32 @@ impl Observer for WorkerObserver {
             (self.epoch, self.step) = (*epoch, *step);
         }
         post(&FromWorker::Train { event: event.clone() });
+        if let Event::Started { .. } = event {
+            for metrics in self.replay.drain(..) {
+                post(&FromWorker::Train { event: Event::Epoch(metrics) });
+            }
+        }
+    }
+
+    fn wants_checkpoints(&self) -> bool {
+        true
+    }
+
+    async fn checkpoint(&mut self, checkpoint: &Checkpoint, best: bool) {
+        let t = texts();
+        let bytes = match checkpoint.to_bytes() {
+            Ok(bytes) => bytes,
+            Err(e) => return post(&FromWorker::StorageError { message: (t.storage_failed)(&e.to_string()) }),
+        };
+        let record = record_of(checkpoint, bytes);
+        let mut records = vec![(LAST, &record)];
+        if best {
+            records.push((BEST, &record));
+        }
+        match store::save(&records).await {
+            Ok(()) => post(&FromWorker::Stored { epochs_done: checkpoint.run.epochs_done, best }),
+            Err(e) => post(&FromWorker::StorageError { message: (t.storage_failed)(&e) }),
+        }
     }
 
     async fn control(&mut self, current: Current<'_>) -> Control {
@@ -480,7 +629,24 @@ impl Observer for WorkerObserver {
     }
 }
 
-async fn run(config: TrainConfig) {
+/// Continues the run saved in IndexedDB.
+async fn continue_saved(epochs: Option<usize>) {
+    let t = texts();
+    let mut checkpoint = match store::load(LAST).await {
+        Ok(Some(record)) => match Checkpoint::from_bytes(&record.bytes) {
+            Ok(checkpoint) => checkpoint,
+            Err(e) => return post(&FromWorker::StorageError { message: (t.saved_bad)(&e.to_string()) }),
+        },
+        Ok(None) => return post(&FromWorker::Error { message: t.no_checkpoint.into() }),
+        Err(e) => return post(&FromWorker::StorageError { message: (t.storage_unavailable)(&e) }),
+    };
+    if let Some(epochs) = epochs {
+        checkpoint.run.config.epochs = epochs.max(checkpoint.run.epochs_done);
+    }
+    run(Start::Resume(Box::new(checkpoint))).await;
+}
+
+async fn run(start: Start) {
     let (data, device, running) = STATE.with_borrow(|s| (s.data.clone(), s.device.clone(), s.running));
     if running {
         return;
@@ -494,6 +660,17 @@ async fn run(config: TrainConfig) {
         return;
     };
     STATE.with_borrow_mut(|s| s.running = true);
+    let (config, replay) = match &start {
+        Start::Fresh(config) => {
+            // A new run replaces the saved one.
+            if let Err(e) = store::clear().await {
+                post(&FromWorker::StorageError { message: (texts().storage_failed)(&e) });
+            }
+            post(&FromWorker::NoSaved);
+            (config.clone(), Vec::new())
+        }
+        Start::Resume(checkpoint) => (checkpoint.run.config.clone(), checkpoint.run.history.clone()),
+    };
     WISH.set(Wish::Run);
     STATE.with_borrow_mut(|s| s.explorable = None);
     match ResNetConfig::from(config.model).try_init(&Device::flex()) {
@@ -503,12 +680,13 @@ async fn run(config: TrainConfig) {
     post(&FromWorker::State { state: RunState::Running });
     let mut observer = WorkerObserver {
         data: data.clone(),
+        replay,
         eval_device: device.clone().without_autodiff(),
         told_paused: false,
         epoch: 0,
         step: 0,
     };
-    let result = train(&data, &config, &device, &mut observer).await;
+    let result = train_from(&data, start, &device, &mut observer).await;
     STATE.with_borrow_mut(|s| s.running = false);
     match result {
         Ok(outcome) => {
@@ -520,9 +698,16 @@ async fn run(config: TrainConfig) {
             });
             post(&FromWorker::State { state: RunState::Finished })
         }
+        Err(TrainError::NonFinite { epoch, lr, .. } | TrainError::NonFiniteWeights { epoch, lr, .. }) => {
+            post(&FromWorker::Diverged { message: (texts().diverged)(epoch + 1, lr) });
+            post(&FromWorker::State { state: RunState::Idle });
+        }
         Err(e) => {
             post(&FromWorker::Error { message: (texts().training_stopped)(&e.to_string()) });
             post(&FromWorker::State { state: RunState::Idle });
         }
     }
+    // Whatever the outcome, the last checkpoint can be continued (with more epochs, or after
+    // a stop, or with a lower learning rate after a divergence).
+    announce_saved().await;
 }

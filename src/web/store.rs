@@ -1,0 +1,141 @@
+//! The run's checkpoints in IndexedDB, so that a reload, a crashed GPU process or a closed tab
+//! never costs more than the epoch in progress.
+//!
+//! One object store, `checkpoints`, holds at most two records: `last` (written at the end of
+//! every epoch) and `best` (the seed's `save_best_only` checkpoint). Each record is
+//! `{bytes: Uint8Array, epochs_done, model, val_accuracy}`, where `bytes` is a whole
+//! [`crate::checkpoint::Checkpoint`] file. Both records of an epoch are written in *one*
+//! IndexedDB transaction: either both land or neither does, so a reload in the middle of a write,
+//! or a full disk, leaves the previous checkpoints exactly as they were.
+
+use idb::{Database, DatabaseEvent, Factory, ObjectStoreParams, TransactionMode, TransactionResult};
+use js_sys::{Object, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+const DATABASE: &str = "resnet-webgpu";
+const STORE: &str = "checkpoints";
+/// The checkpoint written at the end of every epoch.
+pub const LAST: &str = "last";
+/// The checkpoint of the best validation accuracy so far.
+pub const BEST: &str = "best";
+
+/// A checkpoint record.
+pub struct Record {
+    pub bytes: Vec<u8>,
+    pub epochs_done: usize,
+    pub model: String,
+    pub val_accuracy: f64,
+}
+
+/// Why storage failed, in words for a person (English; the caller wraps it in a translated
+/// sentence).
+fn describe(e: &idb::Error) -> String {
+    e.to_string()
+}
+
+async fn open() -> Result<Database, String> {
+    let factory = Factory::new().map_err(|e| describe(&e))?;
+    let mut request = factory.open(DATABASE, Some(1)).map_err(|e| describe(&e))?;
+    request.on_upgrade_needed(|event| {
+        if let Ok(database) = event.database()
+            && !database.store_names().iter().any(|n| n == STORE)
+        {
+            let _ = database.create_object_store(STORE, ObjectStoreParams::new());
+        }
+    });
+    request.await.map_err(|e| describe(&e))
+}
+
+fn to_js(record: &Record) -> JsValue {
+    let object = Object::new();
+    let bytes = Uint8Array::from(record.bytes.as_slice());
+    for (key, value) in [
+        ("bytes", JsValue::from(bytes)),
+        ("epochs_done", JsValue::from_f64(record.epochs_done as f64)),
+        ("model", JsValue::from_str(&record.model)),
+        ("val_accuracy", JsValue::from_f64(record.val_accuracy)),
+    ] {
+        let _ = Reflect::set(&object, &key.into(), &value);
+    }
+    object.into()
+}
+
+fn from_js(value: &JsValue) -> Option<Record> {
+    let get = |key: &str| Reflect::get(value, &key.into()).ok();
+    let bytes = get("bytes")?.dyn_into::<Uint8Array>().ok()?.to_vec();
+    Some(Record {
+        bytes,
+        epochs_done: get("epochs_done")?.as_f64()? as usize,
+        model: get("model")?.as_string()?,
+        val_accuracy: get("val_accuracy")?.as_f64()?,
+    })
+}
+
+/// Writes `records` (key, record) in one transaction: all of them or none.
+pub async fn save(records: &[(&str, &Record)]) -> Result<(), String> {
+    let database = open().await?;
+    let transaction = database.transaction(&[STORE], TransactionMode::ReadWrite).map_err(|e| describe(&e))?;
+    let store = transaction.object_store(STORE).map_err(|e| describe(&e))?;
+    for (key, record) in records {
+        // Not awaited one by one: the transaction's outcome covers every request in it.
+        if let Err(e) = store.put(&to_js(record), Some(&JsValue::from_str(key))) {
+            let _ = transaction.abort();
+            return Err(describe(&e));
+        }
+    }
+    let outcome = transaction.await;
+    database.close();
+    match outcome {
+        Ok(TransactionResult::Committed) => Ok(()),
+        Ok(TransactionResult::Aborted) => Err(match usage().await {
+            Some((used, quota)) => format!(
+                "the browser refused to store it (storage full? {:.0} MB used of {:.0} MB allowed)",
+                used / 1e6,
+                quota / 1e6
+            ),
+            None => "the browser refused to store it (storage full?)".into(),
+        }),
+        Err(e) => Err(describe(&e)),
+    }
+}
+
+/// The record stored under `key`, if any.
+pub async fn load(key: &str) -> Result<Option<Record>, String> {
+    let database = open().await?;
+    let transaction = database.transaction(&[STORE], TransactionMode::ReadOnly).map_err(|e| describe(&e))?;
+    let store = transaction.object_store(STORE).map_err(|e| describe(&e))?;
+    let value = store
+        .get(JsValue::from_str(key))
+        .map_err(|e| describe(&e))?
+        .await
+        .map_err(|e| describe(&e))?;
+    database.close();
+    Ok(value.as_ref().and_then(from_js))
+}
+
+/// Deletes both checkpoints.
+pub async fn clear() -> Result<(), String> {
+    let database = open().await?;
+    let transaction = database.transaction(&[STORE], TransactionMode::ReadWrite).map_err(|e| describe(&e))?;
+    let store = transaction.object_store(STORE).map_err(|e| describe(&e))?;
+    store.clear().map_err(|e| describe(&e))?;
+    let outcome = transaction.await;
+    database.close();
+    match outcome {
+        Ok(TransactionResult::Committed) => Ok(()),
+        Ok(TransactionResult::Aborted) => Err("the browser refused to delete them".into()),
+        Err(e) => Err(describe(&e)),
+    }
+}
+
+/// Bytes used and allowed for this origin (`navigator.storage.estimate()`), where known.
+pub async fn usage() -> Option<(f64, f64)> {
+    let navigator = Reflect::get(&js_sys::global(), &"navigator".into()).ok()?;
+    let storage = Reflect::get(&navigator, &"storage".into()).ok()?;
+    let estimate = Reflect::get(&storage, &"estimate".into()).ok()?.dyn_into::<js_sys::Function>().ok()?;
+    let promise: js_sys::Promise = estimate.call0(&storage).ok()?.dyn_into().ok()?;
+    let value = JsFuture::from(promise).await.ok()?;
+    let number = |key: &str| Reflect::get(&value, &key.into()).ok()?.as_f64();
+    Some((number("usage")?, number("quota")?))
+}
