@@ -10,7 +10,10 @@ use resnet_webgpu::classify::{as_split, decode, to_cifar};
 use resnet_webgpu::data::{Cifar10, SIDE, rgba};
 use resnet_webgpu::model::{ModelKind, ResNetConfig};
 use resnet_webgpu::recipe::TrainConfig;
+use resnet_webgpu::checkpoint::{Checkpoint, RunState};
+use resnet_webgpu::recipe::LrState;
 use resnet_webgpu::trainer::{Learner, probabilities};
+use resnet_webgpu::web::store;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -96,4 +99,51 @@ async fn a_test_image_fed_as_png_gets_the_tensor_paths_probabilities_on_webgpu()
         web_sys::console::log_1(&format!("image {i}: largest difference {worst:e}").into());
         assert!(worst <= 1e-5, "image {i}: {single:?} vs {expected:?}");
     }
+}
+
+/// A checkpoint taken on WebGPU (asynchronous reads only), through IndexedDB and back: the same
+/// bytes, the same weights, and a learner restored from it takes the same step as the original.
+#[wasm_bindgen_test]
+async fn a_webgpu_checkpoint_survives_indexeddb_and_continues_identically() {
+    let (device, _) = webgpu().await;
+    let train_device = device.autodiff();
+    let data = Cifar10::from_bytes(ARCHIVE).expect("parses");
+    let indices: Vec<usize> = (0..4).collect();
+    let mut pixels = Vec::new();
+    assemble(&data.train, &indices, &[], &[], &mut pixels);
+    let images = Tensor::<4>::from_data(TensorData::new(pixels, [4, 3, SIDE, SIDE]), &train_device);
+    let labels: Vec<i32> = indices.iter().map(|&i| data.train.labels[i] as i32).collect();
+    let labels = Tensor::<1, Int>::from_data(TensorData::new(labels, [4]), &train_device);
+
+    let config = TrainConfig { model: ModelKind::RESNET20_V1, ..TrainConfig::default() };
+    let mut learner = Learner::new(&config, &train_device).expect("model");
+    learner.step(images.clone(), labels.clone(), 1e-3);
+    let run = RunState {
+        config: config.clone(),
+        epochs_done: 0,
+        lr: LrState::new(config.learning_rate, config.plateau.clone()),
+        best_val_accuracy: None,
+        adam_steps: learner.adam().steps(),
+        history: Vec::new(),
+    };
+    let checkpoint = Checkpoint::capture(learner.model(), learner.adam(), run).await.expect("captured on WebGPU");
+    let bytes = checkpoint.to_bytes().expect("serialises");
+
+    let record = store::Record { bytes: bytes.clone(), epochs_done: 0, model: "resnet20v1".into(), val_accuracy: 0.0 };
+    store::save(&[(store::LAST, &record), (store::BEST, &record)]).await.expect("stored in IndexedDB");
+    let back = store::load(store::LAST).await.expect("read").expect("present");
+    assert!(back.bytes == bytes, "IndexedDB gives back the same {} bytes", bytes.len());
+    assert_eq!(back.model, "resnet20v1");
+
+    let restored = Checkpoint::from_bytes(&back.bytes).expect("parses");
+    let mut resumed = Learner::resume(&restored, &train_device).expect("resumes on WebGPU");
+    let (expected, _) = learner.step(images.clone(), labels.clone(), 1e-3);
+    let (got, _) = resumed.step(images, labels, 1e-3);
+    let expected = expected.into_scalar_async::<f32>().await.expect("read");
+    let got = got.into_scalar_async::<f32>().await.expect("read");
+    web_sys::console::log_1(&format!("next step: {expected} (original) vs {got} (restored)").into());
+    assert!((expected - got).abs() <= 1e-5 * expected.abs().max(1.0), "{expected} vs {got}");
+
+    store::clear().await.expect("cleared");
+    assert!(store::load(store::LAST).await.expect("read").is_none());
 }

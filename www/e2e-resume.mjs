@@ -1,0 +1,166 @@
+// End-to-end test of "nothing lost" in the built page (dist/), in headless Chromium:
+//   1. CPU backend: train, reload the tab mid-run, find the run with its charts, continue it to
+//      the end; download the best weights and the whole state and check them; upload a damaged
+//      state, a weights-only file and the good state; discard; a full disk (a tiny quota) while
+//      training: a message, training goes on.
+//   2. WebGPU: lose the device in the middle of a run (`GPUDevice.destroy()`, as a driver reset
+//      would); the page says so, gets a new device and continues from the last checkpoint.
+//
+//   node www/e2e-resume.mjs [dist]
+import { mkdir, readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { launch, serve } from "./harness.mjs";
+
+const dist = process.argv[2] ?? "dist";
+const shots = resolve("target/e2e");
+await mkdir(shots, { recursive: true });
+const server = await serve(dist);
+let failed = false;
+const fail = (message) => { console.error(`FAIL: ${message}`); failed = true; };
+const check = (ok, message) => { if (!ok) fail(message); };
+
+/** The tensor names and metadata of a safetensors file. */
+function header(bytes) {
+  const length = Number(bytes.readBigUInt64LE(0));
+  return JSON.parse(bytes.subarray(8, 8 + length).toString("utf8"));
+}
+
+const points = (page, id) => page.evaluate((id) => Chart.getChart(document.getElementById(id)).data.labels.length, id);
+const savedEpochs = async (page) => {
+  const text = await page.textContent("#checkpoint-status");
+  const match = /época (\d+) guardada/.exec(text ?? "");
+  return match ? +match[1] : 0;
+};
+const waitSaved = (page, k, timeout) => page.waitForFunction(
+  (k) => { const m = /época (\d+) guardada/.exec(document.querySelector("#checkpoint-status").textContent); return m && +m[1] >= k; },
+  k, { timeout });
+const waitFinal = (page, timeout) => page.waitForFunction(() => document.querySelector("#final").textContent.length > 0, null, { timeout });
+
+async function download(page, id) {
+  const [file] = await Promise.all([page.waitForEvent("download", { timeout: 60_000 }), page.click(id)]);
+  return { name: file.suggestedFilename(), bytes: await readFile(await file.path()) };
+}
+
+const errors = [];
+const watch = (page) => {
+  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+};
+
+// 1. The CPU backend (quick).
+let browser = await launch({ webgpu: false });
+try {
+  const page = await browser.newPage({ viewport: { width: 1500, height: 1100 }, locale: "es-ES", acceptDownloads: true });
+  watch(page);
+  const query = "model=resnet20v1&batch_size=16&epochs=40&lr=0.001&augment=1&train_images=32&test_images=50";
+  await page.goto(`${server.url}?${query}`);
+  await page.waitForFunction(() => !document.querySelector("#start").disabled, null, { timeout: 120_000 });
+  check(await page.isHidden("#saved-run"), "a first visit has no saved run");
+  await page.click("#start");
+  await waitSaved(page, 1, 120_000);
+  // The tab is reloaded in the middle of the run.
+  await page.reload();
+  await page.waitForSelector("#saved-run:not([hidden])", { timeout: 60_000 });
+  const text = await page.textContent("#saved-text");
+  const done = +(/(\d+) de 40 épocas/.exec(text)?.[1] ?? 0);
+  check(done >= 1, `the saved run is offered after the reload: «${text}»`);
+  check(await points(page, "loss-chart") === done, `the loss chart shows the ${done} saved epochs`);
+  check((await page.textContent("#continue-run")).includes(`época ${done + 1}`), "continue from the next epoch");
+  await page.waitForFunction(() => !document.querySelector("#continue-run").disabled, null, { timeout: 120_000 });
+  await page.screenshot({ path: `${shots}/resume-offer.png`, fullPage: false });
+  // Continue up to two more epochs.
+  await page.fill("#epochs", String(done + 2));
+  await page.click("#continue-run");
+  await waitFinal(page, 180_000);
+  check(await points(page, "loss-chart") === done + 2, `after continuing, ${done + 2} epochs on the chart (got ${await points(page, "loss-chart")})`);
+  check(await savedEpochs(page) === done + 2, "the last epoch was saved");
+  console.log(`reload after epoch ${done}: continued to epoch ${done + 2}`);
+
+  // Weights out: PyTorch's names, no optimizer, no training state.
+  await page.waitForFunction(() => !document.querySelector("#download-best").disabled, null, { timeout: 30_000 });
+  const best = await download(page, "#download-best");
+  const bestHeader = header(best.bytes);
+  check(/^resnet20v1-best-epoch\d+\.safetensors$/.test(best.name), `best file name ${best.name}`);
+  check(JSON.stringify(bestHeader["fc.weight"]?.shape) === "[10,64]", "fc.weight is [10, 64] (PyTorch's [out, in])");
+  check(JSON.stringify(bestHeader["stem.conv.weight"]?.shape) === "[16,3,3,3]", "stem.conv.weight is [16, 3, 3, 3]");
+  check(!Object.keys(bestHeader).some((k) => k.startsWith("optimizer.")), "the weights file has no optimizer state");
+  const state = await download(page, "#download-state");
+  const stateHeader = header(state.bytes);
+  check(stateHeader.__metadata__?.format === "resnet-webgpu/checkpoint/1", "the state file says what it is");
+  check(Object.keys(stateHeader).some((k) => k.startsWith("optimizer.exp_avg_sq.")), "the state file has Adam's moments");
+  console.log(`downloads: ${best.name} (${best.bytes.length} B), ${state.name} (${state.bytes.length} B)`);
+
+  // Uploads: a damaged state and a weights-only file change nothing; the good state is offered.
+  const upload = async (name, buffer) => {
+    await page.setInputFiles("#run-file", { name, mimeType: "application/octet-stream", buffer });
+  };
+  await upload("roto.safetensors", state.bytes.subarray(0, state.bytes.length >> 1));
+  await page.waitForFunction(() => /roto\.safetensors no se puede continuar/.test(document.querySelector("#status").textContent), null, { timeout: 30_000 });
+  await upload("pesos.safetensors", best.bytes);
+  await page.waitForFunction(() => /pesos\.safetensors no se puede continuar/.test(document.querySelector("#status").textContent), null, { timeout: 30_000 });
+  check(/training state/.test(await page.textContent("#status")), "a weights file is refused for lacking a training state");
+  await page.click("#discard-run");
+  await page.waitForSelector("#saved-run[hidden]", { timeout: 30_000 });
+  await upload("estado.safetensors", state.bytes);
+  await page.waitForSelector("#saved-run:not([hidden])", { timeout: 30_000 });
+  check((await page.textContent("#saved-text")).includes(`${done + 2} de ${done + 2} épocas`), "the uploaded state is offered");
+  await page.click("#discard-run");
+  await page.waitForSelector("#saved-run[hidden]", { timeout: 30_000 });
+  await page.reload();
+  await page.waitForFunction(() => !document.querySelector("#start").disabled, null, { timeout: 120_000 });
+  await page.waitForTimeout(1000);
+  check(await page.isHidden("#saved-run"), "after «Descartar» a reload offers nothing");
+
+  // A full disk: a quota far below one checkpoint (ResNet20: ~3.3 MB).
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Storage.overrideQuotaForOrigin", { origin: server.url.replace(/\/$/, ""), quotaSize: 200_000 });
+  await page.fill("#epochs", "2");
+  await page.click("#start");
+  await page.waitForFunction(() => /No se pudo guardar el punto de control/.test(document.querySelector("#checkpoint-status").textContent), null, { timeout: 120_000 });
+  await waitFinal(page, 180_000);
+  check(await points(page, "loss-chart") === 2, "training went on to the end with the disk full");
+  console.log(`full disk: «${(await page.textContent("#checkpoint-status")).slice(0, 120)}…»`);
+  await cdp.send("Storage.overrideQuotaForOrigin", { origin: server.url.replace(/\/$/, "") });
+} catch (e) {
+  fail(`CPU scenario: ${e.message}`);
+} finally {
+  await browser.close();
+}
+
+// 2. WebGPU: the device is lost mid-run.
+browser = await launch({ webgpu: true });
+try {
+  const page = await browser.newPage({ viewport: { width: 1500, height: 1100 }, locale: "es-ES" });
+  watch(page);
+  const query = "model=resnet20v1&batch_size=16&epochs=3&lr=0.001&augment=1&train_images=32&test_images=32";
+  await page.goto(`${server.url}?${query}`);
+  await page.waitForFunction(() => !document.querySelector("#start").disabled, null, { timeout: 120_000 });
+  await page.selectOption("#backend", "webgpu");
+  await page.waitForFunction(() => !document.querySelector("#start").disabled && /WebGPU/.test(document.querySelector("#m-adapter").textContent), null, { timeout: 120_000 });
+  await page.click("#start");
+  await waitSaved(page, 1, 400_000);
+  const workers = page.workers();
+  check(workers.length === 1, `one worker (${workers.length})`);
+  await workers[0].evaluate(() => self.dispatchEvent(new MessageEvent("message", { data: { type: "test_destroy_device" } })));
+  await page.waitForSelector("#recovery:not([hidden])", { timeout: 60_000 });
+  const said = await page.textContent("#recovery");
+  check(/Se perdió el dispositivo gráfico \(destroyed/.test(said), `the page says the device was lost: «${said}»`);
+  await page.waitForFunction(() => !document.querySelector("#continue-run").disabled, null, { timeout: 180_000 });
+  const offered = await page.textContent("#continue-run");
+  await page.screenshot({ path: `${shots}/device-lost.png`, fullPage: false });
+  await page.click("#continue-run");
+  await waitFinal(page, 600_000);
+  check(await points(page, "loss-chart") === 3, `after the new device the run reached epoch 3 (chart: ${await points(page, "loss-chart")})`);
+  console.log(`device lost: «${said.slice(0, 100)}…», then «${offered}» → finished`);
+} catch (e) {
+  fail(`WebGPU scenario: ${e.message}`);
+} finally {
+  await browser.close();
+  server.close();
+}
+
+// Errors the page logged on purpose are the refused files; anything else is a failure.
+const unexpected = errors.filter((e) => !/safetensors|destroyed|lost|Device|device|panicked|unreachable|wgpu/i.test(e));
+check(unexpected.length === 0, `console errors: ${unexpected.join(" | ")}`);
+if (failed) process.exit(1);
+console.log("e2e-resume: all checks passed");
