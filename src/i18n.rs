@@ -159,6 +159,8 @@ pub struct Texts {
     /// Epochs done, and whether it is also the best checkpoint.
     pub stored: fn(usize, bool) -> String,
     pub storage_failed: fn(&str) -> String,
+    /// Bytes used and allowed for the site, when known.
+    pub storage_full: fn(Option<(f64, f64)>) -> String,
     pub storage_unavailable: fn(&str) -> String,
     pub saved_bad: fn(&str) -> String,
     pub no_checkpoint: &'static str,
@@ -413,6 +415,14 @@ pub static ES: Texts = Texts {
     storage_failed: |e| format!(
         "No se pudo guardar el punto de control ({e}). El entrenamiento sigue y los puntos de control anteriores están intactos; libera espacio en el navegador para que se vuelva a guardar."
     ),
+    storage_full: |usage| {
+        let detail = usage.map_or(String::new(), |(used, quota)| {
+            format!(" (este sitio usa {:.0} MB de {:.0} MB permitidos)", used / 1e6, quota / 1e6)
+        });
+        format!(
+            "El navegador rechazó guardar el punto de control: falta espacio{detail}. El entrenamiento sigue y los puntos de control anteriores están intactos; libera espacio para que se vuelva a guardar."
+        )
+    },
     storage_unavailable: |e| format!("Este navegador no deja guardar puntos de control ({e}); el entrenamiento funciona, pero no sobrevivirá a una recarga."),
     saved_bad: |e| format!("El entrenamiento guardado está dañado y no se puede usar: {e}"),
     no_checkpoint: "Aún no hay ningún punto de control: termina al menos una época.",
@@ -640,6 +650,14 @@ pub static EN: Texts = Texts {
     storage_failed: |e| format!(
         "The checkpoint could not be saved ({e}). Training goes on and the earlier checkpoints are intact; free some browser storage so that saving resumes."
     ),
+    storage_full: |usage| {
+        let detail = usage.map_or(String::new(), |(used, quota)| {
+            format!(" (this site uses {:.0} MB of {:.0} MB allowed)", used / 1e6, quota / 1e6)
+        });
+        format!(
+            "The browser refused to save the checkpoint: not enough space{detail}. Training goes on and the earlier checkpoints are intact; free some space so that saving resumes."
+        )
+    },
     storage_unavailable: |e| format!("This browser does not allow saving checkpoints ({e}); training works but will not survive a reload."),
     saved_bad: |e| format!("The saved run is damaged and cannot be used: {e}"),
     no_checkpoint: "There is no checkpoint yet: finish at least one epoch.",

@@ -100,36 +100,50 @@ try {
   await page.waitForFunction(() => /pesos\.safetensors no se puede continuar/.test(document.querySelector("#status").textContent), null, { timeout: 30_000 });
   check(/training state/.test(await page.textContent("#status")), "a weights file is refused for lacking a training state");
   await page.click("#discard-run");
-  await page.waitForSelector("#saved-run[hidden]", { timeout: 30_000 });
+  await page.waitForSelector("#saved-run[hidden]", { state: "attached", timeout: 30_000 });
   await upload("estado.safetensors", state.bytes);
   await page.waitForSelector("#saved-run:not([hidden])", { timeout: 30_000 });
   check((await page.textContent("#saved-text")).includes(`${done + 2} de ${done + 2} épocas`), "the uploaded state is offered");
   await page.click("#discard-run");
-  await page.waitForSelector("#saved-run[hidden]", { timeout: 30_000 });
+  await page.waitForSelector("#saved-run[hidden]", { state: "attached", timeout: 30_000 });
+  console.log("discarded; reloading");
   await page.reload();
   await page.waitForFunction(() => !document.querySelector("#start").disabled, null, { timeout: 120_000 });
   await page.waitForTimeout(1000);
   check(await page.isHidden("#saved-run"), "after «Descartar» a reload offers nothing");
 
-  // A full disk: a quota far below one checkpoint (ResNet20: ~3.3 MB).
-  const cdp = await page.context().newCDPSession(page);
+  await page.close();
+
+  // A full disk: a fresh profile whose quota is far below one checkpoint (ResNet20: ~3.3 MB).
+  // (Chromium enforces a quota when storage grows, so the profile must not have held a
+  // checkpoint before.)
+  const full = await browser.newPage({ viewport: { width: 1500, height: 1100 }, locale: "es-ES" });
+  watch(full);
+  await full.goto(`${server.url}?${query.replace("epochs=40", "epochs=2")}`);
+  await full.waitForFunction(() => !document.querySelector("#start").disabled, null, { timeout: 120_000 });
+  const cdp = await full.context().newCDPSession(full);
   await cdp.send("Storage.overrideQuotaForOrigin", { origin: server.url.replace(/\/$/, ""), quotaSize: 200_000 });
-  await page.fill("#epochs", "2");
-  await page.click("#start");
-  await page.waitForFunction(() => /No se pudo guardar el punto de control/.test(document.querySelector("#checkpoint-status").textContent), null, { timeout: 120_000 });
-  await waitFinal(page, 180_000);
-  check(await points(page, "loss-chart") === 2, "training went on to the end with the disk full");
-  console.log(`full disk: «${(await page.textContent("#checkpoint-status")).slice(0, 120)}…»`);
-  await cdp.send("Storage.overrideQuotaForOrigin", { origin: server.url.replace(/\/$/, "") });
+  console.log("quota of 200 kB; training two epochs");
+  await full.click("#start");
+  await full.waitForFunction(() => /rechazó guardar el punto de control: falta espacio/.test(document.querySelector("#checkpoint-status").textContent), null, { timeout: 120_000 });
+  await waitFinal(full, 180_000);
+  check(await points(full, "loss-chart") === 2, "training went on to the end with the disk full");
+  check(await full.isHidden("#saved-run"), "nothing was stored, nothing is offered");
+  console.log(`full disk: «${(await full.textContent("#checkpoint-status")).slice(0, 140)}…»`);
 } catch (e) {
   fail(`CPU scenario: ${e.message}`);
+  for (const page of browser.contexts().flatMap((c) => c.pages())) {
+    for (const id of ["#status", "#checkpoint-status", "#recovery", "#saved-text", "#final"]) {
+      console.error(`  ${id}: ${(await page.textContent(id).catch(() => "?"))?.slice(0, 200)}`);
+    }
+  }
 } finally {
   await browser.close();
 }
 
-// 2. WebGPU: the device is lost mid-run.
-browser = await launch({ webgpu: true });
-try {
+// 2. WebGPU: the device is lost mid-run. (E2E_SKIP_WEBGPU=1 skips it while iterating.)
+browser = process.env.E2E_SKIP_WEBGPU ? null : await launch({ webgpu: true });
+if (browser) try {
   const page = await browser.newPage({ viewport: { width: 1500, height: 1100 }, locale: "es-ES" });
   watch(page);
   const query = "model=resnet20v1&batch_size=16&epochs=3&lr=0.001&augment=1&train_images=32&test_images=32";
@@ -156,8 +170,8 @@ try {
   fail(`WebGPU scenario: ${e.message}`);
 } finally {
   await browser.close();
-  server.close();
 }
+server.close();
 
 // Errors the page logged on purpose are the refused files; anything else is a failure.
 const unexpected = errors.filter((e) => !/safetensors|destroyed|lost|Device|device|panicked|unreachable|wgpu/i.test(e));

@@ -324,6 +324,9 @@ impl Page {
                 // The remaining steps (a resumed run starts with `first_epoch`).
                 self.steps_total = steps_per_epoch * epochs.saturating_sub(first_epoch);
                 self.first_epoch = first_epoch;
+                if first_epoch == 0 {
+                    self.set_text("checkpoint-status", "—");
+                }
                 if let Some(charts) = &self.charts {
                     charts.iter().for_each(LineChart::clear);
                 }
@@ -511,9 +514,9 @@ impl Page {
                 self.on_saved(config, epochs_done, best_val_accuracy, history)
             }
             FromWorker::NoSaved => {
+                // (The checkpoint line keeps what it says: a storage error stays readable.)
                 self.saved = None;
                 self.stored = None;
-                self.set_text("checkpoint-status", "—");
                 self.refresh_controls();
             }
             FromWorker::Stored { epochs_done, best } => {
@@ -1057,7 +1060,11 @@ fn page_main() -> Result<(), JsValue> {
         page.send(&ToWorker::Continue { epochs });
     }))?;
     let p = page.clone();
-    on("discard-run", "click", Box::new(move |_| p.borrow().send(&ToWorker::Discard)))?;
+    on("discard-run", "click", Box::new(move |_| {
+        let page = p.borrow();
+        page.set_text("checkpoint-status", "—");
+        page.send(&ToWorker::Discard);
+    }))?;
     for (id, which, full) in [
         ("download-best", Which::Best, false),
         ("download-last", Which::Last, false),

@@ -28,6 +28,15 @@ pub struct Record {
     pub val_accuracy: f64,
 }
 
+/// Why a checkpoint could not be stored.
+pub enum SaveError {
+    /// The browser refused the write (almost always: no space left for this site), with the
+    /// bytes used and allowed when the browser says.
+    Refused(Option<(f64, f64)>),
+    /// IndexedDB failed otherwise (unavailable, blocked…).
+    Failed(String),
+}
+
 /// Why storage failed, in words for a person (English; the caller wraps it in a translated
 /// sentence).
 fn describe(e: &idb::Error) -> String {
@@ -73,30 +82,24 @@ fn from_js(value: &JsValue) -> Option<Record> {
 }
 
 /// Writes `records` (key, record) in one transaction: all of them or none.
-pub async fn save(records: &[(&str, &Record)]) -> Result<(), String> {
-    let database = open().await?;
-    let transaction = database.transaction(&[STORE], TransactionMode::ReadWrite).map_err(|e| describe(&e))?;
-    let store = transaction.object_store(STORE).map_err(|e| describe(&e))?;
+pub async fn save(records: &[(&str, &Record)]) -> Result<(), SaveError> {
+    let failed = |e: idb::Error| SaveError::Failed(describe(&e));
+    let database = open().await.map_err(SaveError::Failed)?;
+    let transaction = database.transaction(&[STORE], TransactionMode::ReadWrite).map_err(failed)?;
+    let store = transaction.object_store(STORE).map_err(failed)?;
     for (key, record) in records {
         // Not awaited one by one: the transaction's outcome covers every request in it.
         if let Err(e) = store.put(&to_js(record), Some(&JsValue::from_str(key))) {
             let _ = transaction.abort();
-            return Err(describe(&e));
+            return Err(failed(e));
         }
     }
     let outcome = transaction.await;
     database.close();
     match outcome {
         Ok(TransactionResult::Committed) => Ok(()),
-        Ok(TransactionResult::Aborted) => Err(match usage().await {
-            Some((used, quota)) => format!(
-                "the browser refused to store it (storage full? {:.0} MB used of {:.0} MB allowed)",
-                used / 1e6,
-                quota / 1e6
-            ),
-            None => "the browser refused to store it (storage full?)".into(),
-        }),
-        Err(e) => Err(describe(&e)),
+        Ok(TransactionResult::Aborted) => Err(SaveError::Refused(usage().await)),
+        Err(e) => Err(failed(e)),
     }
 }
 

@@ -25,7 +25,7 @@ use crate::trainer::{
     Control, Current, EpochMetrics, Evaluation, Event, Observer, Start, TrainError, predict, probabilities,
     train_from,
 };
-use crate::web::store::{self, BEST, LAST, Record};
+use crate::web::store::{self, BEST, LAST, Record, SaveError};
 use crate::web::{js_error, sleep_ms};
 
 /// Name of the Cache Storage bucket that keeps the archive between visits.
@@ -185,7 +185,16 @@ async fn load_run(file: String, bytes: Vec<u8>) {
             post(&FromWorker::Error { message: (t.run_file_loaded)(&file, checkpoint.run.epochs_done) });
             post(&saved_message(&checkpoint));
         }
-        Err(e) => post(&FromWorker::StorageError { message: (t.storage_failed)(&e) }),
+        Err(e) => post(&FromWorker::StorageError { message: save_error(&e) }),
+    }
+}
+
+/// A failed checkpoint write, in the interface's language.
+fn save_error(e: &SaveError) -> String {
+    let t = texts();
+    match e {
+        SaveError::Refused(usage) => (t.storage_full)(*usage),
+        SaveError::Failed(e) => (t.storage_failed)(e),
     }
 }
 
@@ -574,7 +583,7 @@ impl Observer for WorkerObserver {
         }
         match store::save(&records).await {
             Ok(()) => post(&FromWorker::Stored { epochs_done: checkpoint.run.epochs_done, best }),
-            Err(e) => post(&FromWorker::StorageError { message: (t.storage_failed)(&e) }),
+            Err(e) => post(&FromWorker::StorageError { message: save_error(&e) }),
         }
     }
 
