@@ -84,6 +84,7 @@ case "${1:-}" in
     trunk build
     node www/e2e.mjs dist target/e2e/page.png
     node www/e2e-use.mjs dist
+    node www/e2e-resume.mjs dist
     ;;
   *)
     echo "usage: $0 serve [trunk serve flags] | test" >&2

@@ -39,10 +39,41 @@ fn trains_an_epoch_and_writes_metrics_and_checkpoint() {
         .arg(&metrics)
         .arg("--checkpoint")
         .arg(&checkpoint)
+        .arg("--state")
+        .arg(dir.join("last.safetensors"))
         .output()
         .expect("runs");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("Test accuracy:"));
+    assert!(!dir.join("last.safetensors.partial").exists(), "the state is written through a rename");
+
+    // Continue the saved run for a second epoch; the metrics file grows.
+    let out = train()
+        .args(["--backend", "flex", "--epochs", "2", "--data"])
+        .arg(common::archive_path())
+        .arg("--metrics")
+        .arg(&metrics)
+        .arg("--checkpoint")
+        .arg(&checkpoint)
+        .arg("--state")
+        .arg(dir.join("last.safetensors"))
+        .arg("--resume")
+        .arg(dir.join("last.safetensors"))
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("resuming resnet20v1 after epoch 1 of 2"));
+    let resumed = resnet_webgpu::checkpoint::Checkpoint::from_bytes(
+        &std::fs::read(dir.join("last.safetensors")).expect("state written"),
+    )
+    .expect("a run checkpoint");
+    assert_eq!(resumed.run.epochs_done, 2);
+    assert_eq!(resumed.run.history.len(), 2);
+    // A weights file cannot be continued: a message, no panic.
+    let out = train().args(["--backend", "flex", "--data"]).arg(common::archive_path()).arg("--resume").arg(&checkpoint).output().expect("runs");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("without a training state") && !err.contains("panicked"), "{err}");
 
     let lines: Vec<serde_json::Value> = std::fs::read_to_string(&metrics)
         .expect("metrics written")
@@ -65,6 +96,15 @@ fn bad_inputs_are_messages_not_panics() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("could not read") && !err.contains("panicked"), "{err}");
+
+    // An archive that is not one: the reader's message, exit code 1.
+    let bad = std::env::temp_dir().join(format!("resnet-webgpu-bad-{}.tar.gz", std::process::id()));
+    std::fs::write(&bad, b"<html>404</html>").expect("temp file");
+    let out = train().args(["--backend", "flex", "--epochs", "1", "--data"]).arg(&bad).output().expect("runs");
+    std::fs::remove_file(&bad).ok();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not a gzip file") && !err.contains("panicked"), "{err}");
 
     let out = train().args(["--summary", "--model", "resnet21v1"]).output().expect("runs");
     assert!(!out.status.success());

@@ -237,3 +237,22 @@ fn class_grid_has_ten_examples_of_each_class() {
     let at = ((3 * 34) * 340 + 4 * 34) * 4;
     assert_eq!(&pixels[at..at + 4], &[image[0], image[1024], image[2048], 255]);
 }
+
+#[test]
+fn refuses_a_huge_declared_batch_before_allocating() {
+    // A tar header declaring 40 GB for a batch, followed by a few bytes: refused from the header,
+    // with nothing allocated for it.
+    let mut header = tar::Header::new_gnu();
+    header.set_path("cifar-10-batches-bin/data_batch_1.bin").expect("path");
+    header.set_size(40_000_000_000);
+    header.set_mode(0o644);
+    header.set_cksum();
+    let mut tar = header.as_bytes().to_vec();
+    tar.extend_from_slice(&[0u8; 1024]);
+    match error_of(&gzip(&tar)) {
+        DataError::BatchTooLarge { name, len } => {
+            assert_eq!((name.as_str(), len), ("data_batch_1.bin", 40_000_000_000));
+        }
+        other => panic!("{other:?}"),
+    }
+}

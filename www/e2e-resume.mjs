@@ -1,4 +1,5 @@
 // End-to-end test of "nothing lost" in the built page (dist/), in headless Chromium:
+//   0. bad archives through the download and the file picker: a specific message for each;
 //   1. CPU backend: train, reload the tab mid-run, find the run with its charts, continue it to
 //      the end; download the best weights and the whole state and check them; upload a damaged
 //      state, a weights-only file and the good state; discard; a full disk (a tiny quota) while
@@ -9,6 +10,7 @@
 //   node www/e2e-resume.mjs [dist]
 import { mkdir, readFile } from "node:fs/promises";
 import { resolve } from "node:path";
+import { gzipSync } from "node:zlib";
 import { launch, serve } from "./harness.mjs";
 
 const dist = process.argv[2] ?? "dist";
@@ -47,8 +49,86 @@ const watch = (page) => {
   page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
 };
 
-// 1. The CPU backend (quick).
+// 0. Bad archives, through the download (a route that answers with them) and the file picker:
+//    each gets its specific message, nothing crashes, and the good archive still works after.
+/** A ustar archive of `files` (path, bytes); `declared` overrides a file's declared size. */
+function tar(files) {
+  const blocks = [];
+  for (const { path, bytes, declared } of files) {
+    const header = Buffer.alloc(512);
+    header.write(path, 0, "utf8");
+    header.write("0000644\0", 100);
+    header.write("0000000\0", 108);
+    header.write("0000000\0", 116);
+    header.write((declared ?? bytes.length).toString(8).padStart(11, "0") + "\0", 124);
+    header.write("00000000000\0", 136);
+    header.write("0", 156);
+    header.write("ustar\x0000", 257, "latin1");
+    header.fill(" ", 148, 156);
+    const sum = header.reduce((a, b) => a + b, 0);
+    header.write(sum.toString(8).padStart(6, "0") + "\0 ", 148, "latin1");
+    blocks.push(header, bytes, Buffer.alloc((512 - (bytes.length % 512)) % 512));
+  }
+  blocks.push(Buffer.alloc(1024));
+  return Buffer.concat(blocks);
+}
+const batch = (records, label = (i) => i % 10) => {
+  const out = Buffer.alloc(records * 3073);
+  for (let i = 0; i < records; i++) out[i * 3073] = label(i);
+  return out;
+};
+const names = ["data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin", "test_batch.bin"];
+const complete = (edit = (f) => f) => edit(names.map((n) => ({ path: `cifar-10-batches-bin/${n}`, bytes: batch(2) })));
+const good = await readFile(process.env.CIFAR10_ARCHIVE ?? resolve("../shared/cifar10/cifar-10-binary.tar.gz"));
+const bad = [
+  ["empty", Buffer.alloc(0), /archive is empty/],
+  ["an HTML page", Buffer.from("<!doctype html><title>404</title>"), /not a gzip file \(it starts with 0x3c 0x21\)/],
+  ["truncated gzip", good.subarray(0, good.length >> 1), /gzip stream is truncated or corrupt/],
+  ["gzip, not tar", gzipSync(Buffer.alloc(4000, 7)), /content is not a tar archive/],
+  ["a batch of 3,000 bytes", gzipSync(tar(complete((f) => { f[1].bytes = Buffer.alloc(3000); return f; }))), /data_batch_2\.bin` has 3000 bytes, not a multiple of 3073/],
+  ["label 12", gzipSync(tar(complete((f) => { f[5].bytes = batch(2, () => 12); return f; }))), /label 12 is out of range/],
+  ["no test batch", gzipSync(tar(complete((f) => f.slice(0, 5)))), /test_batch\.bin` is missing/],
+  ["files at the top", gzipSync(tar(complete((f) => f.map((x) => ({ ...x, path: x.path.split("/")[1] }))))), /is not where the official archive keeps it/],
+  ["CIFAR-100", gzipSync(tar([{ path: "cifar-100-binary/train.bin", bytes: Buffer.alloc(3074 * 2) }])), /looks like the CIFAR-100 archive/],
+  ["a 40 GB batch declared", gzipSync(tar([{ path: "cifar-10-batches-bin/data_batch_1.bin", bytes: Buffer.alloc(0), declared: 40_000_000_000 }]).subarray(0, 1536)), /declares 40000000000 bytes/],
+];
 let browser = await launch({ webgpu: false });
+try {
+  const page = await browser.newPage({ viewport: { width: 1500, height: 1100 }, locale: "es-ES" });
+  watch(page);
+  // Through the download: the page's fetch gets an HTML error page with status 200.
+  await page.route("**/data/cifar-10-binary.tar.gz", (route) =>
+    route.fulfill({ status: 200, contentType: "application/gzip", body: bad[1][1] }));
+  await page.goto(server.url);
+  await page.waitForFunction(() => /no es válido/.test(document.querySelector("#data-status").textContent), null, { timeout: 60_000 });
+  check(bad[1][2].test(await page.textContent("#data-status")), `download of an HTML page: ${await page.textContent("#data-status")}`);
+  check(await page.isVisible("#archive-file"), "after a bad download the file picker is offered");
+  const rows = [];
+  for (const [what, bytes, expected] of bad) {
+    await page.evaluate(() => { document.querySelector("#data-status").textContent = ""; });
+    await page.setInputFiles("#archive-file", { name: "cifar-10-binary.tar.gz", mimeType: "application/gzip", buffer: bytes });
+    await page.waitForFunction(() => /no es válido/.test(document.querySelector("#data-status").textContent), null, { timeout: 60_000 });
+    const said = await page.textContent("#data-status");
+    check(expected.test(said), `${what}: «${said}»`);
+    rows.push(`| ${what} | ${said} |`);
+  }
+  console.log(`bad archives through the file picker:\n${rows.join("\n")}`);
+  check(await page.isDisabled("#start"), "no training without data");
+  await page.setInputFiles("#archive-file", { name: "cifar-10-binary.tar.gz", mimeType: "application/gzip", buffer: good });
+  await page.waitForFunction(() => !document.querySelector("#start").disabled, null, { timeout: 120_000 });
+  // The bad download was not kept: a new visit downloads again (here: the real file).
+  await page.unroute("**/data/cifar-10-binary.tar.gz");
+  await page.reload();
+  await page.waitForFunction(() => !document.querySelector("#start").disabled, null, { timeout: 120_000 });
+  console.log("bad archives: every message specific, the page usable after, the bad download not cached");
+} catch (e) {
+  fail(`bad archives: ${e.message}`);
+} finally {
+  await browser.close();
+}
+
+// 1. The CPU backend (quick).
+browser = await launch({ webgpu: false });
 try {
   const page = await browser.newPage({ viewport: { width: 1500, height: 1100 }, locale: "es-ES", acceptDownloads: true });
   watch(page);

@@ -252,7 +252,9 @@ fn handle_raw(data: &JsValue) -> bool {
     let kind = field(data, "type").as_string().unwrap_or_default();
     match kind.as_str() {
         raw::LOAD_ARCHIVE => match bytes_of(data) {
-            Some(bytes) => spawn_local(async move { parse_archive(bytes) }),
+            Some(bytes) => spawn_local(async move {
+                parse_archive(bytes);
+            }),
             None => post(&FromWorker::DataError { message: texts().no_bytes.into() }),
         },
         raw::CLASSIFY_FILE => match bytes_of(data) {
@@ -300,7 +302,12 @@ fn handle(data: JsValue) {
     match message {
         ToWorker::LoadUrl { url } => spawn_local(async move {
             match fetch_archive(&url).await {
-                Ok(bytes) => parse_archive(bytes),
+                Ok(bytes) => {
+                    if !parse_archive(bytes) {
+                        // Never keep a bad download (an error page, a truncated file) in the cache.
+                        forget_cached(&url).await;
+                    }
+                }
                 Err(message) => post(&FromWorker::DataError { message }),
             }
         }),
@@ -472,7 +479,18 @@ async fn response_bytes(response: &Response, from_cache: bool) -> Result<Vec<u8>
     Ok(bytes)
 }
 
-fn parse_archive(bytes: Vec<u8>) {
+/// Removes `url` from the archive's cache.
+async fn forget_cached(url: &str) {
+    if let Ok(caches) = scope().caches()
+        && let Ok(cache) = JsFuture::from(caches.open(CACHE_NAME)).await
+    {
+        let cache: Cache = cache.unchecked_into();
+        let _ = JsFuture::from(cache.delete_with_str(url)).await;
+    }
+}
+
+/// Parses an archive and tells the page; `false` when it is not a usable archive.
+fn parse_archive(bytes: Vec<u8>) -> bool {
     match Cifar10::from_bytes(&bytes) {
         Ok(data) => {
             let rows = class_examples(&data.train, 10);
@@ -487,8 +505,12 @@ fn parse_archive(bytes: Vec<u8>) {
                 class_names: data.class_names.clone(),
             });
             STATE.with_borrow_mut(|s| s.data = Some(Rc::new(data)));
+            true
         }
-        Err(e) => post(&FromWorker::DataError { message: (texts().invalid_archive)(&e.to_string()) }),
+        Err(e) => {
+            post(&FromWorker::DataError { message: (texts().invalid_archive)(&e.to_string()) });
+            false
+        }
     }
 }
 
