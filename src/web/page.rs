@@ -1151,12 +1151,24 @@ fn wire_worker(page: &Shared, worker: &Worker) {
 }
 
 /// What to tell a person about a crashed worker: memory exhaustion gets its own advice.
+///
+/// A Rust panic reaches the page first as a `CRASHED` message with its text (WebGPU's
+/// out-of-memory and buffer-size errors among them). A WebAssembly trap that no panic announced
+/// (`RuntimeError: unreachable`) is, in this program, an allocation that failed: Rust aborts when
+/// the 4 GiB of wasm32 memory are exhausted.
 fn crash_text(t: &Texts, message: &str) -> String {
     let lower = message.to_lowercase();
-    if ["out of memory", "outofmemory", "memory allocation", "allocation failed", "too large", "exceeds"]
-        .iter()
-        .any(|m| lower.contains(m))
-    {
+    let memory = [
+        "out of memory",
+        "outofmemory",
+        "memory allocation",
+        "allocation failed",
+        "too large",
+        "exceeds",
+        "greater than the maximum",
+        "unreachable",
+    ];
+    if memory.iter().any(|m| lower.contains(m)) {
         (t.out_of_memory)(message)
     } else {
         (t.crashed)(message)

@@ -29,6 +29,7 @@ pub struct Record {
 }
 
 /// Why a checkpoint could not be stored.
+#[derive(Debug)]
 pub enum SaveError {
     /// The browser refused the write (almost always: no space left for this site), with the
     /// bytes used and allowed when the browser says.
