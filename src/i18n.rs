@@ -176,6 +176,8 @@ pub struct Texts {
     pub out_of_memory: fn(&str) -> String,
     pub recovery_next: &'static str,
     pub recovery_gave_up: &'static str,
+    /// Achieved and peak GFLOP/s: " (x % of the measured peak, y GFLOP/s)".
+    pub of_peak: fn(f64, f64) -> String,
 }
 
 /// The numbers of the model summary, already formatted.
@@ -439,6 +441,7 @@ pub static ES: Texts = Texts {
     ),
     recovery_next: "Se ha preparado un dispositivo nuevo. Puedes continuar desde el último punto de control guardado.",
     recovery_gave_up: "El error se repite: recarga la página para volver a intentarlo.",
+    of_peak: |achieved, peak| format!(" ({:.0} % del pico medido de la GPU, {peak:.1} GFLOP/s)", 100.0 * achieved / peak),
 };
 
 pub static EN: Texts = Texts {
@@ -672,4 +675,5 @@ pub static EN: Texts = Texts {
     out_of_memory: |m| format!("There was not enough memory ({m}): lower the batch size or pick a smaller model."),
     recovery_next: "A new device is ready. You can continue from the last saved checkpoint.",
     recovery_gave_up: "The error keeps coming back: reload the page to try again.",
+    of_peak: |achieved, peak| format!(" ({:.0} % of the GPU's measured peak, {peak:.1} GFLOP/s)", 100.0 * achieved / peak),
 };

@@ -11,6 +11,7 @@ pub mod explore;
 pub mod i18n;
 pub mod export;
 pub mod model;
+pub mod peak;
 pub mod protocol;
 pub mod recipe;
 pub mod summary;

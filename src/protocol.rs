@@ -79,7 +79,14 @@ pub enum FromWorker {
     Ready,
     /// The device is ready: which one (`WebGpu` or `Cpu`). `software_adapter` names the WebGPU
     /// adapter that `Auto` passed over for the CPU.
-    Backend { backend: BackendChoice, adapter: String, fallback: bool, software_adapter: Option<String> },
+    /// `peak_gflops`: on WebGPU, the adapter's measured matmul peak (`shaders/matmul.wgsl`).
+    Backend {
+        backend: BackendChoice,
+        adapter: String,
+        fallback: bool,
+        software_adapter: Option<String>,
+        peak_gflops: Option<f64>,
+    },
     /// No WebGPU here: why, in Spanish, with what to do.
     NoWebGpu { reason: String },
     /// Archive download progress.

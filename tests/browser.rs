@@ -13,7 +13,9 @@ use resnet_webgpu::recipe::TrainConfig;
 use resnet_webgpu::checkpoint::{Checkpoint, RunState};
 use resnet_webgpu::recipe::LrState;
 use resnet_webgpu::trainer::{Learner, probabilities};
+use resnet_webgpu::peak::Matmul;
 use resnet_webgpu::web::store;
+use burn::tensor::wgpu::wgpu;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -23,6 +25,8 @@ static ARCHIVE: &[u8] = include_bytes!("../../shared/cifar10/cifar-10-binary.tar
 
 thread_local! {
     static DEVICE: RefCell<Option<(Device, String)>> = const { RefCell::new(None) };
+    /// burn's own wgpu device and queue, for the WGSL kernels.
+    static HANDLES: RefCell<Option<(wgpu::Device, wgpu::Queue)>> = const { RefCell::new(None) };
 }
 
 /// The WebGPU device, initialised asynchronously once per test module.
@@ -36,6 +40,7 @@ async fn webgpu() -> (Device, String) {
         .expect("a WebGPU adapter (run Chromium with --enable-unsafe-webgpu)");
     let name = setup.adapter.get_info().name;
     DEVICE.with_borrow_mut(|d| *d = Some((device.clone(), name.clone())));
+    HANDLES.with_borrow_mut(|h| *h = Some((setup.device.clone(), setup.queue.clone())));
     (device, name)
 }
 
@@ -146,4 +151,29 @@ async fn a_webgpu_checkpoint_survives_indexeddb_and_continues_identically() {
 
     store::clear().await.expect("cleared");
     assert!(store::load(store::LAST).await.expect("read").is_none());
+}
+
+/// The WGSL matmul (`shaders/matmul.wgsl`) on WebGPU against burn's matmul on the CPU backend,
+/// then the adapter's peak, printed (no timing is asserted).
+#[wasm_bindgen_test]
+async fn matmul_kernel_matches_burn_on_webgpu_and_measures_the_peak() {
+    webgpu().await;
+    let (device, queue) = HANDLES.with_borrow(Clone::clone).expect("initialised");
+    let n = 128;
+    let a: Vec<f32> = (0..n * n).map(|i| (i * 37 % 101) as f32 / 50.0 - 1.0).collect();
+    let b: Vec<f32> = (0..n * n).map(|i| (i * 53 % 97) as f32 / 48.0 - 1.0).collect();
+    let kernel = Matmul::new(&device);
+    let got = kernel.multiply(&device, &queue, &a, &b, n).await.expect("runs");
+    let cpu = Device::flex();
+    let expected: Vec<f32> = Tensor::<2>::from_data(TensorData::new(a, [n, n]), &cpu)
+        .matmul(Tensor::<2>::from_data(TensorData::new(b, [n, n]), &cpu))
+        .into_data()
+        .iter::<f32>()
+        .collect();
+    for (i, (x, y)) in got.iter().zip(&expected).enumerate() {
+        assert!((x - y).abs() <= 1e-4 * (1.0 + y.abs()), "c[{i}]: kernel {x} vs burn {y}");
+    }
+    let peak = kernel.peak(&device, &queue, 512, 4).await.expect("measures");
+    web_sys::console::log_1(&format!("WebGPU matmul peak: {:.2} GFLOP/s ({peak:?})", peak.gflops).into());
+    assert!(peak.gflops.is_finite() && peak.gflops > 0.0);
 }

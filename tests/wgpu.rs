@@ -4,6 +4,8 @@
 
 use burn::prelude::*;
 use burn::tensor::Distribution;
+use burn::tensor::wgpu::wgpu;
+use resnet_webgpu::peak::Matmul;
 use resnet_webgpu::checkpoint::{load_safetensors, to_safetensors};
 use resnet_webgpu::model::{ModelKind, ResNetConfig};
 use resnet_webgpu::recipe::TrainConfig;
@@ -36,4 +38,32 @@ fn wgpu_matches_the_cpu_backend_and_trains() {
     }
     assert!(losses.iter().all(|l| l.is_finite()), "{losses:?}");
     assert!(losses[2] < losses[0], "the same batch thrice: the loss falls {losses:?}");
+}
+
+/// The WGSL matmul of `shaders/matmul.wgsl` (the peak benchmark) against burn's matmul on the
+/// CPU backend, on a device of its own.
+#[test]
+fn matmul_kernel_matches_burns_matmul() {
+    let instance = wgpu::Instance::default();
+    let adapter = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions::default()))
+        .expect("a wgpu adapter (lavapipe: apt install mesa-vulkan-drivers)");
+    let (device, queue) =
+        pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor::default())).expect("a device");
+    let n = 192;
+    let a: Vec<f32> = (0..n * n).map(|i| (i * 37 % 101) as f32 / 50.0 - 1.0).collect();
+    let b: Vec<f32> = (0..n * n).map(|i| (i * 53 % 97) as f32 / 48.0 - 1.0).collect();
+    let kernel = Matmul::new(&device);
+    let got = pollster::block_on(kernel.multiply(&device, &queue, &a, &b, n)).expect("runs");
+    let cpu = Device::flex();
+    let expected: Vec<f32> = Tensor::<2>::from_data(TensorData::new(a, [n, n]), &cpu)
+        .matmul(Tensor::<2>::from_data(TensorData::new(b, [n, n]), &cpu))
+        .into_data()
+        .iter::<f32>()
+        .collect();
+    assert_eq!(got.len(), expected.len());
+    for (i, (x, y)) in got.iter().zip(&expected).enumerate() {
+        assert!((x - y).abs() <= 1e-4 * (1.0 + y.abs()), "c[{i}]: kernel {x} vs burn {y}");
+    }
+    // A side that is not a multiple of the tile is refused, not miscomputed.
+    assert!(pollster::block_on(kernel.multiply(&device, &queue, &[0.0; 100], &[0.0; 100], 10)).is_err());
 }

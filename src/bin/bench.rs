@@ -11,7 +11,9 @@ use std::time::Instant;
 use burn::prelude::*;
 use burn::tensor::Distribution;
 use clap::{Parser, ValueEnum};
-use resnet_webgpu::model::ModelKind;
+use resnet_webgpu::model::{ModelKind, ResNetConfig};
+use resnet_webgpu::peak::Matmul;
+use resnet_webgpu::summary::Summary;
 use resnet_webgpu::recipe::TrainConfig;
 use resnet_webgpu::trainer::Learner;
 
@@ -36,6 +38,9 @@ struct Args {
     /// Timed steps (the median is reported).
     #[arg(long, default_value_t = 5)]
     steps: usize,
+    /// Side of the matrices of the wgpu peak measurement (a multiple of 64).
+    #[arg(long, default_value_t = 1024)]
+    peak_n: usize,
 }
 
 /// Resident memory of this process, from `/proc/self/status` (MiB; 0 where unavailable).
@@ -82,42 +87,79 @@ fn measure(device: &Device, model: ModelKind, batch: usize, args: &Args) -> Resu
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    println!("| backend | model | batch | images/s | step (s, median of {}) | first step (s) | peak RSS (MiB) |", args.steps);
-    println!("|---|---|---:|---:|---:|---:|---:|");
     let mut failed = false;
+    let mut lines = Vec::new();
+    let mut peaks = Vec::new();
     for &backend in &args.backend {
         let (device, name) = match backend {
             Backend::Flex => (Device::flex(), "flex (CPU)".to_string()),
             Backend::Wgpu => {
-                let device = match Device::wgpu_options().init() {
-                    Ok(device) => device,
+                let (device, setup) = match pollster::block_on(Device::wgpu_options().init_with_setup_async()) {
+                    Ok(pair) => pair,
                     Err(e) => {
                         failed = true;
-                        println!("| wgpu | | | failed: no device ({e:?}) | | | |");
+                        lines.push(format!("| wgpu | | | failed: no device ({e:?}) | | | | |"));
                         continue;
                     }
                 };
-                let name = device.identity().map_or_else(|| "wgpu".into(), |id| format!("wgpu ({})", id.name));
+                let name = format!("wgpu ({})", setup.adapter.get_info().name);
+                // The adapter's peak, on the very device and queue burn trains on.
+                let kernel = Matmul::new(&setup.device);
+                match pollster::block_on(kernel.peak(&setup.device, &setup.queue, args.peak_n, 10)) {
+                    Ok(peak) => peaks.push((name.clone(), peak)),
+                    Err(e) => {
+                        failed = true;
+                        eprintln!("peak measurement failed: {e}");
+                    }
+                }
                 (device, name)
             }
         };
         for &model in &args.model {
             for &batch in &args.batch {
+                let flop_per_image = ResNetConfig::from(model)
+                    .try_init(&Device::flex())
+                    .map(|m| Summary::of(&m).training_flops_per_image() as f64)
+                    .unwrap_or(0.0);
                 match measure(&device, model, batch, &args) {
-                    Ok(row) => println!(
-                        "| {name} | {model} | {batch} | {:.1} | {:.3} | {:.2} | {:.0} |",
-                        batch as f64 / row.median_step_s,
-                        row.median_step_s,
-                        row.first_step_s,
-                        rss_mib()
-                    ),
+                    Ok(row) => {
+                        let images_per_sec = batch as f64 / row.median_step_s;
+                        let gflops = images_per_sec * flop_per_image / 1e9;
+                        let share = peaks
+                            .iter()
+                            .find(|(n, _)| *n == name)
+                            .map_or("—".to_string(), |(_, p)| format!("{:.1} %", 100.0 * gflops / p.gflops));
+                        lines.push(format!(
+                            "| {name} | {model} | {batch} | {images_per_sec:.1} | {:.3} | {:.2} | {:.0} | {gflops:.2} ({share}) |",
+                            row.median_step_s,
+                            row.first_step_s,
+                            rss_mib()
+                        ))
+                    }
                     Err(e) => {
                         failed = true;
-                        println!("| {name} | {model} | {batch} | failed: {e} | | | |");
+                        lines.push(format!("| {name} | {model} | {batch} | failed: {e} | | | | |"));
                     }
                 }
             }
         }
+    }
+    for (name, peak) in &peaks {
+        println!(
+            "{name}: matmul peak {:.2} GFLOP/s ({} × {n}×{n}×{n} in {:.3} s, shaders/matmul.wgsl)",
+            peak.gflops,
+            peak.reps,
+            peak.seconds,
+            n = peak.n
+        );
+    }
+    println!(
+        "| backend | model | batch | images/s | step (s, median of {}) | first step (s) | peak RSS (MiB) | GFLOP/s (of matmul peak) |",
+        args.steps
+    );
+    println!("|---|---|---:|---:|---:|---:|---:|---:|");
+    for line in lines {
+        println!("{line}");
     }
     if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }

@@ -163,6 +163,8 @@ pub(crate) struct Page {
     stored: Option<(usize, bool)>,
     /// Workers replaced after a crash or a lost device during this visit.
     recoveries: usize,
+    /// On WebGPU, the adapter's measured matmul peak (GFLOP/s).
+    peak_gflops: Option<f64>,
 }
 
 pub(crate) type Shared = Rc<RefCell<Page>>;
@@ -344,7 +346,8 @@ impl Page {
                 self.set_text("m-acc", &format!("{:.1} %", accuracy * 100.0));
                 self.set_text("m-lr", &format!("{lr:.2e}"));
                 let gflops = images_per_sec * self.flops_per_image as f64 / 1e9;
-                self.set_text("m-speed", &format!("{images_per_sec:.1} img/s · {gflops:.2} GFLOP/s"));
+                let of_peak = self.peak_gflops.map_or(String::new(), |peak| (self.t().of_peak)(gflops, peak));
+                self.set_text("m-speed", &format!("{images_per_sec:.1} img/s · {gflops:.2} GFLOP/s{of_peak}"));
                 self.set_text("m-epoch", &(self.t().epoch_step)(epoch + 1, step, steps_per_epoch));
                 self.set_text("m-eta", &duration(eta));
                 if let Some(progress) = self.el("epoch-progress") {
@@ -431,8 +434,9 @@ impl Page {
                 self.send(&ToWorker::Language { lang: self.lang });
                 self.set_text("data-status", &format!("{}…", t.downloading));
             }
-            FromWorker::Backend { backend, adapter, fallback, software_adapter } => {
+            FromWorker::Backend { backend, adapter, fallback, software_adapter, peak_gflops } => {
                 self.device_ready = true;
+                self.peak_gflops = peak_gflops;
                 let what = match backend {
                     BackendChoice::WebGpu => format!("WebGPU · {adapter}"),
                     _ => adapter,
@@ -1015,6 +1019,7 @@ fn page_main() -> Result<(), JsValue> {
         stored: None,
         recoveries: 0,
         first_epoch: 0,
+        peak_gflops: None,
     }));
     page.borrow_mut().set_language(lang);
     {

@@ -93,6 +93,9 @@ struct State {
     /// The WebGPU device once initialised (burn sets it up once per worker): device, adapter
     /// name, software adapter or not.
     webgpu: Option<(Device, String, bool)>,
+    /// burn's wgpu device and queue (for the peak measurement) and the peak once measured.
+    wgpu_handles: Option<(burn::tensor::wgpu::wgpu::Device, burn::tensor::wgpu::wgpu::Queue)>,
+    peak_gflops: Option<f64>,
 }
 
 fn texts() -> &'static Texts {
@@ -533,9 +536,30 @@ async fn use_backend(choice: BackendChoice) {
         Ok((device, adapter, fallback)) => {
             let adapter = if adapter.is_empty() { texts().webgpu_adapter.to_string() } else { adapter };
             STATE.with_borrow_mut(|s| s.device = Some((device, effective)));
-            post(&FromWorker::Backend { backend: effective, adapter, fallback, software_adapter });
+            let peak_gflops = if effective == BackendChoice::WebGpu { webgpu_peak().await } else { None };
+            post(&FromWorker::Backend { backend: effective, adapter, fallback, software_adapter, peak_gflops });
         }
         Err(reason) => post(&FromWorker::NoWebGpu { reason }),
+    }
+}
+
+/// The WebGPU adapter's matmul peak (GFLOP/s), measured once on burn's own device and queue
+/// with `shaders/matmul.wgsl` (512×512 matrices, 4 times: a fraction of a second).
+async fn webgpu_peak() -> Option<f64> {
+    if let Some(peak) = STATE.with_borrow(|s| s.peak_gflops) {
+        return Some(peak);
+    }
+    let (device, queue) = STATE.with_borrow(|s| s.wgpu_handles.clone())?;
+    let kernel = crate::peak::Matmul::new(&device);
+    match kernel.peak(&device, &queue, 512, 4).await {
+        Ok(peak) => {
+            STATE.with_borrow_mut(|s| s.peak_gflops = Some(peak.gflops));
+            Some(peak.gflops)
+        }
+        Err(e) => {
+            web_sys::console::warn_1(&format!("peak measurement failed: {e}").into());
+            None
+        }
     }
 }
 
@@ -560,7 +584,10 @@ async fn init_webgpu() -> Result<(Device, String, bool), String> {
     let fallback = matches!(info.device_type, burn::tensor::wgpu::wgpu::DeviceType::Cpu)
         || name.to_lowercase().contains("swiftshader")
         || info.driver.to_lowercase().contains("swiftshader");
-    STATE.with_borrow_mut(|s| s.webgpu = Some((device.clone(), name.clone(), fallback)));
+    STATE.with_borrow_mut(|s| {
+        s.webgpu = Some((device.clone(), name.clone(), fallback));
+        s.wgpu_handles = Some((setup.device.clone(), setup.queue.clone()));
+    });
     Ok((device, name, fallback))
 }
 
