@@ -439,7 +439,7 @@ pub static ES: Texts = Texts {
     out_of_memory: |m| format!(
         "No hubo memoria suficiente ({m}): baja el tamaño de lote o elige un modelo más pequeño."
     ),
-    recovery_next: "Se ha preparado un dispositivo nuevo. Puedes continuar desde el último punto de control guardado.",
+    recovery_next: "Ya hay un dispositivo nuevo preparado; si se guardó algún punto de control, abajo se ofrece continuar desde él.",
     recovery_gave_up: "El error se repite: recarga la página para volver a intentarlo.",
     of_peak: |achieved, peak| format!(" ({:.0} % del pico medido de la GPU, {peak:.1} GFLOP/s)", 100.0 * achieved / peak),
 };
@@ -673,7 +673,7 @@ pub static EN: Texts = Texts {
     device_lost: |why| format!("The graphics device was lost ({why})."),
     crashed: |m| format!("The computation stopped with an error ({m})."),
     out_of_memory: |m| format!("There was not enough memory ({m}): lower the batch size or pick a smaller model."),
-    recovery_next: "A new device is ready. You can continue from the last saved checkpoint.",
+    recovery_next: "A new device is ready; if a checkpoint was saved, continuing from it is offered below.",
     recovery_gave_up: "The error keeps coming back: reload the page to try again.",
     of_peak: |achieved, peak| format!(" ({:.0} % of the GPU's measured peak, {peak:.1} GFLOP/s)", 100.0 * achieved / peak),
 };

@@ -3,7 +3,8 @@
 //   1. CPU backend: train, reload the tab mid-run, find the run with its charts, continue it to
 //      the end; download the best weights and the whole state and check them; upload a damaged
 //      state, a weights-only file and the good state; discard; a full disk (a tiny quota) while
-//      training: a message, training goes on.
+//      training: a message, training goes on; a model and batch that exhaust memory: the
+//      settings to lower, and a usable page.
 //   2. WebGPU: lose the device in the middle of a run (`GPUDevice.destroy()`, as a driver reset
 //      would); the page says so, gets a new device and continues from the last checkpoint.
 //
@@ -210,6 +211,20 @@ try {
   check(await points(full, "loss-chart") === 2, "training went on to the end with the disk full");
   check(await full.isHidden("#saved-run"), "nothing was stored, nothing is offered");
   console.log(`full disk: «${(await full.textContent("#checkpoint-status")).slice(0, 140)}…»`);
+  await full.close();
+
+  // Out of memory: ResNet164 v2 at batch 512 exhausts wasm32's 4 GiB in the first step. The
+  // page names the settings to lower, replaces the worker, and stays usable.
+  const oom = await browser.newPage({ viewport: { width: 1500, height: 1100 }, locale: "es-ES" });
+  watch(oom);
+  await oom.goto(`${server.url}?model=resnet164v2&batch_size=512&epochs=1&train_images=512&test_images=50`);
+  await oom.waitForFunction(() => !document.querySelector("#start").disabled, null, { timeout: 120_000 });
+  await oom.click("#start");
+  await oom.waitForSelector("#recovery:not([hidden])", { timeout: 300_000 });
+  const said = await oom.textContent("#recovery");
+  check(/No hubo memoria suficiente .*baja el tamaño de lote o elige un modelo más pequeño/.test(said), `out of memory: «${said}»`);
+  await oom.waitForFunction(() => !document.querySelector("#start").disabled, null, { timeout: 120_000 });
+  console.log(`out of memory: «${said.slice(0, 140)}…», and the page is ready again`);
 } catch (e) {
   fail(`CPU scenario: ${e.message}`);
   for (const page of browser.contexts().flatMap((c) => c.pages())) {
@@ -254,7 +269,7 @@ if (browser) try {
 server.close();
 
 // Errors the page logged on purpose are the refused files; anything else is a failure.
-const unexpected = errors.filter((e) => !/safetensors|destroyed|lost|Device|device|panicked|unreachable|wgpu/i.test(e));
+const unexpected = errors.filter((e) => !/safetensors|destroyed|lost|Device|device|panicked|unreachable|wgpu|memory/i.test(e));
 check(unexpected.length === 0, `console errors: ${unexpected.join(" | ")}`);
 if (failed) process.exit(1);
 console.log("e2e-resume: all checks passed");
