@@ -165,6 +165,8 @@ pub(crate) struct Page {
     recoveries: usize,
     /// On WebGPU, the adapter's measured matmul peak (GFLOP/s).
     peak_gflops: Option<f64>,
+    /// The device the worker trains on, once it said.
+    backend: Option<BackendChoice>,
 }
 
 pub(crate) type Shared = Rc<RefCell<Page>>;
@@ -437,6 +439,7 @@ impl Page {
             FromWorker::Backend { backend, adapter, fallback, software_adapter, peak_gflops } => {
                 self.device_ready = true;
                 self.peak_gflops = peak_gflops;
+                self.backend = Some(backend);
                 let what = match backend {
                     BackendChoice::WebGpu => format!("WebGPU · {adapter}"),
                     _ => adapter,
@@ -1020,6 +1023,7 @@ fn page_main() -> Result<(), JsValue> {
         recoveries: 0,
         first_epoch: 0,
         peak_gflops: None,
+        backend: None,
     }));
     page.borrow_mut().set_language(lang);
     {
@@ -1137,7 +1141,14 @@ fn wire_worker(page: &Shared, worker: &Worker) {
         match kind.as_deref() {
             Some(DEVICE_LOST) => {
                 let why = [text("reason"), text("message")].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>();
-                recover(&p, (t.device_lost)(&why.join(": ")));
+                let why = why.join(": ");
+                if p.borrow().backend == Some(BackendChoice::Cpu) {
+                    // «Automático» looked at WebGPU but trains on the CPU: that run goes on. (A
+                    // later switch to WebGPU fails and is recovered like any crash.)
+                    web_sys::console::warn_1(&format!("WebGPU device lost while training on the CPU: {why}").into());
+                } else {
+                    recover(&p, (t.device_lost)(&why));
+                }
             }
             Some(CRASHED) => recover(&p, crash_text(t, &text("message"))),
             _ => p.borrow_mut().on_message(data),
@@ -1190,6 +1201,7 @@ fn recover(page: &Shared, why: String) {
         p.recoveries += 1;
         p.data_ready = false;
         p.device_ready = false;
+        p.backend = None;
         p.state = RunState::Idle;
         p.saved = None;
         let t = p.t();
