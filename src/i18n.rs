@@ -6,7 +6,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::checkpoint::{CheckpointError, RunCheckpointError};
 use crate::classify::{ImageInputError, MAX_SIDE};
+use crate::data::{DataError, FOLDER, MAX_BATCH_BYTES, TEST_FILE};
 
 /// An interface language.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -130,6 +132,10 @@ pub struct Texts {
     pub download_interrupted: fn(&str) -> String,
     pub no_body: &'static str,
     pub invalid_archive: fn(&str) -> String,
+    /// What is wrong with an archive, in this language.
+    pub data_error: fn(&DataError) -> String,
+    /// What is wrong with a checkpoint file, in this language.
+    pub checkpoint_error: fn(&RunCheckpointError) -> String,
     pub data_not_ready: &'static str,
     pub no_device: &'static str,
     pub training_stopped: fn(&str) -> String,
@@ -358,6 +364,8 @@ pub static ES: Texts = Texts {
     download_interrupted: |e| format!("La descarga se interrumpió: {e}"),
     no_body: "La respuesta del servidor no tiene cuerpo.",
     invalid_archive: |e| format!("El archivo no es válido: {e}"),
+    data_error: data_error_es,
+    checkpoint_error: checkpoint_error_es,
     data_not_ready: "Los datos aún no están listos.",
     no_device: "No hay dispositivo: elige WebGPU o CPU.",
     training_stopped: |e| format!("El entrenamiento se detuvo: {e}"),
@@ -611,6 +619,8 @@ pub static EN: Texts = Texts {
     download_interrupted: |e| format!("The download was interrupted: {e}"),
     no_body: "The server's response has no body.",
     invalid_archive: |e| format!("The file is not valid: {e}"),
+    data_error: |e| e.to_string(),
+    checkpoint_error: |e| e.to_string(),
     data_not_ready: "The data is not ready yet.",
     no_device: "No device: choose WebGPU or CPU.",
     training_stopped: |e| format!("Training stopped: {e}"),
@@ -677,3 +687,56 @@ pub static EN: Texts = Texts {
     recovery_gave_up: "The error keeps coming back: reload the page to try again.",
     of_peak: |achieved, peak| format!(" ({:.0} % of the GPU's measured peak, {peak:.1} GFLOP/s)", 100.0 * achieved / peak),
 };
+
+/// The archive reader's errors in Spanish (the library's own messages are English).
+fn data_error_es(e: &DataError) -> String {
+    const URL: &str = "https://www.cs.toronto.edu/~kriz/cifar.html";
+    match e {
+        DataError::Io { path, source } => format!("no se pudo leer «{path}»: {source}. Comprueba la ruta y que el archivo se pueda leer."),
+        DataError::Empty => format!("el archivo está vacío (0 bytes). Vuelve a descargar `cifar-10-binary.tar.gz` de {URL}"),
+        DataError::NotGzip { found } => format!(
+            "no es un archivo gzip (empieza por {found}). Hace falta la versión *binaria* de CIFAR-10, `cifar-10-binary.tar.gz`, no la de Python ni la de MATLAB"
+        ),
+        DataError::BadGzip { detail } => format!(
+            "el contenido gzip está truncado o dañado ({detail}). Seguramente la descarga se cortó: vuelve a descargar `cifar-10-binary.tar.gz`"
+        ),
+        DataError::NotTar { detail } => format!(
+            "es un gzip, pero lo que contiene no es un archivo tar ({detail}). Hace falta `cifar-10-binary.tar.gz` tal como se publica"
+        ),
+        DataError::NoEntries => format!("el archivo tar no contiene nada. Se esperaban `{FOLDER}/data_batch_1.bin` … `{TEST_FILE}`"),
+        DataError::Cifar100 { entry } => format!(
+            "parece el archivo de CIFAR-100 (contiene `{entry}`); esta página entrena con CIFAR-10: usa `cifar-10-binary.tar.gz`"
+        ),
+        DataError::WrongLayout { entry, name } => format!(
+            "`{entry}` no está donde lo guarda el archivo oficial: se esperaba `{FOLDER}/{name}`. Vuelve a crear el archivo con la carpeta `{FOLDER}/` en la raíz"
+        ),
+        DataError::MissingBatch { name } => format!(
+            "falta `{name}` (se esperaba `{FOLDER}/{name}`). El archivo está incompleto: vuelve a descargar `cifar-10-binary.tar.gz`"
+        ),
+        DataError::BadBatchSize { name, len } => format!(
+            "`{name}` tiene {len} bytes, que no es múltiplo de 3073 (1 byte de etiqueta y 3072 de píxeles por imagen): está truncado o no es un lote binario de CIFAR-10"
+        ),
+        DataError::BatchTooLarge { name, len } => format!(
+            "`{name}` declara {len} bytes, más de los {MAX_BATCH_BYTES} que puede tener un lote de CIFAR-10: el archivo está dañado o no es CIFAR-10"
+        ),
+        DataError::LabelOutOfRange { name, index, label } => format!(
+            "`{name}`, imagen {index}: la etiqueta {label} está fuera de rango (las de CIFAR-10 van de 0 a 9). ¿Es un lote de CIFAR-100?"
+        ),
+    }
+}
+
+/// The checkpoint errors in Spanish.
+fn checkpoint_error_es(e: &RunCheckpointError) -> String {
+    match e {
+        RunCheckpointError::Device(detail) => format!("no se pudo leer el modelo del dispositivo ({detail})"),
+        RunCheckpointError::NonFinite(name) => {
+            format!("los pesos ya no son números finitos ({name} tiene NaN o infinito); no se ha guardado el punto de control")
+        }
+        RunCheckpointError::NotSafetensors(detail) => format!("no es un archivo safetensors ({detail})"),
+        RunCheckpointError::WeightsOnly => "es un archivo de pesos sin estado de entrenamiento: sirve para evaluar o para empezar desde él, no para continuar".into(),
+        RunCheckpointError::Foreign(format) => format!("es un archivo safetensors de otro programa (formato {format:?})"),
+        RunCheckpointError::BadState(detail) => format!("el estado de entrenamiento del archivo está dañado: {detail}"),
+        RunCheckpointError::Weights(CheckpointError::Load(detail)) => format!("no son pesos de este modelo: {detail}"),
+        RunCheckpointError::Weights(CheckpointError::Save(detail)) => format!("no se pudo escribir el punto de control: {detail}"),
+    }
+}

@@ -60,3 +60,19 @@ fn messages_with_numbers_read_well_in_both_languages() {
     assert_eq!((ES.image_error)(&empty), "el archivo está vacío (0 bytes)");
     assert_eq!((EN.image_error)(&empty), "the file is empty (0 bytes)");
 }
+
+#[test]
+fn archive_and_checkpoint_errors_are_translated() {
+    use resnet_webgpu::checkpoint::RunCheckpointError;
+    use resnet_webgpu::data::DataError;
+    let es = Lang::Es.texts();
+    let en = Lang::En.texts();
+    let e = DataError::NotGzip { found: "0x3c 0x21".into() };
+    assert!((es.data_error)(&e).starts_with("no es un archivo gzip (empieza por 0x3c 0x21)"));
+    assert_eq!((en.data_error)(&e), e.to_string());
+    let e = DataError::BadBatchSize { name: "data_batch_2.bin".into(), len: 3000 };
+    assert!((es.data_error)(&e).contains("no es múltiplo de 3073"));
+    let e = RunCheckpointError::WeightsOnly;
+    assert!((es.checkpoint_error)(&e).contains("sin estado de entrenamiento"));
+    assert_eq!((en.checkpoint_error)(&e), e.to_string());
+}

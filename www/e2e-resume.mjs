@@ -82,16 +82,16 @@ const names = ["data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data
 const complete = (edit = (f) => f) => edit(names.map((n) => ({ path: `cifar-10-batches-bin/${n}`, bytes: batch(2) })));
 const good = await readFile(process.env.CIFAR10_ARCHIVE ?? resolve("../shared/cifar10/cifar-10-binary.tar.gz"));
 const bad = [
-  ["empty", Buffer.alloc(0), /archive is empty/],
-  ["an HTML page", Buffer.from("<!doctype html><title>404</title>"), /not a gzip file \(it starts with 0x3c 0x21\)/],
-  ["truncated gzip", good.subarray(0, good.length >> 1), /gzip stream is truncated or corrupt/],
-  ["gzip, not tar", gzipSync(Buffer.alloc(4000, 7)), /content is not a tar archive/],
-  ["a batch of 3,000 bytes", gzipSync(tar(complete((f) => { f[1].bytes = Buffer.alloc(3000); return f; }))), /data_batch_2\.bin` has 3000 bytes, not a multiple of 3073/],
-  ["label 12", gzipSync(tar(complete((f) => { f[5].bytes = batch(2, () => 12); return f; }))), /label 12 is out of range/],
-  ["no test batch", gzipSync(tar(complete((f) => f.slice(0, 5)))), /test_batch\.bin` is missing/],
-  ["files at the top", gzipSync(tar(complete((f) => f.map((x) => ({ ...x, path: x.path.split("/")[1] }))))), /is not where the official archive keeps it/],
-  ["CIFAR-100", gzipSync(tar([{ path: "cifar-100-binary/train.bin", bytes: Buffer.alloc(3074 * 2) }])), /looks like the CIFAR-100 archive/],
-  ["a 40 GB batch declared", gzipSync(tar([{ path: "cifar-10-batches-bin/data_batch_1.bin", bytes: Buffer.alloc(0), declared: 40_000_000_000 }]).subarray(0, 1536)), /declares 40000000000 bytes/],
+  ["empty", Buffer.alloc(0), /el archivo está vacío \(0 bytes\)/],
+  ["an HTML page", Buffer.from("<!doctype html><title>404</title>"), /no es un archivo gzip \(empieza por 0x3c 0x21\)/],
+  ["truncated gzip", good.subarray(0, good.length >> 1), /el contenido gzip está truncado o dañado/],
+  ["gzip, not tar", gzipSync(Buffer.alloc(4000, 7)), /lo que contiene no es un archivo tar/],
+  ["a batch of 3,000 bytes", gzipSync(tar(complete((f) => { f[1].bytes = Buffer.alloc(3000); return f; }))), /data_batch_2\.bin` tiene 3000 bytes, que no es múltiplo de 3073/],
+  ["label 12", gzipSync(tar(complete((f) => { f[5].bytes = batch(2, () => 12); return f; }))), /la etiqueta 12 está fuera de rango/],
+  ["no test batch", gzipSync(tar(complete((f) => f.slice(0, 5)))), /falta `test_batch\.bin`/],
+  ["files at the top", gzipSync(tar(complete((f) => f.map((x) => ({ ...x, path: x.path.split("/")[1] }))))), /no está donde lo guarda el archivo oficial/],
+  ["CIFAR-100", gzipSync(tar([{ path: "cifar-100-binary/train.bin", bytes: Buffer.alloc(3074 * 2) }])), /parece el archivo de CIFAR-100/],
+  ["a 40 GB batch declared", gzipSync(tar([{ path: "cifar-10-batches-bin/data_batch_1.bin", bytes: Buffer.alloc(0), declared: 40_000_000_000 }]).subarray(0, 1536)), /declara 40000000000 bytes/],
 ];
 let browser = await launch({ webgpu: false });
 try {
@@ -179,7 +179,7 @@ try {
   await page.waitForFunction(() => /roto\.safetensors no se puede continuar/.test(document.querySelector("#status").textContent), null, { timeout: 30_000 });
   await upload("pesos.safetensors", best.bytes);
   await page.waitForFunction(() => /pesos\.safetensors no se puede continuar/.test(document.querySelector("#status").textContent), null, { timeout: 30_000 });
-  check(/training state/.test(await page.textContent("#status")), "a weights file is refused for lacking a training state");
+  check(/sin estado de entrenamiento/.test(await page.textContent("#status")), "a weights file is refused for lacking a training state");
   await page.click("#discard-run");
   await page.waitForSelector("#saved-run[hidden]", { state: "attached", timeout: 30_000 });
   await upload("estado.safetensors", state.bytes);

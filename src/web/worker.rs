@@ -145,7 +145,7 @@ async fn announce_saved() {
         Ok(Some(record)) => match Checkpoint::from_bytes(&record.bytes) {
             Ok(checkpoint) => post(&saved_message(&checkpoint)),
             Err(e) => {
-                post(&FromWorker::StorageError { message: (texts().saved_bad)(&e.to_string()) });
+                post(&FromWorker::StorageError { message: (texts().saved_bad)(&(texts().checkpoint_error)(&e)) });
                 let _ = store::clear().await;
             }
         },
@@ -177,7 +177,7 @@ async fn load_run(file: String, bytes: Vec<u8>) {
     let t = texts();
     let checkpoint = match Checkpoint::from_bytes(&bytes) {
         Ok(checkpoint) => checkpoint,
-        Err(e) => return post(&FromWorker::Error { message: (t.run_file_bad)(&file, &e.to_string()) }),
+        Err(e) => return post(&FromWorker::Error { message: (t.run_file_bad)(&file, &(t.checkpoint_error)(&e)) }),
     };
     if STATE.with_borrow(|s| s.running) {
         return post(&FromWorker::Error { message: t.run_file_busy.into() });
@@ -225,7 +225,7 @@ async fn download(which: Which, full: bool) {
     } else {
         match Checkpoint::from_bytes(&record.bytes).and_then(|c| Ok(c.weights()?)) {
             Ok(bytes) => bytes,
-            Err(e) => return post(&FromWorker::StorageError { message: (t.saved_bad)(&e.to_string()) }),
+            Err(e) => return post(&FromWorker::StorageError { message: (t.saved_bad)(&(t.checkpoint_error)(&e)) }),
         }
     };
     let message = Object::new();
@@ -379,7 +379,7 @@ async fn load_weights(file: String, model: String, bytes: Vec<u8>) {
         Err(e) => return bad(&e.to_string()),
     };
     if let Err(e) = crate::checkpoint::load_safetensors(&mut loaded, bytes) {
-        return bad(&e.to_string());
+        return bad(&(t.checkpoint_error)(&crate::checkpoint::RunCheckpointError::Weights(e)));
     }
     post(&FromWorker::Error { message: (t.weights_loaded)(&file, &kind.to_string()) });
     set_snapshot(Snapshot {
@@ -511,7 +511,7 @@ fn parse_archive(bytes: Vec<u8>) -> bool {
             true
         }
         Err(e) => {
-            post(&FromWorker::DataError { message: (texts().invalid_archive)(&e.to_string()) });
+            post(&FromWorker::DataError { message: (texts().invalid_archive)(&(texts().data_error)(&e)) });
             false
         }
     }
@@ -623,7 +623,7 @@ impl Observer for WorkerObserver {
         let t = texts();
         let bytes = match checkpoint.to_bytes() {
             Ok(bytes) => bytes,
-            Err(e) => return post(&FromWorker::StorageError { message: (t.storage_failed)(&e.to_string()) }),
+            Err(e) => return post(&FromWorker::StorageError { message: (t.storage_failed)(&(t.checkpoint_error)(&e)) }),
         };
         let record = record_of(checkpoint, bytes);
         let mut records = vec![(LAST, &record)];
@@ -693,7 +693,7 @@ async fn continue_saved(epochs: Option<usize>) {
     let mut checkpoint = match store::load(LAST).await {
         Ok(Some(record)) => match Checkpoint::from_bytes(&record.bytes) {
             Ok(checkpoint) => checkpoint,
-            Err(e) => return post(&FromWorker::StorageError { message: (t.saved_bad)(&e.to_string()) }),
+            Err(e) => return post(&FromWorker::StorageError { message: (t.saved_bad)(&(t.checkpoint_error)(&e)) }),
         },
         Ok(None) => return post(&FromWorker::Error { message: t.no_checkpoint.into() }),
         Err(e) => return post(&FromWorker::StorageError { message: (t.storage_unavailable)(&e) }),
