@@ -5,6 +5,8 @@
 //! cargo run --release --bin bench -- --backend flex --backend wgpu --batch 32 --batch 128
 //! ```
 
+mod common;
+
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -43,16 +45,9 @@ struct Args {
     peak_n: usize,
 }
 
-/// Resident memory of this process, from `/proc/self/status` (MiB; 0 where unavailable).
+/// Peak resident memory of this process, from `/proc/self/status` (MiB; 0 where unavailable).
 fn rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kib| kib / 1024.0)
+    common::proc_status_mib("VmHWM")
 }
 
 struct Row {

@@ -6,6 +6,8 @@
 //! cargo run --release --bin soak -- --backend flex --epochs 100   # 100 × 100 = 10,000 steps
 //! ```
 
+mod common;
+
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -45,14 +47,7 @@ struct Args {
 
 /// Current resident memory of this process (MiB), from `/proc/self/status`.
 fn rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kib| kib / 1024.0)
+    common::proc_status_mib("VmRSS")
 }
 
 struct Soak {

@@ -546,12 +546,8 @@ impl Page {
         }
     }
 
-    /// A run saved in IndexedDB: offer to continue it, and show it as it was.
-    fn on_saved(&mut self, config: TrainConfig, epochs_done: usize, best: Option<f64>, history: Vec<EpochMetrics>) {
-        let t = self.t();
-        self.set_text("saved-text", &(t.saved_run)(&config.model.to_string(), epochs_done, config.epochs, best));
-        self.set_text("continue-run", &(t.continue_from)(epochs_done + 1));
-        // The controls show the saved run's settings (the number of epochs may be raised).
+    /// Puts `config`'s visible settings in the controls.
+    fn show_config(&self, config: &TrainConfig) {
         if let Some(select) = self.select("model") {
             select.set_value(&config.model.to_string());
         }
@@ -567,6 +563,15 @@ impl Page {
         if let Some(input) = self.input("augment") {
             input.set_checked(config.augment);
         }
+    }
+
+    /// A run saved in IndexedDB: offer to continue it, and show it as it was.
+    fn on_saved(&mut self, config: TrainConfig, epochs_done: usize, best: Option<f64>, history: Vec<EpochMetrics>) {
+        let t = self.t();
+        self.set_text("saved-text", &(t.saved_run)(&config.model.to_string(), epochs_done, config.epochs, best));
+        self.set_text("continue-run", &(t.continue_from)(epochs_done + 1));
+        // The controls show the saved run's settings (the number of epochs may be raised).
+        self.show_config(&config);
         self.render_summary();
         if let Some(charts) = &self.charts {
             charts.iter().for_each(LineChart::clear);
@@ -707,23 +712,7 @@ impl Page {
             return;
         }
         match config_from_query(&search) {
-            Ok(config) => {
-                if let Some(select) = self.select("model") {
-                    select.set_value(&config.model.to_string());
-                }
-                for (id, value) in [
-                    ("batch-size", config.batch_size.to_string()),
-                    ("epochs", config.epochs.to_string()),
-                    ("lr", config.learning_rate.to_string()),
-                ] {
-                    if let Some(input) = self.input(id) {
-                        input.set_value(&value);
-                    }
-                }
-                if let Some(input) = self.input("augment") {
-                    input.set_checked(config.augment);
-                }
-            }
+            Ok(config) => self.show_config(&config),
             Err(message) => self.status(&(self.t().bad_link)(&message)),
         }
     }
