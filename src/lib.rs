@@ -12,6 +12,7 @@ pub mod i18n;
 pub mod export;
 pub mod model;
 pub mod peak;
+pub mod pipeline;
 pub mod protocol;
 pub mod recipe;
 pub mod summary;

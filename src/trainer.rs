@@ -17,11 +17,12 @@ use thiserror::Error;
 use web_time::Instant;
 
 use crate::adam::Adam;
-use crate::augment::{Transform, assemble};
+use crate::augment::Transform;
 use crate::checkpoint::{Checkpoint, RunCheckpointError, RunState};
 use crate::data::{Cifar10, NUM_CLASSES, SIDE, Split};
 use crate::explore::argmax;
 use crate::model::{ModelError, ResNet, ResNetConfig};
+use crate::pipeline::Batches;
 use crate::recipe::{LrState, TrainConfig};
 use crate::summary::Summary;
 
@@ -198,25 +199,6 @@ impl Evaluation {
 /// Images sent to the device at once during evaluation.
 const EVAL_CHUNK: usize = 500;
 
-/// A batch of images as a normalised `[n, 3, 32, 32]` tensor and its labels.
-fn batch_tensors(
-    split: &Split,
-    indices: &[usize],
-    transforms: &[Transform],
-    mean: &[f32],
-    scratch: &mut Vec<f32>,
-    device: &Device,
-) -> (Tensor<4>, Tensor<1, Int>) {
-    assemble(split, indices, transforms, mean, scratch);
-    let images = Tensor::<4>::from_data(
-        TensorData::new(scratch.clone(), [indices.len(), 3, SIDE, SIDE]),
-        device,
-    );
-    let labels: Vec<i32> = indices.iter().map(|&i| split.labels[i] as i32).collect();
-    let labels = Tensor::<1, Int>::from_data(TensorData::new(labels, [indices.len()]), device);
-    (images, labels)
-}
-
 fn read_f32(data: &TensorData) -> Result<f64, TrainError> {
     data.iter::<f32>()
         .next()
@@ -233,16 +215,26 @@ pub async fn evaluate(
     mean: &[f32],
     device: &Device,
 ) -> Result<Evaluation, TrainError> {
+    evaluate_batches(model, split, &mut Batches::new(split, mean, device), limit, device).await
+}
+
+/// [`evaluate`] with the split's batches already set up (on the device, for a whole run).
+async fn evaluate_batches(
+    model: &ResNet,
+    split: &Split,
+    batches: &mut Batches<'_>,
+    limit: usize,
+    device: &Device,
+) -> Result<Evaluation, TrainError> {
     let n = split.len().min(limit);
     let loss_fn: CrossEntropyLoss = CrossEntropyLossConfig::new().init(device);
     let mut confusion = vec![vec![0u32; NUM_CLASSES]; NUM_CLASSES];
     let mut loss_sum = 0.0;
     let mut correct = 0usize;
-    let mut scratch = Vec::new();
     let mut probabilities = Vec::with_capacity(n * NUM_CLASSES);
     let indices: Vec<usize> = (0..n).collect();
     for chunk in indices.chunks(EVAL_CHUNK) {
-        let (images, labels) = batch_tensors(split, chunk, &[], mean, &mut scratch, device);
+        let (images, labels) = batches.batch(chunk, &[], device);
         let logits = model.forward(images); // [n, 10]
         let loss = loss_fn.forward(logits.clone(), labels); // [1]
         let data = Transaction::default()
@@ -274,8 +266,7 @@ pub async fn probabilities(
     mean: &[f32],
     device: &Device,
 ) -> Result<Vec<f32>, TrainError> {
-    let mut scratch = Vec::new();
-    let (images, _) = batch_tensors(split, indices, &[], mean, &mut scratch, device);
+    let (images, _) = Batches::host(split, mean).batch(indices, &[], device);
     let probabilities = model.probabilities(images); // [n, 10]
     let data = probabilities
         .into_data_async()
@@ -474,7 +465,10 @@ pub async fn train_from(
     });
 
     let mut stopped = false;
-    let mut scratch = Vec::new();
+    // On a wgpu device both splits go to the GPU once, as bytes, and every batch is made there
+    // (`shaders/augment.wgsl`); on the CPU backend they are assembled on the host.
+    let mut train_batches = Batches::new(&train_split, &mean, &train_device);
+    let mut test_batches = Batches::new(&data.test, &mean, &eval_device);
     let mut order: Vec<usize> = (0..n).collect();
     'epochs: for epoch in first_epoch..config.epochs {
         let started = Instant::now();
@@ -497,8 +491,7 @@ pub async fn train_from(
             } else {
                 Vec::new()
             };
-            let (images, labels) =
-                batch_tensors(&train_split, indices, &transforms, &mean, &mut scratch, &train_device);
+            let (images, labels) = train_batches.batch(indices, &transforms, &train_device);
 
             let (loss, correct) = learner.step(images, labels, lr);
             window.push((loss, correct, indices.len()));
@@ -547,7 +540,7 @@ pub async fn train_from(
         let train_seconds = started.elapsed().as_secs_f64();
 
         let valid = learner.model().valid();
-        let eval = evaluate(&valid, &data.test, test_limit, &mean, &eval_device).await?;
+        let eval = evaluate_batches(&valid, &data.test, &mut test_batches, test_limit, &eval_device).await?;
         let metrics = EpochMetrics {
             epoch,
             lr,
@@ -600,7 +593,8 @@ pub async fn train_from(
     let (test_loss, test_accuracy) = match history.last() {
         Some(last) if !stopped => (last.val_loss, last.val_accuracy),
         _ => {
-            let eval = evaluate(&model, &data.test, test_limit, &mean, &eval_device).await?;
+            let eval =
+                evaluate_batches(&model, &data.test, &mut test_batches, test_limit, &eval_device).await?;
             (eval.loss, eval.accuracy)
         }
     };

@@ -5,7 +5,7 @@
 use std::cell::RefCell;
 
 use burn::prelude::*;
-use resnet_webgpu::augment::assemble;
+use resnet_webgpu::augment::{Transform, assemble};
 use resnet_webgpu::classify::{as_split, decode, to_cifar};
 use resnet_webgpu::data::{Cifar10, SIDE, rgba};
 use resnet_webgpu::model::{ModelKind, ResNetConfig};
@@ -14,6 +14,7 @@ use resnet_webgpu::checkpoint::{Checkpoint, RunState};
 use resnet_webgpu::recipe::LrState;
 use resnet_webgpu::trainer::{Learner, probabilities};
 use resnet_webgpu::peak::Matmul;
+use resnet_webgpu::pipeline::DeviceImages;
 use resnet_webgpu::web::store;
 use burn::tensor::wgpu::wgpu;
 use wasm_bindgen_test::*;
@@ -176,4 +177,37 @@ async fn matmul_kernel_matches_burn_on_webgpu_and_measures_the_peak() {
     let peak = kernel.peak(&device, &queue, 512, 4).await.expect("measures");
     web_sys::console::log_1(&format!("WebGPU matmul peak: {:.2} GFLOP/s ({peak:?})", peak.gflops).into());
     assert!(peak.gflops.is_finite() && peak.gflops > 0.0);
+}
+
+/// The GPU input pipeline (`shaders/augment.wgsl`) on WebGPU against the CPU reference: the same
+/// f32 bits for images of both storage bindings, every extreme shift, with and without flip.
+#[wasm_bindgen_test]
+async fn gpu_input_pipeline_matches_the_cpu_reference_on_webgpu() {
+    let (device, _) = webgpu().await;
+    let data = Cifar10::from_bytes(ARCHIVE).expect("parses");
+    let n = data.train.len();
+    let mut transforms = Vec::new();
+    for dx in [-4, 0, 4] {
+        for dy in [-4, 0, 4] {
+            for flip in [false, true] {
+                transforms.push(Transform { dx, dy, flip });
+            }
+        }
+    }
+    transforms.push(Transform { dx: 40, dy: -40, flip: true });
+    let indices: Vec<usize> = (0..transforms.len()).map(|k| (k * 2_777 + n - 1) % n).collect();
+    assert!(indices.iter().any(|&i| i < n / 2) && indices.iter().any(|&i| i >= n / 2));
+    for (mean, device) in [(data.pixel_mean(), device.clone().autodiff()), (Vec::new(), device.clone())] {
+        let images = DeviceImages::new(&data.train, &mean, &device).expect("uploads");
+        let (batch, labels) = images.batch(&indices, &transforms, &device);
+        let got: Vec<f32> = batch.into_data_async().await.expect("read back").iter::<f32>().collect();
+        let mut expected = Vec::new();
+        assemble(&data.train, &indices, &transforms, &mean, &mut expected);
+        assert_eq!(got.len(), expected.len());
+        let differing = got.iter().zip(&expected).filter(|(a, b)| a.to_bits() != b.to_bits()).count();
+        assert_eq!(differing, 0, "{differing} values differ from the CPU reference (mean: {})", !mean.is_empty());
+        let labels: Vec<i64> = labels.into_data_async().await.expect("read back").iter::<i64>().collect();
+        let truth: Vec<i64> = indices.iter().map(|&i| data.train.labels[i] as i64).collect();
+        assert_eq!(labels, truth);
+    }
 }

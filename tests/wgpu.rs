@@ -5,11 +5,18 @@
 use burn::prelude::*;
 use burn::tensor::Distribution;
 use burn::tensor::wgpu::wgpu;
+use resnet_webgpu::augment::{Transform, assemble};
+use resnet_webgpu::data::{Cifar10, IMAGE_BYTES};
 use resnet_webgpu::peak::Matmul;
+use resnet_webgpu::pipeline::{DeviceImages, PipelineError};
+use rand::SeedableRng;
+use rand::rngs::Xoshiro256PlusPlus;
 use resnet_webgpu::checkpoint::{load_safetensors, to_safetensors};
 use resnet_webgpu::model::{ModelKind, ResNetConfig};
 use resnet_webgpu::recipe::TrainConfig;
 use resnet_webgpu::trainer::Learner;
+
+mod common;
 
 #[test]
 fn wgpu_matches_the_cpu_backend_and_trains() {
@@ -66,4 +73,66 @@ fn matmul_kernel_matches_burns_matmul() {
     }
     // A side that is not a multiple of the tile is refused, not miscomputed.
     assert!(pollster::block_on(kernel.multiply(&device, &queue, &[0.0; 100], &[0.0; 100], 10)).is_err());
+}
+
+/// The GPU input pipeline (`shaders/augment.wgsl`) against the CPU reference `assemble`: the same
+/// indices and transforms give the same f32 bits, with and without the mean, for images of both
+/// storage bindings, on a device with and without autodiff.
+#[test]
+fn gpu_input_pipeline_matches_the_cpu_reference_bit_for_bit() {
+    let archive = std::fs::read(common::archive_path()).expect("the shared CIFAR-10 archive");
+    let data = Cifar10::from_bytes(&archive).expect("parses");
+    let gpu = Device::wgpu(DeviceKind::DefaultDevice);
+    let mean = data.pixel_mean();
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(11);
+    let n = data.train.len();
+    // Both ends of the set (shard 0 and shard 1), and every extreme shift with and without flip.
+    let mut indices: Vec<usize> = vec![0, 1, n / 2 - 1, n / 2, n - 1];
+    let mut transforms: Vec<Transform> = Vec::new();
+    for dx in [-4, 0, 4] {
+        for dy in [-4, 0, 4] {
+            for flip in [false, true] {
+                transforms.push(Transform { dx, dy, flip });
+            }
+        }
+    }
+    while indices.len() < transforms.len() + 13 {
+        indices.push((indices.len() * 7919) % n);
+    }
+    while transforms.len() < indices.len() {
+        transforms.push(Transform::sample(&mut rng, 4, true));
+    }
+    // A shift larger than the image: every pixel comes from the edge.
+    transforms[3] = Transform { dx: 40, dy: -40, flip: true };
+
+    for (mean, device) in [(&mean[..], gpu.clone()), (&[][..], gpu.clone().autodiff())] {
+        let images = DeviceImages::new(&data.train, mean, &device).expect("uploads");
+        for transforms in [&transforms[..], &[][..]] {
+            let (batch, labels) = images.batch(&indices, transforms, &device);
+            assert_eq!(batch.dims(), [indices.len(), 3, 32, 32]);
+            assert_eq!(batch.device(), device);
+            let got: Vec<f32> = batch.into_data().iter::<f32>().collect();
+            let mut expected = Vec::new();
+            assemble(&data.train, &indices, transforms, mean, &mut expected);
+            assert_eq!(got.len(), expected.len());
+            for (i, (a, b)) in got.iter().zip(&expected).enumerate() {
+                assert_eq!(
+                    a.to_bits(),
+                    b.to_bits(),
+                    "value {i} (image {}, {:?}): kernel {a} vs CPU {b}",
+                    i / IMAGE_BYTES,
+                    transforms.get(i / IMAGE_BYTES)
+                );
+            }
+            let labels: Vec<i64> = labels.into_data().iter::<i64>().collect();
+            let truth: Vec<i64> = indices.iter().map(|&i| data.train.labels[i] as i64).collect();
+            assert_eq!(labels, truth);
+        }
+    }
+
+    // What cannot be put on the device is refused with the reason.
+    let too_small = DeviceImages::with_shard_bytes(&data.train, &mean, &gpu, 1000 * IMAGE_BYTES);
+    assert!(matches!(too_small, Err(PipelineError::TooLarge { images: 5000, per_shard: 1000 })));
+    assert!(matches!(DeviceImages::new(&data.train, &mean, &Device::flex()), Err(PipelineError::NotWgpu)));
+    assert!(matches!(DeviceImages::new(&data.train, &mean[..5], &gpu), Err(PipelineError::Mean(5))));
 }

@@ -3,17 +3,29 @@
 //!
 //! ```text
 //! cargo run --release --bin bench -- --backend flex --backend wgpu --batch 32 --batch 128
+//! cargo run --release --bin bench -- --data ../shared/cifar10/cifar-10-binary.tar.gz --input host --input device
 //! ```
+//!
+//! Without `--data` every step trains on one fixed random batch (the model's cost alone). With
+//! it, every step makes a fresh augmented batch of real images, as training does: `host`
+//! assembles it on the CPU and uploads it, `device` makes it on the GPU with
+//! `shaders/augment.wgsl` (wgpu only), `auto` is what training picks.
 
 mod common;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use burn::prelude::*;
 use burn::tensor::Distribution;
 use clap::{Parser, ValueEnum};
+use rand::SeedableRng;
+use rand::rngs::Xoshiro256PlusPlus;
+use resnet_webgpu::augment::Transform;
+use resnet_webgpu::data::{Cifar10, SIDE, Split};
 use resnet_webgpu::model::{ModelKind, ResNetConfig};
+use resnet_webgpu::pipeline::{Batches, DeviceImages};
 use resnet_webgpu::peak::Matmul;
 use resnet_webgpu::summary::Summary;
 use resnet_webgpu::recipe::TrainConfig;
@@ -23,6 +35,17 @@ use resnet_webgpu::trainer::Learner;
 enum Backend {
     Flex,
     Wgpu,
+}
+
+/// Where a step's batch comes from (with `--data`).
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq)]
+enum Input {
+    /// What training picks: the device on wgpu, the host on the CPU backend.
+    Auto,
+    /// Assembled on the CPU and uploaded.
+    Host,
+    /// Made on the GPU by `shaders/augment.wgsl` (wgpu only).
+    Device,
 }
 
 /// Measure training steps per second.
@@ -40,6 +63,13 @@ struct Args {
     /// Timed steps (the median is reported).
     #[arg(long, default_value_t = 5)]
     steps: usize,
+    /// A CIFAR-10 archive: train on fresh augmented batches of its images instead of one fixed
+    /// random batch.
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Where batches are made (with `--data`; several give one row each).
+    #[arg(long, value_enum, default_values = ["auto"])]
+    input: Vec<Input>,
     /// Side of the matrices of the wgpu peak measurement (a multiple of 64).
     #[arg(long, default_value_t = 1024)]
     peak_n: usize,
@@ -53,35 +83,84 @@ fn rss_mib() -> f64 {
 struct Row {
     first_step_s: f64,
     median_step_s: f64,
+    /// What the device's allocator holds after the timed steps (wgpu only).
+    device_mib: Option<f64>,
 }
 
-fn measure(device: &Device, model: ModelKind, batch: usize, args: &Args) -> Result<Row, String> {
+fn measure(
+    device: &Device,
+    model: ModelKind,
+    batch: usize,
+    data: Option<(&Split, &[f32])>,
+    input: Input,
+    args: &Args,
+) -> Result<Row, String> {
+    let started = Instant::now();
     let train_device = device.clone().autodiff();
     let config = TrainConfig { model, batch_size: batch, ..TrainConfig::default() };
     let mut learner = Learner::new(&config, &train_device).map_err(|e| e.to_string())?;
-    let images = Tensor::<4>::random([batch, 3, 32, 32], Distribution::Normal(0.0, 1.0), &train_device);
-    let labels = Tensor::<1, Int>::random([batch], Distribution::Uniform(0.0, 10.0), &train_device);
-    let mut step = || -> Result<f64, String> {
-        let start = Instant::now();
-        let (loss, _) = learner.step(images.clone(), labels.clone(), 1e-3);
+    let fixed = (
+        Tensor::<4>::random([batch, 3, SIDE, SIDE], Distribution::Normal(0.0, 1.0), &train_device),
+        Tensor::<1, Int>::random([batch], Distribution::Uniform(0.0, 10.0), &train_device),
+    );
+    // The set goes to the device before the first step, as in training (part of its time).
+    let mut batches = match (data, input) {
+        (None, _) => None,
+        (Some((split, mean)), Input::Auto) => Some(Batches::new(split, mean, &train_device)),
+        (Some((split, mean)), Input::Host) => Some(Batches::host(split, mean)),
+        (Some((split, mean)), Input::Device) => Some(Batches::Device(
+            DeviceImages::new(split, mean, &train_device).map_err(|e| e.to_string())?,
+        )),
+    };
+    let n = data.map_or(0, |(split, _)| split.len());
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(0);
+    let mut next = 0usize;
+    let mut step = |since: Instant| -> Result<f64, String> {
+        let (images, labels) = match batches.as_mut() {
+            None => fixed.clone(),
+            Some(batches) => {
+                let indices: Vec<usize> = (next..next + batch).map(|i| i % n).collect();
+                next = (next + batch) % n;
+                let transforms: Vec<Transform> =
+                    indices.iter().map(|_| Transform::sample(&mut rng, 4, true)).collect();
+                batches.batch(&indices, &transforms, &train_device)
+            }
+        };
+        let (loss, _) = learner.step(images, labels, 1e-3);
         // Waiting for the loss waits for the whole step.
         let loss: f32 = pollster::block_on(loss.into_scalar_async::<f32>()).map_err(|e| format!("{e:?}"))?;
         if !loss.is_finite() {
             return Err(format!("non-finite loss {loss}"));
         }
-        Ok(start.elapsed().as_secs_f64())
+        Ok(since.elapsed().as_secs_f64())
     };
-    let first_step_s = step()?;
+    let first_step_s = step(started)?;
     for _ in 0..args.warmup {
-        step()?;
+        step(Instant::now())?;
     }
-    let mut times = (0..args.steps.max(1)).map(|_| step()).collect::<Result<Vec<_>, _>>()?;
+    let mut times = (0..args.steps.max(1)).map(|_| step(Instant::now())).collect::<Result<Vec<_>, _>>()?;
     times.sort_by(f64::total_cmp);
-    Ok(Row { first_step_s, median_step_s: times[times.len() / 2] })
+    let device_mib = device.memory_pool_usage().map(|usage| usage.bytes_reserved as f64 / (1 << 20) as f64);
+    Ok(Row { first_step_s, median_step_s: times[times.len() / 2], device_mib })
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    let data = match &args.data {
+        None => None,
+        Some(path) => match std::fs::read(path).map_err(|e| e.to_string()).and_then(|bytes| {
+            Cifar10::from_bytes(&bytes).map_err(|e| e.to_string())
+        }) {
+            Ok(data) => Some(data),
+            Err(e) => {
+                eprintln!("error: {}: {e}", path.display());
+                return ExitCode::FAILURE;
+            }
+        },
+    };
+    let mean = data.as_ref().map(|d| d.pixel_mean()).unwrap_or_default();
+    let split = data.as_ref().map(|d| (&d.train, &mean[..]));
+    let inputs: &[Input] = if split.is_some() { &args.input } else { &[Input::Auto] };
     let mut failed = false;
     let mut lines = Vec::new();
     let mut peaks = Vec::new();
@@ -93,7 +172,7 @@ fn main() -> ExitCode {
                     Ok(pair) => pair,
                     Err(e) => {
                         failed = true;
-                        lines.push(format!("| wgpu | | | failed: no device ({e:?}) | | | | |"));
+                        lines.push(format!("| wgpu | | | | failed: no device ({e:?}) | | | | | |"));
                         continue;
                     }
                 };
@@ -116,24 +195,33 @@ fn main() -> ExitCode {
                     .try_init(&Device::flex())
                     .map(|m| Summary::of(&m).training_flops_per_image() as f64)
                     .unwrap_or(0.0);
-                match measure(&device, model, batch, &args) {
-                    Ok(row) => {
-                        let images_per_sec = batch as f64 / row.median_step_s;
-                        let gflops = images_per_sec * flop_per_image / 1e9;
-                        let share = peaks
-                            .iter()
-                            .find(|(n, _)| *n == name)
-                            .map_or("—".to_string(), |(_, p)| format!("{:.1} %", 100.0 * gflops / p.gflops));
-                        lines.push(format!(
-                            "| {name} | {model} | {batch} | {images_per_sec:.1} | {:.3} | {:.2} | {:.0} | {gflops:.2} ({share}) |",
-                            row.median_step_s,
-                            row.first_step_s,
-                            rss_mib()
-                        ))
-                    }
-                    Err(e) => {
-                        failed = true;
-                        lines.push(format!("| {name} | {model} | {batch} | failed: {e} | | | | |"));
+                for &input in inputs {
+                    let source = match (split, input, backend) {
+                        (None, ..) => "fixed random",
+                        (Some(_), Input::Host, _) | (Some(_), Input::Auto, Backend::Flex) => "host",
+                        (Some(_), Input::Device, Backend::Flex) => continue,
+                        (Some(_), _, Backend::Wgpu) => "device",
+                    };
+                    match measure(&device, model, batch, split, input, &args) {
+                        Ok(row) => {
+                            let images_per_sec = batch as f64 / row.median_step_s;
+                            let gflops = images_per_sec * flop_per_image / 1e9;
+                            let share = peaks
+                                .iter()
+                                .find(|(n, _)| *n == name)
+                                .map_or("—".to_string(), |(_, p)| format!("{:.1} %", 100.0 * gflops / p.gflops));
+                            lines.push(format!(
+                                "| {name} | {model} | {batch} | {source} | {images_per_sec:.1} | {:.3} | {:.2} | {:.0} | {} | {gflops:.2} ({share}) |",
+                                row.median_step_s,
+                                row.first_step_s,
+                                rss_mib(),
+                                row.device_mib.map_or("—".to_string(), |m| format!("{m:.0}")),
+                            ))
+                        }
+                        Err(e) => {
+                            failed = true;
+                            lines.push(format!("| {name} | {model} | {batch} | {source} | failed: {e} | | | | | |"));
+                        }
                     }
                 }
             }
@@ -149,10 +237,10 @@ fn main() -> ExitCode {
         );
     }
     println!(
-        "| backend | model | batch | images/s | step (s, median of {}) | first step (s) | peak RSS (MiB) | GFLOP/s (of matmul peak) |",
+        "| backend | model | batch | batches | images/s | step (s, median of {}) | first step (s) | peak RSS (MiB) | device memory (MiB) | GFLOP/s (of matmul peak) |",
         args.steps
     );
-    println!("|---|---|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---|---:|---|---:|---:|---:|---:|---:|---:|");
     for line in lines {
         println!("{line}");
     }
