@@ -184,6 +184,8 @@ pub struct Texts {
     pub recovery_gave_up: &'static str,
     /// Achieved and peak GFLOP/s: " (x % of the measured peak, y GFLOP/s)".
     pub of_peak: fn(f64, f64) -> String,
+    /// The worker's memory: WebAssembly heap and, on WebGPU, what burn's allocator holds (MiB).
+    pub memory: fn(f64, Option<f64>) -> String,
 }
 
 /// The numbers of the model summary, already formatted.
@@ -231,6 +233,7 @@ pub static ES: Texts = Texts {
         ("metrics.val", "Validación"),
         ("metrics.best", "Mejor exactitud"),
         ("metrics.device", "Dispositivo"),
+        ("metrics.memory", "Memoria"),
         ("strip.title", "Predicciones en imágenes de prueba"),
         ("classify.title", "Prueba la red con tu imagen"),
         ("classify.intro", "Elige, suelta o pega una foto (PNG, JPEG o WebP), o dibuja algo. La red ve una versión de 32×32 píxeles, normalizada como en el entrenamiento."),
@@ -450,6 +453,10 @@ pub static ES: Texts = Texts {
     recovery_next: "Ya hay un dispositivo nuevo preparado; si se guardó algún punto de control, abajo se ofrece continuar desde él.",
     recovery_gave_up: "El error se repite: recarga la página para volver a intentarlo.",
     of_peak: |achieved, peak| format!(" ({:.0} % del pico medido de la GPU, {peak:.1} GFLOP/s)", 100.0 * achieved / peak),
+    memory: |wasm, gpu| match gpu {
+        Some(gpu) => format!("{wasm:.0} MiB de WebAssembly · {gpu:.0} MiB reservados en la GPU"),
+        None => format!("{wasm:.0} MiB de WebAssembly"),
+    },
 };
 
 pub static EN: Texts = Texts {
@@ -486,6 +493,7 @@ pub static EN: Texts = Texts {
         ("metrics.val", "Validation"),
         ("metrics.best", "Best accuracy"),
         ("metrics.device", "Device"),
+        ("metrics.memory", "Memory"),
         ("strip.title", "Predictions on test images"),
         ("classify.title", "Try the network on your own image"),
         ("classify.intro", "Choose, drop or paste a photo (PNG, JPEG or WebP), or draw something. The network sees a 32×32-pixel version, normalised as in training."),
@@ -686,6 +694,10 @@ pub static EN: Texts = Texts {
     recovery_next: "A new device is ready; if a checkpoint was saved, continuing from it is offered below.",
     recovery_gave_up: "The error keeps coming back: reload the page to try again.",
     of_peak: |achieved, peak| format!(" ({:.0} % of the GPU's measured peak, {peak:.1} GFLOP/s)", 100.0 * achieved / peak),
+    memory: |wasm, gpu| match gpu {
+        Some(gpu) => format!("{wasm:.0} MiB of WebAssembly · {gpu:.0} MiB held on the GPU"),
+        None => format!("{wasm:.0} MiB of WebAssembly"),
+    },
 };
 
 /// The archive reader's errors in Spanish (the library's own messages are English).

@@ -89,6 +89,9 @@ pub enum FromWorker {
     },
     /// No WebGPU here: why, in Spanish, with what to do.
     NoWebGpu { reason: String },
+    /// The worker's memory while it trains (sent with every metrics read): its WebAssembly heap
+    /// and, on WebGPU, what burn's allocator holds on the device, in MiB.
+    Memory { wasm_mib: f64, device_mib: Option<f64> },
     /// Archive download progress.
     Download { loaded: f64, total: Option<f64>, from_cache: bool },
     /// The archive is parsed.

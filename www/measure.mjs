@@ -1,6 +1,7 @@
 // In-browser training speed of the built page (dist/): for each backend, time from «Entrenar»
 // to the first finished step, then images/s over the next `metrics_every` (10) steps, as the
-// page itself reports them. Prints a Markdown table.
+// page itself reports them, and the worker's memory (WebAssembly heap, and what burn holds on the
+// GPU). Prints a Markdown table.
 //
 //   node www/measure.mjs [dist] [batch] [backends, default auto,webgpu,cpu]
 import { launch, openReady, serve } from "./harness.mjs";
@@ -26,7 +27,8 @@ try {
     await page.waitForFunction(() => /paso 11 de/.test(document.querySelector("#m-epoch").textContent),
       null, { timeout: 1_800_000 });
     const speed = await page.textContent("#m-speed");
-    rows.push(`| ${backend} | ${adapter} | resnet20v1 | ${batch} | ${speed} | ${first.toFixed(1)} |`);
+    const memory = await page.textContent("#m-memory");
+    rows.push(`| ${backend} | ${adapter} | resnet20v1 | ${batch} | ${speed} | ${first.toFixed(1)} | ${memory} |`);
     await page.click("#stop");
     await page.close();
   }
@@ -34,6 +36,6 @@ try {
   await browser.close();
   server.close();
 }
-console.log("| backend | device | model | batch | images/s (steps 2–11) | start → first step (s) |");
-console.log("|---|---|---|---:|---:|---:|");
+console.log("| backend | device | model | batch | images/s (steps 2–11) | start → first step (s) | memory |");
+console.log("|---|---|---|---:|---:|---:|---|");
 for (const row of rows) console.log(row);

@@ -436,6 +436,10 @@ impl Page {
                 self.send(&ToWorker::Language { lang: self.lang });
                 self.set_text("data-status", &format!("{}…", t.downloading));
             }
+            FromWorker::Memory { wasm_mib, device_mib } => {
+                let text = (self.t().memory)(wasm_mib, device_mib);
+                self.set_text("m-memory", &text);
+            }
             FromWorker::Backend { backend, adapter, fallback, software_adapter, peak_gflops } => {
                 self.device_ready = true;
                 self.peak_gflops = peak_gflops;

@@ -591,6 +591,18 @@ async fn init_webgpu() -> Result<(Device, String, bool), String> {
     Ok((device, name, fallback))
 }
 
+/// The worker's WebAssembly heap and what burn's allocator holds on `device` (WebGPU only).
+fn memory(device: &Device) -> FromWorker {
+    let mib = |bytes: f64| bytes / (1 << 20) as f64;
+    let wasm = wasm_bindgen::memory()
+        .dyn_into::<js_sys::WebAssembly::Memory>()
+        .map_or(0.0, |memory| memory.buffer().unchecked_into::<js_sys::ArrayBuffer>().byte_length() as f64);
+    FromWorker::Memory {
+        wasm_mib: mib(wasm),
+        device_mib: device.memory_pool_usage().map(|usage| mib(usage.bytes_reserved as f64)),
+    }
+}
+
 struct WorkerObserver {
     data: Rc<Cifar10>,
     /// The finished epochs of a resumed run, replayed to the page when it starts.
@@ -608,6 +620,9 @@ impl Observer for WorkerObserver {
             (self.epoch, self.step) = (*epoch, *step);
         }
         post(&FromWorker::Train { event: event.clone() });
+        if let Event::Batch { .. } = event {
+            post(&memory(&self.eval_device));
+        }
         if let Event::Started { .. } = event {
             for metrics in self.replay.drain(..) {
                 post(&FromWorker::Train { event: Event::Epoch(metrics) });
