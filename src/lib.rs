@@ -16,6 +16,7 @@ pub mod pipeline;
 pub mod protocol;
 pub mod recipe;
 pub mod summary;
+pub mod timing;
 pub mod trainer;
 pub mod tutorial;
 #[cfg(target_arch = "wasm32")]

@@ -15,6 +15,7 @@ use resnet_webgpu::recipe::LrState;
 use resnet_webgpu::trainer::{Learner, probabilities};
 use resnet_webgpu::peak::Matmul;
 use resnet_webgpu::pipeline::DeviceImages;
+use resnet_webgpu::timing::{dispatch_cost, timed_step};
 use resnet_webgpu::web::store;
 use burn::tensor::wgpu::wgpu;
 use wasm_bindgen_test::*;
@@ -32,10 +33,13 @@ thread_local! {
 
 /// The WebGPU device, initialised asynchronously once per test module.
 async fn webgpu() -> (Device, String) {
+    // The test harness does not run the crate's start function, which runs them in the page.
+    resnet_webgpu::web::run_static_constructors();
     if let Some(device) = DEVICE.with_borrow(Clone::clone) {
         return device;
     }
     let (device, setup) = Device::wgpu_options()
+        .tasks_max(256)
         .init_with_setup_async()
         .await
         .expect("a WebGPU adapter (run Chromium with --enable-unsafe-webgpu)");
@@ -210,4 +214,41 @@ async fn gpu_input_pipeline_matches_the_cpu_reference_on_webgpu() {
         let truth: Vec<i64> = indices.iter().map(|&i| data.train.labels[i] as i64).collect();
         assert_eq!(labels, truth);
     }
+}
+
+/// Where a WebGPU step's time goes: wall time against the device's own clock (timestamp
+/// queries), printed for BENCHMARKS.md; the batches come from the GPU input pipeline. Nothing
+/// about time is asserted.
+#[wasm_bindgen_test]
+async fn a_webgpu_step_timed_on_the_wall_and_on_the_device() {
+    let (device, name) = webgpu().await;
+    let train_device = device.clone().autodiff();
+    let data = Cifar10::from_bytes(ARCHIVE).expect("parses");
+    let mean = data.pixel_mean();
+    let images = DeviceImages::new(&data.train, &mean, &train_device).expect("uploads");
+    let mut learner = Learner::new(&TrainConfig::default(), &train_device).expect("model");
+    for step in 0..3 {
+        let indices: Vec<usize> = (step * 8..step * 8 + 8).collect();
+        let (batch, labels) = images.batch(&indices, &[], &train_device);
+        let timing = timed_step(&mut learner, batch, labels, 1e-3, &train_device).await.expect("step");
+        web_sys::console::log_1(
+            &format!(
+                "{name}: ResNet20 v1, batch 8, step {step}: wall {:.3} s, device {:?} s ({})",
+                timing.wall_s,
+                timing.device_s,
+                if timing.device_clock { "timestamp queries" } else { "host clock" }
+            )
+            .into(),
+        );
+        assert!(timing.loss.is_finite(), "{timing:?}");
+    }
+    let cost = dispatch_cost(&device, 500).await.expect("dispatches");
+    web_sys::console::log_1(
+        &format!(
+            "{name}: one small dispatch: wall {:.6} s, device {:?} s, launch returned after {:?} s",
+            cost.wall_s, cost.device_s, cost.enqueued_s
+        )
+        .into(),
+    );
+    assert_eq!(cost.loss, 8.0 * 500.0);
 }

@@ -3,19 +3,20 @@
 // page itself reports them, and the worker's memory (WebAssembly heap, and what burn holds on the
 // GPU). Prints a Markdown table.
 //
-//   node www/measure.mjs [dist] [batch] [backends, default auto,webgpu,cpu]
+//   node www/measure.mjs [dist] [batch] [backends, default auto,webgpu,cpu] [models, default resnet20v1]
 import { launch, openReady, serve } from "./harness.mjs";
 
 const dist = process.argv[2] ?? "dist";
 const batch = process.argv[3] ?? "32";
 const backends = (process.argv[4] ?? "auto,webgpu,cpu").split(",");
+const models = (process.argv[5] ?? "resnet20v1").split(",");
 const server = await serve(dist);
 const browser = await launch();
 const rows = [];
 try {
-  for (const backend of backends) {
+  for (const backend of backends) for (const model of models) {
     const page = await openReady(browser, server.url, backend);
-    await page.selectOption("#model", "resnet20v1");
+    await page.selectOption("#model", model);
     await page.fill("#batch-size", batch);
     await page.fill("#epochs", "1");
     const adapter = await page.textContent("#m-adapter");
@@ -28,7 +29,7 @@ try {
       null, { timeout: 1_800_000 });
     const speed = await page.textContent("#m-speed");
     const memory = await page.textContent("#m-memory");
-    rows.push(`| ${backend} | ${adapter} | resnet20v1 | ${batch} | ${speed} | ${first.toFixed(1)} | ${memory} |`);
+    rows.push(`| ${backend} | ${adapter} | ${model} | ${batch} | ${speed} | ${first.toFixed(1)} | ${memory} |`);
     await page.click("#stop");
     await page.close();
   }

@@ -28,6 +28,7 @@ use resnet_webgpu::model::{ModelKind, ResNetConfig};
 use resnet_webgpu::pipeline::{Batches, DeviceImages};
 use resnet_webgpu::peak::Matmul;
 use resnet_webgpu::summary::Summary;
+use resnet_webgpu::timing::{dispatch_cost, timed_step};
 use resnet_webgpu::recipe::TrainConfig;
 use resnet_webgpu::trainer::Learner;
 
@@ -70,6 +71,10 @@ struct Args {
     /// Where batches are made (with `--data`; several give one row each).
     #[arg(long, value_enum, default_values = ["auto"])]
     input: Vec<Input>,
+    /// Also time each step on the device's clock (burn's profiling window, timestamp queries
+    /// where the adapter has them): the rest of the wall time is spent outside the kernels.
+    #[arg(long)]
+    profile: bool,
     /// Side of the matrices of the wgpu peak measurement (a multiple of 64).
     #[arg(long, default_value_t = 1024)]
     peak_n: usize,
@@ -85,6 +90,9 @@ struct Row {
     median_step_s: f64,
     /// What the device's allocator holds after the timed steps (wgpu only).
     device_mib: Option<f64>,
+    /// With `--profile`: the median step on the device's clock, and whether that clock is the
+    /// device's own (timestamp queries).
+    device_step_s: Option<(f64, bool)>,
 }
 
 fn measure(
@@ -115,7 +123,7 @@ fn measure(
     let n = data.map_or(0, |(split, _)| split.len());
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(0);
     let mut next = 0usize;
-    let mut step = |since: Instant| -> Result<f64, String> {
+    let mut step = |since: Instant| -> Result<(f64, Option<(f64, bool)>), String> {
         let (images, labels) = match batches.as_mut() {
             None => fixed.clone(),
             Some(batches) => {
@@ -126,22 +134,31 @@ fn measure(
                 batches.batch(&indices, &transforms, &train_device)
             }
         };
-        let (loss, _) = learner.step(images, labels, 1e-3);
-        // Waiting for the loss waits for the whole step.
-        let loss: f32 = pollster::block_on(loss.into_scalar_async::<f32>()).map_err(|e| format!("{e:?}"))?;
+        let (loss, on_device) = if args.profile {
+            let timing = pollster::block_on(timed_step(&mut learner, images, labels, 1e-3, &train_device))?;
+            (timing.loss, timing.device_s.map(|s| (s, timing.device_clock)))
+        } else {
+            let (loss, _) = learner.step(images, labels, 1e-3);
+            // Waiting for the loss waits for the whole step.
+            (pollster::block_on(loss.into_scalar_async::<f32>()).map_err(|e| format!("{e:?}"))?, None)
+        };
         if !loss.is_finite() {
             return Err(format!("non-finite loss {loss}"));
         }
-        Ok(since.elapsed().as_secs_f64())
+        Ok((since.elapsed().as_secs_f64(), on_device))
     };
-    let first_step_s = step(started)?;
+    let first_step_s = step(started)?.0;
     for _ in 0..args.warmup {
         step(Instant::now())?;
     }
-    let mut times = (0..args.steps.max(1)).map(|_| step(Instant::now())).collect::<Result<Vec<_>, _>>()?;
+    let steps = (0..args.steps.max(1)).map(|_| step(Instant::now())).collect::<Result<Vec<_>, _>>()?;
+    let mut times: Vec<f64> = steps.iter().map(|s| s.0).collect();
     times.sort_by(f64::total_cmp);
+    let mut on_device: Vec<(f64, bool)> = steps.iter().filter_map(|s| s.1).collect();
+    on_device.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let device_step_s = on_device.get(on_device.len() / 2).copied();
     let device_mib = device.memory_pool_usage().map(|usage| usage.bytes_reserved as f64 / (1 << 20) as f64);
-    Ok(Row { first_step_s, median_step_s: times[times.len() / 2], device_mib })
+    Ok(Row { first_step_s, median_step_s: times[times.len() / 2], device_mib, device_step_s })
 }
 
 fn main() -> ExitCode {
@@ -172,7 +189,7 @@ fn main() -> ExitCode {
                     Ok(pair) => pair,
                     Err(e) => {
                         failed = true;
-                        lines.push(format!("| wgpu | | | | failed: no device ({e:?}) | | | | | |"));
+                        lines.push(format!("| wgpu | | | | failed: no device ({e:?}) | | | | | | |"));
                         continue;
                     }
                 };
@@ -210,8 +227,13 @@ fn main() -> ExitCode {
                                 .iter()
                                 .find(|(n, _)| *n == name)
                                 .map_or("—".to_string(), |(_, p)| format!("{:.1} %", 100.0 * gflops / p.gflops));
+                            let on_device = match row.device_step_s {
+                                Some((s, true)) => format!("{s:.3} ({:.0} %)", 100.0 * s / row.median_step_s),
+                                Some((s, false)) => format!("{s:.3} (host clock)"),
+                                None => "—".to_string(),
+                            };
                             lines.push(format!(
-                                "| {name} | {model} | {batch} | {source} | {images_per_sec:.1} | {:.3} | {:.2} | {:.0} | {} | {gflops:.2} ({share}) |",
+                                "| {name} | {model} | {batch} | {source} | {images_per_sec:.1} | {:.3} | {on_device} | {:.2} | {:.0} | {} | {gflops:.2} ({share}) |",
                                 row.median_step_s,
                                 row.first_step_s,
                                 rss_mib(),
@@ -220,10 +242,26 @@ fn main() -> ExitCode {
                         }
                         Err(e) => {
                             failed = true;
-                            lines.push(format!("| {name} | {model} | {batch} | {source} | failed: {e} | | | | | |"));
+                            lines.push(format!("| {name} | {model} | {batch} | {source} | failed: {e} | | | | | | |"));
                         }
                     }
                 }
+            }
+        }
+    }
+    if args.profile {
+        for &backend in &args.backend {
+            let device = match backend {
+                Backend::Flex => continue,
+                Backend::Wgpu => Device::wgpu(DeviceKind::DefaultDevice),
+            };
+            match pollster::block_on(dispatch_cost(&device, 2000)) {
+                Ok(cost) => println!(
+                    "wgpu: one small dispatch (x + 1 on 8 values, 2000 in a row): wall {:.1} µs, device {} µs",
+                    1e6 * cost.wall_s,
+                    cost.device_s.map_or("—".to_string(), |s| format!("{:.1}", 1e6 * s))
+                ),
+                Err(e) => eprintln!("dispatch cost: {e}"),
             }
         }
     }
@@ -237,10 +275,10 @@ fn main() -> ExitCode {
         );
     }
     println!(
-        "| backend | model | batch | batches | images/s | step (s, median of {}) | first step (s) | peak RSS (MiB) | device memory (MiB) | GFLOP/s (of matmul peak) |",
+        "| backend | model | batch | batches | images/s | step (s, median of {}) | on the device's clock (s, share) | first step (s) | peak RSS (MiB) | device memory (MiB) | GFLOP/s (of matmul peak) |",
         args.steps
     );
-    println!("|---|---|---:|---|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|");
     for line in lines {
         println!("{line}");
     }

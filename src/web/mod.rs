@@ -9,6 +9,28 @@ use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
+unsafe extern "C" {
+    /// The module's static constructors, synthesised by wasm-ld.
+    fn __wasm_call_ctors();
+}
+
+/// Runs the module's static constructors, once, at start-up (the page and the worker both call
+/// it first thing).
+///
+/// cubecl registers its IR dialects with `inventory`, that is with static constructors. When a
+/// module never calls `__wasm_call_ctors` itself, wasm-ld wraps *every* export with a call to it,
+/// and a WebGPU training step calls into the module thousands of times (wasm-bindgen's glue,
+/// every callback): re-running a few hundred registrations each time cost 2.3 ms per GPU
+/// dispatch in Chromium, against 22 µs for the whole dispatch natively (BENCHMARKS.md). With
+/// this one explicit call, wasm-ld leaves the exports alone.
+pub fn run_static_constructors() {
+    use std::sync::Once;
+    static ONCE: Once = Once::new();
+    // SAFETY: wasm-ld's constructor list, run exactly once, before any code reads what the
+    // constructors register.
+    ONCE.call_once(|| unsafe { __wasm_call_ctors() });
+}
+
 /// Waits `ms` milliseconds on the event loop (window or worker), letting other tasks run.
 pub async fn sleep_ms(ms: i32) {
     let promise = Promise::new(&mut |resolve, _| {

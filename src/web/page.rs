@@ -958,6 +958,7 @@ fn initial_language(window: &web_sys::Window) -> Lang {
 /// Starts the page. Runs when the module loads in a window (the worker has its own entry).
 #[wasm_bindgen(start)]
 pub fn start() {
+    super::run_static_constructors();
     if js_sys::global().dyn_into::<web_sys::Window>().is_err() {
         return;
     }
