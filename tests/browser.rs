@@ -252,3 +252,19 @@ async fn a_webgpu_step_timed_on_the_wall_and_on_the_device() {
     );
     assert_eq!(cost.loss, 8.0 * 500.0);
 }
+
+/// The module's static constructors (cubecl's IR registrations) run once, not at every call from
+/// JS into the module: re-running them cost 2.3 ms per GPU dispatch (BENCHMARKS.md).
+#[wasm_bindgen_test]
+async fn static_constructors_run_once() {
+    resnet_webgpu::web::run_static_constructors();
+    assert_eq!(resnet_webgpu::web::constructor_runs(), 1);
+    // Calls into the module from JS: timer callbacks, promise resolutions, a GPU read.
+    for _ in 0..3 {
+        resnet_webgpu::web::sleep_ms(1).await;
+    }
+    let (device, _) = webgpu().await;
+    let x = Tensor::<1>::from_floats([1.0, 2.0], &device);
+    x.into_data_async().await.expect("read back");
+    assert_eq!(resnet_webgpu::web::constructor_runs(), 1, "static constructors ran again");
+}

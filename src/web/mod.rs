@@ -31,6 +31,25 @@ pub fn run_static_constructors() {
     ONCE.call_once(|| unsafe { __wasm_call_ctors() });
 }
 
+/// Times our own static constructor has run: exactly once when [`run_static_constructors`] works,
+/// once per call into the module when wasm-ld wraps the exports again (the test that guards it:
+/// `static_constructors_run_once` in `tests/browser.rs`).
+static CONSTRUCTOR_RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+extern "C" fn count_constructor_run() {
+    CONSTRUCTOR_RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// A static constructor of ours, registered the way `inventory` registers cubecl's.
+#[used]
+#[unsafe(link_section = ".init_array")]
+static COUNT_CONSTRUCTOR_RUNS: extern "C" fn() = count_constructor_run;
+
+/// How many times the module's static constructors have run.
+pub fn constructor_runs() -> usize {
+    CONSTRUCTOR_RUNS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Waits `ms` milliseconds on the event loop (window or worker), letting other tasks run.
 pub async fn sleep_ms(ms: i32) {
     let promise = Promise::new(&mut |resolve, _| {
