@@ -114,7 +114,8 @@ impl DeviceImages {
     }
 
     /// As [`new`](Self::new), with shards of at most `shard_bytes` bytes (tests use small ones to
-    /// exercise the second binding).
+    /// check that a set too large is refused). The set is split evenly between the two bindings
+    /// whatever the limit.
     pub fn with_shard_bytes(
         split: &Split,
         mean: &[f32],
@@ -204,10 +205,14 @@ impl DeviceImages {
         } else {
             Tensor::<4>::from_primitive::<Cube>(output)
         };
-        let labels: Vec<i32> = indices.iter().map(|&i| self.labels[i] as i32).collect();
-        let labels = Tensor::<1, Int>::from_data(TensorData::new(labels, [n]), device);
-        (images, labels)
+        (images, labels_tensor(&self.labels, indices, device))
     }
+}
+
+/// The labels of the images `indices`, as the loss takes them.
+fn labels_tensor(labels: &[u8], indices: &[usize], device: &Device) -> Tensor<1, Int> {
+    let batch: Vec<i32> = indices.iter().map(|&i| labels[i] as i32).collect();
+    Tensor::<1, Int>::from_data(TensorData::new(batch, [indices.len()]), device)
 }
 
 /// Where a run's batches come from: the device itself (wgpu), or the host, which assembles them
@@ -247,9 +252,7 @@ impl<'a> Batches<'a> {
                     TensorData::new(scratch.clone(), [indices.len(), 3, SIDE, SIDE]),
                     device,
                 );
-                let labels: Vec<i32> = indices.iter().map(|&i| split.labels[i] as i32).collect();
-                let labels = Tensor::<1, Int>::from_data(TensorData::new(labels, [indices.len()]), device);
-                (images, labels)
+                (images, labels_tensor(&split.labels, indices, device))
             }
         }
     }

@@ -21,9 +21,19 @@ pub struct StepTiming {
     /// Whether `device_s` comes from the device's clock (timestamp queries) rather than the
     /// host's around a synchronisation.
     pub device_clock: bool,
-    /// For [`dispatch_cost`]: the time to hand the work to the device (the launches returned),
-    /// per dispatch.
-    pub enqueued_s: Option<f64>,
+}
+
+/// What one small dispatch costs, from [`dispatch_cost`] (all per dispatch, in seconds).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DispatchCost {
+    /// Sum of the result, `8 n` when every dispatch ran.
+    pub sum: f32,
+    /// From the first launch to the result read back.
+    pub wall_s: f64,
+    /// On the device's clock (`None`: nothing measured).
+    pub device_s: Option<f64>,
+    /// Until the launches returned: the cost of handing work to the device.
+    pub enqueued_s: f64,
 }
 
 /// One training step of `learner` on `images`, `labels` (on `device`), timed both ways.
@@ -42,13 +52,13 @@ pub async fn timed_step(
     let wall_s = start.elapsed().as_secs_f64();
     let device_clock = duration.timing_method() == TimingMethod::Device;
     let device_s = duration.resolve().await.map(|ticks| ticks.duration().as_secs_f64());
-    Ok(StepTiming { loss, wall_s, device_s, device_clock, enqueued_s: None })
+    Ok(StepTiming { loss, wall_s, device_s, device_clock })
 }
 
 /// The cost of one small dispatch: `n` element-wise additions on an 8-value tensor, each its own
 /// kernel (burn without fusion), timed on the wall and on the device. A training step is
 /// thousands of dispatches, so this fixed cost is paid thousands of times per step.
-pub async fn dispatch_cost(device: &Device, n: usize) -> Result<StepTiming, String> {
+pub async fn dispatch_cost(device: &Device, n: usize) -> Result<DispatchCost, String> {
     let x = Tensor::<1>::zeros([8], device);
     // Compile the kernel first.
     (x.clone() + 1.0).into_data_async().await.map_err(|e| format!("{e:?}"))?;
@@ -66,7 +76,6 @@ pub async fn dispatch_cost(device: &Device, n: usize) -> Result<StepTiming, Stri
     let sum: f32 = sum.into_scalar_async::<f32>().await.map_err(|e| format!("{e:?}"))?;
     let per = |s: f64| s / n as f64;
     let wall_s = per(start.elapsed().as_secs_f64());
-    let device_clock = duration.timing_method() == TimingMethod::Device;
     let device_s = duration.resolve().await.map(|ticks| per(ticks.duration().as_secs_f64()));
-    Ok(StepTiming { loss: sum, wall_s, device_s, device_clock, enqueued_s: Some(enqueued_s) })
+    Ok(DispatchCost { sum, wall_s, device_s, enqueued_s })
 }

@@ -88,22 +88,13 @@ fn gpu_input_pipeline_matches_the_cpu_reference_bit_for_bit() {
     let n = data.train.len();
     // Both ends of the set (shard 0 and shard 1), and every extreme shift with and without flip.
     let mut indices: Vec<usize> = vec![0, 1, n / 2 - 1, n / 2, n - 1];
-    let mut transforms: Vec<Transform> = Vec::new();
-    for dx in [-4, 0, 4] {
-        for dy in [-4, 0, 4] {
-            for flip in [false, true] {
-                transforms.push(Transform { dx, dy, flip });
-            }
-        }
-    }
+    let mut transforms = common::extreme_transforms();
     while indices.len() < transforms.len() + 13 {
         indices.push((indices.len() * 7919) % n);
     }
     while transforms.len() < indices.len() {
         transforms.push(Transform::sample(&mut rng, 4, true));
     }
-    // A shift larger than the image: every pixel comes from the edge.
-    transforms[3] = Transform { dx: 40, dy: -40, flip: true };
 
     for (mean, device) in [(&mean[..], gpu.clone()), (&[][..], gpu.clone().autodiff())] {
         let images = DeviceImages::new(&data.train, mean, &device).expect("uploads");

@@ -181,6 +181,7 @@ fn main() -> ExitCode {
     let mut failed = false;
     let mut lines = Vec::new();
     let mut peaks = Vec::new();
+    let mut dispatch_costs = Vec::new();
     for &backend in &args.backend {
         let (device, name) = match backend {
             Backend::Flex => (Device::flex(), "flex (CPU)".to_string()),
@@ -248,22 +249,20 @@ fn main() -> ExitCode {
                 }
             }
         }
-    }
-    if args.profile {
-        for &backend in &args.backend {
-            let device = match backend {
-                Backend::Flex => continue,
-                Backend::Wgpu => Device::wgpu(DeviceKind::DefaultDevice),
-            };
+        // After the training rows, as a device that has been working.
+        if args.profile && backend == Backend::Wgpu {
             match pollster::block_on(dispatch_cost(&device, 2000)) {
-                Ok(cost) => println!(
+                Ok(cost) => dispatch_costs.push(format!(
                     "wgpu: one small dispatch (x + 1 on 8 values, 2000 in a row): wall {:.1} µs, device {} µs",
                     1e6 * cost.wall_s,
                     cost.device_s.map_or("—".to_string(), |s| format!("{:.1}", 1e6 * s))
-                ),
+                )),
                 Err(e) => eprintln!("dispatch cost: {e}"),
             }
         }
+    }
+    for line in &dispatch_costs {
+        println!("{line}");
     }
     for (name, peak) in &peaks {
         println!(

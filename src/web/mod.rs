@@ -14,8 +14,8 @@ unsafe extern "C" {
     fn __wasm_call_ctors();
 }
 
-/// Runs the module's static constructors, once, at start-up (the page and the worker both call
-/// it first thing).
+/// Runs the module's static constructors, once, at start-up: `page::start`, wasm-bindgen's start
+/// function, calls it first thing when the module loads, in the page and in the worker alike.
 ///
 /// cubecl registers its IR dialects with `inventory`, that is with static constructors. When a
 /// module never calls `__wasm_call_ctors` itself, wasm-ld wraps *every* export with a call to it,

@@ -123,7 +123,6 @@ thread_local! {
 /// Entry point, called by `worker.js` once the module is instantiated.
 #[wasm_bindgen]
 pub fn worker_main() {
-    super::run_static_constructors();
     // A panic leaves this WebAssembly instance unusable (a lost device, memory exhausted, a bug):
     // log it, and tell the page, which replaces the worker and offers the last checkpoint.
     std::panic::set_hook(Box::new(|info| {
