@@ -167,16 +167,9 @@ async fn matmul_kernel_matches_burn_on_webgpu_and_measures_the_peak() {
     webgpu().await;
     let (device, queue) = HANDLES.with_borrow(Clone::clone).expect("initialised");
     let n = 128;
-    let a: Vec<f32> = (0..n * n).map(|i| (i * 37 % 101) as f32 / 50.0 - 1.0).collect();
-    let b: Vec<f32> = (0..n * n).map(|i| (i * 53 % 97) as f32 / 48.0 - 1.0).collect();
+    let (a, b, expected) = common::matmul_case(n);
     let kernel = Matmul::new(&device);
     let got = kernel.multiply(&device, &queue, &a, &b, n).await.expect("runs");
-    let cpu = Device::flex();
-    let expected: Vec<f32> = Tensor::<2>::from_data(TensorData::new(a, [n, n]), &cpu)
-        .matmul(Tensor::<2>::from_data(TensorData::new(b, [n, n]), &cpu))
-        .into_data()
-        .iter::<f32>()
-        .collect();
     for (i, (x, y)) in got.iter().zip(&expected).enumerate() {
         assert!((x - y).abs() <= 1e-4 * (1.0 + y.abs()), "c[{i}]: kernel {x} vs burn {y}");
     }

@@ -57,16 +57,9 @@ fn matmul_kernel_matches_burns_matmul() {
     let (device, queue) =
         pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor::default())).expect("a device");
     let n = 192;
-    let a: Vec<f32> = (0..n * n).map(|i| (i * 37 % 101) as f32 / 50.0 - 1.0).collect();
-    let b: Vec<f32> = (0..n * n).map(|i| (i * 53 % 97) as f32 / 48.0 - 1.0).collect();
+    let (a, b, expected) = common::matmul_case(n);
     let kernel = Matmul::new(&device);
     let got = pollster::block_on(kernel.multiply(&device, &queue, &a, &b, n)).expect("runs");
-    let cpu = Device::flex();
-    let expected: Vec<f32> = Tensor::<2>::from_data(TensorData::new(a, [n, n]), &cpu)
-        .matmul(Tensor::<2>::from_data(TensorData::new(b, [n, n]), &cpu))
-        .into_data()
-        .iter::<f32>()
-        .collect();
     assert_eq!(got.len(), expected.len());
     for (i, (x, y)) in got.iter().zip(&expected).enumerate() {
         assert!((x - y).abs() <= 1e-4 * (1.0 + y.abs()), "c[{i}]: kernel {x} vs burn {y}");

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use burn::prelude::*;
 use resnet_webgpu::augment::Transform;
 
 /// The small real CIFAR-10 archive laid beside the repository (`CIFAR10_ARCHIVE` overrides).
@@ -26,4 +27,18 @@ pub fn extreme_transforms() -> Vec<Transform> {
     }
     transforms.push(Transform { dx: 40, dy: -40, flip: true });
     transforms
+}
+
+/// Two n×n matrices for the WGSL matmul test, and their product by burn's matmul on the CPU
+/// backend (the reference).
+pub fn matmul_case(n: usize) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+    let a: Vec<f32> = (0..n * n).map(|i| (i * 37 % 101) as f32 / 50.0 - 1.0).collect();
+    let b: Vec<f32> = (0..n * n).map(|i| (i * 53 % 97) as f32 / 48.0 - 1.0).collect();
+    let cpu = Device::flex();
+    let expected: Vec<f32> = Tensor::<2>::from_data(TensorData::new(a.clone(), [n, n]), &cpu)
+        .matmul(Tensor::<2>::from_data(TensorData::new(b.clone(), [n, n]), &cpu))
+        .into_data()
+        .iter::<f32>()
+        .collect();
+    (a, b, expected)
 }
