@@ -6,7 +6,8 @@
 #                    and end to end (the built page in headless Chromium)
 #
 # Data: $CIFAR10_ARCHIVE (a local copy) if set, else data/cifar-10-binary.tar.gz, downloaded once
-# from the official site by the trunk hook scripts/fetch-data.sh.
+# from the official site by scripts/fetch-data.sh (trunk's pre-build hook; `test` runs it too and
+# then points CIFAR10_ARCHIVE at data/cifar-10-binary.tar.gz for every test that needs an archive).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -53,8 +54,10 @@ web_deps() {
   # Its lock file pins a webpki-roots no longer on crates.io: installed without --locked.
   cargo_tool wasm-bindgen wasm-bindgen-cli "$WASM_BINDGEN_VERSION"
   cargo_tool trunk trunk "$TRUNK_VERSION" --locked
-  # Chart.js for the page, playwright-core for the end-to-end test.
-  [ -d www/node_modules/chart.js ] && [ -d www/node_modules/playwright-core ] || (cd www && npm ci --no-audit --no-fund)
+  # Chart.js for the page, playwright-core for the end-to-end test, binaryen's wasm-opt for the
+  # post-build hook (scripts/optimize-dist.mjs).
+  [ -d www/node_modules/chart.js ] && [ -d www/node_modules/playwright-core ] && [ -d www/node_modules/binaryen ] \
+    || (cd www && npm ci --no-audit --no-fund)
 }
 
 browser_deps() {
@@ -67,6 +70,8 @@ case "${1:-}" in
     shift
     native_deps
     web_deps
+    # trunk serve does not serve precompressed files: do not spend a minute per build making them.
+    export PRECOMPRESS="${PRECOMPRESS:-0}"
     exec trunk serve "$@"
     ;;
   test)
@@ -74,14 +79,19 @@ case "${1:-}" in
     native_deps
     web_deps
     browser_deps
-    export CIFAR10_ARCHIVE="${CIFAR10_ARCHIVE:-$PWD/../shared/cifar10/cifar-10-binary.tar.gz}"
-    log "native tests: CPU backend, and wgpu on the machine's Vulkan device"
-    cargo test --release
+    if [ -z "${CIFAR10_ARCHIVE:-}" ]; then
+      sh scripts/fetch-data.sh
+      export CIFAR10_ARCHIVE="$PWD/data/cifar-10-binary.tar.gz"
+    fi
+    log "native tests: CPU backend, and wgpu on the machine's Vulkan device; the lesson (lesson/)"
+    cargo test --release --workspace
     log "browser tests: wasm-pack in headless Chromium on WebGPU"
     WASM_BINDGEN_TEST_TIMEOUT=900 wasm-pack test --headless --chrome --release \
       --chromedriver /usr/bin/chromedriver . --no-default-features --test browser
     log "end to end: the built page in headless Chromium"
     trunk build
+    # The lesson in dist/index.html, then `./dev.sh serve` itself: one build, no reloads.
+    node www/e2e-serve.mjs dist
     node www/e2e.mjs dist target/e2e/page.png
     node www/e2e-use.mjs dist
     node www/e2e-resume.mjs dist

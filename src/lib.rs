@@ -18,6 +18,5 @@ pub mod recipe;
 pub mod summary;
 pub mod timing;
 pub mod trainer;
-pub mod tutorial;
 #[cfg(target_arch = "wasm32")]
 pub mod web;

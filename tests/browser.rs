@@ -24,8 +24,9 @@ mod common;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-/// The shared archive, compiled into the test module (the page gets the same bytes by fetch).
-static ARCHIVE: &[u8] = include_bytes!("../../shared/cifar10/cifar-10-binary.tar.gz");
+/// The test archive, compiled into the test module (the page gets the same bytes by fetch):
+/// `$CIFAR10_ARCHIVE` when the test is compiled (`./dev.sh test` sets it: data/, or shared/ in CI).
+static ARCHIVE: &[u8] = include_bytes!(env!("CIFAR10_ARCHIVE"));
 
 thread_local! {
     static DEVICE: RefCell<Option<(Device, String)>> = const { RefCell::new(None) };

@@ -3,28 +3,80 @@
 import { chromium } from "playwright-core";
 import { createServer } from "node:http";
 import { readFile, stat } from "node:fs/promises";
-import { extname, join, resolve } from "node:path";
+import { extname, join, resolve, sep } from "node:path";
 
-const TYPES = { ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm",
-  ".css": "text/css", ".svg": "image/svg+xml", ".gz": "application/gzip" };
+const TYPES = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".mjs": "text/javascript",
+  ".wasm": "application/wasm", ".css": "text/css", ".svg": "image/svg+xml", ".json": "application/json",
+  ".png": "image/png", ".gz": "application/gzip" };
 
-/** Serves `dist` on 127.0.0.1 (a free port); resolves to { url, close }. */
-export async function serve(dist) {
+/**
+ * The page's Content-Security-Policy (README, "Hosting the page"): only what it loads. Its own
+ * scripts (start.js, resnet-webgpu.js, chart.umd.min.js, worker.js as a module worker) and the
+ * compiled wasm ('wasm-unsafe-eval'); styles from style.css and the style="…" attributes of the HTML
+ * the module generates (bars, confusion-matrix cells: 'unsafe-inline' in style-src only); images
+ * of its own, data: and blob: (previews, exports); fetches of its own (the archive). Downloads go
+ * through data:/blob: links, which a policy does not govern. `trunk serve` sends the same with
+ * 'unsafe-inline' in script-src for its autoreload script (Trunk.toml); www/e2e-serve.mjs checks
+ * that the two agree.
+ */
+export const CSP = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "connect-src 'self'",
+  "worker-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join("; ");
+
+/** The precompressed copies a request accepts, best first: [[suffix, encoding], …]. */
+function encodingsFor(req, file) {
+  const accepted = String(req.headers["accept-encoding"] ?? "").split(",")
+    .map((part) => part.trim().split(";")[0].toLowerCase());
+  if (file.endsWith(".gz")) return []; // the archive: gzip already, sent as the file it is
+  return [[".br", "br"], [".gz", "gzip"]].filter(([, encoding]) => accepted.includes(encoding));
+}
+
+/**
+ * Serves `dist` on 127.0.0.1 (a free port), as a real host should (README, "Hosting the page"):
+ * the policy above and `nosniff` on every response, and the `.br` or `.gz` file that
+ * scripts/optimize-dist.mjs put next to a file when the request accepts that encoding
+ * (`compress: false` serves the files as they are; `policy: false` sends no policy, for builds
+from before it, which started the module with an inline script). Resolves to { url, close, served }, where
+ * `served` counts the responses by encoding ("identity", "gzip", "br").
+ */
+export async function serve(dist, { compress = true, policy = true } = {}) {
   const root = resolve(dist);
+  const served = { identity: 0, gzip: 0, br: 0 };
   const server = createServer(async (req, res) => {
     const path = join(root, decodeURIComponent(new URL(req.url, "http://x").pathname));
     try {
+      if (path !== root && !path.startsWith(root + sep)) throw new Error("outside dist");
       const file = (await stat(path)).isDirectory() ? join(path, "index.html") : path;
-      const body = await readFile(file);
-      res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream",
-        "content-length": body.length });
+      const headers = { "content-type": TYPES[extname(file)] ?? "application/octet-stream",
+        "x-content-type-options": "nosniff", "vary": "accept-encoding",
+        ...(policy ? { "content-security-policy": CSP } : {}) };
+      let body = null;
+      for (const [suffix, encoding] of compress ? encodingsFor(req, file) : []) {
+        body = await readFile(file + suffix).catch(() => null);
+        if (body) {
+          headers["content-encoding"] = encoding;
+          break;
+        }
+      }
+      body ??= await readFile(file);
+      served[headers["content-encoding"] ?? "identity"] += 1;
+      res.writeHead(200, { ...headers, "content-length": body.length });
       res.end(body);
     } catch {
       res.writeHead(404).end("not found");
     }
   });
   await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
-  return { url: `http://127.0.0.1:${server.address().port}/`, close: () => server.close() };
+  return { url: `http://127.0.0.1:${server.address().port}/`, close: () => server.close(), served };
 }
 
 /** Headless Chromium, with WebGPU enabled unless `webgpu` is false. */

@@ -6,11 +6,11 @@ use std::path::PathBuf;
 use burn::prelude::*;
 use resnet_webgpu::augment::Transform;
 
-/// The small real CIFAR-10 archive laid beside the repository (`CIFAR10_ARCHIVE` overrides).
+/// The test archive: `$CIFAR10_ARCHIVE` (`./dev.sh test` sets it), else data/cifar-10-binary.tar.gz.
 pub fn archive_path() -> PathBuf {
     match std::env::var_os("CIFAR10_ARCHIVE") {
         Some(path) => PathBuf::from(path),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/cifar10/cifar-10-binary.tar.gz"),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/cifar-10-binary.tar.gz"),
     }
 }
 
