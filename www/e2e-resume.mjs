@@ -12,15 +12,13 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { gzipSync } from "node:zlib";
-import { launch, serve } from "./harness.mjs";
+import { launch, report, serve } from "./harness.mjs";
 
 const dist = process.argv[2] ?? "dist";
 const shots = resolve("target/e2e");
 await mkdir(shots, { recursive: true });
 const server = await serve(dist);
-let failed = false;
-const fail = (message) => { console.error(`FAIL: ${message}`); failed = true; };
-const check = (ok, message) => { if (!ok) fail(message); };
+const { watch, check, fail, dump, finish } = report("e2e-resume");
 
 /** The tensor names and metadata of a safetensors file. */
 function header(bytes) {
@@ -43,12 +41,6 @@ async function download(page, id) {
   const [file] = await Promise.all([page.waitForEvent("download", { timeout: 60_000 }), page.click(id)]);
   return { name: file.suggestedFilename(), bytes: await readFile(await file.path()) };
 }
-
-const errors = [];
-const watch = (page) => {
-  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
-  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
-};
 
 // 0. Bad archives, through the download (a route that answers with them) and the file picker:
 //    each gets its specific message, nothing crashes, and the good archive still works after.
@@ -80,7 +72,11 @@ const batch = (records, label = (i) => i % 10) => {
 };
 const names = ["data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin", "test_batch.bin"];
 const complete = (edit = (f) => f) => edit(names.map((n) => ({ path: `cifar-10-batches-bin/${n}`, bytes: batch(2) })));
-const good = await readFile(process.env.CIFAR10_ARCHIVE ?? resolve("../shared/cifar10/cifar-10-binary.tar.gz"));
+if (!process.env.CIFAR10_ARCHIVE) {
+  fail("set CIFAR10_ARCHIVE to the CIFAR-10 binary archive (./dev.sh test does)");
+  finish();
+}
+const good = await readFile(process.env.CIFAR10_ARCHIVE);
 const bad = [
   ["empty", Buffer.alloc(0), /el archivo está vacío \(0 bytes\)/],
   ["an HTML page", Buffer.from("<!doctype html><title>404</title>"), /no es un archivo gzip \(empieza por 0x3c 0x21\)/],
@@ -124,6 +120,7 @@ try {
   console.log("bad archives: every message specific, the page usable after, the bad download not cached");
 } catch (e) {
   fail(`bad archives: ${e.message}`);
+  await dump(browser, ["data-status", "status"]);
 } finally {
   await browser.close();
 }
@@ -227,11 +224,7 @@ try {
   console.log(`out of memory: «${said.slice(0, 140)}…», and the page is ready again`);
 } catch (e) {
   fail(`CPU scenario: ${e.message}`);
-  for (const page of browser.contexts().flatMap((c) => c.pages())) {
-    for (const id of ["#status", "#checkpoint-status", "#recovery", "#saved-text", "#final"]) {
-      console.error(`  ${id}: ${(await page.textContent(id).catch(() => "?"))?.slice(0, 200)}`);
-    }
-  }
+  await dump(browser, ["status", "checkpoint-status", "recovery", "saved-text", "final"]);
 } finally {
   await browser.close();
 }
@@ -250,7 +243,7 @@ if (browser) try {
   await waitSaved(page, 1, 400_000);
   const workers = page.workers();
   check(workers.length === 1, `one worker (${workers.length})`);
-  await workers[0].evaluate(() => self.dispatchEvent(new MessageEvent("message", { data: { type: "test_destroy_device" } })));
+  await workers[0].evaluate(() => self.resnetWebgpuDevices.forEach((device) => device.destroy()));
   await page.waitForSelector("#recovery:not([hidden])", { timeout: 60_000 });
   const said = await page.textContent("#recovery");
   check(/Se perdió el dispositivo gráfico \(destroyed/.test(said), `the page says the device was lost: «${said}»`);
@@ -263,13 +256,14 @@ if (browser) try {
   console.log(`device lost: «${said.slice(0, 100)}…», then «${offered}» → finished`);
 } catch (e) {
   fail(`WebGPU scenario: ${e.message}`);
+  await dump(browser, ["status", "recovery", "checkpoint-status", "m-adapter"]);
 } finally {
   await browser.close();
 }
 server.close();
-
-// Errors the page logged on purpose are the refused files; anything else is a failure.
-const unexpected = errors.filter((e) => !/safetensors|destroyed|lost|Device|device|panicked|unreachable|wgpu|memory/i.test(e));
-check(unexpected.length === 0, `console errors: ${unexpected.join(" | ")}`);
-if (failed) process.exit(1);
-console.log("e2e-resume: all checks passed");
+// Every console error, uncaught exception, failed request and HTTP error fails, excused by no
+// pattern: none of the failures the scenarios provoke (bad archives and files, the full disk, the
+// out-of-memory trap, the destroyed device) logs one today (E2E_VERBOSE=1 prints the console). One
+// that comes to log on purpose is named where it is provoked, by a specific pattern:
+// `watch(page, { expected })`, or `watch(page).expect(pattern)` from the provocation on.
+finish();

@@ -5,28 +5,17 @@
 //   node www/e2e.mjs [dist] [screenshot.png]
 import { mkdir, readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { launch, serve } from "./harness.mjs";
+import { launch, report, serve } from "./harness.mjs";
 
 const dist = process.argv[2] ?? "dist";
 const shot = resolve(process.argv[3] ?? "target/e2e/page.png");
 const server = await serve(dist);
 const url = server.url;
 const browser = await launch();
-const errors = [];
-let failed = false;
-const fail = (message) => { console.error(`FAIL: ${message}`); failed = true; };
+const { watch, fail, dump, finish } = report("e2e");
 try {
   const page = await browser.newPage({ viewport: { width: 1500, height: 1000 }, locale: "es-ES" });
-  page.on("console", (m) => {
-    if (m.type() === "error") errors.push(m.text());
-    if (process.env.E2E_VERBOSE) console.log(`[console.${m.type()}] ${m.text()}`);
-  });
-  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
-  page.on("requestfailed", (r) => errors.push(`request failed: ${r.url()}`));
-  page.on("response", (r) => { if (r.status() >= 400) errors.push(`HTTP ${r.status()}: ${r.url()}`); });
-  page.on("worker", (w) => w.on("console", (m) => {
-    if (m.type() === "error") errors.push(`worker: ${m.text()}`);
-  }));
+  watch(page);
   const t0 = Date.now();
   await page.goto(url);
   await page.waitForFunction(() => document.querySelectorAll("#tutorial math").length > 10,
@@ -78,18 +67,10 @@ try {
     null, { timeout: 300_000 });
 } catch (e) {
   fail(e.message);
-  const page = browser.contexts()[0]?.pages()[0];
-  if (page) {
-    for (const id of ["status", "m-loss", "m-speed", "m-adapter", "data-status"]) {
-      console.error(`  #${id}: ${await page.textContent(`#${id}`).catch(() => "?")}`);
-    }
-    await mkdir(dirname(shot), { recursive: true });
-    await page.screenshot({ path: shot.replace(/\.png$/, "-failure.png") }).catch(() => {});
-  }
+  await dump(browser, ["status", "m-loss", "m-speed", "m-adapter", "data-status"], shot.replace(/\.png$/, "-failure.png"));
 } finally {
   await browser.close();
 }
-if (errors.length) fail(`console errors:\n  ${errors.join("\n  ")}`);
 
 // Second visit, as a person without WebGPU whose server lacks the archive: the page says both in
 // Spanish, trains on the CPU instead, and takes the archive from the file picker.
@@ -98,8 +79,9 @@ if (archive) {
   const plain = await launch({ webgpu: false });
   try {
     const page = await plain.newPage({ viewport: { width: 1500, height: 1000 }, locale: "es-ES" });
-    const pageErrors = [];
-    page.on("pageerror", (e) => pageErrors.push(e.message));
+    // The archive's 404 is this visit's point; the page's download of it ends there.
+    watch(page, { expected: [/^HTTP 404: \S+\/data\/cifar-10-binary\.tar\.gz$/,
+      /^request failed: \S+\/data\/cifar-10-binary\.tar\.gz \(net::ERR_ABORTED\)/] });
     await page.route("**/data/cifar-10-binary.tar.gz", (route) => route.fulfill({ status: 404, body: "" }));
     await page.goto(url);
     await page.waitForFunction(() => /404/.test(document.querySelector("#data-status").textContent),
@@ -119,12 +101,12 @@ if (archive) {
     console.log(`without WebGPU, archive picked from disk: trains on ${device}, loss ${await page.textContent("#m-loss")}`);
     await page.screenshot({ path: shot.replace(/\.png$/, "-no-webgpu.png") });
     await page.click("#stop");
-    if (pageErrors.length) fail(`page errors without WebGPU: ${pageErrors.join("; ")}`);
 
     // A shared link pre-fills the controls and the page writes the same link back; the metrics
     // export as CSV.
     const query = "model=resnet29v2&batch_size=16&epochs=3&lr=0.0005&augment=0";
     const linked = await plain.newPage({ locale: "es-ES" });
+    watch(linked);
     await linked.goto(`${url}?${query}`);
     await linked.waitForFunction(() => document.querySelectorAll("#tutorial math").length > 10, null, { timeout: 60_000 });
     const controls = await linked.evaluate(() => [
@@ -142,10 +124,7 @@ if (archive) {
     console.log(`link round trip and CSV export: ok (${download.suggestedFilename()})`);
   } catch (e) {
     fail(`without WebGPU: ${e.message}`);
-    const page = plain.contexts()[0]?.pages()[0];
-    for (const id of ["gpu-status", "data-status", "status", "m-adapter"]) {
-      console.error(`  #${id}: ${await page?.textContent(`#${id}`).catch(() => "?")}`);
-    }
+    await dump(plain, ["gpu-status", "data-status", "status", "m-adapter"]);
   } finally {
     await plain.close();
   }
@@ -153,5 +132,4 @@ if (archive) {
   fail("set CIFAR10_ARCHIVE to the archive for the file-picker scenario");
 }
 server.close();
-console.log(failed ? "e2e: 0 passed, 1 failed" : "e2e: 1 passed, 0 failed");
-process.exit(failed ? 1 : 0);
+finish();

@@ -100,3 +100,79 @@ export async function openReady(browser, url, backend = "auto") {
   }
   return page;
 }
+
+// --- Failure reports, shared by the end-to-end tests (e2e*.mjs) ---
+import { mkdir } from "node:fs/promises";
+import { dirname } from "node:path";
+
+/**
+ * One test file's record of what went wrong, printed as it happens and judged at the end:
+ * - `watch(page, { expected })` collects from `page` and its workers every console error,
+ *   uncaught exception, failed request and HTTP status >= 400 (E2E_VERBOSE=1 also prints the
+ *   whole console). An error matching one of `expected` (regexes: what the scenario provokes on
+ *   purpose) is excused; it returns `{ expect(...patterns) }` to excuse more from then on (e.g.
+ *   after the test destroys the device).
+ * - `check(ok, message)` and `fail(message)` record a failure and let the test go on.
+ * - `dump(pages, ids, screenshot)`, after an exception: prints those elements' text on a page or
+ *   on every page of a browser, and saves a screenshot of the first.
+ * - `finish()`: fails on any unexcused error, prints "<name>: all checks passed" or the number of
+ *   failures, and exits with 0 or 1.
+ */
+export function report(name) {
+  const errors = [];
+  let failures = 0;
+  const verbose = Boolean(process.env.E2E_VERBOSE);
+  const fail = (message) => { console.error(`FAIL: ${message}`); failures += 1; };
+  const check = (ok, message) => { if (!ok) fail(message); return ok; };
+
+  function watch(page, { expected = [] } = {}) {
+    const excused = [...expected];
+    const record = (error) => {
+      const why = excused.find((pattern) => pattern.test(error));
+      if (why) {
+        if (verbose) console.log(`[excused by ${why}] ${error}`);
+      } else {
+        errors.push(error);
+      }
+    };
+    // The page's console carries its workers' too (ConsoleMessage.worker()).
+    page.on("console", (m) => {
+      const from = m.worker() ? "worker: " : "";
+      if (verbose) console.log(`[${from}console.${m.type()}] ${m.text()}`);
+      if (m.type() === "error") record(`${from}${m.text()}`);
+    });
+    page.on("pageerror", (e) => record(`pageerror: ${e.message}`));
+    page.on("requestfailed", (r) => record(`request failed: ${r.url()} (${r.failure()?.errorText}) on ${page.url()}`));
+    page.on("response", (r) => { if (r.status() >= 400) record(`HTTP ${r.status()}: ${r.url()}`); });
+    return { expect: (...patterns) => { excused.push(...patterns); } };
+  }
+
+  async function dump(pages, ids, screenshot) {
+    const all = typeof pages.contexts === "function" ? pages.contexts().flatMap((c) => c.pages()) : [pages];
+    for (const page of all) {
+      if (all.length > 1) console.error(`  ${page.url()}`);
+      for (const id of ids) {
+        console.error(`  #${id}: ${(await page.textContent(`#${id}`).catch(() => "?"))?.slice(0, 200)}`);
+      }
+    }
+    if (screenshot && all.length) {
+      await mkdir(dirname(screenshot), { recursive: true });
+      await all[0].screenshot({ path: screenshot }).catch(() => {});
+    }
+  }
+
+  function finish() {
+    if (errors.length) fail(`console errors:\n  ${errors.join("\n  ")}`);
+    if (failures) {
+      console.error(`${name}: ${failures} check(s) failed`);
+      process.exit(1);
+    }
+    console.log(`${name}: all checks passed`);
+    process.exit(0);
+  }
+
+  return { watch, check, fail, dump, finish };
+}
+
+/** What a reload or navigation does to the requests still in flight (for `expected`). */
+export const ABORTED_REQUEST = /^request failed: \S+ \(net::ERR_ABORTED\)/;

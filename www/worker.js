@@ -6,6 +6,9 @@ import init, { worker_main } from "./resnet-webgpu.js";
 // process, or `destroy()`), tell the page: it replaces this worker with a fresh one, which gets a
 // new device, and offers to continue from the last checkpoint in IndexedDB.
 const devices = [];
+// For tests and DevTools: the WebGPU devices this worker made (the end-to-end test destroys them
+// to lose the device mid-run, as a driver reset would).
+self.resnetWebgpuDevices = devices;
 if (self.GPUAdapter) {
   const requestDevice = GPUAdapter.prototype.requestDevice;
   GPUAdapter.prototype.requestDevice = async function (...args) {
@@ -17,13 +20,6 @@ if (self.GPUAdapter) {
     return device;
   };
 }
-
-// Tests only: lose the device on purpose, as a driver reset would.
-self.addEventListener("message", (event) => {
-  if (event.data?.type === "test_destroy_device") {
-    devices.forEach((device) => device.destroy());
-  }
-});
 
 await init({ module_or_path: new URL("./resnet-webgpu_bg.wasm", import.meta.url) });
 worker_main();
