@@ -1,8 +1,10 @@
 // The built page's size (trunk's post_build hook, via scripts/post-build.sh), on dist/.stage:
 //   1. the wasm's `name` section dropped (function names, only for stack traces and profiles);
 //      KEEP_NAMES=1 keeps it, e.g. to profile in DevTools with real function names;
-//   2. wasm-opt (binaryen, from www/node_modules or $WASM_OPT_BIN) where it is installed, unless
-//      WASM_OPT=0; WASM_OPT_LEVEL picks the level (default -O1, see BENCHMARKS.md);
+//   2. with WASM_OPT=1 only, wasm-opt (binaryen, from www/node_modules or $WASM_OPT_BIN);
+//      WASM_OPT_LEVEL picks the level (default -O1). Off by default: on the 2-core development
+//      VM -O1 took 3m05–3m19 on the 39 MB module (1m46 of CPU), over the ~3 min a build may spend
+//      on it, for 22 % less raw wasm and 9–22 % less compressed (BENCHMARKS.md);
 //   3. precompressed copies next to each text file and the wasm, `<file>.gz` (gzip -9) and
 //      `<file>.br` (brotli, quality $BROTLI_QUALITY, default 11), for servers that serve them
 //      (the e2e server does, see www/harness.mjs); PRECOMPRESS=0 skips them. Not data/: the
@@ -98,7 +100,7 @@ async function main() {
     let bytes = keepNames ? before : withoutCustomSections(before, ["name"]);
     if (!keepNames) log(`name section dropped (KEEP_NAMES=1 keeps it): ${mb(bytes.length)}`);
     await writeFile(path, bytes);
-    const wasmOpt = env("WASM_OPT", "1") !== "0" ? wasmOptBinary() : undefined;
+    const wasmOpt = env("WASM_OPT", "0") === "1" ? wasmOptBinary() : undefined;
     if (wasmOpt) {
       const level = env("WASM_OPT_LEVEL", "-O1");
       const t0 = Date.now();
@@ -107,7 +109,7 @@ async function main() {
       bytes = await readFile(path);
       log(`wasm-opt ${level}: ${mb(bytes.length)} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     } else {
-      log(env("WASM_OPT", "1") === "0" ? "wasm-opt skipped (WASM_OPT=0)" : "wasm-opt skipped: not installed (npm ci in www/)");
+      log(env("WASM_OPT", "0") !== "1" ? "wasm-opt not run (WASM_OPT=1 runs it)" : "wasm-opt skipped: not installed (npm ci in www/)");
     }
   }
 

@@ -2,7 +2,7 @@
 # trunk post_build hook, on the staged page (dist/.stage) before trunk moves it to dist/:
 #   1. the lesson: www/tutorial.md as HTML + MathML in place of index.html's <!--lesson--> marker
 #      (lesson/, `render-lesson`; fails the build when the marker is missing);
-#   2. the wasm and compression: scripts/optimize-dist.mjs (KEEP_NAMES=1, WASM_OPT=0,
+#   2. the wasm and compression: scripts/optimize-dist.mjs (KEEP_NAMES=1, WASM_OPT=1,
 #      PRECOMPRESS=0: see there).
 # trunk runs the hooks of one stage concurrently: these steps are one hook so they run in order.
 set -eu

@@ -14,6 +14,9 @@
 //      stopped.
 //
 //   node www/e2e-serve.mjs [dist]
+//
+// E2E_SERVE_ARGS adds flags to the serve command, e.g. `--config Trunk.old.toml` to check that
+// this test fails on the configuration from before the fix (it counted a build every ~6 s).
 import { spawn } from "node:child_process";
 import { createWriteStream, existsSync } from "node:fs";
 import { mkdir, readFile, rm } from "node:fs/promises";
@@ -89,8 +92,9 @@ await rm(serveDist, { recursive: true, force: true });
 await mkdir(join(root, "target/e2e"), { recursive: true });
 const logPath = join(root, "target/e2e/serve.log");
 const logFile = createWriteStream(logPath);
-console.log(`CIFAR10_ARCHIVE=${archive} ./dev.sh serve --port ${port} --dist ${serveDist}  (log: ${logPath})`);
-const child = spawn("./dev.sh", ["serve", "--port", String(port), "--dist", serveDist], {
+console.log(`CIFAR10_ARCHIVE=${archive} ./dev.sh serve ${extra.join(" ")}${extra.length ? " " : ""}--port ${port} --dist ${serveDist}  (log: ${logPath})`);
+const extra = (process.env.E2E_SERVE_ARGS ?? "").split(" ").filter(Boolean);
+const child = spawn("./dev.sh", ["serve", ...extra, "--port", String(port), "--dist", serveDist], {
   cwd: root, detached: true, stdio: ["ignore", "pipe", "pipe"],
   env: { ...process.env, CIFAR10_ARCHIVE: archive, NO_COLOR: "1" },
 });
