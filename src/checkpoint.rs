@@ -1,63 +1,6 @@
-//! Weights in and out as `.safetensors`, named the way PyTorch names them.
-//!
-//! Tensor names are the module paths without enum variants, with PyTorch's conventions:
-//! batch-norm `gamma`/`beta` become `weight`/`bias`, running statistics keep their names
-//! (`running_mean`, `running_var`) and the dense layer's weight is stored `[out, in]`.
-//! Examples: `stem.conv.weight` `[16, 3, 3, 3]`, `stem.bn.weight` `[16]`,
-//! `blocks.3.projection.conv.bias` `[32]`, `fc.weight` `[10, 64]`.
-
-use burn::store::{
-    BurnToPyTorchAdapter, ModuleSnapshot, PyTorchToBurnAdapter, SafetensorsStore,
-};
-use thiserror::Error;
-
-use crate::model::ResNet;
-
-/// A checkpoint that could not be written or read.
-#[derive(Debug, Error)]
-pub enum CheckpointError {
-    #[error("could not write the checkpoint: {0}")]
-    Save(String),
-    #[error("this file is not a checkpoint of this model: {0}")]
-    Load(String),
-}
-
-/// Serialises the weights and batch-norm statistics of `model` (pass `model.valid()`, whose
-/// running statistics are up to date).
-///
-/// This reads tensors synchronously: native only (the page has its own asynchronous path).
-pub fn to_safetensors(model: &ResNet) -> Result<Vec<u8>, CheckpointError> {
-    let mut store = SafetensorsStore::from_bytes(None)
-        .with_to_adapter(BurnToPyTorchAdapter)
-        .skip_enum_variants(true);
-    model
-        .save_into(&mut store)
-        .map_err(|e| CheckpointError::Save(e.to_string()))?;
-    store.get_bytes().map_err(|e| CheckpointError::Save(e.to_string()))
-}
-
-/// Loads weights written by [`to_safetensors`] into `model`, which must have the same
-/// architecture; every tensor must be present with the same shape.
-pub fn load_safetensors(model: &mut ResNet, bytes: Vec<u8>) -> Result<(), CheckpointError> {
-    let mut store = SafetensorsStore::from_bytes(Some(bytes))
-        .with_from_adapter(PyTorchToBurnAdapter)
-        .skip_enum_variants(true)
-        .validate(true);
-    let result = model
-        .load_from(&mut store)
-        .map_err(|e| CheckpointError::Load(e.to_string()))?;
-    if !result.errors.is_empty() || !result.missing.is_empty() {
-        return Err(CheckpointError::Load(format!(
-            "missing tensors {:?}, errors {:?}",
-            result.missing, result.errors
-        )));
-    }
-    Ok(())
-}
-
-// ---------------------------------------------------------------------------------------------
-// Run checkpoints: everything a run needs to continue exactly where it stopped.
-// ---------------------------------------------------------------------------------------------
+//! Run checkpoints: everything a run needs to continue exactly where it stopped, as one
+//! `.safetensors` file: the weights with PyTorch's names ([`crate::weights`]), Adam's moments
+//! beside them and the run's bookkeeping ([`RunState`]) as JSON in the metadata.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -66,11 +9,17 @@ use burn::prelude::*;
 use burn::tensor::Transaction;
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 use serde::{Deserialize, Serialize};
+use thiserror::Error;
 
 use crate::adam::{Adam, Moments};
-use crate::model::ResNetConfig;
+use crate::metrics::EpochMetrics;
+use crate::model::{ResNet, ResNetConfig};
 use crate::recipe::{LrState, TrainConfig};
-use crate::trainer::EpochMetrics;
+use crate::weights::WeightsError;
+
+/// The weights' error and functions under their earlier paths (`crate::checkpoint::…`), until
+/// every caller uses [`crate::weights`], where they live.
+pub use crate::weights::{WeightsError as CheckpointError, load_safetensors, to_safetensors};
 
 /// The value of the `format` metadata key of a run checkpoint.
 pub const FORMAT: &str = "resnet-webgpu/checkpoint/1";
@@ -100,7 +49,7 @@ pub struct RunState {
 
 /// A run at an epoch boundary, on the host: the model (on the CPU device, inference mode),
 /// Adam's moments by module path and the bookkeeping. Serialised as one `.safetensors` file whose
-/// weights carry PyTorch's names (see the top of this file), with the moments beside them under
+/// weights carry PyTorch's names ([`crate::weights`]), with the moments beside them under
 /// `optimizer.exp_avg.<path>` / `optimizer.exp_avg_sq.<path>` and the [`RunState`] as JSON in the
 /// metadata (`format`, `run`).
 #[derive(Clone, Debug)]
@@ -128,7 +77,7 @@ pub enum RunCheckpointError {
     #[error("the training state in the file is damaged: {0}")]
     BadState(String),
     #[error(transparent)]
-    Weights(#[from] CheckpointError),
+    Weights(#[from] WeightsError),
 }
 
 /// The float tensors of a module, by module path.
@@ -292,7 +241,7 @@ impl Checkpoint {
     }
 
     /// The weights alone, as the PyTorch-compatible file of [`to_safetensors`].
-    pub fn weights(&self) -> Result<Vec<u8>, CheckpointError> {
+    pub fn weights(&self) -> Result<Vec<u8>, WeightsError> {
         to_safetensors(&self.model)
     }
 
@@ -300,7 +249,7 @@ impl Checkpoint {
     pub fn to_bytes(&self) -> Result<Vec<u8>, RunCheckpointError> {
         let weights = self.weights()?;
         let file = SafeTensors::deserialize(&weights)
-            .map_err(|e| CheckpointError::Save(e.to_string()))?;
+            .map_err(|e| WeightsError::Save(e.to_string()))?;
         let moment_bytes: Vec<(String, Vec<u8>, usize)> = self
             .moments
             .iter()
@@ -314,12 +263,12 @@ impl Checkpoint {
         let mut views: Vec<(String, TensorView<'_>)> = file.tensors();
         for (name, bytes, len) in &moment_bytes {
             let view = TensorView::new(Dtype::F32, vec![*len], bytes)
-                .map_err(|e| CheckpointError::Save(e.to_string()))?;
+                .map_err(|e| WeightsError::Save(e.to_string()))?;
             views.push((name.clone(), view));
         }
-        let run = serde_json::to_string(&self.run).map_err(|e| CheckpointError::Save(e.to_string()))?;
+        let run = serde_json::to_string(&self.run).map_err(|e| WeightsError::Save(e.to_string()))?;
         let metadata = HashMap::from([("format".to_string(), FORMAT.to_string()), ("run".to_string(), run)]);
-        Ok(safetensors::serialize(views, Some(metadata)).map_err(|e| CheckpointError::Save(e.to_string()))?)
+        Ok(safetensors::serialize(views, Some(metadata)).map_err(|e| WeightsError::Save(e.to_string()))?)
     }
 
     /// Reads a file written by [`Checkpoint::to_bytes`], checking everything against the

@@ -8,8 +8,10 @@ pub mod checkpoint;
 pub mod classify;
 pub mod data;
 pub mod explore;
-pub mod i18n;
 pub mod export;
+pub mod i18n;
+pub mod learner;
+pub mod metrics;
 pub mod model;
 pub mod peak;
 pub mod pipeline;
@@ -18,5 +20,6 @@ pub mod recipe;
 pub mod summary;
 pub mod timing;
 pub mod trainer;
+pub mod weights;
 #[cfg(target_arch = "wasm32")]
 pub mod web;

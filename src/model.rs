@@ -106,13 +106,34 @@ impl ModelKind {
         Ok((self.depth - 2) / step)
     }
 
-    /// Every model the page offers: the seed's table, v1 then v2.
-    pub fn catalogue() -> Vec<ModelKind> {
-        V1_DEPTHS
-            .iter()
-            .map(|&depth| ModelKind { version: Version::V1, depth })
-            .chain(V2_DEPTHS.iter().map(|&depth| ModelKind { version: Version::V2, depth }))
-            .collect()
+    /// Every model the page offers, in the order it lists them; the first is the default. The
+    /// seed's table: ResNet20 v1 and its own ResNet29 v2 first, then v1 by depth, then v2.
+    pub fn catalogue() -> &'static [ModelKind] {
+        const fn v1(depth: usize) -> ModelKind {
+            ModelKind { version: Version::V1, depth }
+        }
+        const fn v2(depth: usize) -> ModelKind {
+            ModelKind { version: Version::V2, depth }
+        }
+        const CATALOGUE: [ModelKind; 9] =
+            [v1(20), v2(29), v1(32), v1(44), v1(56), v1(110), v2(56), v2(110), v2(164)];
+        &CATALOGUE
+    }
+
+    /// The name people read, e.g. `ResNet20 v1` (the parseable name is [`ModelKind`]'s
+    /// `Display`, `resnet20v1`).
+    pub fn label(&self) -> String {
+        format!("ResNet{} v{}", self.depth, self.version.number())
+    }
+}
+
+impl Version {
+    /// 1 or 2.
+    pub fn number(&self) -> u8 {
+        match self {
+            Version::V1 => 1,
+            Version::V2 => 2,
+        }
     }
 }
 
@@ -124,11 +145,7 @@ impl Default for ModelKind {
 
 impl fmt::Display for ModelKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let v = match self.version {
-            Version::V1 => 1,
-            Version::V2 => 2,
-        };
-        write!(f, "resnet{}v{}", self.depth, v)
+        write!(f, "resnet{}v{}", self.depth, self.version.number())
     }
 }
 
@@ -369,14 +386,6 @@ pub enum Block {
 }
 
 impl Block {
-    pub fn forward_weights_for_test(&self) -> Vec<f32> {
-        let layer = match self {
-            Block::Basic(b) => &b.first,
-            Block::Bottleneck(b) => &b.spatial,
-        };
-        layer.conv.weight.val().into_data().iter::<f32>().collect()
-    }
-
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         match self {
             Block::Basic(block) => block.forward(x),

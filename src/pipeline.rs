@@ -223,22 +223,20 @@ pub enum Batches<'a> {
 }
 
 impl<'a> Batches<'a> {
-    /// The device pipeline when `device` is a wgpu device that can hold `split`, else the host.
-    pub fn new(split: &'a Split, mean: &'a [f32], device: &Device) -> Self {
+    /// The device pipeline when `device` is a wgpu device, else the host (the CPU backend). A
+    /// wgpu device that cannot take `split` is an error, not a silent fall back to the slower
+    /// host path.
+    pub fn new(split: &'a Split, mean: &'a [f32], device: &Device) -> Result<Self, PipelineError> {
         match DeviceImages::new(split, mean, device) {
-            Ok(images) => Self::Device(images),
-            Err(_) => Self::host(split, mean),
+            Ok(images) => Ok(Self::Device(images)),
+            Err(PipelineError::NotWgpu) => Ok(Self::host(split, mean)),
+            Err(e) => Err(e),
         }
     }
 
     /// Batches assembled on the host.
     pub fn host(split: &'a Split, mean: &'a [f32]) -> Self {
         Self::Host { split, mean, scratch: Vec::new() }
-    }
-
-    /// Whether batches are made on the device.
-    pub fn on_device(&self) -> bool {
-        matches!(self, Self::Device(_))
     }
 
     /// The batch `indices` with `transforms` (one per index, or none), normalised, as a

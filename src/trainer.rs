@@ -1,30 +1,39 @@
 //! The one training loop, shared unchanged by the native CLI (`pollster::block_on`) and the page
 //! (`spawn_local`). It is `async` and only ever reads tensors with `*_async` calls, batched into
 //! one [`Transaction`] every few steps, because a browser forbids synchronous GPU reads.
+//!
+//! In this file: the host's side of a run ([`Observer`], [`Control`], [`Current`], [`Outcome`]),
+//! evaluation and prediction on a split, then [`train_from`] and the phases of a run (`Run`:
+//! start, each epoch's steps, its evaluation, finish). One step is [`crate::learner`]'s, what is
+//! reported ([`Event`], [`EpochMetrics`]) is in [`crate::metrics`], run checkpoints in
+//! [`crate::checkpoint`].
 
+use std::borrow::Cow;
 use std::future::Future;
 
 use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
-use burn::optim::GradientsParams;
 use burn::prelude::*;
 use burn::tensor::activation::softmax;
 use burn::tensor::Transaction;
 use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::seq::SliceRandom;
-use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use web_time::Instant;
 
-use crate::adam::Adam;
 use crate::augment::Transform;
 use crate::checkpoint::{Checkpoint, RunCheckpointError, RunState};
 use crate::data::{Cifar10, NUM_CLASSES, SIDE, Split};
 use crate::explore::argmax;
-use crate::model::{ModelError, ResNet, ResNetConfig};
-use crate::pipeline::Batches;
+use crate::metrics::Sums;
+use crate::model::{ModelError, ResNet};
+use crate::pipeline::{Batches, PipelineError};
 use crate::recipe::{LrState, TrainConfig};
 use crate::summary::Summary;
+
+// Under their earlier paths (`crate::trainer::…`) until every caller uses the modules they live in.
+pub use crate::learner::{Learner, initial_model};
+pub use crate::metrics::{EpochMetrics, Evaluation, Event};
 
 /// Why a run could not go on.
 #[derive(Debug, Error)]
@@ -35,6 +44,8 @@ pub enum TrainError {
     Config(String),
     #[error("reading results back from the device failed: {0}")]
     Device(String),
+    #[error("the images cannot be put on the device: {0}")]
+    Pipeline(#[from] PipelineError),
     #[error(
         "the loss became {value} at epoch {epoch}, step {step}: training diverged. \
          Lower the learning rate (now {lr:e}) and start again"
@@ -47,66 +58,6 @@ pub enum TrainError {
     NonFiniteWeights { epoch: usize, lr: f64, source: RunCheckpointError },
     #[error("could not take a checkpoint: {0}")]
     Checkpoint(#[from] RunCheckpointError),
-}
-
-/// Metrics of one finished epoch.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct EpochMetrics {
-    /// Epoch number, from 0.
-    pub epoch: usize,
-    /// Learning rate used during the epoch.
-    pub lr: f64,
-    /// Mean training loss (cross-entropy plus the L2 penalty, as Keras reports it).
-    pub train_loss: f64,
-    pub train_accuracy: f64,
-    /// Loss and accuracy on the test batch (the seed's validation data).
-    pub val_loss: f64,
-    pub val_accuracy: f64,
-    /// Accuracy on each class of the test batch.
-    pub per_class_accuracy: Vec<f64>,
-    /// `confusion[true][predicted]`, counts on the test batch.
-    pub confusion: Vec<Vec<u32>>,
-    /// Wall-clock seconds of the epoch, evaluation included.
-    pub seconds: f64,
-    /// Training images per second during the epoch.
-    pub images_per_sec: f64,
-}
-
-/// What the loop reports, in order. Serialised as JSON objects tagged by `"type"`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum Event {
-    /// Before the first step.
-    Started {
-        /// The epoch the run starts with (0, or the epoch a resumed run continues with).
-        first_epoch: usize,
-        model: String,
-        trainable_params: usize,
-        total_params: usize,
-        train_images: usize,
-        test_images: usize,
-        steps_per_epoch: usize,
-        epochs: usize,
-    },
-    /// Running metrics over the steps since the previous `Batch` event.
-    Batch {
-        epoch: usize,
-        /// Steps done in this epoch.
-        step: usize,
-        steps_per_epoch: usize,
-        loss: f64,
-        accuracy: f64,
-        lr: f64,
-        images_per_sec: f64,
-    },
-    /// End of an epoch, after evaluation on the test batch.
-    Epoch(EpochMetrics),
-    /// The plateau reducer cut the learning rate.
-    LrReduced { epoch: usize, next_lr: f64 },
-    /// The seed's `ModelCheckpoint(monitor='val_acc', save_best_only=True)` fired.
-    Checkpoint { epoch: usize, val_accuracy: f64, best_val_accuracy: f64 },
-    /// The run is over (all epochs done, or stopped).
-    Finished { epochs_done: usize, stopped: bool, test_loss: f64, test_accuracy: f64 },
 }
 
 /// What the host wants, asked between steps.
@@ -171,31 +122,6 @@ pub struct Outcome {
     pub mean: Vec<f32>,
 }
 
-/// Evaluation of a model on a split.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Evaluation {
-    pub loss: f64,
-    pub accuracy: f64,
-    pub confusion: Vec<Vec<u32>>,
-    /// The class probabilities of every evaluated image, `NUM_CLASSES` per image (for the
-    /// test-set explorer).
-    pub probabilities: Vec<f32>,
-}
-
-impl Evaluation {
-    /// Accuracy on each true class.
-    pub fn per_class_accuracy(&self) -> Vec<f64> {
-        self.confusion
-            .iter()
-            .enumerate()
-            .map(|(c, row)| {
-                let total: u32 = row.iter().sum();
-                if total == 0 { 0.0 } else { row[c] as f64 / total as f64 }
-            })
-            .collect()
-    }
-}
-
 /// Images sent to the device at once during evaluation.
 const EVAL_CHUNK: usize = 500;
 
@@ -215,7 +141,7 @@ pub async fn evaluate(
     mean: &[f32],
     device: &Device,
 ) -> Result<Evaluation, TrainError> {
-    evaluate_batches(model, split, &mut Batches::new(split, mean, device), limit, device).await
+    evaluate_batches(model, split, &mut Batches::new(split, mean, device)?, limit, device).await
 }
 
 /// [`evaluate`] with the split's batches already set up (on the device, for a whole run).
@@ -294,79 +220,6 @@ pub fn epoch_rng(seed: u64, epoch: usize) -> Xoshiro256PlusPlus {
     Xoshiro256PlusPlus::seed_from_u64(seed ^ (epoch as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15))
 }
 
-/// The model a run starts from: its weights drawn from `config.seed` (on the host, so the same
-/// on every backend), on `device` (a training device, with autodiff).
-pub fn initial_model(config: &TrainConfig, device: &Device) -> Result<ResNet, TrainError> {
-    Ok(ResNetConfig::from(config.model).with_seed(config.seed).try_init(device)?)
-}
-
-/// The model with its optimizer, loss and L2 penalty: one training step at a time. Shared by
-/// [`train`] and the benchmark.
-pub struct Learner {
-    model: Option<ResNet>,
-    adam: Adam,
-    loss_fn: CrossEntropyLoss,
-    l2: f32,
-}
-
-impl Learner {
-    /// A freshly initialised model (seeded) with Adam, on `device` (a training device).
-    pub fn new(config: &TrainConfig, device: &Device) -> Result<Self, TrainError> {
-        let model = initial_model(config, device)?;
-        let adam = Adam::new(config.beta_1, config.beta_2, config.epsilon);
-        Ok(Self::with(model, adam, config, device))
-    }
-
-    /// The model and optimizer of `checkpoint`, on `device` (a training device), ready for the
-    /// checkpoint's next step.
-    pub fn resume(checkpoint: &Checkpoint, device: &Device) -> Result<Self, TrainError> {
-        let (model, adam) = checkpoint.restore(device)?;
-        Ok(Self::with(model, adam, &checkpoint.run.config, device))
-    }
-
-    fn with(model: ResNet, adam: Adam, config: &TrainConfig, device: &Device) -> Self {
-        Self {
-            model: Some(model),
-            adam,
-            loss_fn: CrossEntropyLossConfig::new().init(device),
-            l2: config.l2,
-        }
-    }
-
-    /// The optimizer.
-    pub fn adam(&self) -> &Adam {
-        &self.adam
-    }
-
-    /// The model being trained.
-    pub fn model(&self) -> &ResNet {
-        self.model.as_ref().expect("the model is only taken inside `step`")
-    }
-
-    /// One Adam step on a batch; returns the loss (cross-entropy plus `l2 · Σ w²` over the
-    /// convolution kernels, as Keras reports it) and the number of correct predictions, both
-    /// still on the device.
-    pub fn step(&mut self, images: Tensor<4>, labels: Tensor<1, Int>, lr: f64) -> (Tensor<1>, Tensor<1, Int>) {
-        let model = self.model.take().expect("the model is only taken inside `step`");
-        let logits = model.forward(images); // [b, 10]
-        let mut loss = self.loss_fn.forward(logits.clone(), labels.clone()); // [1]
-        if self.l2 > 0.0 {
-            let penalty = model
-                .conv_kernels()
-                .into_iter()
-                .map(|w| w.powi_scalar(2).sum())
-                .reduce(|a, b| a + b);
-            if let Some(penalty) = penalty {
-                loss = loss + penalty.mul_scalar(self.l2);
-            }
-        }
-        let correct = logits.argmax(1).squeeze_dim::<1>(1).equal(labels).int().sum();
-        let grads = GradientsParams::from_grads(loss.backward(), &model);
-        self.model = Some(self.adam.step(lr, model, grads));
-        (loss.detach(), correct)
-    }
-}
-
 /// Where a run starts.
 pub enum Start {
     /// A new run of these settings.
@@ -374,6 +227,16 @@ pub enum Start {
     /// The run saved in a checkpoint, continued with its next epoch up to its `config.epochs`
     /// (which the caller may raise).
     Resume(Box<Checkpoint>),
+}
+
+impl Start {
+    /// The run's settings.
+    pub fn config(&self) -> &TrainConfig {
+        match self {
+            Start::Fresh(config) => config,
+            Start::Resume(checkpoint) => &checkpoint.run.config,
+        }
+    }
 }
 
 /// Trains `config.model` on `data` following the seed's recipe, on `device` (autodiff is added
@@ -395,105 +258,190 @@ pub async fn train_from(
     device: &Device,
     observer: &mut impl Observer,
 ) -> Result<Outcome, TrainError> {
-    let config = match &start {
-        Start::Fresh(config) => config.clone(),
-        Start::Resume(checkpoint) => checkpoint.run.config.clone(),
-    };
-    let config = &config;
-    if config.batch_size < 2 {
-        return Err(TrainError::Config(format!(
-            "batch size must be at least 2 (batch normalisation needs it), got {}",
-            config.batch_size
-        )));
-    }
-    if !(config.learning_rate.is_finite() && config.learning_rate > 0.0) {
-        return Err(TrainError::Config(format!(
-            "learning rate must be a positive number, got {}",
-            config.learning_rate
-        )));
-    }
-    let train_device = device.clone().autodiff();
-    let eval_device = device.clone().without_autodiff();
-    let train_split = match config.limit_train {
-        Some(n) => data.train.truncated(n),
-        None => data.train.clone(),
-    };
-    if train_split.len() < 2 {
-        return Err(TrainError::Config("need at least 2 training images".into()));
-    }
-    let test_limit = config.limit_test.unwrap_or(usize::MAX);
-    let mean = if config.subtract_pixel_mean {
-        crate::data::pixel_mean(&train_split)
-    } else {
-        Vec::new()
-    };
-    let max_shift = config.max_shift(SIDE);
-
-    let (mut learner, mut lr_state, mut history, mut best_accuracy, first_epoch) = match &start {
-        Start::Fresh(_) => (
-            Learner::new(config, &train_device)?,
-            LrState::new(config.learning_rate, config.plateau.clone()),
-            Vec::new(),
-            f64::NEG_INFINITY,
-            0,
-        ),
-        Start::Resume(checkpoint) => (
-            Learner::resume(checkpoint, &train_device)?,
-            checkpoint.run.lr.clone(),
-            checkpoint.run.history.clone(),
-            checkpoint.run.best_val_accuracy.unwrap_or(f64::NEG_INFINITY),
-            checkpoint.run.epochs_done,
-        ),
-    };
-    drop(start);
-    let summary = Summary::of(learner.model());
-
-    let n = train_split.len();
-    // Keras runs ⌈n / batch⌉ steps; a last batch of a single image is dropped (batch
-    // normalisation cannot normalise one sample).
-    let steps_per_epoch = n / config.batch_size + usize::from(n % config.batch_size >= 2);
-    let every = config.metrics_every.max(1);
-    observer.event(&Event::Started {
-        first_epoch,
-        model: config.model.to_string(),
-        trainable_params: summary.trainable(),
-        total_params: summary.total(),
-        train_images: n,
-        test_images: data.test.len().min(test_limit),
-        steps_per_epoch,
-        epochs: config.epochs,
-    });
-
+    let inputs = Inputs::new(data, start.config())?;
+    let mut run = Run::start(data, &inputs, start, device, observer)?;
     let mut stopped = false;
-    // On a wgpu device both splits go to the GPU once, as bytes, and every batch is made there
-    // (`shaders/augment.wgsl`); on the CPU backend they are assembled on the host.
-    let mut train_batches = Batches::new(&train_split, &mean, &train_device);
-    let mut test_batches = Batches::new(&data.test, &mean, &eval_device);
-    let mut order: Vec<usize> = (0..n).collect();
-    'epochs: for epoch in first_epoch..config.epochs {
-        let started = Instant::now();
-        let lr = lr_state.lr(epoch);
-        let mut rng = epoch_rng(config.seed, epoch);
-        order.sort_unstable();
-        order.shuffle(&mut rng);
+    for epoch in run.first_epoch..run.config.epochs {
+        match run.epoch(epoch, observer).await? {
+            Some(trained) => run.evaluate_epoch(epoch, trained, observer).await?,
+            None => {
+                stopped = true;
+                break;
+            }
+        }
+    }
+    run.finish(stopped, observer).await
+}
 
-        let (mut epoch_loss, mut epoch_correct, mut epoch_images) = (0.0, 0.0, 0usize);
+// ---------------------------------------------------------------------------------------------
+// The phases of a run: `Run::start`, then `epoch` and `evaluate_epoch` for each epoch, `finish`.
+// ---------------------------------------------------------------------------------------------
+
+/// What a run trains on, fixed for the whole run: the training images it uses and the pixel
+/// mean it normalises with (empty when it subtracts none).
+struct Inputs<'a> {
+    train: Cow<'a, Split>,
+    mean: Vec<f32>,
+}
+
+impl<'a> Inputs<'a> {
+    /// Checks `config` and takes its training images from `data`.
+    fn new(data: &'a Cifar10, config: &TrainConfig) -> Result<Self, TrainError> {
+        if config.batch_size < 2 {
+            return Err(TrainError::Config(format!(
+                "batch size must be at least 2 (batch normalisation needs it), got {}",
+                config.batch_size
+            )));
+        }
+        if !(config.learning_rate.is_finite() && config.learning_rate > 0.0) {
+            return Err(TrainError::Config(format!(
+                "learning rate must be a positive number, got {}",
+                config.learning_rate
+            )));
+        }
+        let train = match config.limit_train {
+            Some(n) => Cow::Owned(data.train.truncated(n)),
+            None => Cow::Borrowed(&data.train),
+        };
+        if train.len() < 2 {
+            return Err(TrainError::Config("need at least 2 training images".into()));
+        }
+        let mean = if config.subtract_pixel_mean { crate::data::pixel_mean(&train) } else { Vec::new() };
+        Ok(Self { train, mean })
+    }
+}
+
+/// A run between two phases.
+struct Run<'a> {
+    config: TrainConfig,
+    train: &'a Split,
+    test: &'a Split,
+    /// Test images evaluated.
+    test_limit: usize,
+    mean: &'a [f32],
+    train_device: Device,
+    eval_device: Device,
+    learner: Learner,
+    lr_state: LrState,
+    history: Vec<EpochMetrics>,
+    best_accuracy: f64,
+    first_epoch: usize,
+    steps_per_epoch: usize,
+    train_batches: Batches<'a>,
+    test_batches: Batches<'a>,
+    /// The training images' order, reshuffled every epoch.
+    order: Vec<usize>,
+}
+
+/// An epoch whose steps are done, before its evaluation.
+struct Trained {
+    lr: f64,
+    sums: Sums,
+    started: Instant,
+    /// Seconds of the steps.
+    seconds: f64,
+}
+
+impl<'a> Run<'a> {
+    /// The model and optimizer (fresh or restored), the schedule, the batches on their devices;
+    /// reports [`Event::Started`].
+    fn start(
+        data: &'a Cifar10,
+        inputs: &'a Inputs<'a>,
+        start: Start,
+        device: &Device,
+        observer: &mut impl Observer,
+    ) -> Result<Self, TrainError> {
+        let config = start.config().clone();
+        let train_device = device.clone().autodiff();
+        let eval_device = device.clone().without_autodiff();
+        let (learner, lr_state, history, best_accuracy, first_epoch) = match &start {
+            Start::Fresh(_) => (
+                Learner::new(&config, &train_device)?,
+                LrState::new(config.learning_rate, config.plateau.clone()),
+                Vec::new(),
+                f64::NEG_INFINITY,
+                0,
+            ),
+            Start::Resume(checkpoint) => (
+                Learner::resume(checkpoint, &train_device)?,
+                checkpoint.run.lr.clone(),
+                checkpoint.run.history.clone(),
+                checkpoint.run.best_val_accuracy.unwrap_or(f64::NEG_INFINITY),
+                checkpoint.run.epochs_done,
+            ),
+        };
+        drop(start);
+        let train = inputs.train.as_ref();
+        let n = train.len();
+        // Keras runs ⌈n / batch⌉ steps; a last batch of a single image is dropped (batch
+        // normalisation cannot normalise one sample).
+        let steps_per_epoch = n / config.batch_size + usize::from(n % config.batch_size >= 2);
+        let test_limit = config.limit_test.unwrap_or(usize::MAX);
+        // On a wgpu device both splits go to the GPU once, as bytes, and every batch is made
+        // there (`shaders/augment.wgsl`); on the CPU backend they are assembled on the host.
+        let train_batches = Batches::new(train, &inputs.mean, &train_device)?;
+        let test_batches = Batches::new(&data.test, &inputs.mean, &eval_device)?;
+        let summary = Summary::of(learner.model());
+        observer.event(&Event::Started {
+            first_epoch,
+            model: config.model.to_string(),
+            trainable_params: summary.trainable(),
+            total_params: summary.total(),
+            train_images: n,
+            test_images: data.test.len().min(test_limit),
+            steps_per_epoch,
+            epochs: config.epochs,
+        });
+        Ok(Self {
+            config,
+            train,
+            test: &data.test,
+            test_limit,
+            mean: &inputs.mean,
+            train_device,
+            eval_device,
+            learner,
+            lr_state,
+            history,
+            best_accuracy,
+            first_epoch,
+            steps_per_epoch,
+            train_batches,
+            test_batches,
+            order: (0..n).collect(),
+        })
+    }
+
+    /// The steps of epoch `epoch`, reporting [`Event::Batch`] every `metrics_every` steps;
+    /// `None` when the host stopped the run.
+    async fn epoch(&mut self, epoch: usize, observer: &mut impl Observer) -> Result<Option<Trained>, TrainError> {
+        let started = Instant::now();
+        let config = &self.config;
+        let (n, steps_per_epoch) = (self.train.len(), self.steps_per_epoch);
+        let every = config.metrics_every.max(1);
+        let max_shift = config.max_shift(SIDE);
+        let lr = self.lr_state.lr(epoch);
+        let mut rng = epoch_rng(config.seed, epoch);
+        self.order.sort_unstable();
+        self.order.shuffle(&mut rng);
+
+        let mut sums = Sums::default();
         let mut window: Vec<(Tensor<1>, Tensor<1, Int>, usize)> = Vec::with_capacity(every);
         let mut window_start = Instant::now();
         for step in 0..steps_per_epoch {
-            if observer.control(Current { model: learner.model(), mean: &mean }).await == Control::Stop {
-                stopped = true;
-                break 'epochs;
+            let current = Current { model: self.learner.model(), mean: self.mean };
+            if observer.control(current).await == Control::Stop {
+                return Ok(None);
             }
-            let indices = &order[step * config.batch_size..((step + 1) * config.batch_size).min(n)];
+            let indices = &self.order[step * config.batch_size..((step + 1) * config.batch_size).min(n)];
             let transforms: Vec<Transform> = if config.augment {
                 indices.iter().map(|_| Transform::sample(&mut rng, max_shift, true)).collect()
             } else {
                 Vec::new()
             };
-            let (images, labels) = train_batches.batch(indices, &transforms, &train_device);
-
-            let (loss, correct) = learner.step(images, labels, lr);
+            let (images, labels) = self.train_batches.batch(indices, &transforms, &self.train_device);
+            let (loss, correct) = self.learner.step(images, labels, lr);
             window.push((loss, correct, indices.len()));
 
             let last = step + 1 == steps_per_epoch;
@@ -502,107 +450,116 @@ pub async fn train_from(
             // (Only in a fresh run: a resumed one keeps the uninterrupted run's windows.)
             let first = epoch == 0 && step == 0;
             if window.len() == every || last || first {
-                let mut transaction = Transaction::default();
-                for (loss, correct, _) in &window {
-                    transaction = transaction.register(loss.clone()).register(correct.clone());
-                }
-                let values = transaction
-                    .execute_async()
-                    .await
-                    .map_err(|e| TrainError::Device(format!("{e:?}")))?;
-                let (mut loss_sum, mut correct_sum, mut images) = (0.0, 0.0, 0usize);
-                for (pair, (_, _, count)) in values.chunks_exact(2).zip(&window) {
-                    let value = read_f32(&pair[0])?;
-                    if !value.is_finite() {
-                        return Err(TrainError::NonFinite { epoch, step, value: value as f32, lr });
-                    }
-                    loss_sum += value * *count as f64;
-                    correct_sum += pair[1].iter::<i64>().next().unwrap_or(0) as f64;
-                    images += count;
-                }
-                window.clear();
+                let read = read_window(&mut window, epoch, step, lr).await?;
                 let elapsed = window_start.elapsed().as_secs_f64().max(1e-9);
                 window_start = Instant::now();
-                epoch_loss += loss_sum;
-                epoch_correct += correct_sum;
-                epoch_images += images;
+                sums.add(read);
                 observer.event(&Event::Batch {
                     epoch,
                     step: step + 1,
                     steps_per_epoch,
-                    loss: loss_sum / images as f64,
-                    accuracy: correct_sum / images as f64,
+                    loss: read.mean_loss(),
+                    accuracy: read.accuracy(),
                     lr,
-                    images_per_sec: images as f64 / elapsed,
+                    images_per_sec: read.images as f64 / elapsed,
                 });
             }
         }
-        let train_seconds = started.elapsed().as_secs_f64();
+        Ok(Some(Trained { lr, sums, started, seconds: started.elapsed().as_secs_f64() }))
+    }
 
-        let valid = learner.model().valid();
-        let eval = evaluate_batches(&valid, &data.test, &mut test_batches, test_limit, &eval_device).await?;
-        let metrics = EpochMetrics {
-            epoch,
-            lr,
-            train_loss: epoch_loss / epoch_images.max(1) as f64,
-            train_accuracy: epoch_correct / epoch_images.max(1) as f64,
-            val_loss: eval.loss,
-            val_accuracy: eval.accuracy,
-            per_class_accuracy: eval.per_class_accuracy(),
-            confusion: eval.confusion.clone(),
-            seconds: started.elapsed().as_secs_f64(),
-            images_per_sec: epoch_images as f64 / train_seconds.max(1e-9),
-        };
+    /// Evaluates the epoch's model on the test batch and reports it; then the plateau reducer,
+    /// the best model and the checkpoint.
+    async fn evaluate_epoch(&mut self, epoch: usize, trained: Trained, observer: &mut impl Observer) -> Result<(), TrainError> {
+        let valid = self.learner.model().valid();
+        let eval = evaluate_batches(&valid, self.test, &mut self.test_batches, self.test_limit, &self.eval_device).await?;
+        let seconds = trained.started.elapsed().as_secs_f64();
+        let metrics = EpochMetrics::new(epoch, trained.lr, trained.sums, &eval, trained.seconds, seconds);
         observer.event(&Event::Epoch(metrics.clone()));
-        observer.epoch_end(epoch, &valid, &mean, &eval).await;
-        history.push(metrics);
-        if lr_state.on_epoch_end(epoch, eval.loss) {
-            observer.event(&Event::LrReduced { epoch, next_lr: lr_state.lr(epoch + 1) });
+        observer.epoch_end(epoch, &valid, self.mean, &eval).await;
+        self.history.push(metrics);
+        if self.lr_state.on_epoch_end(epoch, eval.loss) {
+            observer.event(&Event::LrReduced { epoch, next_lr: self.lr_state.lr(epoch + 1) });
         }
-        let best = eval.accuracy > best_accuracy;
+        let best = eval.accuracy > self.best_accuracy;
         if best {
-            best_accuracy = eval.accuracy;
+            self.best_accuracy = eval.accuracy;
             observer.best_model(epoch, &valid).await;
             observer.event(&Event::Checkpoint {
                 epoch,
                 val_accuracy: eval.accuracy,
-                best_val_accuracy: best_accuracy,
+                best_val_accuracy: self.best_accuracy,
             });
         }
         if observer.wants_checkpoints() {
-            let run = RunState {
-                config: config.clone(),
-                epochs_done: epoch + 1,
-                lr: lr_state.clone(),
-                best_val_accuracy: best_accuracy.is_finite().then_some(best_accuracy),
-                adam_steps: learner.adam().steps(),
-                history: history.clone(),
-            };
-            let checkpoint = match Checkpoint::capture(learner.model(), learner.adam(), run).await {
-                Ok(checkpoint) => checkpoint,
-                Err(source @ RunCheckpointError::NonFinite(_)) => {
-                    return Err(TrainError::NonFiniteWeights { epoch, lr, source });
-                }
-                Err(e) => return Err(e.into()),
-            };
+            let checkpoint = self.checkpoint(epoch, trained.lr).await?;
             observer.checkpoint(&checkpoint, best).await;
+        }
+        Ok(())
+    }
+
+    /// The run after epoch `epoch` (trained at `lr`), read back from the device.
+    async fn checkpoint(&self, epoch: usize, lr: f64) -> Result<Checkpoint, TrainError> {
+        let best = self.best_accuracy;
+        let run = RunState {
+            config: self.config.clone(),
+            epochs_done: epoch + 1,
+            lr: self.lr_state.clone(),
+            best_val_accuracy: best.is_finite().then_some(best),
+            adam_steps: self.learner.adam().steps(),
+            history: self.history.clone(),
+        };
+        match Checkpoint::capture(self.learner.model(), self.learner.adam(), run).await {
+            Ok(checkpoint) => Ok(checkpoint),
+            Err(source @ RunCheckpointError::NonFinite(_)) => Err(TrainError::NonFiniteWeights { epoch, lr, source }),
+            Err(e) => Err(e.into()),
         }
     }
 
-    let model = learner.model().valid();
-    let (test_loss, test_accuracy) = match history.last() {
-        Some(last) if !stopped => (last.val_loss, last.val_accuracy),
-        _ => {
-            let eval =
-                evaluate_batches(&model, &data.test, &mut test_batches, test_limit, &eval_device).await?;
-            (eval.loss, eval.accuracy)
+    /// Reports [`Event::Finished`] with the last evaluation (a new one when the run was stopped
+    /// or trained no epoch) and hands the model over.
+    async fn finish(mut self, stopped: bool, observer: &mut impl Observer) -> Result<Outcome, TrainError> {
+        let model = self.learner.model().valid();
+        let (test_loss, test_accuracy) = match self.history.last() {
+            Some(last) if !stopped => (last.val_loss, last.val_accuracy),
+            _ => {
+                let eval =
+                    evaluate_batches(&model, self.test, &mut self.test_batches, self.test_limit, &self.eval_device)
+                        .await?;
+                (eval.loss, eval.accuracy)
+            }
+        };
+        observer.event(&Event::Finished { epochs_done: self.history.len(), stopped, test_loss, test_accuracy });
+        Ok(Outcome { model, history: self.history, stopped, mean: self.mean.to_vec() })
+    }
+}
+
+/// Reads the losses and correct counts of `window`'s steps back from the device in one
+/// transaction and empties it; a loss that is not finite stops the run.
+async fn read_window(
+    window: &mut Vec<(Tensor<1>, Tensor<1, Int>, usize)>,
+    epoch: usize,
+    step: usize,
+    lr: f64,
+) -> Result<Sums, TrainError> {
+    let mut transaction = Transaction::default();
+    for (loss, correct, _) in window.iter() {
+        transaction = transaction.register(loss.clone()).register(correct.clone());
+    }
+    let values = transaction
+        .execute_async()
+        .await
+        .map_err(|e| TrainError::Device(format!("{e:?}")))?;
+    let mut sums = Sums::default();
+    for (pair, (_, _, count)) in values.chunks_exact(2).zip(window.iter()) {
+        let value = read_f32(&pair[0])?;
+        if !value.is_finite() {
+            return Err(TrainError::NonFinite { epoch, step, value: value as f32, lr });
         }
-    };
-    observer.event(&Event::Finished {
-        epochs_done: history.len(),
-        stopped,
-        test_loss,
-        test_accuracy,
-    });
-    Ok(Outcome { model, history, stopped, mean })
+        sums.loss += value * *count as f64;
+        sums.correct += pair[1].iter::<i64>().next().unwrap_or(0) as f64;
+        sums.images += count;
+    }
+    window.clear();
+    Ok(sums)
 }

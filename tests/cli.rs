@@ -3,7 +3,8 @@
 
 mod common;
 
-use std::process::Command;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
 
 use burn::prelude::*;
 use resnet_webgpu::checkpoint::load_safetensors;
@@ -110,4 +111,34 @@ fn bad_inputs_are_messages_not_panics() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("6n + 2") && !err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn a_reader_that_stops_early_ends_the_output_quietly() {
+    // `train --summary | head -1`: the largest table (ResNet164 v2, 47 kB), of which the reader
+    // takes one line and then closes the pipe. (The rest may all be in the pipe's buffer by then:
+    // the second case below fails the first write for certain.)
+    let mut child = train()
+        .args(["--summary", "--model", "resnet164v2"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("runs");
+    let mut stdout = BufReader::new(child.stdout.take().expect("piped"));
+    let mut first = String::new();
+    stdout.read_line(&mut first).expect("a first line");
+    assert!(!first.trim().is_empty());
+    drop(stdout);
+    let out = child.wait_with_output().expect("ends");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked") && !err.contains("Broken pipe"), "{err}");
+    assert!(out.status.success(), "{:?}: {err}", out.status);
+
+    // A reader gone before the first line: the very first write fails, just as quietly.
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let out = train().args(["--summary", "--model", "resnet20v1"]).stdout(writer).output().expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked") && !err.contains("Broken pipe"), "{err}");
+    assert!(out.status.success(), "{:?}: {err}", out.status);
 }

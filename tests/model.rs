@@ -115,3 +115,27 @@ fn training_flops_are_counted_from_the_layers() {
     assert_eq!(summary.forward_flops(), 2 * macs);
     assert_eq!(summary.training_flops_per_image(), 244_879_104);
 }
+
+#[test]
+fn the_catalogue_is_the_pages_list_and_every_entry_builds() {
+    let catalogue = ModelKind::catalogue();
+    let names: Vec<String> = catalogue.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        names,
+        [
+            "resnet20v1", "resnet29v2", "resnet32v1", "resnet44v1", "resnet56v1", "resnet110v1", "resnet56v2",
+            "resnet110v2", "resnet164v2"
+        ]
+    );
+    assert_eq!(catalogue[0], ModelKind::default(), "the first entry is the default");
+    assert_eq!(ModelKind::RESNET20_V1.label(), "ResNet20 v1");
+    assert_eq!(ModelKind::RESNET29_V2.label(), "ResNet29 v2");
+    let device = Device::flex();
+    for &kind in catalogue {
+        assert_eq!(kind.to_string().parse::<ModelKind>(), Ok(kind));
+        assert_eq!(kind.label().replace(' ', "").parse::<ModelKind>(), Ok(kind), "{}", kind.label());
+        let model = ResNetConfig::from(kind).try_init(&device).unwrap_or_else(|e| panic!("{kind}: {e}"));
+        assert!(Summary::of(&model).trainable() > 0, "{kind}");
+        assert_eq!(model.kind, kind);
+    }
+}

@@ -20,6 +20,7 @@ use std::time::Instant;
 use burn::prelude::*;
 use burn::tensor::Distribution;
 use clap::{Parser, ValueEnum};
+use common::out;
 use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
 use resnet_webgpu::augment::Transform;
@@ -114,7 +115,7 @@ fn measure(
     // The set goes to the device before the first step, as in training (part of its time).
     let mut batches = match (data, input) {
         (None, _) => None,
-        (Some((split, mean)), Input::Auto) => Some(Batches::new(split, mean, &train_device)),
+        (Some((split, mean)), Input::Auto) => Some(Batches::new(split, mean, &train_device).map_err(|e| e.to_string())?),
         (Some((split, mean)), Input::Host) => Some(Batches::host(split, mean)),
         (Some((split, mean)), Input::Device) => Some(Batches::Device(
             DeviceImages::new(split, mean, &train_device).map_err(|e| e.to_string())?,
@@ -262,10 +263,10 @@ fn main() -> ExitCode {
         }
     }
     for line in &dispatch_costs {
-        println!("{line}");
+        out!("{line}");
     }
     for (name, peak) in &peaks {
-        println!(
+        out!(
             "{name}: matmul peak {:.2} GFLOP/s ({} × {n}×{n}×{n} in {:.3} s, shaders/matmul.wgsl)",
             peak.gflops,
             peak.reps,
@@ -273,13 +274,13 @@ fn main() -> ExitCode {
             n = peak.n
         );
     }
-    println!(
+    out!(
         "| backend | model | batch | batches | images/s | step (s, median of {}) | on the device's clock (s, share) | first step (s) | peak RSS (MiB) | device memory (MiB) | GFLOP/s (of matmul peak) |",
         args.steps
     );
-    println!("|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+    out!("|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|");
     for line in lines {
-        println!("{line}");
+        out!("{line}");
     }
     if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }

@@ -13,6 +13,7 @@ use std::time::Instant;
 
 use burn::prelude::*;
 use clap::{Parser, ValueEnum};
+use common::out;
 use resnet_webgpu::checkpoint::Checkpoint;
 use resnet_webgpu::data::Cifar10;
 use resnet_webgpu::model::{ModelKind, Version};
@@ -56,6 +57,8 @@ struct Soak {
     started: Instant,
     checkpoint_bytes: usize,
     rows: Vec<(usize, f64)>,
+    /// Why the soak stopped early (a checkpoint that could not be serialised).
+    error: Option<String>,
 }
 
 impl Observer for Soak {
@@ -65,7 +68,7 @@ impl Observer for Soak {
             Event::Epoch(m) if (m.epoch + 1) % self.every == 0 || m.epoch == 0 => {
                 let rss = rss_mib();
                 self.rows.push((m.epoch + 1, rss));
-                println!(
+                out!(
                     "| {:>5} | {:>6} | {:>8.1} | {:>6.3} | {:>7.1} | {:>8.1} |",
                     m.epoch + 1,
                     (m.epoch + 1) * self.steps_per_epoch,
@@ -79,14 +82,19 @@ impl Observer for Soak {
         }
     }
     async fn control(&mut self, _: Current<'_>) -> Control {
-        Control::Continue
+        if self.error.is_some() { Control::Stop } else { Control::Continue }
     }
     fn wants_checkpoints(&self) -> bool {
         true
     }
     async fn checkpoint(&mut self, checkpoint: &Checkpoint, _best: bool) {
         // Serialised like the page and the CLI do, then dropped.
-        self.checkpoint_bytes = checkpoint.to_bytes().map(|b| b.len()).unwrap_or(0);
+        match checkpoint.to_bytes() {
+            Ok(bytes) => self.checkpoint_bytes = bytes.len(),
+            Err(e) => {
+                self.error.get_or_insert(format!("could not serialise the checkpoint: {e}"));
+            }
+        }
     }
 }
 
@@ -105,14 +113,17 @@ fn run(args: Args) -> Result<(), String> {
         metrics_every: 25,
         ..TrainConfig::default()
     };
-    println!("ResNet8 v1, batch {}, {:?}, {} epochs", args.batch, args.backend, args.epochs);
-    println!("| epoch |  steps | RSS MiB  |  loss  |  img/s  | elapsed s |");
-    println!("|------:|-------:|---------:|-------:|--------:|----------:|");
-    let mut soak = Soak { every: args.every.max(1), steps_per_epoch: 0, started: Instant::now(), checkpoint_bytes: 0, rows: Vec::new() };
+    out!("ResNet8 v1, batch {}, {:?}, {} epochs", args.batch, args.backend, args.epochs);
+    out!("| epoch |  steps | RSS MiB  |  loss  |  img/s  | elapsed s |");
+    out!("|------:|-------:|---------:|-------:|--------:|----------:|");
+    let mut soak = Soak { every: args.every.max(1), steps_per_epoch: 0, started: Instant::now(), checkpoint_bytes: 0, rows: Vec::new(), error: None };
     pollster::block_on(train(&data, &config, &device, &mut soak)).map_err(|e| e.to_string())?;
-    println!("checkpoint size: {} bytes", soak.checkpoint_bytes);
+    if let Some(error) = soak.error {
+        return Err(error);
+    }
+    out!("checkpoint size: {} bytes", soak.checkpoint_bytes);
     if let (Some(first), Some(last)) = (soak.rows.get(1).or(soak.rows.first()), soak.rows.last()) {
-        println!("RSS after warm-up (epoch {}): {:.1} MiB; at the end (epoch {}): {:.1} MiB; change {:+.1} MiB", first.0, first.1, last.0, last.1, last.1 - first.1);
+        out!("RSS after warm-up (epoch {}): {:.1} MiB; at the end (epoch {}): {:.1} MiB; change {:+.1} MiB", first.0, first.1, last.0, last.1, last.1 - first.1);
     }
     Ok(())
 }

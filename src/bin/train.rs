@@ -7,6 +7,8 @@
 //! cargo run --release --bin train -- --resume runs/last.safetensors --epochs 3
 //! ```
 
+mod common;
+
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -14,6 +16,7 @@ use std::process::ExitCode;
 
 use burn::prelude::*;
 use clap::{Parser, ValueEnum};
+use common::out;
 use indicatif::{ProgressBar, ProgressStyle};
 use resnet_webgpu::checkpoint::{Checkpoint, to_safetensors};
 use resnet_webgpu::data::Cifar10;
@@ -106,10 +109,12 @@ struct Cli {
 
 impl Observer for Cli {
     fn event(&mut self, event: &Event) {
-        if let Ok(line) = serde_json::to_string(event) {
-            if let Err(e) = writeln!(self.metrics, "{line}").and_then(|_| self.metrics.flush()) {
-                self.error.get_or_insert(format!("could not write metrics: {e}"));
-            }
+        let written = serde_json::to_string(event)
+            .map_err(std::io::Error::other)
+            .and_then(|line| writeln!(self.metrics, "{line}"))
+            .and_then(|()| self.metrics.flush());
+        if let Err(e) = written {
+            self.error.get_or_insert(format!("could not write metrics: {e}"));
         }
         match event {
             Event::Started { model, trainable_params, train_images, steps_per_epoch, epochs, .. } => {
@@ -141,8 +146,8 @@ impl Observer for Cli {
             )),
             Event::Finished { test_loss, test_accuracy, .. } => {
                 self.bar.finish_and_clear();
-                println!("Test loss: {test_loss:.4}");
-                println!("Test accuracy: {test_accuracy:.4}");
+                out!("Test loss: {test_loss:.4}");
+                out!("Test accuracy: {test_accuracy:.4}");
             }
         }
     }
@@ -190,7 +195,7 @@ fn device(backend: Backend) -> Result<Device, String> {
 fn run(args: Args) -> Result<(), String> {
     if args.summary {
         let model = ResNetConfig::from(args.model).try_init(&Device::flex()).map_err(|e| e.to_string())?;
-        println!("{}", Summary::of(&model));
+        out!("{}", Summary::of(&model));
         return Ok(());
     }
     let data = Cifar10::from_path(&args.data).map_err(|e| format!("{}: {e}", args.data.display()))?;
@@ -202,7 +207,7 @@ fn run(args: Args) -> Result<(), String> {
             if let Some(epochs) = args.epochs {
                 checkpoint.run.config.epochs = epochs;
             }
-            println!(
+            out!(
                 "resuming {} after epoch {} of {}",
                 checkpoint.run.config.model, checkpoint.run.epochs_done, checkpoint.run.config.epochs
             );
@@ -247,7 +252,7 @@ fn run(args: Args) -> Result<(), String> {
     };
     let device = device(args.backend)?;
     pollster::block_on(train_from(&data, start, &device, &mut cli)).map_err(|e| e.to_string())?;
-    println!("metrics: {}", args.metrics.display());
+    out!("metrics: {}", args.metrics.display());
     match cli.error {
         Some(error) => Err(error),
         None => Ok(()),

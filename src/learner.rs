@@ -1,0 +1,84 @@
+//! One training step: the model, Adam, the loss and the L2 penalty together. The loop around it
+//! (epochs, metrics, evaluation, checkpoints) is [`crate::trainer`]'s.
+
+use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
+use burn::optim::GradientsParams;
+use burn::prelude::*;
+
+use crate::adam::Adam;
+use crate::checkpoint::{Checkpoint, RunCheckpointError};
+use crate::model::{ModelError, ResNet, ResNetConfig};
+use crate::recipe::TrainConfig;
+
+/// The model a run starts from: its weights drawn from `config.seed` (on the host, so the same
+/// on every backend), on `device` (a training device, with autodiff).
+pub fn initial_model(config: &TrainConfig, device: &Device) -> Result<ResNet, ModelError> {
+    ResNetConfig::from(config.model).with_seed(config.seed).try_init(device)
+}
+
+/// The model with its optimizer, loss and L2 penalty: one training step at a time. Shared by
+/// [`crate::trainer::train`], the benchmark and [`crate::timing`].
+pub struct Learner {
+    model: Option<ResNet>,
+    adam: Adam,
+    loss_fn: CrossEntropyLoss,
+    l2: f32,
+}
+
+impl Learner {
+    /// A freshly initialised model (seeded) with Adam, on `device` (a training device).
+    pub fn new(config: &TrainConfig, device: &Device) -> Result<Self, ModelError> {
+        let model = initial_model(config, device)?;
+        let adam = Adam::new(config.beta_1, config.beta_2, config.epsilon);
+        Ok(Self::with(model, adam, config, device))
+    }
+
+    /// The model and optimizer of `checkpoint`, on `device` (a training device), ready for the
+    /// checkpoint's next step.
+    pub fn resume(checkpoint: &Checkpoint, device: &Device) -> Result<Self, RunCheckpointError> {
+        let (model, adam) = checkpoint.restore(device)?;
+        Ok(Self::with(model, adam, &checkpoint.run.config, device))
+    }
+
+    fn with(model: ResNet, adam: Adam, config: &TrainConfig, device: &Device) -> Self {
+        Self {
+            model: Some(model),
+            adam,
+            loss_fn: CrossEntropyLossConfig::new().init(device),
+            l2: config.l2,
+        }
+    }
+
+    /// The optimizer.
+    pub fn adam(&self) -> &Adam {
+        &self.adam
+    }
+
+    /// The model being trained.
+    pub fn model(&self) -> &ResNet {
+        self.model.as_ref().expect("the model is only taken inside `step`")
+    }
+
+    /// One Adam step on a batch; returns the loss (cross-entropy plus `l2 · Σ w²` over the
+    /// convolution kernels, as Keras reports it) and the number of correct predictions, both
+    /// still on the device.
+    pub fn step(&mut self, images: Tensor<4>, labels: Tensor<1, Int>, lr: f64) -> (Tensor<1>, Tensor<1, Int>) {
+        let model = self.model.take().expect("the model is only taken inside `step`");
+        let logits = model.forward(images); // [b, 10]
+        let mut loss = self.loss_fn.forward(logits.clone(), labels.clone()); // [1]
+        if self.l2 > 0.0 {
+            let penalty = model
+                .conv_kernels()
+                .into_iter()
+                .map(|w| w.powi_scalar(2).sum())
+                .reduce(|a, b| a + b);
+            if let Some(penalty) = penalty {
+                loss = loss + penalty.mul_scalar(self.l2);
+            }
+        }
+        let correct = logits.argmax(1).squeeze_dim::<1>(1).equal(labels).int().sum();
+        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        self.model = Some(self.adam.step(lr, model, grads));
+        (loss.detach(), correct)
+    }
+}
