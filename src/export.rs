@@ -60,42 +60,72 @@ pub fn config_to_query(config: &TrainConfig) -> String {
     query
 }
 
-/// Reads a query written by [`config_to_query`] (a leading `?` is fine) over the defaults.
-/// Unknown keys are ignored; a bad value is an error naming the key.
-pub fn config_from_query(query: &str) -> Result<TrainConfig, String> {
+/// A value of a link that cannot be used: its key, the value, and why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LinkError {
+    pub key: String,
+    pub value: String,
+    pub reason: String,
+}
+
+impl std::fmt::Display for LinkError {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "{}={}: {}", self.key, self.value, self.reason)
+    }
+}
+
+/// Applies a link's `(key, value)` pairs (already decoded, e.g. by the browser's
+/// `URLSearchParams`) over the defaults. Every usable value is kept; every bad one is returned,
+/// named, and leaves its setting at the default. Unknown keys (`lang`, …) are not settings and
+/// are ignored. Bounds are [`TrainConfig::validate`]'s.
+pub fn config_from_pairs<K: AsRef<str>, V: AsRef<str>>(
+    pairs: impl IntoIterator<Item = (K, V)>,
+) -> (TrainConfig, Vec<LinkError>) {
     let mut config = TrainConfig::default();
-    for pair in query.trim_start_matches('?').split('&').filter(|p| !p.is_empty()) {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let bad = |what: &str| format!("{key}={value}: {what}");
-        match key {
-            "model" => config.model = value.parse::<ModelKind>().map_err(|e| bad(&e.to_string()))?,
-            "batch_size" => {
-                config.batch_size = value.parse().ok().filter(|b| *b >= 2).ok_or_else(|| bad("an integer ≥ 2"))?
-            }
-            "epochs" => config.epochs = value.parse().ok().filter(|e| *e >= 1).ok_or_else(|| bad("an integer ≥ 1"))?,
-            "lr" => {
-                config.learning_rate = value
-                    .parse()
-                    .ok()
-                    .filter(|lr: &f64| lr.is_finite() && *lr > 0.0)
-                    .ok_or_else(|| bad("a positive number"))?
-            }
-            "augment" => {
-                config.augment = match value {
-                    "1" | "true" => true,
-                    "0" | "false" => false,
-                    _ => return Err(bad("1 or 0")),
-                }
-            }
-            "train_images" => {
-                config.limit_train =
-                    Some(value.parse().ok().filter(|n| *n >= 2).ok_or_else(|| bad("an integer ≥ 2"))?)
-            }
-            "test_images" => {
-                config.limit_test = Some(value.parse().ok().filter(|n| *n >= 1).ok_or_else(|| bad("an integer ≥ 1"))?)
-            }
-            _ => {}
+    let mut errors = Vec::new();
+    for (key, value) in pairs {
+        let (key, value) = (key.as_ref(), value.as_ref());
+        let mut next = config.clone();
+        let parsed: Result<(), String> = match key {
+            "model" => value.parse::<ModelKind>().map(|m| next.model = m).map_err(|e| e.to_string()),
+            "batch_size" => value.parse().map(|b| next.batch_size = b).map_err(|_| "not a whole number".into()),
+            "epochs" => value.parse().map(|e| next.epochs = e).map_err(|_| "not a whole number".into()),
+            "lr" => value.parse().map(|lr| next.learning_rate = lr).map_err(|_| "not a number".into()),
+            "augment" => match value {
+                "1" | "true" => Ok(next.augment = true),
+                "0" | "false" => Ok(next.augment = false),
+                _ => Err("1 or 0".into()),
+            },
+            "train_images" => value.parse().map(|n| next.limit_train = Some(n)).map_err(|_| "not a whole number".into()),
+            "test_images" => value.parse().map(|n| next.limit_test = Some(n)).map_err(|_| "not a whole number".into()),
+            _ => continue,
+        };
+        match parsed.and_then(|()| next.validate().map_err(|e| reason_of(&e))) {
+            Ok(()) => config = next,
+            Err(reason) => errors.push(LinkError { key: key.into(), value: value.into(), reason }),
         }
     }
-    Ok(config)
+    (config, errors)
+}
+
+/// A [`crate::recipe::ConfigError`] without its leading `key=value: `.
+fn reason_of(e: &crate::recipe::ConfigError) -> String {
+    let text = e.to_string();
+    text.split_once(": ").map_or(text.clone(), |(_, reason)| reason.to_string())
+}
+
+/// Reads a query written by [`config_to_query`] (a leading `?` is fine) over the defaults.
+/// Unknown keys are ignored; the first bad value is an error naming the key. (A plain split on
+/// `&` and `=`, without percent-decoding: the page decodes with the browser's own URL parser
+/// and calls [`config_from_pairs`].)
+pub fn config_from_query(query: &str) -> Result<TrainConfig, String> {
+    let pairs = query
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| pair.split_once('=').unwrap_or((pair, "")));
+    match config_from_pairs(pairs) {
+        (config, errors) if errors.is_empty() => Ok(config),
+        (_, errors) => Err(errors[0].to_string()),
+    }
 }

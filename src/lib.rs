@@ -9,6 +9,7 @@ pub mod classify;
 pub mod data;
 pub mod explore;
 pub mod export;
+pub mod html;
 pub mod i18n;
 pub mod learner;
 pub mod metrics;

@@ -1,6 +1,9 @@
-//! The typed messages between the page and its training worker. Both sides are Rust; on the
-//! wire they are JS objects tagged by `"type"` (serde-wasm-bindgen). Pixel buffers travel apart,
-//! as raw `Uint8ClampedArray`s, in messages of type `"pixels"` (see [`PIXELS`]).
+//! The typed messages between the page and its training worker: one enum per direction, and
+//! nothing beside them. On the wire they are JS objects tagged by `"type"` (serde-wasm-bindgen);
+//! bytes (files, pixels) travel inside them as [`Bytes`], which in the browser is a JS
+//! `Uint8Array` kept as it is by the serialiser and whose buffer is *transferred*, not copied.
+//! Two messages come from JavaScript rather than Rust, in the same shape: `worker.js` posts
+//! [`FromWorker::DeviceLost`] when the WebGPU device is lost.
 
 use serde::{Deserialize, Serialize};
 
@@ -11,7 +14,7 @@ use crate::summary::Summary;
 use crate::trainer::{EpochMetrics, Event};
 
 /// Page → worker.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ToWorker {
     /// Fetch the archive from this URL (Cache Storage first).
@@ -25,7 +28,7 @@ pub enum ToWorker {
     Continue { epochs: Option<usize> },
     /// Delete the saved run.
     Discard,
-    /// Send a saved checkpoint as a file (answered with a `FILE` raw message): the weights
+    /// Send a saved checkpoint as a file (answered with [`FromWorker::File`]): the weights
     /// alone (PyTorch's names) or, with `full`, the whole state to continue elsewhere.
     Download { which: Which, full: bool },
     Pause,
@@ -33,8 +36,32 @@ pub enum ToWorker {
     Stop,
     /// The interface language (the worker's messages follow it).
     Language { lang: Lang },
-    /// List test images for the explorer (answered with `Explored` and the `EXPLORER` pixels).
+    /// List test images for the explorer (answered with `Explored`, its images in `mosaic`).
     Explore { query: Query },
+    /// A CIFAR-10 archive chosen by the person.
+    LoadArchive { name: String, bytes: Bytes },
+    /// An image file to classify.
+    ClassifyFile { name: String, bytes: Bytes },
+    /// A drawing to classify: RGBA pixels.
+    ClassifyPixels { width: u32, height: u32, rgba: Bytes },
+    /// A `.safetensors` weights file for `model`, to classify with.
+    LoadWeights { name: String, model: String, bytes: Bytes },
+    /// A whole run checkpoint (`Download { full: true }`'s file) to continue.
+    LoadRun { name: String, bytes: Bytes },
+}
+
+impl ToWorker {
+    /// The bytes to transfer with this message.
+    pub fn bytes(&self) -> Option<&Bytes> {
+        match self {
+            ToWorker::LoadArchive { bytes, .. }
+            | ToWorker::ClassifyFile { bytes, .. }
+            | ToWorker::LoadWeights { bytes, .. }
+            | ToWorker::LoadRun { bytes, .. } => Some(bytes),
+            ToWorker::ClassifyPixels { rgba, .. } => Some(rgba),
+            _ => None,
+        }
+    }
 }
 
 /// Where the worker trains.
@@ -72,7 +99,7 @@ pub enum RunState {
 }
 
 /// Worker → page.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum FromWorker {
     /// The worker's WebAssembly is up and listens.
@@ -95,7 +122,7 @@ pub enum FromWorker {
     /// Archive download progress.
     Download { loaded: f64, total: Option<f64>, from_cache: bool },
     /// The archive is parsed.
-    DataReady { train_images: usize, test_images: usize, class_names: Vec<String> },
+    DataReady { train_images: usize, test_images: usize },
     /// The archive could not be had or read.
     DataError { message: String },
     /// The model that will be trained.
@@ -108,12 +135,13 @@ pub enum FromWorker {
     /// A model is at hand to classify a person's images.
     ModelAvailable { source: ModelSource },
     /// A person's image, classified: the probability of each class (its 32×32 version comes as
-    /// `CLASSIFY_PREVIEW` pixels just before).
+    /// `Pixels` for [`Canvas::ClassifyPreview`] just before).
     Classified { probabilities: Vec<f32>, source: ModelSource },
     /// A person's image or weights file could not be used; nothing changed.
     ClassifyError { message: String },
-    /// The explorer's list (its images come as `EXPLORER` pixels just before).
-    Explored { epoch: usize, items: Vec<Item>, columns: usize },
+    /// The explorer's list and its images, `columns` to a row, as one mosaic (cells of 32
+    /// pixels, 2 apart); `None` when the list is empty.
+    Explored { epoch: usize, items: Vec<Item>, columns: usize, mosaic: Option<Image> },
     /// No epoch has ended yet: nothing to explore.
     ExploreUnavailable,
     /// A saved run that can be continued (found at start-up, or uploaded): its settings and
@@ -130,46 +158,144 @@ pub enum FromWorker {
     Diverged { message: String },
     /// Something failed; the message says what to do.
     Error { message: String },
+    /// Something the person asked for was done (a file loaded); the message says what.
+    Notice { message: String },
+    /// Another tab of this site holds the saved run (a Web Lock): this one does not train or
+    /// change it.
+    Busy,
+    /// RGBA pixels to draw on one of the page's canvases.
+    Pixels { canvas: Canvas, image: Image },
+    /// A file offered to the person as a download.
+    File { name: String, bytes: Bytes },
+    /// The WebGPU device was lost (posted by `worker.js`): WebGPU's reason and message.
+    DeviceLost { reason: String, message: String },
+    /// The worker's WebAssembly panicked and cannot go on: the page replaces the worker.
+    Crashed { message: String },
 }
 
-/// Type tag of the raw file messages worker → page: `{type: "file", name, bytes}` (a
-/// transferred `ArrayBuffer`), offered to the person as a download.
-pub const FILE: &str = "file";
-/// Type tag of the message `worker.js` sends when the WebGPU device is lost:
-/// `{type: "device_lost", reason, message}`.
-pub const DEVICE_LOST: &str = "device_lost";
-/// Type tag of the message the worker sends when its WebAssembly panicked:
-/// `{type: "crashed", message}`. The worker cannot go on; the page replaces it.
-pub const CRASHED: &str = "crashed";
+impl FromWorker {
+    /// The bytes to transfer with this message.
+    pub fn bytes(&self) -> Option<&Bytes> {
+        match self {
+            FromWorker::Pixels { image, .. } => Some(&image.rgba),
+            FromWorker::Explored { mosaic: Some(image), .. } => Some(&image.rgba),
+            FromWorker::File { bytes, .. } => Some(bytes),
+            _ => None,
+        }
+    }
+}
 
-/// Type tag of the raw pixel messages: `{type: "pixels", target, width, height, data}`.
-pub const PIXELS: &str = "pixels";
-/// `target` of the 10×10 grid of class examples.
-pub const CLASS_GRID: &str = "class-grid";
-/// `target` of the strip of test images shown with their predictions.
-pub const TEST_STRIP: &str = "test-strip";
+/// The page's canvases the worker draws on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Canvas {
+    /// The 10×10 grid of class examples.
+    ClassGrid,
+    /// The strip of test images shown with their predictions.
+    TestStrip,
+    /// The 32×32 image a person's picture becomes.
+    ClassifyPreview,
+}
+
+impl Canvas {
+    /// The canvas element's id.
+    pub fn id(self) -> &'static str {
+        match self {
+            Canvas::ClassGrid => "class-grid",
+            Canvas::TestStrip => "test-strip",
+            Canvas::ClassifyPreview => "classify-preview",
+        }
+    }
+}
+
+/// An RGBA image.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Image {
+    pub width: u32,
+    pub height: u32,
+    pub rgba: Bytes,
+}
+
 /// Test images in the strip.
 pub const STRIP_LEN: usize = 10;
-/// `target` of the 32×32 image a person's picture becomes.
-pub const CLASSIFY_PREVIEW: &str = "classify-preview";
-/// `target` of the explorer's grid of test images.
-pub const EXPLORER: &str = "explore-grid";
 /// Images per row in the explorer's grid.
 pub const EXPLORER_COLUMNS: usize = 8;
 
-/// Raw messages page → worker carrying bytes (a transferred `ArrayBuffer` in `bytes`, a file
-/// name in `name`), or a canvas' RGBA pixels (`width`, `height`, `data`).
-pub mod raw {
-    /// A CIFAR-10 archive chosen by the person.
-    pub const LOAD_ARCHIVE: &str = "load_bytes";
-    /// An image file to classify.
-    pub const CLASSIFY_FILE: &str = "classify_file";
-    /// A drawing to classify (`width`, `height`, `data`: RGBA).
-    pub const CLASSIFY_PIXELS: &str = "classify_pixels";
-    /// A `.safetensors` checkpoint for the model named in `model`.
-    pub const LOAD_WEIGHTS: &str = "load_weights";
-    /// A whole run checkpoint (`Download { full: true }`'s file) to continue.
-    pub const LOAD_RUN: &str = "load_run";
-    /// Tests only: destroy the WebGPU device, as a driver reset would (`worker.js`).
-    pub const TEST_DESTROY_DEVICE: &str = "test_destroy_device";
+/// Bytes inside a message. To send from the browser, a JS `Uint8Array` ([`Bytes::Js`]), which
+/// serde-wasm-bindgen keeps as it is and whose buffer the sender *transfers*; a received message
+/// holds them in this side's memory ([`Bytes::Heap`]: one copy, the one the receiver needs
+/// anyway: serde reads an internally tagged enum through its own buffer).
+#[derive(Clone, Debug)]
+pub enum Bytes {
+    Heap(Vec<u8>),
+    #[cfg(target_arch = "wasm32")]
+    Js(js_sys::Uint8Array),
+}
+
+impl Bytes {
+    /// The bytes, moved out (a received message) or copied out of JS (a message to send).
+    pub fn into_vec(self) -> Vec<u8> {
+        match self {
+            Bytes::Heap(bytes) => bytes,
+            #[cfg(target_arch = "wasm32")]
+            Bytes::Js(array) => array.to_vec(),
+        }
+    }
+
+    /// A message to send: a new JS buffer holding a copy of `bytes`, to be transferred.
+    #[cfg(target_arch = "wasm32")]
+    pub fn to_js(bytes: &[u8]) -> Self {
+        Bytes::Js(js_sys::Uint8Array::from(bytes))
+    }
+
+    /// A message to send: the bytes of a JS `ArrayBuffer` (a file the person chose), without a copy.
+    #[cfg(target_arch = "wasm32")]
+    pub fn from_buffer(buffer: &js_sys::ArrayBuffer) -> Self {
+        Bytes::Js(js_sys::Uint8Array::new(buffer))
+    }
+
+    /// The JS buffer to put in the transfer list, if the bytes are in one.
+    #[cfg(target_arch = "wasm32")]
+    pub fn transferable(&self) -> Option<js_sys::ArrayBuffer> {
+        match self {
+            Bytes::Js(array) => Some(array.buffer()),
+            Bytes::Heap(_) => None,
+        }
+    }
+}
+
+impl Serialize for Bytes {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Bytes::Heap(bytes) => serializer.serialize_bytes(bytes),
+            #[cfg(target_arch = "wasm32")]
+            Bytes::Js(array) => serde_wasm_bindgen::preserve::serialize(array, serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Bytes {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Bytes;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("bytes")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Bytes, E> {
+                Ok(Bytes::Heap(v.to_vec()))
+            }
+            fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<Bytes, E> {
+                Ok(Bytes::Heap(v))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Bytes, A::Error> {
+                let mut bytes = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+                while let Some(b) = seq.next_element()? {
+                    bytes.push(b);
+                }
+                Ok(Bytes::Heap(bytes))
+            }
+        }
+        deserializer.deserialize_byte_buf(Visitor)
+    }
 }

@@ -1,9 +1,49 @@
 //! The Keras `cifar10_resnet` training recipe: every number of the seed in one config, the
 //! step learning-rate schedule and the plateau reducer.
 
+use std::ops::RangeInclusive;
+
 use serde::{Deserialize, Serialize};
+use thiserror::Error;
 
 use crate::model::ModelKind;
+
+/// Batch sizes a run accepts (batch normalisation needs two images; 512 is where the larger
+/// models exhaust a browser's 4 GiB of WebAssembly memory).
+pub const BATCH_SIZES: RangeInclusive<usize> = 2..=512;
+/// Numbers of epochs a run accepts (the seed trains 200).
+pub const EPOCHS: RangeInclusive<usize> = 1..=1000;
+
+/// A setting out of bounds, named by its key in links and on the command line.
+#[derive(Clone, Debug, PartialEq, Error)]
+pub enum ConfigError {
+    #[error("batch_size={0}: the batch size must be a whole number from 2 to 512")]
+    BatchSize(usize),
+    #[error("epochs={0}: the number of epochs must be a whole number from 1 to 1000")]
+    Epochs(usize),
+    #[error("lr={0}: the learning rate must be a positive number")]
+    LearningRate(f64),
+    #[error("train_images={0}: training needs at least 2 images")]
+    TrainImages(usize),
+    #[error("test_images={0}: evaluation needs at least 1 image")]
+    TestImages(usize),
+    #[error("metrics_every={0}: metrics are read every 1 or more steps")]
+    MetricsEvery(usize),
+}
+
+impl ConfigError {
+    /// The setting's key (`batch_size`, `epochs`, `lr`, `train_images`, `test_images`).
+    pub fn key(&self) -> &'static str {
+        match self {
+            ConfigError::BatchSize(_) => "batch_size",
+            ConfigError::Epochs(_) => "epochs",
+            ConfigError::LearningRate(_) => "lr",
+            ConfigError::TrainImages(_) => "train_images",
+            ConfigError::TestImages(_) => "test_images",
+            ConfigError::MetricsEvery(_) => "metrics_every",
+        }
+    }
+}
 
 /// Every setting of a training run, with the seed's values as defaults.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -67,6 +107,30 @@ impl Default for TrainConfig {
 }
 
 impl TrainConfig {
+    /// The one check of a run's settings, used by the page's controls, the link parser and the
+    /// trainer: the first setting out of bounds.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if !BATCH_SIZES.contains(&self.batch_size) {
+            return Err(ConfigError::BatchSize(self.batch_size));
+        }
+        if !EPOCHS.contains(&self.epochs) {
+            return Err(ConfigError::Epochs(self.epochs));
+        }
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
+            return Err(ConfigError::LearningRate(self.learning_rate));
+        }
+        if let Some(n) = self.limit_train.filter(|&n| n < 2) {
+            return Err(ConfigError::TrainImages(n));
+        }
+        if let Some(n) = self.limit_test.filter(|&n| n < 1) {
+            return Err(ConfigError::TestImages(n));
+        }
+        if self.metrics_every == 0 {
+            return Err(ConfigError::MetricsEvery(0));
+        }
+        Ok(())
+    }
+
     /// Largest shift in whole pixels for a side of `side` pixels: ⌊fraction · side⌋ (3 for 32).
     pub fn max_shift(&self, side: usize) -> i32 {
         if self.augment {

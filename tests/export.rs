@@ -81,3 +81,25 @@ fn charts_export_as_svg_documents() {
     let empty = line_chart_svg("t", "x", "y", &[Series { name: "s", color: (0, 0, 0), points: vec![] }]).expect("draws");
     assert!(empty.contains("</svg>"));
 }
+
+/// A link's bad values are each named; its good ones are kept (the page says which were bad).
+#[test]
+fn link_values_are_checked_one_by_one() {
+    use resnet_webgpu::export::config_from_pairs;
+    let (config, errors) = config_from_pairs([
+        ("batch_size", "-1"),
+        ("model", "resnet9999v1"),
+        ("epochs", "5"),
+        ("lang", "en"),
+        ("lr", "0"),
+        ("augment", "0"),
+    ]);
+    assert_eq!(config, TrainConfig { epochs: 5, augment: false, ..TrainConfig::default() });
+    let named: Vec<String> = errors.iter().map(|e| format!("{}={}", e.key, e.value)).collect();
+    assert_eq!(named, ["batch_size=-1", "model=resnet9999v1", "lr=0"]);
+    assert!(errors[0].to_string().starts_with("batch_size=-1: "), "{}", errors[0]);
+    assert!(errors[2].reason.contains("positive"), "{}", errors[2]);
+    // The same bounds as the controls and the trainer: `TrainConfig::validate`.
+    let (_, errors) = config_from_pairs([("batch_size", "513"), ("epochs", "1001"), ("batch_size", "512")]);
+    assert_eq!(errors.iter().map(|e| e.key.as_str()).collect::<Vec<_>>(), ["batch_size", "epochs"]);
+}

@@ -69,3 +69,20 @@ fn cooldown_suspends_counting() {
     assert!(state.on_epoch_end(3, 1.0));
     assert_eq!(state.reductions(), 2);
 }
+
+/// One check of a run's settings for the page, its links and the trainer.
+#[test]
+fn validate_names_the_first_setting_out_of_bounds() {
+    use resnet_webgpu::recipe::ConfigError;
+    assert_eq!(TrainConfig::default().validate(), Ok(()));
+    let bad = |config: TrainConfig| config.validate().unwrap_err();
+    assert_eq!(bad(TrainConfig { batch_size: 1, ..TrainConfig::default() }), ConfigError::BatchSize(1));
+    assert_eq!(bad(TrainConfig { batch_size: 513, ..TrainConfig::default() }).key(), "batch_size");
+    assert_eq!(bad(TrainConfig { epochs: 0, ..TrainConfig::default() }), ConfigError::Epochs(0));
+    assert!(bad(TrainConfig { learning_rate: f64::NAN, ..TrainConfig::default() }).to_string().starts_with("lr=NaN"));
+    assert_eq!(bad(TrainConfig { learning_rate: -1.0, ..TrainConfig::default() }).key(), "lr");
+    assert_eq!(bad(TrainConfig { limit_train: Some(1), ..TrainConfig::default() }), ConfigError::TrainImages(1));
+    assert_eq!(bad(TrainConfig { limit_test: Some(0), ..TrainConfig::default() }), ConfigError::TestImages(0));
+    // A diverging learning rate is allowed: the trainer stops the run with advice.
+    assert_eq!(TrainConfig { learning_rate: 1e6, ..TrainConfig::default() }.validate(), Ok(()));
+}

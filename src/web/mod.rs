@@ -1,8 +1,21 @@
-//! The browser side: the page (lesson, controls, charts) and its training worker.
+//! The browser side: the page (controls, charts, live views) and its training worker.
+//!
+//! The page, from the bottom up: `dom.rs` and `chart.rs` (JS bindings), `link.rs` (sending to
+//! the worker), `use_model.rs` (classify and explore, its own state), `page.rs` (the one state
+//! struct), `view.rs` and `messages.rs` (drawing it, and the worker's messages changing it),
+//! `supervisor.rs` (receiving, replacing a lost worker), `app.rs` (the entry point and the
+//! controls). The worker: `worker.rs` and `worker/`. Checkpoints in IndexedDB: `store.rs`.
 
-pub mod page;
+pub mod app;
+mod chart;
+mod dom;
+mod link;
+mod messages;
+mod page;
 pub mod store;
+mod supervisor;
 mod use_model;
+mod view;
 pub mod worker;
 
 use js_sys::Promise;
@@ -14,7 +27,7 @@ unsafe extern "C" {
     fn __wasm_call_ctors();
 }
 
-/// Runs the module's static constructors, once, at start-up: `page::start`, wasm-bindgen's start
+/// Runs the module's static constructors, once, at start-up: `app::start`, wasm-bindgen's start
 /// function, calls it first thing when the module loads, in the page and in the worker alike.
 ///
 /// cubecl registers its IR dialects with `inventory`, that is with static constructors. When a

@@ -1,134 +1,95 @@
 //! Using what was learned, on the page: classify a person's image (file, drop, paste or a
-//! drawing) and explore the test set by the network's confidence.
+//! drawing) and explore the test set by the network's confidence. Its own state and views; it
+//! talks to the worker through the `send` function the page gives it.
 
-use js_sys::{Array, Reflect, Uint8Array};
+use std::rc::Rc;
+
 use wasm_bindgen::prelude::*;
-use web_sys::{
-    CanvasRenderingContext2d, ClipboardEvent, Document, Element, HtmlCanvasElement, HtmlOptionElement, PointerEvent,
-};
+use web_sys::{CanvasRenderingContext2d, ClipboardEvent, Element, HtmlCanvasElement, HtmlOptionElement, PointerEvent};
 
-use super::page::{Page, Shared, chosen_file, drop_zone, listen, send_file};
+use super::dom::{Dom, chosen_file, draw_rgba, drop_zone, listen};
+use super::link::{Send, send_file};
 use crate::explore::{Item, Order, Query, argmax};
-use crate::i18n::ModelSource;
-use crate::protocol::{ToWorker, raw};
+use crate::html;
+use crate::i18n::{Lang, ModelSource, Texts};
+use crate::protocol::{Bytes, Image, ToWorker};
 
 /// Test images listed by the explorer.
 const EXPLORE_COUNT: usize = 24;
 /// Width of the drawing brush, in canvas pixels.
 const BRUSH: f64 = 14.0;
 
-impl Page {
-    pub(crate) fn on_model_available(&mut self, source: ModelSource) {
-        self.set_text("classify-model", &(self.t().model_source)(&source));
-        self.model_source = Some(source);
+/// What «Usa lo aprendido» shows: the model at hand and the last classification.
+#[derive(Default)]
+pub(crate) struct UseModel {
+    source: Option<ModelSource>,
+    classified: Option<Vec<f32>>,
+}
+
+impl UseModel {
+    pub(crate) fn on_model_available(&mut self, dom: &Dom, t: &Texts, source: ModelSource) {
+        self.source = Some(source);
+        self.render(dom, t);
     }
 
-    /// Shows the class probabilities as bars, the most likely class first in bold.
-    pub(crate) fn on_classified(&mut self, probabilities: Vec<f32>, source: ModelSource) {
-        let t = self.t();
-        let (best, p) = argmax(&probabilities);
-        let rows: String = probabilities
-            .iter()
-            .enumerate()
-            .map(|(c, &q)| {
-                let top = if c == best { " top" } else { "" };
-                format!(
-                    "<span class=\"name{top}\">{}</span><span><span class=\"bar\" style=\"width: {:.1}%\"></span></span>\
-                     <span class=\"value{top}\">{:.1} %</span>",
-                    t.classes[c % 10],
-                    q * 100.0,
-                    q * 100.0
-                )
-            })
-            .collect();
-        // Full precision for tests and the curious: `data-probabilities`.
-        let exact: Vec<String> = probabilities.iter().map(|q| format!("{q:?}")).collect();
-        self.set_html(
-            "classify-bars",
-            &format!("<div class=\"bars\" data-probabilities=\"{}\">{rows}</div>", exact.join(",")),
-        );
-        self.set_text("classify-status", &(t.classify_result)(t.classes[best % 10], f64::from(p) * 100.0));
-        self.set_text("classify-model", &(t.model_source)(&source));
-        self.classified = Some((probabilities, source));
+    pub(crate) fn on_classified(&mut self, dom: &Dom, t: &Texts, probabilities: Vec<f32>, source: ModelSource) {
+        self.source = Some(source);
+        self.classified = Some(probabilities);
+        self.render(dom, t);
     }
 
-    /// The explorer's filter as the controls say.
-    fn explore_query(&self) -> Query {
-        let class = |id: &str| self.select(id).and_then(|s| s.value().parse::<usize>().ok());
-        let order = match self.select("explore-order").map(|s| s.value()).as_deref() {
-            Some("confident_right") => Order::ConfidentRight,
-            Some("uncertain") => Order::Uncertain,
-            _ => Order::ConfidentWrong,
-        };
-        Query { order, truth: class("explore-truth"), predicted: class("explore-predicted"), count: EXPLORE_COUNT }
-    }
-
-    pub(crate) fn request_explore(&self) {
-        self.send(&ToWorker::Explore { query: self.explore_query() });
-    }
-
-    pub(crate) fn on_explored(&self, epoch: usize, items: &[Item], columns: usize) {
-        let t = self.t();
-        if items.is_empty() {
-            if let Some(canvas) = self.el("explore-grid").and_then(|e| e.dyn_into::<HtmlCanvasElement>().ok()) {
-                canvas.set_width(0);
-                canvas.set_height(0);
-            }
-            self.set_html("explore-labels", "");
-            self.set_text("explore-status", t.explore_empty);
-            return;
+    /// The model line, and the class probabilities as bars with the most likely class first.
+    pub(crate) fn render(&self, dom: &Dom, t: &Texts) {
+        if let Some(source) = &self.source {
+            dom.set_text("classify-model", &(t.model_source)(source));
         }
-        // One card per image: its pixels cut from the mosaic the worker drew on the hidden
-        // `#explore-grid` (cells of 32 pixels, 2 apart), the predicted class and confidence, and
-        // the true class.
-        let cells: String = items
-            .iter()
-            .map(|item| {
-                let class = if item.truth == item.predicted { "ok" } else { "bad" };
-                format!(
-                    "<figure class=\"{class}\" data-index=\"{}\" data-truth=\"{}\" data-predicted=\"{}\" \
-                     data-confidence=\"{:?}\" title=\"#{} · {}: {} ({:.1} %)\"><canvas width=\"32\" height=\"32\"></canvas>\
-                     <figcaption>{} <b>{:.0} %</b><br><small>{}: {}</small></figcaption></figure>",
-                    item.index,
-                    item.truth,
-                    item.predicted,
-                    item.confidence,
-                    item.index,
-                    t.truth,
-                    t.classes[item.truth % 10],
-                    item.truth_probability * 100.0,
-                    t.classes[item.predicted % 10],
-                    item.confidence * 100.0,
-                    t.truth,
-                    t.classes[item.truth % 10],
-                )
-            })
-            .collect();
-        let Some(labels) = self.el("explore-labels") else { return };
-        labels.set_inner_html(&cells);
-        let mosaic = self.el("explore-grid").and_then(|e| e.dyn_into::<HtmlCanvasElement>().ok());
-        if let (Some(mosaic), Ok(canvases)) = (mosaic, labels.query_selector_all("canvas")) {
+        if let Some(probabilities) = &self.classified {
+            let (best, p) = argmax(probabilities);
+            dom.set_html("classify-bars", &html::bars(t, probabilities));
+            dom.set_text("classify-status", &(t.classify_result)(t.classes[best % 10], f64::from(p) * 100.0));
+        }
+    }
+
+    /// Asks the worker for the explorer's list, with the filter the controls show.
+    pub(crate) fn request_explore(&self, dom: &Dom, send: &dyn Fn(ToWorker)) {
+        send(ToWorker::Explore { query: explore_query(dom) });
+    }
+
+    /// The explorer's cards; their pixels are cut from the `mosaic` (cells of 32 pixels, 2
+    /// apart), drawn first on the hidden `#explore-grid`.
+    pub(crate) fn on_explored(&self, dom: &Dom, t: &Texts, epoch: usize, items: &[Item], columns: usize, mosaic: Option<Image>) {
+        let (Some(mosaic), false) = (mosaic, items.is_empty()) else {
+            draw_rgba(dom, "explore-grid", 0, 0, &[]);
+            dom.set_html("explore-labels", "");
+            dom.set_text("explore-status", t.explore_empty);
+            return;
+        };
+        draw_rgba(dom, "explore-grid", mosaic.width, mosaic.height, &mosaic.rgba.into_vec());
+        let Some(labels) = dom.el("explore-labels") else { return };
+        labels.set_inner_html(&html::explorer_cards(t, items));
+        let grid = dom.el("explore-grid").and_then(|e| e.dyn_into::<HtmlCanvasElement>().ok());
+        if let (Some(grid), Ok(canvases)) = (grid, labels.query_selector_all("canvas")) {
             for i in 0..canvases.length() {
                 let Some(canvas) = canvases.item(i).and_then(|n| n.dyn_into::<HtmlCanvasElement>().ok()) else { continue };
                 let (x, y) = ((i as usize % columns) * 34, (i as usize / columns) * 34);
                 if let Some(ctx) = context(&canvas) {
                     let _ = ctx.draw_image_with_html_canvas_element_and_sw_and_sh_and_dx_and_dy_and_dw_and_dh(
-                        &mosaic, x as f64, y as f64, 32.0, 32.0, 0.0, 0.0, 32.0, 32.0,
+                        &grid, x as f64, y as f64, 32.0, 32.0, 0.0, 0.0, 32.0, 32.0,
                     );
                 }
             }
         }
-        self.set_text("explore-status", &(t.explore_caption)(items.len(), epoch));
+        dom.set_text("explore-status", &(t.explore_caption)(items.len(), epoch));
     }
 
     /// The explorer's class filters: "all" and the ten classes, in the page's language.
-    pub(crate) fn fill_class_selects(&self) {
+    pub(crate) fn fill_class_selects(&self, dom: &Dom, t: &Texts) {
         for id in ["explore-truth", "explore-predicted"] {
-            let Some(select) = self.select(id) else { continue };
+            let Some(select) = dom.select(id) else { continue };
             let current = select.value();
             select.set_inner_html("");
-            let options = std::iter::once((String::new(), self.t().all_classes))
-                .chain(self.t().classes.iter().enumerate().map(|(c, name)| (c.to_string(), *name)));
+            let options = std::iter::once((String::new(), t.all_classes))
+                .chain(t.classes.iter().enumerate().map(|(c, name)| (c.to_string(), *name)));
             for (value, label) in options {
                 if let Ok(option) = HtmlOptionElement::new_with_text_and_value(label, &value) {
                     let _ = select.append_child(&option);
@@ -137,21 +98,27 @@ impl Page {
             select.set_value(&current);
         }
     }
+}
 
-    /// Filters the explorer to one cell of the confusion matrix.
-    fn explore_cell(&self, truth: usize, predicted: usize) {
-        for (id, value) in [("explore-truth", truth), ("explore-predicted", predicted)] {
-            if let Some(select) = self.select(id) {
-                select.set_value(&value.to_string());
-            }
-        }
-        if let Some(select) = self.select("explore-order") {
-            select.set_value(if truth == predicted { "confident_right" } else { "confident_wrong" });
-        }
-        self.request_explore();
-        if let Some(explorer) = self.el("explorer") {
-            explorer.scroll_into_view();
-        }
+/// The explorer's filter as the controls say.
+fn explore_query(dom: &Dom) -> Query {
+    let class = |id: &str| dom.value(id).parse::<usize>().ok();
+    let order = match dom.value("explore-order").as_str() {
+        "confident_right" => Order::ConfidentRight,
+        "uncertain" => Order::Uncertain,
+        _ => Order::ConfidentWrong,
+    };
+    Query { order, truth: class("explore-truth"), predicted: class("explore-predicted"), count: EXPLORE_COUNT }
+}
+
+/// Filters the explorer to one cell of the confusion matrix.
+fn explore_cell(dom: &Dom, send: &dyn Fn(ToWorker), truth: usize, predicted: usize) {
+    dom.set_value("explore-truth", &truth.to_string());
+    dom.set_value("explore-predicted", &predicted.to_string());
+    dom.set_value("explore-order", if truth == predicted { "confident_right" } else { "confident_wrong" });
+    send(ToWorker::Explore { query: explore_query(dom) });
+    if let Some(explorer) = dom.el("explorer") {
+        explorer.scroll_into_view();
     }
 }
 
@@ -175,60 +142,61 @@ fn canvas_point(canvas: &HtmlCanvasElement, e: &PointerEvent) -> (f64, f64) {
 }
 
 /// Sends the drawing's pixels to be classified.
-fn classify_sketch(page: &Page, canvas: &HtmlCanvasElement) {
+fn classify_sketch(dom: &Dom, t: &Texts, send: &dyn Fn(ToWorker), canvas: &HtmlCanvasElement) {
     let Some(ctx) = context(canvas) else { return };
-    let (w, h) = (canvas.width(), canvas.height());
-    let Ok(image) = ctx.get_image_data(0.0, 0.0, w as f64, h as f64) else { return };
-    let pixels = Uint8Array::from(image.data().0.as_slice());
-    let message = js_sys::Object::new();
-    for (key, value) in [
-        ("type", JsValue::from_str(raw::CLASSIFY_PIXELS)),
-        ("width", JsValue::from_f64(w as f64)),
-        ("height", JsValue::from_f64(h as f64)),
-        ("data", pixels.clone().into()),
-    ] {
-        let _ = Reflect::set(&message, &key.into(), &value);
-    }
-    page.set_text("classify-status", page.t().classifying);
-    if let Err(e) = page.worker.post_message_with_transfer(&message, &Array::of1(&pixels.buffer())) {
-        page.set_text("classify-status", &super::js_error(&e));
-    }
+    let (width, height) = (canvas.width(), canvas.height());
+    let Ok(image) = ctx.get_image_data(0.0, 0.0, width as f64, height as f64) else { return };
+    dom.set_text("classify-status", t.classifying);
+    send(ToWorker::ClassifyPixels { width, height, rgba: Bytes::to_js(&image.data().0) });
 }
 
-/// Wires the classifier (file, drop, paste, drawing, weights) and the explorer.
-pub(crate) fn wire(page: &Shared, document: &Document) -> Result<(), JsValue> {
+/// Wires the classifier (file, drop, paste, drawing, weights) and the explorer; `send` reaches
+/// the worker, `lang` says the page's language at the time.
+pub(crate) fn wire(dom: &Dom, send: Send, lang: Rc<dyn Fn() -> Lang>) -> Result<(), JsValue> {
     let by_id = |id: &str| -> Result<web_sys::EventTarget, JsValue> {
-        document.get_element_by_id(id).map(Into::into).ok_or_else(|| JsValue::from_str(id))
+        dom.el(id).map(Into::into).ok_or_else(|| JsValue::from_str(id))
     };
-    let classify_file = |p: &Shared, file: web_sys::File| send_file(p, file, raw::CLASSIFY_FILE, "classify-status", Vec::new());
+    let classify_file = {
+        let (dom, send, lang) = (dom.clone(), send.clone(), lang.clone());
+        Rc::new(move |file: web_sys::File| {
+            send_file(&dom, lang().texts(), send.clone(), file, "classify-status", |name, bytes| ToWorker::ClassifyFile {
+                name,
+                bytes,
+            })
+        })
+    };
 
-    let p = page.clone();
+    let f = classify_file.clone();
     listen(&by_id("classify-file")?, "change", move |e: web_sys::Event| {
         if let Some(file) = chosen_file(&e) {
-            classify_file(&p, file);
+            f(file);
         }
     });
-    let p = page.clone();
-    drop_zone(document, "classify-drop", move |file| classify_file(&p, file));
+    let f = classify_file.clone();
+    drop_zone(dom, "classify-drop", move |file| f(file));
     // Paste an image anywhere on the page (text pastes into the fields as usual).
-    let p = page.clone();
-    listen(document, "paste", move |e: ClipboardEvent| {
+    let (f, d, l) = (classify_file.clone(), dom.clone(), lang.clone());
+    listen(&dom.document, "paste", move |e: ClipboardEvent| {
         let Some(files) = e.clipboard_data().and_then(|d| d.files()) else { return };
         match files.get(0) {
             Some(file) if file.type_().starts_with("image/") => {
                 e.prevent_default();
-                classify_file(&p, file);
+                f(file);
             }
-            Some(_) => p.borrow().set_text("classify-status", p.borrow().t().clipboard_no_image),
+            Some(_) => d.set_text("classify-status", l().texts().clipboard_no_image),
             None => {}
         }
     });
 
-    let p = page.clone();
+    let (d, s, l) = (dom.clone(), send.clone(), lang.clone());
     listen(&by_id("weights-file")?, "change", move |e: web_sys::Event| {
         if let Some(file) = chosen_file(&e) {
-            let model = p.borrow().select("model").map(|s| s.value()).unwrap_or_default();
-            send_file(&p, file, raw::LOAD_WEIGHTS, "classify-status", vec![("model", model.into())]);
+            let model = d.value("model");
+            send_file(&d, l().texts(), s.clone(), file, "classify-status", move |name, bytes| ToWorker::LoadWeights {
+                name,
+                model,
+                bytes,
+            });
         }
     });
 
@@ -274,15 +242,15 @@ pub(crate) fn wire(page: &Shared, document: &Document) -> Result<(), JsValue> {
     }
     let c = canvas.clone();
     listen(&by_id("sketch-clear")?, "click", move |_: web_sys::Event| clear_sketch(&c));
-    let (p, c) = (page.clone(), canvas.clone());
-    listen(&by_id("sketch-classify")?, "click", move |_: web_sys::Event| classify_sketch(&p.borrow(), &c));
+    let (d, s, l, c) = (dom.clone(), send.clone(), lang.clone(), canvas.clone());
+    listen(&by_id("sketch-classify")?, "click", move |_: web_sys::Event| classify_sketch(&d, l().texts(), &*s, &c));
 
     // The explorer.
     for id in ["explore-order", "explore-truth", "explore-predicted"] {
-        let p = page.clone();
-        listen(&by_id(id)?, "change", move |_: web_sys::Event| p.borrow().request_explore());
+        let (d, s) = (dom.clone(), send.clone());
+        listen(&by_id(id)?, "change", move |_: web_sys::Event| s(ToWorker::Explore { query: explore_query(&d) }));
     }
-    let p = page.clone();
+    let (d, s) = (dom.clone(), send.clone());
     listen(&by_id("confusion")?, "click", move |e: web_sys::Event| {
         let cell = e
             .target()
@@ -291,7 +259,7 @@ pub(crate) fn wire(page: &Shared, document: &Document) -> Result<(), JsValue> {
         let Some(cell) = cell else { return };
         let attr = |k: &str| cell.get_attribute(k).and_then(|v| v.parse::<usize>().ok());
         if let (Some(truth), Some(predicted)) = (attr("data-truth"), attr("data-predicted")) {
-            p.borrow().explore_cell(truth, predicted);
+            explore_cell(&d, &*s, truth, predicted);
         }
     });
     Ok(())

@@ -1,0 +1,189 @@
+//! The live charts: a binding to Chart.js (loaded by `chart.umd.min.js`) and the page's three
+//! line charts (loss and accuracy per epoch, loss per batch).
+
+use js_sys::{Array, Reflect};
+use serde_json::json;
+use wasm_bindgen::prelude::*;
+use web_sys::{Document, HtmlCanvasElement};
+
+use crate::i18n::Texts;
+
+#[wasm_bindgen]
+extern "C" {
+    /// Chart.js's `Chart`.
+    #[wasm_bindgen(js_name = Chart)]
+    type ChartJs;
+    #[wasm_bindgen(constructor, js_class = "Chart", catch)]
+    fn new(canvas: &HtmlCanvasElement, config: &JsValue) -> Result<ChartJs, JsValue>;
+    #[wasm_bindgen(method)]
+    fn update(this: &ChartJs, mode: &str);
+    #[wasm_bindgen(method, getter)]
+    fn data(this: &ChartJs) -> JsValue;
+    #[wasm_bindgen(method, js_name = toBase64Image)]
+    fn to_base64_image(this: &ChartJs) -> String;
+    #[wasm_bindgen(method, getter)]
+    fn options(this: &ChartJs) -> JsValue;
+}
+
+/// Sets `object.a.b.c = value` (Chart.js options), ignoring a missing link.
+fn set_path(object: &JsValue, path: &[&str], value: &JsValue) {
+    let Some((last, init)) = path.split_last() else { return };
+    let mut target = object.clone();
+    for key in init {
+        match Reflect::get(&target, &(*key).into()) {
+            Ok(next) if next.is_object() => target = next,
+            _ => return,
+        }
+    }
+    let _ = Reflect::set(&target, &(*last).into(), value);
+}
+
+/// A line chart with one data set per series.
+pub(crate) struct LineChart(ChartJs);
+
+impl LineChart {
+    fn new(canvas: &HtmlCanvasElement, colors: &[&str]) -> Result<Self, JsValue> {
+        let datasets: Vec<_> = colors
+            .iter()
+            .map(|color| {
+                json!({"label": "", "data": [], "borderColor": color, "backgroundColor": color,
+                       "pointRadius": 2, "borderWidth": 2, "tension": 0.2})
+            })
+            .collect();
+        let config = json!({
+            "type": "line",
+            "data": {"labels": [], "datasets": datasets},
+            "options": {
+                "animation": false, "responsive": true, "maintainAspectRatio": false,
+                "scales": {"y": {"title": {"display": true, "text": ""}},
+                           "x": {"title": {"display": true, "text": ""}}},
+                "plugins": {"legend": {"position": "bottom"}}
+            }
+        });
+        let config = js_sys::JSON::parse(&config.to_string())?;
+        Ok(Self(ChartJs::new(canvas, &config)?))
+    }
+
+    /// Appends a point to every series (x label, one y per series), without redrawing.
+    fn push(&self, x: &str, ys: &[f64]) {
+        let data = self.0.data();
+        if let Ok(labels) = Reflect::get(&data, &"labels".into()) {
+            labels.unchecked_ref::<Array>().push(&x.into());
+        }
+        if let Ok(datasets) = Reflect::get(&data, &"datasets".into()) {
+            for (dataset, &y) in datasets.unchecked_ref::<Array>().iter().zip(ys) {
+                if let Ok(points) = Reflect::get(&dataset, &"data".into()) {
+                    points.unchecked_ref::<Array>().push(&y.into());
+                }
+            }
+        }
+    }
+
+    /// Names the series and the axes (in the page's language), without redrawing.
+    fn label(&self, names: &[&str], y_title: &str, x_title: &str) {
+        if let Ok(datasets) = Reflect::get(&self.0.data(), &"datasets".into()) {
+            for (dataset, name) in datasets.unchecked_ref::<Array>().iter().zip(names) {
+                let _ = Reflect::set(&dataset, &"label".into(), &(*name).into());
+            }
+        }
+        let options = self.0.options();
+        set_path(&options, &["scales", "y", "title", "text"], &y_title.into());
+        set_path(&options, &["scales", "x", "title", "text"], &x_title.into());
+    }
+
+    fn clear(&self) {
+        let data = self.0.data();
+        if let Ok(labels) = Reflect::get(&data, &"labels".into()) {
+            labels.unchecked_ref::<Array>().set_length(0);
+        }
+        if let Ok(datasets) = Reflect::get(&data, &"datasets".into()) {
+            for dataset in datasets.unchecked_ref::<Array>().iter() {
+                if let Ok(points) = Reflect::get(&dataset, &"data".into()) {
+                    points.unchecked_ref::<Array>().set_length(0);
+                }
+            }
+        }
+    }
+
+    fn redraw(&self) {
+        self.0.update("none");
+    }
+
+    /// The chart as a PNG data: URL.
+    pub(crate) fn png(&self) -> String {
+        self.0.to_base64_image()
+    }
+}
+
+/// One point per epoch of the epoch charts: training and validation.
+pub(crate) struct EpochPoint {
+    pub(crate) epoch: usize,
+    pub(crate) train_loss: f64,
+    pub(crate) val_loss: f64,
+    pub(crate) train_accuracy: f64,
+    pub(crate) val_accuracy: f64,
+}
+
+/// The page's three charts: loss and accuracy per epoch, loss per batch.
+pub(crate) struct Charts {
+    pub(crate) loss: LineChart,
+    pub(crate) accuracy: LineChart,
+    pub(crate) batch: LineChart,
+}
+
+impl Charts {
+    /// The charts on the canvases `#loss-chart`, `#acc-chart`, `#batch-chart`.
+    pub(crate) fn new(document: &Document) -> Result<Self, JsValue> {
+        let canvas = |id: &str| -> Result<HtmlCanvasElement, JsValue> {
+            document.get_element_by_id(id).ok_or_else(|| JsValue::from_str(id))?.dyn_into().map_err(Into::into)
+        };
+        let (blue, red, grey) = ("#1f77b4", "#d62728", "#555");
+        Ok(Self {
+            loss: LineChart::new(&canvas("loss-chart")?, &[blue, red])?,
+            accuracy: LineChart::new(&canvas("acc-chart")?, &[blue, red])?,
+            batch: LineChart::new(&canvas("batch-chart")?, &[grey])?,
+        })
+    }
+
+    pub(crate) fn all(&self) -> [&LineChart; 3] {
+        [&self.loss, &self.accuracy, &self.batch]
+    }
+
+    /// Draws everything again from the data: the epochs and the batch losses `(x, loss)`, in
+    /// the language of `t`.
+    pub(crate) fn render(&self, t: &Texts, epochs: impl Iterator<Item = EpochPoint>, batches: &[(f64, f64)]) {
+        self.all().iter().for_each(|c| c.clear());
+        for p in epochs {
+            let x = format!("{}", p.epoch + 1);
+            self.loss.push(&x, &[p.train_loss, p.val_loss]);
+            self.accuracy.push(&x, &[p.train_accuracy * 100.0, p.val_accuracy * 100.0]);
+        }
+        for (x, loss) in batches {
+            self.batch.push(&format!("{x:.2}"), &[*loss]);
+        }
+        self.label(t);
+    }
+
+    /// Adds one epoch's point.
+    pub(crate) fn push_epoch(&self, p: EpochPoint) {
+        let x = format!("{}", p.epoch + 1);
+        self.loss.push(&x, &[p.train_loss, p.val_loss]);
+        self.accuracy.push(&x, &[p.train_accuracy * 100.0, p.val_accuracy * 100.0]);
+        self.loss.redraw();
+        self.accuracy.redraw();
+    }
+
+    /// Adds one batch's loss at `x` epochs.
+    pub(crate) fn push_batch(&self, x: f64, loss: f64) {
+        self.batch.push(&format!("{x:.2}"), &[loss]);
+        self.batch.redraw();
+    }
+
+    /// Names series and axes in the language of `t`, and redraws.
+    pub(crate) fn label(&self, t: &Texts) {
+        self.loss.label(&[t.series_train, t.series_val], t.axis_loss, t.axis_epoch);
+        self.accuracy.label(&[t.series_train, t.series_val], t.axis_accuracy, t.axis_epoch);
+        self.batch.label(&[t.series_batch], t.axis_loss, t.axis_epoch);
+        self.all().iter().for_each(|c| c.redraw());
+    }
+}

@@ -1,0 +1,68 @@
+//! The page's end of the page ⇄ worker protocol: starting the worker and sending it typed
+//! messages, their bytes transferred. (Receiving, and replacing a worker that can no longer go
+//! on: `supervisor.rs`.)
+
+use std::rc::Rc;
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::spawn_local;
+use web_sys::{Worker, WorkerOptions, WorkerType};
+
+use super::dom::{Dom, read_file};
+use super::js_error;
+use crate::i18n::Texts;
+use crate::protocol::{Bytes, ToWorker};
+
+/// Sends a message to the worker (for the parts of the page that do not hold the [`Link`]).
+pub(crate) type Send = Rc<dyn Fn(ToWorker)>;
+
+/// The training worker and how often it was replaced.
+pub(crate) struct Link {
+    pub(crate) worker: Worker,
+    pub(crate) recoveries: usize,
+}
+
+pub(crate) fn new_worker() -> Result<Worker, JsValue> {
+    let options = WorkerOptions::new();
+    options.set_type(WorkerType::Module);
+    Worker::new_with_options("./worker.js", &options)
+}
+
+impl Link {
+    pub(crate) fn spawn() -> Result<Self, JsValue> {
+        Ok(Self { worker: new_worker()?, recoveries: 0 })
+    }
+
+    /// Posts `message`, transferring its bytes.
+    pub(crate) fn send(&self, message: &ToWorker) -> Result<(), String> {
+        let value = serde::Serialize::serialize(message, &serde_wasm_bindgen::Serializer::json_compatible())
+            .map_err(|e| e.to_string())?;
+        let transfer = js_sys::Array::new();
+        if let Some(buffer) = message.bytes().and_then(|b| b.transferable()) {
+            transfer.push(&buffer);
+        }
+        self.worker.post_message_with_transfer(&value, &transfer).map_err(|e| js_error(&e))
+    }
+}
+
+
+/// Sends a file the person chose to the worker, its bytes transferred: `message` builds the
+/// message from the file's name and bytes; reading progress and failures go to the element
+/// `status`.
+pub(crate) fn send_file(
+    dom: &Dom,
+    t: &'static Texts,
+    send: Send,
+    file: web_sys::File,
+    status: &'static str,
+    message: impl FnOnce(String, Bytes) -> ToWorker + 'static,
+) {
+    let dom = dom.clone();
+    spawn_local(async move {
+        dom.set_text(status, &(t.reading_file)(&file.name()));
+        match read_file(&file).await {
+            Ok(buffer) => send(message(file.name(), Bytes::from_buffer(&buffer))),
+            Err(e) => dom.set_text(status, &(t.cannot_read_file)(&js_error(&e))),
+        }
+    });
+}

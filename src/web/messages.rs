@@ -1,0 +1,213 @@
+//! What the worker's messages change in the page's state, and which views they redraw.
+
+use super::dom::now_ms;
+use super::page::{Live, Page, SavedRun, Status};
+use super::view::point;
+use crate::html::{Finished, Strip, group};
+use crate::metrics::EpochMetrics;
+use crate::protocol::{FromWorker, RunState, ToWorker};
+use crate::trainer::Event;
+
+/// Where the page asks for the archive (served beside it).
+const ARCHIVE_URL: &str = "data/cifar-10-binary.tar.gz";
+
+impl Page {
+    /// Every message but a lost device or a crash (which replace the worker: `link.rs`).
+    pub(crate) fn on_message(&mut self, message: FromWorker) {
+        let t = self.t();
+        match message {
+            FromWorker::Ready => {
+                let backend = self.backend_choice();
+                self.send(ToWorker::UseBackend { backend });
+                self.send(ToWorker::LoadUrl { url: ARCHIVE_URL.into() });
+                self.send(ToWorker::Language { lang: self.lang });
+                self.dom.set_text("data-status", &format!("{}…", t.downloading));
+            }
+            FromWorker::Memory { wasm_mib, device_mib } => {
+                self.setup.memory = Some((wasm_mib, device_mib));
+                self.render_device();
+            }
+            FromWorker::Backend { backend, adapter, fallback, software_adapter, peak_gflops } => {
+                self.setup.device_ready = true;
+                self.setup.peak_gflops = peak_gflops;
+                self.setup.backend = Some(backend);
+                self.setup.adapter = Some((adapter, software_adapter, fallback));
+                self.render_device();
+                self.render_controls();
+            }
+            FromWorker::NoWebGpu { reason } => {
+                self.setup.no_webgpu = Some(reason);
+                self.dom.set_value("backend", "cpu");
+                self.render_device();
+                self.send(ToWorker::UseBackend { backend: crate::protocol::BackendChoice::Cpu });
+            }
+            FromWorker::Download { loaded, total, from_cache } => {
+                let mb = |b: f64| b / 1e6;
+                let text = match total {
+                    Some(total) if total > 0.0 => {
+                        self.dom.set_attr("data-progress", "value", &format!("{}", loaded / total));
+                        (t.progress_of)(mb(loaded), mb(total), loaded / total * 100.0)
+                    }
+                    _ => (t.megabytes)(mb(loaded)),
+                };
+                let source = if from_cache { t.from_cache } else { t.downloading };
+                self.dom.set_text("data-status", &format!("{source}: {text}"));
+            }
+            FromWorker::DataReady { train_images, test_images } => {
+                self.setup.data_ready = true;
+                self.dom.show("data-pick", false);
+                self.dom.set_text("data-status", &(t.data_ready)(&group(train_images), &group(test_images)));
+                self.render_controls();
+            }
+            FromWorker::DataError { message } => {
+                self.dom.set_text("data-status", &message);
+                self.dom.show("data-pick", true);
+            }
+            FromWorker::Summary { summary } => {
+                self.run.flops_per_image = summary.training_flops_per_image();
+                self.summary = Some(Ok(summary));
+                self.render_summary();
+            }
+            FromWorker::Train { event } => self.on_event(event),
+            FromWorker::Predictions { epoch, truth, predicted, confidence } => {
+                self.run.strip = Some(Strip { epoch, truth, predicted, confidence });
+                self.render_strip();
+                // A new epoch: refresh the explorer with the person's current filter.
+                self.use_model.request_explore(&self.dom, &|m| self.send(m));
+            }
+            FromWorker::State { state } => {
+                self.run.state = state;
+                if state == RunState::Running {
+                    // Offered again, up to date, when the run ends.
+                    self.saved.offer = None;
+                    // Starting something ends what the link said.
+                    self.setup.link_errors.clear();
+                }
+                self.status = Status::Run(state);
+                self.render_controls();
+            }
+            FromWorker::Error { message } | FromWorker::Notice { message } => self.say(message),
+            FromWorker::Busy => self.say(t.other_tab),
+            FromWorker::Saved { config, epochs_done, best_val_accuracy, history } => {
+                self.on_saved(SavedRun { config, epochs_done, best: best_val_accuracy }, history)
+            }
+            FromWorker::NoSaved => {
+                // (The checkpoint line keeps what it says: a storage error stays readable.)
+                self.saved.offer = None;
+                self.saved.stored = None;
+                self.render_controls();
+            }
+            FromWorker::Stored { epochs_done, best } => {
+                let had_best = self.saved.stored.is_some_and(|s| s.1);
+                self.saved.stored = Some((epochs_done, best || had_best));
+                self.saved.line = Some((t.stored)(epochs_done, best));
+                self.render_saved();
+                self.render_controls();
+            }
+            FromWorker::StorageError { message } => {
+                self.saved.line = Some(message);
+                self.render_saved();
+            }
+            FromWorker::Diverged { message } => {
+                self.dom.set_text("recovery", &message);
+                self.dom.show("recovery", true);
+                self.say(message);
+            }
+            FromWorker::ModelAvailable { source } => self.use_model.on_model_available(&self.dom, t, source),
+            FromWorker::Classified { probabilities, source } => {
+                self.use_model.on_classified(&self.dom, t, probabilities, source)
+            }
+            FromWorker::ClassifyError { message } => self.dom.set_text("classify-status", &message),
+            FromWorker::Explored { epoch, items, columns, mosaic } => {
+                self.use_model.on_explored(&self.dom, t, epoch, &items, columns, mosaic)
+            }
+            FromWorker::ExploreUnavailable => self.dom.set_text("explore-status", t.explore_wait),
+            FromWorker::Pixels { canvas, image } => {
+                super::dom::draw_rgba(&self.dom, canvas.id(), image.width, image.height, &image.rgba.into_vec())
+            }
+            FromWorker::File { name, bytes } => {
+                if let Err(e) = self.dom.download_bytes(&name, &bytes.into_vec()) {
+                    self.say((t.internal_error)(&super::js_error(&e)));
+                }
+            }
+            // Handled by `link.rs` before they get here.
+            FromWorker::DeviceLost { .. } | FromWorker::Crashed { .. } => {}
+        }
+    }
+
+    fn on_event(&mut self, event: Event) {
+        let t = self.t();
+        match event {
+            Event::Started { first_epoch, model, trainable_params, train_images, steps_per_epoch, epochs, .. } => {
+                let run = &mut self.run;
+                run.started_ms = now_ms();
+                // The remaining steps (a resumed run starts with `first_epoch`).
+                run.steps_total = steps_per_epoch * epochs.saturating_sub(first_epoch);
+                run.first_epoch = first_epoch;
+                run.finished = None;
+                run.live = None;
+                run.history.clear();
+                run.batch_points.clear();
+                if first_epoch == 0 {
+                    run.best = None;
+                    self.saved.stored = None;
+                    self.saved.line = None;
+                }
+                if let Some(charts) = &self.charts {
+                    charts.render(t, std::iter::empty(), &[]);
+                }
+                self.render_final();
+                self.render_saved();
+                self.say((t.training_started)(&model, &group(trainable_params), &group(train_images)));
+            }
+            Event::Batch { epoch, step, steps_per_epoch, loss, accuracy, lr, images_per_sec } => {
+                let run = &mut self.run;
+                let done = (epoch - epoch.min(run.first_epoch)) * steps_per_epoch + step;
+                let elapsed = (now_ms() - run.started_ms) / 1000.0;
+                let eta_seconds = if done > 0 { elapsed / done as f64 * run.steps_total.saturating_sub(done) as f64 } else { 0.0 };
+                run.live = Some(Live { epoch, step, steps_per_epoch, loss, accuracy, lr, images_per_sec, eta_seconds });
+                let x = epoch as f64 + step as f64 / steps_per_epoch.max(1) as f64;
+                run.batch_points.push((x, loss));
+                if let Some(charts) = &self.charts {
+                    charts.push_batch(x, loss);
+                }
+                self.render_live();
+            }
+            Event::Epoch(metrics) => self.on_epoch(metrics),
+            Event::LrReduced { next_lr, .. } => self.say((t.lr_reduced)(next_lr)),
+            Event::Checkpoint { epoch, best_val_accuracy, .. } => {
+                self.run.best = Some((best_val_accuracy, epoch));
+                self.render_epoch_tables();
+            }
+            Event::Finished { epochs_done, stopped, test_loss, test_accuracy } => {
+                self.run.finished = Some(Finished { test_loss, test_accuracy, stopped, epochs_done });
+                self.render_final();
+            }
+        }
+    }
+
+    fn on_epoch(&mut self, metrics: EpochMetrics) {
+        if let Some(charts) = &self.charts {
+            charts.push_epoch(point(&metrics));
+        }
+        self.run.history.push(metrics);
+        self.render_epoch_tables();
+    }
+
+    /// A run saved in IndexedDB: offer to continue it, and show it as it was.
+    fn on_saved(&mut self, saved: SavedRun, history: Vec<EpochMetrics>) {
+        // The controls show the saved run's settings (the number of epochs may be raised).
+        self.show_config(&saved.config);
+        self.choose_model();
+        self.run.batch_points = history.iter().map(|m| (m.epoch as f64 + 1.0, m.train_loss)).collect();
+        self.run.best = saved.best.map(|best| (best, history.iter().position(|m| m.val_accuracy == best).unwrap_or(0)));
+        self.run.history = history;
+        self.saved.offer = Some(saved);
+        if let Some(charts) = &self.charts {
+            charts.render(self.t(), self.run.history.iter().map(point), &self.run.batch_points);
+        }
+        self.render_epoch_tables();
+        self.render_saved();
+        self.render_controls();
+    }
+}

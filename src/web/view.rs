@@ -1,0 +1,311 @@
+//! The page's views, each drawn from [`Page`]'s state: a change of language draws them all again
+//! ([`Page::render_all`]), a message from the worker redraws the parts it changed.
+
+use wasm_bindgen::JsCast;
+use web_sys::Element;
+
+use super::chart::EpochPoint;
+use super::dom::location;
+use super::page::{Page, Status};
+use crate::charts::{Series, line_chart_svg};
+use crate::export::{config_to_query, history_csv, history_json};
+use crate::html;
+use crate::metrics::EpochMetrics;
+use crate::model::ModelKind;
+use crate::protocol::{BackendChoice, RunState};
+use crate::recipe::TrainConfig;
+
+impl Page {
+    /// Everything, in the page's language.
+    pub(crate) fn render_all(&self) {
+        self.render_chrome();
+        if let Some(charts) = &self.charts {
+            charts.render(self.t(), self.run.history.iter().map(point), &self.run.batch_points);
+        }
+        self.use_model.fill_class_selects(&self.dom, self.t());
+        self.render_summary();
+        self.render_live();
+        self.render_epoch_tables();
+        self.render_strip();
+        self.render_final();
+        self.render_device();
+        self.render_saved();
+        self.render_controls();
+        self.use_model.render(&self.dom, self.t());
+    }
+
+    /// The static texts of `index.html` (`data-i18n`, `data-i18n-label`), the title and `lang`.
+    fn render_chrome(&self) {
+        let (t, document) = (self.t(), &self.dom.document);
+        if let Some(html) = document.document_element() {
+            let _ = html.set_attribute("lang", self.lang.code());
+        }
+        document.set_title(t.title);
+        self.dom.set_value("lang", self.lang.code());
+        for_each(document, "[data-i18n]", |el| {
+            let key = el.get_attribute("data-i18n").unwrap_or_default();
+            match t.chrome.iter().find(|(k, _)| *k == key) {
+                Some((_, text)) => el.set_text_content(Some(text)),
+                None => web_sys::console::warn_1(&format!("no text for data-i18n=\"{key}\"").into()),
+            }
+        });
+        for_each(document, "[data-i18n-label]", |el| {
+            let key = el.get_attribute("data-i18n-label").unwrap_or_default();
+            if let Some((_, text)) = t.labels.iter().find(|(k, _)| *k == key) {
+                let _ = el.set_attribute("aria-label", text);
+            }
+        });
+    }
+
+    /// The model list, from the catalogue.
+    pub(crate) fn fill_models(&self) {
+        let current = self.dom.value("model");
+        let selected = if current.is_empty() { ModelKind::default().to_string() } else { current };
+        let items = ModelKind::catalogue().iter().map(|m| (m.to_string(), m.label()));
+        let items: Vec<(String, String)> = items.map(|(v, l)| (v, l.to_string())).collect();
+        self.dom.set_html("model", &html::options(items.iter().map(|(v, l)| (v.clone(), l.as_str())), &selected));
+        self.dom.set_value("model", &selected);
+    }
+
+    /// Puts `config`'s visible settings in the controls.
+    pub(crate) fn show_config(&self, config: &TrainConfig) {
+        let dom = &self.dom;
+        dom.set_value("model", &config.model.to_string());
+        dom.set_value("batch-size", &config.batch_size.to_string());
+        dom.set_value("epochs", &config.epochs.to_string());
+        dom.set_value("lr", &config.learning_rate.to_string());
+        dom.set_checked("augment", config.augment);
+    }
+
+    pub(crate) fn render_status(&self) {
+        let t = self.t();
+        let ready = self.setup.data_ready && self.setup.device_ready;
+        let mut text = match &self.status {
+            Status::Loading if ready => t.ready_to_train.to_string(),
+            Status::Loading => t.chrome.iter().find(|(k, _)| *k == "controls.loading").map_or("…", |(_, v)| v).to_string(),
+            Status::Run(RunState::Idle) if ready => t.ready_to_train.to_string(),
+            Status::Run(state) => t.states[*state as usize].to_string(),
+            Status::Message(message) => message.clone(),
+        };
+        // A link's bad values stay named until the person starts something.
+        if !self.setup.link_errors.is_empty() && matches!(self.status, Status::Loading | Status::Run(RunState::Idle)) {
+            let named: Vec<String> = self.setup.link_errors.iter().map(ToString::to_string).collect();
+            text = format!("{} {text}", (t.bad_link)(&named.join("; ")));
+        }
+        self.dom.set_text("status", &text);
+    }
+
+    pub(crate) fn render_controls(&self) {
+        let (dom, t) = (&self.dom, self.t());
+        let ready = self.setup.data_ready && self.setup.device_ready;
+        let state = self.run.state;
+        let busy = matches!(state, RunState::Running | RunState::Paused | RunState::Stopping);
+        dom.enable("start", ready && !busy);
+        dom.enable("continue-run", ready && !busy && self.saved.offer.is_some());
+        dom.enable("discard-run", !busy);
+        dom.enable("run-file", !busy);
+        dom.show("saved-run", self.saved.offer.is_some() && !busy);
+        let (last, best) = match self.saved.stored {
+            Some((_, best)) => (true, best),
+            None => (self.saved.offer.is_some(), self.saved.offer.as_ref().is_some_and(|s| s.best.is_some())),
+        };
+        dom.enable("download-last", last);
+        dom.enable("download-state", last);
+        dom.enable("download-best", best);
+        dom.enable("pause", matches!(state, RunState::Running | RunState::Paused));
+        dom.enable("stop", matches!(state, RunState::Running | RunState::Paused));
+        for id in ["model", "batch-size", "epochs", "lr", "augment", "backend"] {
+            dom.enable(id, !busy);
+        }
+        dom.set_text("pause", if state == RunState::Paused { t.resume } else { t.pause });
+        self.render_status();
+    }
+
+    pub(crate) fn render_summary(&self) {
+        match &self.summary {
+            Some(Ok(summary)) => self.dom.set_html("model-summary", &html::summary(self.t(), summary)),
+            Some(Err(e)) => self.dom.set_text("model-summary", e),
+            None => {}
+        }
+    }
+
+    /// The batch metrics under «En vivo».
+    pub(crate) fn render_live(&self) {
+        let (dom, t) = (&self.dom, self.t());
+        let Some(live) = &self.run.live else {
+            for id in ["m-loss", "m-acc", "m-lr", "m-speed", "m-epoch", "m-eta"] {
+                dom.set_text(id, "—");
+            }
+            return;
+        };
+        dom.set_text("m-loss", &format!("{:.4}", live.loss));
+        dom.set_text("m-acc", &format!("{:.1} %", live.accuracy * 100.0));
+        dom.set_text("m-lr", &format!("{:.2e}", live.lr));
+        let gflops = live.images_per_sec * self.run.flops_per_image as f64 / 1e9;
+        let of_peak = self.setup.peak_gflops.map_or(String::new(), |peak| (t.of_peak)(gflops, peak));
+        dom.set_text("m-speed", &format!("{:.1} img/s · {gflops:.2} GFLOP/s{of_peak}", live.images_per_sec));
+        dom.set_text("m-epoch", &(t.epoch_step)(live.epoch + 1, live.step, live.steps_per_epoch));
+        dom.set_text("m-eta", &html::duration(live.eta_seconds));
+        dom.set_attr("epoch-progress", "value", &format!("{}", live.step as f64 / live.steps_per_epoch.max(1) as f64));
+    }
+
+    /// The last epoch's validation numbers, confusion matrix, per-class accuracy, and the best.
+    pub(crate) fn render_epoch_tables(&self) {
+        let (dom, t) = (&self.dom, self.t());
+        match &self.run.best {
+            Some((accuracy, epoch)) => dom.set_text("m-best", &(t.best)(accuracy * 100.0, epoch + 1)),
+            None => dom.set_text("m-best", "—"),
+        }
+        let Some(m) = self.run.history.last() else {
+            for id in ["m-val", "confusion", "per-class"] {
+                dom.set_html(id, if id == "m-val" { "—" } else { "" });
+            }
+            return;
+        };
+        dom.set_text("m-val", &(t.val_metrics)(m.val_loss, m.val_accuracy * 100.0));
+        dom.set_html("confusion", &html::confusion(t, &m.confusion));
+        dom.set_html("per-class", &html::per_class(t, &m.per_class_accuracy));
+    }
+
+    pub(crate) fn render_strip(&self) {
+        let Some(strip) = &self.run.strip else { return };
+        self.dom.set_html("strip-labels", &html::strip(self.t(), strip));
+        self.dom.set_text("strip-epoch", &(self.t().after_epoch)(strip.epoch + 1));
+    }
+
+    pub(crate) fn render_final(&self) {
+        match &self.run.finished {
+            Some(f) => self.dom.set_html("final", &html::finished(self.t(), f)),
+            None => self.dom.set_html("final", ""),
+        }
+    }
+
+    /// The device line, the WebGPU warning and the memory line.
+    pub(crate) fn render_device(&self) {
+        let (dom, t) = (&self.dom, self.t());
+        match &self.setup.no_webgpu {
+            Some(reason) if self.setup.backend != Some(BackendChoice::WebGpu) => {
+                dom.set_html("gpu-status", &html::no_webgpu(t, reason))
+            }
+            _ => dom.set_html("gpu-status", ""),
+        }
+        if let (Some(backend), Some((adapter, software, fallback))) = (self.setup.backend, &self.setup.adapter) {
+            let adapter = if adapter.is_empty() { t.webgpu_adapter.to_string() } else { adapter.clone() };
+            let what = match backend {
+                BackendChoice::WebGpu => format!("WebGPU · {adapter}"),
+                _ => t.cpu_backend.to_string(),
+            };
+            let note = match software {
+                Some(name) => (t.auto_chose_cpu)(name),
+                None if *fallback => t.software_adapter.to_string(),
+                None => String::new(),
+            };
+            dom.set_text("m-adapter", &format!("{what}{note}"));
+        }
+        if let Some((wasm, device)) = self.setup.memory {
+            dom.set_text("m-memory", &(t.memory)(wasm, device));
+        }
+    }
+
+    /// The saved run's offer and the checkpoint line.
+    pub(crate) fn render_saved(&self) {
+        let (dom, t) = (&self.dom, self.t());
+        if let Some(saved) = &self.saved.offer {
+            let model = saved.config.model.to_string();
+            dom.set_text("saved-text", &(t.saved_run)(&model, saved.epochs_done, saved.config.epochs, saved.best));
+            dom.set_text("continue-run", &(t.continue_from)(saved.epochs_done + 1));
+        }
+        let line = match (&self.saved.line, self.saved.stored) {
+            (Some(line), _) => line.clone(),
+            (None, Some((epochs, best))) => (t.stored)(epochs, best),
+            (None, None) => "—".into(),
+        };
+        dom.set_text("checkpoint-status", &line);
+    }
+
+    pub(crate) fn export(&mut self, what: &str) {
+        let t = self.t();
+        let history = &self.run.history;
+        match what {
+            "csv" => self.dom.download_text("resnet-metricas.csv", "text/csv", &history_csv(history)),
+            "json" => self.dom.download_text("resnet-metricas.json", "application/json", &history_json(history)),
+            "svg" => {
+                for (svg, name) in self.charts_svg().into_iter().zip(t.chart_files) {
+                    match svg {
+                        Ok(svg) => self.dom.download_text(&format!("resnet-{name}.svg"), "image/svg+xml", &svg),
+                        Err(e) => self.say(e),
+                    }
+                }
+            }
+            _ => match &self.charts {
+                Some(charts) => {
+                    for (chart, name) in charts.all().iter().zip(t.chart_files) {
+                        self.dom.download(&format!("resnet-{name}.png"), &chart.png());
+                    }
+                }
+                None => self.say(t.nothing_to_export),
+            },
+        }
+    }
+
+    /// Puts a link that reopens the page with these settings in `#share-url`.
+    pub(crate) fn share(&mut self) {
+        match self.config() {
+            Ok(config) => {
+                let url = format!("{}{}?{}", location("origin"), location("pathname"), config_to_query(&config));
+                if let Some(input) = self.dom.input("share-url") {
+                    input.set_value(&url);
+                    input.set_hidden(false);
+                    input.select();
+                }
+                self.say(self.t().share_ready);
+            }
+            Err(message) => self.say(message),
+        }
+    }
+
+    /// The three charts as SVG documents (loss, accuracy, batch loss), in the page's language.
+    fn charts_svg(&self) -> [Result<String, String>; 3] {
+        let t = self.t();
+        let (blue, red, grey) = ((31, 119, 180), (214, 39, 40), (85, 85, 85));
+        let per_epoch = |f: fn(&EpochMetrics) -> f64| -> Vec<(f64, f64)> {
+            self.run.history.iter().map(|m| ((m.epoch + 1) as f64, f(m))).collect()
+        };
+        [
+            line_chart_svg(t.chart_titles[0], t.axis_epoch, t.axis_loss, &[
+                Series { name: t.series_train, color: blue, points: per_epoch(|m| m.train_loss) },
+                Series { name: t.series_val, color: red, points: per_epoch(|m| m.val_loss) },
+            ]),
+            line_chart_svg(t.chart_titles[1], t.axis_epoch, t.axis_accuracy, &[
+                Series { name: t.series_train, color: blue, points: per_epoch(|m| m.train_accuracy * 100.0) },
+                Series { name: t.series_val, color: red, points: per_epoch(|m| m.val_accuracy * 100.0) },
+            ]),
+            line_chart_svg(t.chart_titles[2], t.axis_epoch, t.axis_loss, &[Series {
+                name: t.series_batch,
+                color: grey,
+                points: self.run.batch_points.clone(),
+            }]),
+        ]
+    }
+}
+
+/// An epoch's point on the charts.
+pub(crate) fn point(m: &EpochMetrics) -> EpochPoint {
+    EpochPoint {
+        epoch: m.epoch,
+        train_loss: m.train_loss,
+        val_loss: m.val_loss,
+        train_accuracy: m.train_accuracy,
+        val_accuracy: m.val_accuracy,
+    }
+}
+
+fn for_each(document: &web_sys::Document, selector: &str, mut f: impl FnMut(&Element)) {
+    if let Ok(nodes) = document.query_selector_all(selector) {
+        for node in (0..nodes.length()).filter_map(|i| nodes.item(i)) {
+            if let Some(el) = node.dyn_ref::<Element>() {
+                f(el);
+            }
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! The device: WebGPU or the CPU backend, chosen once, with the adapter's peak and the memory
+//! in use.
+
+use burn::prelude::*;
+use js_sys::Reflect;
+use wasm_bindgen::prelude::*;
+
+use super::state::{STATE, post, scope, texts};
+use crate::protocol::{BackendChoice, FromWorker};
+use crate::web::js_error;
+
+/// Initialises the device once (WebGPU or the CPU backend) and says which it is.
+pub(super) async fn use_backend(choice: BackendChoice) {
+    // Always answers with `Backend` (the page waits for it); WebGPU is initialised only once.
+    let cpu = || (Device::flex(), texts().cpu_backend.to_string(), false);
+    let (result, effective, software_adapter) = match choice {
+        BackendChoice::Cpu => (Ok(cpu()), BackendChoice::Cpu, None),
+        BackendChoice::WebGpu => (init_webgpu().await, BackendChoice::WebGpu, None),
+        BackendChoice::Auto => match init_webgpu().await {
+            // A software adapter emulates the GPU on the CPU, several times slower than burn's
+            // own CPU backend (BENCHMARKS.md): train there, and say why.
+            Ok((_, name, true)) => (Ok(cpu()), BackendChoice::Cpu, Some(name)),
+            Ok(hardware) => (Ok(hardware), BackendChoice::WebGpu, None),
+            Err(reason) => (Err(reason), BackendChoice::Cpu, None),
+        },
+    };
+    match result {
+        Ok((device, adapter, fallback)) => {
+            let adapter = if adapter.is_empty() { texts().webgpu_adapter.to_string() } else { adapter };
+            STATE.with_borrow_mut(|s| s.device = Some((device, effective)));
+            let peak_gflops = if effective == BackendChoice::WebGpu { webgpu_peak().await } else { None };
+            post(&FromWorker::Backend { backend: effective, adapter, fallback, software_adapter, peak_gflops });
+        }
+        Err(reason) => post(&FromWorker::NoWebGpu { reason }),
+    }
+}
+
+/// The WebGPU adapter's matmul peak (GFLOP/s), measured once on burn's own device and queue
+/// with `shaders/matmul.wgsl` (512×512 matrices, 4 times: a fraction of a second).
+pub(super) async fn webgpu_peak() -> Option<f64> {
+    if let Some(peak) = STATE.with_borrow(|s| s.peak_gflops) {
+        return Some(peak);
+    }
+    let (device, queue) = STATE.with_borrow(|s| s.wgpu_handles.clone())?;
+    let kernel = crate::peak::Matmul::new(&device);
+    match kernel.peak(&device, &queue, 512, 4).await {
+        Ok(peak) => {
+            STATE.with_borrow_mut(|s| s.peak_gflops = Some(peak.gflops));
+            Some(peak.gflops)
+        }
+        Err(e) => {
+            web_sys::console::warn_1(&format!("peak measurement failed: {e}").into());
+            None
+        }
+    }
+}
+
+pub(super) async fn init_webgpu() -> Result<(Device, String, bool), String> {
+    if let Some(webgpu) = STATE.with_borrow(|s| s.webgpu.clone()) {
+        return Ok(webgpu);
+    }
+    let navigator = Reflect::get(&scope(), &"navigator".into()).map_err(|e| js_error(&e))?;
+    let gpu = Reflect::get(&navigator, &"gpu".into()).unwrap_or(JsValue::UNDEFINED);
+    if gpu.is_undefined() || gpu.is_null() {
+        return Err(texts().no_navigator_gpu.into());
+    }
+    let (device, setup) = Device::wgpu_options()
+        .init_with_setup_async()
+        .await
+        .map_err(|e| (texts().no_adapter)(&format!("{e:?}")))?;
+    let info = setup.adapter.get_info();
+    // Browsers may withhold the adapter's name (privacy): then it is empty.
+    let name = info.name.clone();
+    // wgpu reports WebGPU's `isFallbackAdapter` as a CPU device type; SwiftShader is Chromium's
+    // software Vulkan (also what headless Chromium gets without a GPU).
+    let fallback = matches!(info.device_type, burn::tensor::wgpu::wgpu::DeviceType::Cpu)
+        || name.to_lowercase().contains("swiftshader")
+        || info.driver.to_lowercase().contains("swiftshader");
+    STATE.with_borrow_mut(|s| {
+        s.webgpu = Some((device.clone(), name.clone(), fallback));
+        s.wgpu_handles = Some((setup.device.clone(), setup.queue.clone()));
+    });
+    Ok((device, name, fallback))
+}
+
+/// The worker's WebAssembly heap and what burn's allocator holds on `device` (WebGPU only).
+pub(super) fn memory(device: &Device) -> FromWorker {
+    let mib = |bytes: f64| bytes / (1 << 20) as f64;
+    let wasm = wasm_bindgen::memory()
+        .dyn_into::<js_sys::WebAssembly::Memory>()
+        .map_or(0.0, |memory| memory.buffer().unchecked_into::<js_sys::ArrayBuffer>().byte_length() as f64);
+    FromWorker::Memory {
+        wasm_mib: mib(wasm),
+        device_mib: device.memory_pool_usage().map(|usage| mib(usage.bytes_reserved as f64)),
+    }
+}

@@ -1,0 +1,83 @@
+//! Using what was learned: a person's image classified, weights loaded from a file, the
+//! test-set explorer.
+
+use std::rc::Rc;
+
+use super::state::{STATE, Snapshot, image, post, set_snapshot, texts};
+use crate::classify::{ImageInputError, as_split, to_cifar};
+use crate::data::{SIDE, mosaic, rgba};
+use crate::explore::{Query, explore};
+use crate::i18n::ModelSource;
+use crate::model::{ModelKind, ResNetConfig};
+use crate::protocol::{Canvas, EXPLORER_COLUMNS, FromWorker};
+use crate::trainer::probabilities;
+
+/// Classifies a person's picture with the model at hand; its 32×32 version goes to the page
+/// first.
+pub(super) async fn classify(picture: Result<image::RgbaImage, ImageInputError>) {
+    let t = texts();
+    let picture = match picture {
+        Ok(picture) => picture,
+        Err(e) => return post(&FromWorker::ClassifyError { message: (t.classify_bad_image)(&(t.image_error)(&e)) }),
+    };
+    let Some(snapshot) = STATE.with_borrow(|s| s.snapshot.clone()) else {
+        return post(&FromWorker::ClassifyError { message: t.classify_need_model.into() });
+    };
+    let picture32 = to_cifar(&picture);
+    post(&FromWorker::Pixels { canvas: Canvas::ClassifyPreview, image: image((SIDE, SIDE, rgba(&picture32))) });
+    match probabilities(&snapshot.model, &as_split(picture32), &[0], &snapshot.mean, &snapshot.device).await {
+        Ok(probabilities) => post(&FromWorker::Classified { probabilities, source: snapshot.source }),
+        Err(e) => post(&FromWorker::ClassifyError { message: e.to_string() }),
+    }
+}
+
+/// Loads a `.safetensors` checkpoint into a fresh `model` for classification. A file of
+/// another architecture, with other shapes, or not a safetensors file changes nothing.
+pub(super) async fn load_weights(file: String, model: String, bytes: Vec<u8>) {
+    let t = texts();
+    let bad = |e: &str| post(&FromWorker::ClassifyError { message: (t.weights_bad)(&file, e) });
+    let kind: ModelKind = match model.parse() {
+        Ok(kind) => kind,
+        Err(e) => return bad(&format!("{e}")),
+    };
+    let (data, device) = STATE.with_borrow(|s| (s.data.clone(), s.device.clone()));
+    let Some(data) = data else {
+        return post(&FromWorker::ClassifyError { message: t.weights_need_data.into() });
+    };
+    let Some((device, _)) = device else {
+        return post(&FromWorker::ClassifyError { message: t.no_device.into() });
+    };
+    let device = device.without_autodiff();
+    let mut loaded = match ResNetConfig::from(kind).try_init(&device) {
+        Ok(model) => model,
+        Err(e) => return bad(&e.to_string()),
+    };
+    if let Err(e) = crate::checkpoint::load_safetensors(&mut loaded, bytes) {
+        return bad(&(t.checkpoint_error)(&crate::checkpoint::RunCheckpointError::Weights(e)));
+    }
+    post(&FromWorker::Notice { message: (t.weights_loaded)(&file, &kind.to_string()) });
+    set_snapshot(Snapshot {
+        model: loaded,
+        mean: Rc::new(data.pixel_mean()),
+        device,
+        source: ModelSource::Loaded { file, model: kind.to_string() },
+    });
+}
+
+/// Sends the explorer's list for `query`, and its images.
+pub(super) fn explore_test_set(query: &Query) {
+    let (data, list) = STATE.with_borrow(|s| {
+        let list = s.explorable.as_ref().zip(s.data.as_ref()).map(|(e, data)| {
+            let n = e.probabilities.len() / crate::data::NUM_CLASSES;
+            (e.epoch, explore(&data.test.labels[..n.min(data.test.len())], &e.probabilities, query))
+        });
+        (s.data.clone(), list)
+    });
+    let (Some(data), Some((epoch, items))) = (data, list) else {
+        return post(&FromWorker::ExploreUnavailable);
+    };
+    let rows: Vec<Vec<usize>> =
+        items.chunks(EXPLORER_COLUMNS).map(|row| row.iter().map(|item| item.index).collect()).collect();
+    let mosaic = (!rows.is_empty()).then(|| image(mosaic(&data.test, &rows, 2)));
+    post(&FromWorker::Explored { epoch, items, columns: EXPLORER_COLUMNS, mosaic });
+}

@@ -1,0 +1,206 @@
+//! A training run in the worker: the trainer's observer (events to the page, checkpoints to
+//! IndexedDB, pause and stop), and starting or continuing a run.
+
+use std::rc::Rc;
+
+use burn::prelude::*;
+
+use super::device::memory;
+use super::saved::{announce_saved, record_of, save_error};
+use super::state::{Explorable, STATE, Snapshot, WISH, Wish, post, set_snapshot, texts};
+use crate::checkpoint::Checkpoint;
+use crate::data::Cifar10;
+use crate::i18n::ModelSource;
+use crate::metrics::EpochMetrics;
+use crate::model::{ResNet, ResNetConfig};
+use crate::protocol::{FromWorker, RunState, STRIP_LEN};
+use crate::summary::Summary;
+use crate::trainer::{Control, Current, Evaluation, Event, Observer, Start, TrainError, predict, train_from};
+use crate::web::sleep_ms;
+use crate::web::store::{self, BEST, LAST};
+
+pub(super) struct WorkerObserver {
+    data: Rc<Cifar10>,
+    /// The finished epochs of a resumed run, replayed to the page when it starts.
+    replay: Vec<EpochMetrics>,
+    eval_device: Device,
+    told_paused: bool,
+    /// Epoch and step of the next step, for the paused model's label.
+    epoch: usize,
+    step: usize,
+}
+
+impl Observer for WorkerObserver {
+    fn event(&mut self, event: &Event) {
+        if let Event::Batch { epoch, step, .. } = event {
+            (self.epoch, self.step) = (*epoch, *step);
+        }
+        post(&FromWorker::Train { event: event.clone() });
+        if let Event::Batch { .. } = event {
+            post(&memory(&self.eval_device));
+        }
+        if let Event::Started { .. } = event {
+            for metrics in self.replay.drain(..) {
+                post(&FromWorker::Train { event: Event::Epoch(metrics) });
+            }
+        }
+    }
+
+    fn wants_checkpoints(&self) -> bool {
+        true
+    }
+
+    async fn checkpoint(&mut self, checkpoint: &Checkpoint, best: bool) {
+        let t = texts();
+        let bytes = match checkpoint.to_bytes() {
+            Ok(bytes) => bytes,
+            Err(e) => return post(&FromWorker::StorageError { message: (t.storage_failed)(&(t.checkpoint_error)(&e)) }),
+        };
+        let record = record_of(checkpoint, bytes);
+        let mut records = vec![(LAST, &record)];
+        if best {
+            records.push((BEST, &record));
+        }
+        match store::save(&records).await {
+            Ok(()) => post(&FromWorker::Stored { epochs_done: checkpoint.run.epochs_done, best }),
+            Err(e) => post(&FromWorker::StorageError { message: save_error(&e) }),
+        }
+    }
+
+    async fn control(&mut self, current: Current<'_>) -> Control {
+        loop {
+            // Let the worker's message handler run between steps.
+            sleep_ms(0).await;
+            match WISH.get() {
+                Wish::Run => {
+                    self.told_paused = false;
+                    return Control::Continue;
+                }
+                Wish::Stop => return Control::Stop,
+                Wish::Pause => {
+                    if !self.told_paused {
+                        self.told_paused = true;
+                        // The paused model can classify a person's images meanwhile.
+                        set_snapshot(Snapshot {
+                            model: current.model.valid(),
+                            mean: Rc::new(current.mean.to_vec()),
+                            device: self.eval_device.clone(),
+                            source: ModelSource::Paused { epoch: self.epoch, step: self.step },
+                        });
+                        post(&FromWorker::State { state: RunState::Paused });
+                    }
+                    sleep_ms(100).await;
+                }
+            }
+        }
+    }
+
+    async fn epoch_end(&mut self, epoch: usize, model: &ResNet, mean: &[f32], evaluation: &Evaluation) {
+        STATE.with_borrow_mut(|s| {
+            s.explorable = Some(Explorable { epoch, probabilities: evaluation.probabilities.clone() })
+        });
+        set_snapshot(Snapshot {
+            model: model.clone(),
+            mean: Rc::new(mean.to_vec()),
+            device: self.eval_device.clone(),
+            source: ModelSource::Epoch { epoch },
+        });
+        let indices: Vec<usize> = (0..STRIP_LEN.min(self.data.test.len())).collect();
+        match predict(model, &self.data.test, &indices, mean, &self.eval_device).await {
+            Ok((predicted, confidence)) => post(&FromWorker::Predictions {
+                epoch,
+                truth: indices.iter().map(|&i| self.data.test.labels[i] as usize).collect(),
+                predicted,
+                confidence,
+            }),
+            Err(e) => post(&FromWorker::Error { message: e.to_string() }),
+        }
+    }
+}
+
+/// Continues the run saved in IndexedDB.
+pub(super) async fn continue_saved(epochs: Option<usize>) {
+    let t = texts();
+    let mut checkpoint = match store::load(LAST).await {
+        Ok(Some(record)) => match Checkpoint::from_bytes(&record.bytes) {
+            Ok(checkpoint) => checkpoint,
+            Err(e) => return post(&FromWorker::StorageError { message: (t.saved_bad)(&(t.checkpoint_error)(&e)) }),
+        },
+        Ok(None) => return post(&FromWorker::Error { message: t.no_checkpoint.into() }),
+        Err(e) => return post(&FromWorker::StorageError { message: (t.storage_unavailable)(&e) }),
+    };
+    if let Some(epochs) = epochs {
+        checkpoint.run.config.epochs = epochs.max(checkpoint.run.epochs_done);
+    }
+    run(Start::Resume(Box::new(checkpoint))).await;
+}
+
+pub(super) async fn run(start: Start) {
+    let (data, device, running) = STATE.with_borrow(|s| (s.data.clone(), s.device.clone(), s.running));
+    if running {
+        return;
+    }
+    let Some(data) = data else {
+        post(&FromWorker::Error { message: texts().data_not_ready.into() });
+        return;
+    };
+    let Some((device, _)) = device else {
+        post(&FromWorker::Error { message: texts().no_device.into() });
+        return;
+    };
+    // Another tab may be training (and saving) the one saved run: then this one does not.
+    let Some(_lock) = super::lock::run_lock().await else {
+        return post(&FromWorker::Busy);
+    };
+    STATE.with_borrow_mut(|s| s.running = true);
+    let (config, replay) = match &start {
+        Start::Fresh(config) => {
+            // A new run replaces the saved one.
+            if let Err(e) = store::clear().await {
+                post(&FromWorker::StorageError { message: (texts().storage_failed)(&e) });
+            }
+            post(&FromWorker::NoSaved);
+            (config.clone(), Vec::new())
+        }
+        Start::Resume(checkpoint) => (checkpoint.run.config.clone(), checkpoint.run.history.clone()),
+    };
+    WISH.set(Wish::Run);
+    STATE.with_borrow_mut(|s| s.explorable = None);
+    match ResNetConfig::from(config.model).try_init(&Device::flex()) {
+        Ok(model) => post(&FromWorker::Summary { summary: Summary::of(&model) }),
+        Err(e) => post(&FromWorker::Error { message: e.to_string() }),
+    }
+    post(&FromWorker::State { state: RunState::Running });
+    let mut observer = WorkerObserver {
+        data: data.clone(),
+        replay,
+        eval_device: device.clone().without_autodiff(),
+        told_paused: false,
+        epoch: 0,
+        step: 0,
+    };
+    let result = train_from(&data, start, &device, &mut observer).await;
+    STATE.with_borrow_mut(|s| s.running = false);
+    match result {
+        Ok(outcome) => {
+            set_snapshot(Snapshot {
+                model: outcome.model,
+                mean: Rc::new(outcome.mean),
+                device: device.without_autodiff(),
+                source: ModelSource::Final { epochs: outcome.history.len() },
+            });
+            post(&FromWorker::State { state: RunState::Finished })
+        }
+        Err(TrainError::NonFinite { epoch, lr, .. } | TrainError::NonFiniteWeights { epoch, lr, .. }) => {
+            post(&FromWorker::Diverged { message: (texts().diverged)(epoch + 1, lr) });
+            post(&FromWorker::State { state: RunState::Idle });
+        }
+        Err(e) => {
+            post(&FromWorker::Error { message: (texts().training_stopped)(&e.to_string()) });
+            post(&FromWorker::State { state: RunState::Idle });
+        }
+    }
+    // Whatever the outcome, the last checkpoint can be continued (with more epochs, or after
+    // a stop, or with a lower learning rate after a divergence).
+    announce_saved().await;
+}

@@ -1,0 +1,105 @@
+//! The page's HTML builders: what they show, and that nothing they interpolate becomes markup.
+#![cfg(not(target_arch = "wasm32"))] // native only; tests/browser.rs runs in the browser
+
+use resnet_webgpu::explore::Item;
+use resnet_webgpu::html::{self, Finished, Strip, escape};
+use resnet_webgpu::i18n::{EN, ES};
+use resnet_webgpu::summary::{LayerRow, Summary};
+
+/// Markup a hostile string would inject if it were interpolated as it is.
+const HOSTILE: &str = "<img src=x onerror=\"alert('x')\">&amp;";
+
+/// No tag or attribute of `HOSTILE` survives: its `<`, `"` and `'` are all entities.
+fn assert_inert(html: &str) {
+    assert!(!html.contains("<img"), "raw markup got through: {html}");
+    assert!(!html.contains("onerror=\""), "a raw attribute got through: {html}");
+    assert!(html.contains("&lt;img src=x onerror=&quot;alert(&#39;x&#39;)&quot;&gt;&amp;amp;"), "{html}");
+}
+
+#[test]
+fn escape_covers_the_five_characters() {
+    assert_eq!(escape(r#"a<b>&"c"'d'"#), "a&lt;b&gt;&amp;&quot;c&quot;&#39;d&#39;");
+    assert_eq!(escape("ResNet20 v1 · época"), "ResNet20 v1 · época");
+}
+
+#[test]
+fn summary_escapes_the_model_and_layer_names() {
+    let summary = Summary {
+        model: HOSTILE.into(),
+        rows: vec![LayerRow { name: HOSTILE.into(), kind: "Conv2D".into(), output: vec![16, 32, 32], trainable: 448, non_trainable: 0 }],
+    };
+    let out = html::summary(&ES, &summary);
+    assert_inert(&out);
+    assert_eq!(out.matches("&lt;img").count(), 2, "model and layer name: {out}");
+    assert!(out.contains("[16, 32, 32]") && out.contains("448"), "{out}");
+}
+
+#[test]
+fn the_webgpu_warning_escapes_the_browsers_reason() {
+    assert_inert(&html::no_webgpu(&ES, HOSTILE));
+    assert_inert(&html::no_webgpu(&EN, HOSTILE));
+}
+
+#[test]
+fn options_escape_values_and_labels_and_mark_the_selected_one() {
+    let out = html::options([("a\"b".to_string(), "x<y"), ("c".to_string(), "z")], "c");
+    assert_eq!(out, "<option value=\"a&quot;b\">x&lt;y</option><option value=\"c\" selected>z</option>");
+}
+
+#[test]
+fn confusion_matrix_has_a_cell_per_pair_with_its_classes() {
+    let mut matrix = vec![vec![0u32; 10]; 10];
+    matrix[3][5] = 7;
+    matrix[2][2] = 14;
+    let out = html::confusion(&ES, &matrix);
+    assert_eq!(out.matches("<td data-truth=").count(), 100);
+    assert!(out.contains("<td data-truth=\"3\" data-predicted=\"5\" style=\"background: rgba(200,40,40,0.50)\">7</td>"), "{out}");
+    assert!(out.contains("<td data-truth=\"2\" data-predicted=\"2\" style=\"background: rgba(34,139,34,1.00)\">14</td>"), "{out}");
+    assert!(out.contains("<th>gato</th>") && out.contains("title=\"avión\""), "{out}");
+    assert!(html::confusion(&EN, &matrix).contains("<th>cat</th>"));
+}
+
+#[test]
+fn per_class_accuracy_is_one_meter_per_class() {
+    let out = html::per_class(&EN, &[0.5; 10]);
+    assert_eq!(out.matches("<meter min=\"0\" max=\"1\" value=\"0.500\"></meter>").count(), 10, "{out}");
+    assert!(out.contains("50.0 %"));
+}
+
+#[test]
+fn strip_marks_right_and_wrong_predictions() {
+    let strip = Strip { epoch: 0, truth: vec![3, 1], predicted: vec![3, 9], confidence: vec![0.75, 0.5] };
+    let out = html::strip(&ES, &strip);
+    assert_eq!(out.matches("<span class=\"ok\"").count(), 1);
+    assert_eq!(out.matches("<span class=\"bad\"").count(), 1);
+    assert!(out.contains("data-predicted=\"9\" data-confidence=\"0.5\">camión"), "{out}");
+}
+
+#[test]
+fn explorer_cards_carry_their_image_and_numbers() {
+    let items = [Item { index: 42, truth: 3, predicted: 5, confidence: 0.875, truth_probability: 0.125 }];
+    let out = html::explorer_cards(&EN, &items);
+    assert!(out.starts_with("<figure class=\"bad\" data-index=\"42\" data-truth=\"3\" data-predicted=\"5\" data-confidence=\"0.875\""), "{out}");
+    assert_eq!(out.matches("<canvas width=\"32\" height=\"32\"></canvas>").count(), 1);
+    assert!(out.contains("dog <b>88 %</b>") && out.contains("cat (12.5 %)"), "{out}");
+}
+
+#[test]
+fn bars_keep_full_precision_and_bold_the_most_likely_class() {
+    let mut p = vec![0.05f32; 10];
+    p[7] = 0.55;
+    let out = html::bars(&ES, &p);
+    assert!(out.starts_with("<div class=\"bars\" data-probabilities=\"0.05,0.05,0.05,0.05,0.05,0.05,0.05,0.55,0.05,0.05\">"), "{out}");
+    assert_eq!(out.matches(" top\"").count(), 2, "name and value of the top class: {out}");
+    assert!(out.contains("<span class=\"name top\">caballo</span>"), "{out}");
+}
+
+#[test]
+fn final_evaluation_and_durations() {
+    let out = html::finished(&ES, &Finished { test_loss: 1.25, test_accuracy: 0.5, stopped: true, epochs_done: 3 });
+    assert!(out.contains("1.2500") && out.contains("0.5000") && out.contains("3 época(s)"), "{out}");
+    assert_eq!(html::duration(42.4), "42 s");
+    assert_eq!(html::duration(185.0), "3 min 5 s");
+    assert_eq!(html::duration(7_800.0), "2 h 10 min");
+    assert_eq!(html::group(1_234_567), "1\u{202f}234\u{202f}567");
+}

@@ -1,0 +1,38 @@
+//! The page ⇄ worker messages: one typed enum per direction, bytes inside them.
+#![cfg(not(target_arch = "wasm32"))] // native only; tests/browser.rs runs in the browser
+
+use resnet_webgpu::protocol::{Bytes, Canvas, FromWorker, Image, ToWorker};
+
+#[test]
+fn messages_with_bytes_round_trip_and_name_their_bytes() {
+    let message = ToWorker::LoadRun { name: "estado.safetensors".into(), bytes: Bytes::Heap(vec![1, 2, 255]) };
+    let json = serde_json::to_value(&message).unwrap();
+    assert_eq!(json["type"], "load_run");
+    let back: ToWorker = serde_json::from_value(json).unwrap();
+    match back {
+        ToWorker::LoadRun { name, bytes } => {
+            assert_eq!(name, "estado.safetensors");
+            assert_eq!(bytes.into_vec(), vec![1, 2, 255]);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(ToWorker::Pause.bytes().is_none());
+    let pixels = FromWorker::Pixels { canvas: Canvas::TestStrip, image: Image { width: 1, height: 1, rgba: Bytes::Heap(vec![9; 4]) } };
+    assert_eq!(pixels.bytes().map(|b| b.clone().into_vec()), Some(vec![9; 4]));
+    assert_eq!(Canvas::ClassifyPreview.id(), "classify-preview");
+}
+
+/// `worker.js` posts this object itself when the WebGPU device is lost.
+#[test]
+fn the_device_lost_message_of_worker_js_parses() {
+    let json = serde_json::json!({ "type": "device_lost", "reason": "destroyed", "message": "Device was destroyed." });
+    match serde_json::from_value::<FromWorker>(json).unwrap() {
+        FromWorker::DeviceLost { reason, message } => assert_eq!((reason.as_str(), message.as_str()), ("destroyed", "Device was destroyed.")),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn an_unknown_message_is_refused() {
+    assert!(serde_json::from_value::<ToWorker>(serde_json::json!({ "type": "test_destroy_device" })).is_err());
+}
