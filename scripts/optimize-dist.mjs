@@ -4,7 +4,7 @@
 //   2. with WASM_OPT=1 only, wasm-opt (binaryen, from www/node_modules or $WASM_OPT_BIN);
 //      WASM_OPT_LEVEL picks the level (default -O1). Off by default: on the 2-core development
 //      VM -O1 took 3m05–3m19 on the 39 MB module (1m46 of CPU), over the ~3 min a build may spend
-//      on it, for 22 % less raw wasm and 9–22 % less compressed (BENCHMARKS.md);
+//      on it, for 22 % less raw wasm but only 3–4 % less compressed (BENCHMARKS.md);
 //   3. precompressed copies next to each text file and the wasm, `<file>.gz` (gzip -9) and
 //      `<file>.br` (brotli, quality $BROTLI_QUALITY, default 11), for servers that serve them
 //      (the e2e server does, see www/harness.mjs); PRECOMPRESS=0 skips them. Not data/: the

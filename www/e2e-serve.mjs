@@ -92,11 +92,11 @@ await rm(serveDist, { recursive: true, force: true });
 await mkdir(join(root, "target/e2e"), { recursive: true });
 const logPath = join(root, "target/e2e/serve.log");
 const logFile = createWriteStream(logPath);
-console.log(`CIFAR10_ARCHIVE=${archive} ./dev.sh serve ${extra.join(" ")}${extra.length ? " " : ""}--port ${port} --dist ${serveDist}  (log: ${logPath})`);
 const extra = (process.env.E2E_SERVE_ARGS ?? "").split(" ").filter(Boolean);
+console.log(`CIFAR10_ARCHIVE=${archive} ./dev.sh serve ${extra.join(" ")}${extra.length ? " " : ""}--port ${port} --dist ${serveDist}  (log: ${logPath})`);
 const child = spawn("./dev.sh", ["serve", ...extra, "--port", String(port), "--dist", serveDist], {
   cwd: root, detached: true, stdio: ["ignore", "pipe", "pipe"],
-  env: { ...process.env, CIFAR10_ARCHIVE: archive, NO_COLOR: "1" },
+  env: { ...process.env, CIFAR10_ARCHIVE: archive, NO_COLOR: "true" }, // trunk reads NO_COLOR as a boolean
 });
 const counts = { started: 0, success: 0, applied: 0, errors: 0 };
 let exited = null;
