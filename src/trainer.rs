@@ -285,20 +285,10 @@ struct Inputs<'a> {
 }
 
 impl<'a> Inputs<'a> {
-    /// Checks `config` and takes its training images from `data`.
+    /// Checks `config` ([`TrainConfig::validate`]) and takes its training images from `data`.
     fn new(data: &'a Cifar10, config: &TrainConfig) -> Result<Self, TrainError> {
-        if config.batch_size < 2 {
-            return Err(TrainError::Config(format!(
-                "batch size must be at least 2 (batch normalisation needs it), got {}",
-                config.batch_size
-            )));
-        }
-        if !(config.learning_rate.is_finite() && config.learning_rate > 0.0) {
-            return Err(TrainError::Config(format!(
-                "learning rate must be a positive number, got {}",
-                config.learning_rate
-            )));
-        }
+        // The same bounds as the page's controls and its links.
+        config.validate().map_err(|e| TrainError::Config(e.to_string()))?;
         let train = match config.limit_train {
             Some(n) => Cow::Owned(data.train.truncated(n)),
             None => Cow::Borrowed(&data.train),
