@@ -108,7 +108,9 @@ if (archive) {
     const linked = await plain.newPage({ locale: "es-ES" });
     watch(linked);
     await linked.goto(`${url}?${query}`);
-    await linked.waitForFunction(() => document.querySelectorAll("#tutorial math").length > 10, null, { timeout: 60_000 });
+    // The lesson is in the HTML before any script runs; the module has run once it has filled
+    // the model list from its catalogue.
+    await linked.waitForFunction(() => document.querySelectorAll("#model option").length > 1, null, { timeout: 60_000 });
     const controls = await linked.evaluate(() => [
       document.querySelector("#model").value, document.querySelector("#batch-size").value,
       document.querySelector("#epochs").value, document.querySelector("#lr").value,
