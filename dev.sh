@@ -94,6 +94,7 @@ case "${1:-}" in
     node www/e2e-serve.mjs dist
     node www/e2e.mjs dist target/e2e/page.png
     node www/e2e-use.mjs dist
+    node www/e2e-tabs.mjs dist
     node www/e2e-resume.mjs dist
     ;;
   *)
