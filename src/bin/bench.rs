@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run --release --bin bench -- --backend flex --backend wgpu --batch 32 --batch 128
-//! cargo run --release --bin bench -- --data ../shared/cifar10/cifar-10-binary.tar.gz --input host --input device
+//! cargo run --release --bin bench -- --data data/cifar-10-binary.tar.gz --input host --input device
 //! ```
 //!
 //! Without `--data` every step trains on one fixed random batch (the model's cost alone). With

@@ -32,7 +32,7 @@ struct Args {
     #[arg(long, value_enum, default_value = "flex")]
     backend: Backend,
     /// The official `cifar-10-binary.tar.gz` (or the small test archive).
-    #[arg(long, default_value = "../shared/cifar10/cifar-10-binary.tar.gz")]
+    #[arg(long, default_value = "data/cifar-10-binary.tar.gz")]
     data: std::path::PathBuf,
     /// Epochs of `--train-images / --batch` steps each.
     #[arg(long, default_value_t = 100)]
