@@ -153,22 +153,23 @@ impl Charts {
     /// the language of `t`.
     pub(crate) fn render(&self, t: &Texts, epochs: impl Iterator<Item = EpochPoint>, batches: &[(f64, f64)]) {
         self.all().iter().for_each(|c| c.clear());
-        for p in epochs {
-            let x = format!("{}", p.epoch + 1);
-            self.loss.push(&x, &[p.train_loss, p.val_loss]);
-            self.accuracy.push(&x, &[p.train_accuracy * 100.0, p.val_accuracy * 100.0]);
-        }
+        epochs.for_each(|p| self.add_epoch(&p));
         for (x, loss) in batches {
             self.batch.push(&format!("{x:.2}"), &[*loss]);
         }
         self.label(t);
     }
 
-    /// Adds one epoch's point.
-    pub(crate) fn push_epoch(&self, p: EpochPoint) {
+    /// One epoch's point on the loss and accuracy charts, without redrawing.
+    fn add_epoch(&self, p: &EpochPoint) {
         let x = format!("{}", p.epoch + 1);
         self.loss.push(&x, &[p.train_loss, p.val_loss]);
         self.accuracy.push(&x, &[p.train_accuracy * 100.0, p.val_accuracy * 100.0]);
+    }
+
+    /// Adds one epoch's point.
+    pub(crate) fn push_epoch(&self, p: EpochPoint) {
+        self.add_epoch(&p);
         self.loss.redraw();
         self.accuracy.redraw();
     }

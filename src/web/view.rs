@@ -61,9 +61,8 @@ impl Page {
     pub(crate) fn fill_models(&self) {
         let current = self.dom.value("model");
         let selected = if current.is_empty() { ModelKind::default().to_string() } else { current };
-        let items = ModelKind::catalogue().iter().map(|m| (m.to_string(), m.label()));
-        let items: Vec<(String, String)> = items.map(|(v, l)| (v, l.to_string())).collect();
-        self.dom.set_html("model", &html::options(items.iter().map(|(v, l)| (v.clone(), l.as_str())), &selected));
+        let labels: Vec<(String, String)> = ModelKind::catalogue().iter().map(|m| (m.to_string(), m.label())).collect();
+        self.dom.set_html("model", &html::options(labels.iter().map(|(v, l)| (v.clone(), l.as_str())), &selected));
         self.dom.set_value("model", &selected);
     }
 
