@@ -1,6 +1,7 @@
 //! The Keras reference ResNets for CIFAR-10: ResNet v1 (depth 6n+2, basic blocks) and ResNet v2
 //! (depth 9n+2, pre-activation bottlenecks), layer for layer as the seed's `resnet_v1` and
-//! `resnet_v2` build them.
+//! `resnet_v2` build them; and the plain networks of He et al. (2016a, §4.2): v1 with its
+//! shortcuts taken out, for the degradation experiment.
 
 use std::fmt;
 use std::str::FromStr;
@@ -48,17 +49,22 @@ fn zeros(len: usize, device: &Device) -> Param<Tensor<1>> {
     Param::from_tensor(Tensor::zeros([len], device))
 }
 
-/// ResNet v1 (He et al. 2016a) or v2 (He et al. 2016b, pre-activation).
+/// ResNet v1 (He et al. 2016a), v2 (He et al. 2016b, pre-activation), or the plain network
+/// of He et al. 2016a: v1 layer for layer without the shortcuts (no identity sums, no 1×1
+/// projections: the stride-2 convolution alone changes the dimensions), batch norm kept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Version {
     V1,
     V2,
+    Plain,
 }
 
 /// The depths the seed's table lists for each version.
 pub const V1_DEPTHS: [usize; 5] = [20, 32, 44, 56, 110];
 /// The depths the seed's table lists for v2.
 pub const V2_DEPTHS: [usize; 4] = [29, 56, 110, 164];
+/// The plain networks' depths: v1's (He et al. compare plain-20 … plain-110 with them).
+pub const PLAIN_DEPTHS: [usize; 5] = V1_DEPTHS;
 
 /// A model that cannot be built.
 #[derive(Debug, Error, PartialEq)]
@@ -71,16 +77,22 @@ pub enum ModelError {
         "ResNet v2 needs depth = 9n + 2 with n ≥ 1 (e.g. {V2_DEPTHS:?}); {depth} is not of that form"
     )]
     BadV2Depth { depth: usize },
+    #[error(
+        "a plain network needs depth = 6n + 2 with n ≥ 1, as ResNet v1 (e.g. {PLAIN_DEPTHS:?}); \
+         {depth} is not of that form"
+    )]
+    BadPlainDepth { depth: usize },
     #[error("at least 2 classes are needed, got {0}")]
     BadClasses(usize),
     #[error(
-        "unknown model `{0}`: write resnet<depth>v<version>, e.g. resnet20v1, resnet32v1, \
-         resnet29v2, resnet56v2"
+        "unknown model `{0}`: write resnet<depth>v<version> or plain<depth>, e.g. resnet20v1, \
+         resnet32v1, resnet29v2, resnet56v2, plain20, plain56"
     )]
     BadName(String),
 }
 
-/// Which network: a version and a depth, named like the seed's `model_type` (`ResNet20v1`).
+/// Which network: a version and a depth, named like the seed's `model_type` (`ResNet20v1`), or
+/// `plain20` for a plain network.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct ModelKind {
@@ -93,12 +105,17 @@ impl ModelKind {
     pub const RESNET20_V1: Self = Self { version: Version::V1, depth: 20 };
     /// ResNet29 v2, the seed's own run.
     pub const RESNET29_V2: Self = Self { version: Version::V2, depth: 29 };
+    /// Plain-20, ResNet20 v1 without its shortcuts.
+    pub const PLAIN20: Self = Self { version: Version::Plain, depth: 20 };
+    /// Plain-56, whose training error He et al. found higher than plain-20's.
+    pub const PLAIN56: Self = Self { version: Version::Plain, depth: 56 };
 
     /// Checks the depth; returns the blocks per stage (the seed's `num_res_blocks`).
     pub fn blocks_per_stage(&self) -> Result<usize, ModelError> {
         let (step, error) = match self.version {
             Version::V1 => (6, ModelError::BadV1Depth { depth: self.depth }),
             Version::V2 => (9, ModelError::BadV2Depth { depth: self.depth }),
+            Version::Plain => (6, ModelError::BadPlainDepth { depth: self.depth }),
         };
         if self.depth < step + 2 || (self.depth - 2) % step != 0 {
             return Err(error);
@@ -107,7 +124,8 @@ impl ModelKind {
     }
 
     /// Every model the page offers, in the order it lists them; the first is the default. The
-    /// seed's table: ResNet20 v1 and its own ResNet29 v2 first, then v1 by depth, then v2.
+    /// seed's table: ResNet20 v1 and its own ResNet29 v2 first, then v1 by depth, then v2; then
+    /// the plain networks by depth.
     pub fn catalogue() -> &'static [ModelKind] {
         const fn v1(depth: usize) -> ModelKind {
             ModelKind { version: Version::V1, depth }
@@ -115,25 +133,56 @@ impl ModelKind {
         const fn v2(depth: usize) -> ModelKind {
             ModelKind { version: Version::V2, depth }
         }
-        const CATALOGUE: [ModelKind; 9] =
-            [v1(20), v2(29), v1(32), v1(44), v1(56), v1(110), v2(56), v2(110), v2(164)];
+        const fn plain(depth: usize) -> ModelKind {
+            ModelKind { version: Version::Plain, depth }
+        }
+        const CATALOGUE: [ModelKind; 14] = [
+            v1(20),
+            v2(29),
+            v1(32),
+            v1(44),
+            v1(56),
+            v1(110),
+            v2(56),
+            v2(110),
+            v2(164),
+            plain(20),
+            plain(32),
+            plain(44),
+            plain(56),
+            plain(110),
+        ];
         &CATALOGUE
     }
 
-    /// The name people read, e.g. `ResNet20 v1` (the parseable name is [`ModelKind`]'s
-    /// `Display`, `resnet20v1`).
+    /// The name people read, e.g. `ResNet20 v1` or `Plain-20` (the parseable name is
+    /// [`ModelKind`]'s `Display`, `resnet20v1` or `plain20`; both parse).
     pub fn label(&self) -> String {
-        format!("ResNet{} v{}", self.depth, self.version.number())
+        match self.version.number() {
+            Some(number) => format!("ResNet{} v{number}", self.depth),
+            None => format!("Plain-{}", self.depth),
+        }
+    }
+
+    /// Whether the blocks add a shortcut (every ResNet) or not (the plain networks).
+    pub fn has_shortcuts(&self) -> bool {
+        self.version.has_shortcuts()
     }
 }
 
 impl Version {
-    /// 1 or 2.
-    pub fn number(&self) -> u8 {
+    /// 1 or 2 for a ResNet; none for a plain network.
+    pub fn number(&self) -> Option<u8> {
         match self {
-            Version::V1 => 1,
-            Version::V2 => 2,
+            Version::V1 => Some(1),
+            Version::V2 => Some(2),
+            Version::Plain => None,
         }
+    }
+
+    /// Whether the blocks add a shortcut (v1, v2) or not (plain).
+    pub fn has_shortcuts(&self) -> bool {
+        self.number().is_some()
     }
 }
 
@@ -145,26 +194,41 @@ impl Default for ModelKind {
 
 impl fmt::Display for ModelKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "resnet{}v{}", self.depth, self.version.number())
+        match self.version.number() {
+            Some(number) => write!(f, "resnet{}v{number}", self.depth),
+            None => write!(f, "plain{}", self.depth),
+        }
     }
 }
 
 impl FromStr for ModelKind {
     type Err = ModelError;
 
-    /// Parses `resnet20v1`, `ResNet29v2`, … and checks the depth.
+    /// Parses `resnet20v1`, `ResNet29v2`, `plain20`, `Plain-56`, … and checks the depth.
     fn from_str(name: &str) -> Result<Self, Self::Err> {
         let bad = || ModelError::BadName(name.to_string());
         let lower = name.trim().to_ascii_lowercase();
-        let rest = lower.strip_prefix("resnet").ok_or_else(bad)?;
-        let (depth, version) = rest.split_once('v').ok_or_else(bad)?;
-        let depth: usize = depth.parse().map_err(|_| bad())?;
-        let version = match version {
-            "1" => Version::V1,
-            "2" => Version::V2,
-            _ => return Err(bad()),
+        let digits = |text: &str| -> Result<usize, ModelError> {
+            // `usize::from_str` would take a leading `+`.
+            if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(bad());
+            }
+            text.parse().map_err(|_| bad())
         };
-        let kind = ModelKind { version, depth };
+        let kind = if let Some(rest) = lower.strip_prefix("plain") {
+            let depth = digits(rest.strip_prefix('-').unwrap_or(rest))?;
+            ModelKind { version: Version::Plain, depth }
+        } else {
+            let rest = lower.strip_prefix("resnet").ok_or_else(bad)?;
+            let (depth, version) = rest.split_once('v').ok_or_else(bad)?;
+            let depth = digits(depth)?;
+            let version = match version {
+                "1" => Version::V1,
+                "2" => Version::V2,
+                _ => return Err(bad()),
+            };
+            ModelKind { version, depth }
+        };
         kind.blocks_per_stage()?;
         Ok(kind)
     }
@@ -183,12 +247,12 @@ impl From<ModelKind> for String {
     }
 }
 
-/// Settings of a ResNet.
+/// Settings of a ResNet (or of a plain network).
 #[derive(Config, Debug)]
 pub struct ResNetConfig {
-    /// v1 or v2.
+    /// v1, v2 or plain.
     pub version: Version,
-    /// 6n+2 for v1, 9n+2 for v2.
+    /// 6n+2 for v1 and plain, 9n+2 for v2.
     pub depth: usize,
     /// Output classes (10 for CIFAR-10).
     #[config(default = 10)]
@@ -283,19 +347,30 @@ impl ResnetLayer {
 }
 
 /// A v1 basic block: conv-BN-ReLU, conv-BN, plus the shortcut (identity, or a 1×1 stride-2
-/// projection at the first block of stages 2 and 3), then ReLU.
+/// projection at the first block of stages 2 and 3), then ReLU. In a plain network the same
+/// block without the shortcut: conv-BN-ReLU, conv-BN, ReLU (no sum, no projection).
 #[derive(Module, Debug)]
 pub struct BasicBlock {
     pub first: ResnetLayer,
     pub second: ResnetLayer,
     pub projection: Option<ResnetLayer>,
+    /// False in a plain network: no sum with the input.
+    #[module(skip)]
+    pub shortcut: bool,
 }
 
 impl BasicBlock {
-    fn new(channels_in: usize, filters: usize, stride: usize, rng: &mut Xoshiro256PlusPlus, device: &Device) -> Self {
+    fn new(
+        channels_in: usize,
+        filters: usize,
+        stride: usize,
+        shortcut: bool,
+        rng: &mut Xoshiro256PlusPlus,
+        device: &Device,
+    ) -> Self {
         let first = ResnetLayerConfig::new(channels_in, filters).with_stride(stride).init(rng, device);
         let second = ResnetLayerConfig::new(filters, filters).with_relu(false).init(rng, device);
-        let projection = (stride != 1 || channels_in != filters).then(|| {
+        let projection = (shortcut && (stride != 1 || channels_in != filters)).then(|| {
             ResnetLayerConfig::new(channels_in, filters)
                 .with_kernel(1)
                 .with_stride(stride)
@@ -303,11 +378,16 @@ impl BasicBlock {
                 .with_batch_norm(false)
                 .init(rng, device)
         });
-        Self { first, second, projection }
+        Self { first, second, projection, shortcut }
     }
 
     /// `[b, c, h, w]` → `[b, filters, h/stride, w/stride]`.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        if !self.shortcut {
+            let y = self.first.forward(x); // [b, filters, h/s, w/s]
+            let y = self.second.forward(y); // [b, filters, h/s, w/s]
+            return relu(y); // [b, filters, h/s, w/s]
+        }
         let y = self.first.forward(x.clone()); // [b, filters, h/s, w/s]
         let y = self.second.forward(y); // [b, filters, h/s, w/s]
         let shortcut = match &self.projection {
@@ -378,7 +458,7 @@ impl Bottleneck {
     }
 }
 
-/// A residual block of either version.
+/// A block of either version (a plain network's blocks are [`BasicBlock`]s without shortcut).
 #[derive(Module, Debug)]
 pub enum Block {
     Basic(BasicBlock),
@@ -394,12 +474,12 @@ impl Block {
     }
 }
 
-/// A ResNet for 32×32 RGB images.
+/// A ResNet (or a plain network) for 32×32 RGB images.
 #[derive(Module, Debug)]
 pub struct ResNet {
     /// conv-BN-ReLU on the input, 16 filters.
     pub stem: ResnetLayer,
-    /// The residual blocks of the three stages, in order.
+    /// The blocks of the three stages, in order.
     pub blocks: Vec<Block>,
     /// v2 only: the final BN-ReLU before pooling.
     pub head_bn: Option<BatchNorm>,
@@ -425,13 +505,15 @@ impl ResNetConfig {
         let stem = ResnetLayerConfig::new(3, 16).init(rng, device);
         let mut blocks = Vec::with_capacity(3 * n);
         let features = match self.version {
-            Version::V1 => {
+            Version::V1 | Version::Plain => {
+                let shortcut = self.version.has_shortcuts();
                 let mut filters = 16;
                 let mut channels = 16;
                 for stage in 0..3 {
                     for block in 0..n {
                         let stride = if stage > 0 && block == 0 { 2 } else { 1 };
-                        blocks.push(Block::Basic(BasicBlock::new(channels, filters, stride, rng, device)));
+                        let block = BasicBlock::new(channels, filters, stride, shortcut, rng, device);
+                        blocks.push(Block::Basic(block));
                         channels = filters;
                     }
                     filters *= 2;

@@ -39,15 +39,17 @@ impl Summary {
         for (i, block) in model.blocks.iter().enumerate() {
             let input = walker.shape;
             let prefix = format!("blocks.{i}");
-            let (layers, projection, relu_after): (Vec<(&str, &ResnetLayer)>, _, _) = match block {
+            let (layers, projection, add, relu_after): (Vec<(&str, &ResnetLayer)>, _, _, _) = match block {
                 Block::Basic(b) => (
                     vec![("first", &b.first), ("second", &b.second)],
                     b.projection.as_ref(),
+                    b.shortcut, // a plain network's block has no sum
                     true,
                 ),
                 Block::Bottleneck(b) => (
                     vec![("reduce", &b.reduce), ("spatial", &b.spatial), ("expand", &b.expand)],
                     b.projection.as_ref(),
+                    true,
                     false,
                 ),
             };
@@ -60,7 +62,9 @@ impl Summary {
                 walker.layer(&format!("{prefix}.projection"), projection);
                 debug_assert_eq!(walker.shape, out);
             }
-            walker.plain(&format!("{prefix}.add"), "Add");
+            if add {
+                walker.plain(&format!("{prefix}.add"), "Add");
+            }
             if relu_after {
                 walker.plain(&format!("{prefix}.relu"), "Activation(relu)");
             }

@@ -16,13 +16,16 @@ fn train() -> Command {
 
 #[test]
 fn summary_prints_the_keras_counts() {
-    for (model, trainable, total) in [("resnet20v1", 273_066, 274_442), ("resnet29v2", 843_786, 849_002)] {
+    // plain20: scripts/keras_plain.py, as in tests/model.rs.
+    let models = [("resnet20v1", 273_066, 274_442), ("resnet29v2", 843_786, 849_002), ("plain20", 270_410, 271_786)];
+    for (model, trainable, total) in models {
         let out = train().args(["--summary", "--model", model]).output().expect("runs");
         assert!(out.status.success());
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(text.lines().any(|l| l == format!("trainable parameters: {trainable}")), "{text}");
         assert!(text.lines().any(|l| l == format!("total parameters: {total}")), "{text}");
         assert!(text.contains("Conv2D(3×3, stride 2)") || model == "resnet29v2");
+        assert_eq!(text.contains("Add"), model != "plain20", "{text}");
     }
 }
 
@@ -107,10 +110,12 @@ fn bad_inputs_are_messages_not_panics() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("not a gzip file") && !err.contains("panicked"), "{err}");
 
-    let out = train().args(["--summary", "--model", "resnet21v1"]).output().expect("runs");
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("6n + 2") && !err.contains("panicked"), "{err}");
+    for model in ["resnet21v1", "plain21"] {
+        let out = train().args(["--summary", "--model", model]).output().expect("runs");
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("6n + 2") && !err.contains("panicked"), "{err}");
+    }
 }
 
 #[test]

@@ -1,8 +1,12 @@
-//! The seed's architectures: parameter counts against Keras, output shapes, invalid depths.
+//! The seed's architectures and the plain networks: parameter counts against Keras, output
+//! shapes, invalid depths.
 #![cfg(not(target_arch = "wasm32"))] // native only; tests/browser.rs runs in the browser
 
 use burn::prelude::*;
-use resnet_webgpu::model::{Block, ModelError, ModelKind, ResNetConfig, Version};
+use burn::tensor::Distribution;
+use burn::tensor::activation::relu;
+use resnet_webgpu::checkpoint::to_safetensors;
+use resnet_webgpu::model::{BasicBlock, Block, ModelError, ModelKind, ResNet, ResNetConfig, Version};
 use resnet_webgpu::summary::Summary;
 
 fn counts(version: Version, depth: usize) -> (usize, usize) {
@@ -27,9 +31,24 @@ fn parameter_counts_match_keras() {
 }
 
 #[test]
+fn plain_parameter_counts_match_keras() {
+    // `scripts/keras_plain.py` (Keras 3.15.1, TensorFlow 2.21 on the CPU): the seed's `resnet_v1`
+    // built without its shortcuts; `count_params()` and the sums of `trainable_weights` and
+    // `non_trainable_weights`. The same script with the shortcuts put back prints the v1 counts
+    // above. (trainable, total):
+    assert_eq!(counts(Version::Plain, 20), (270_410, 271_786));
+    assert_eq!(counts(Version::Plain, 32), (465_290, 467_562));
+    assert_eq!(counts(Version::Plain, 44), (660_170, 663_338));
+    assert_eq!(counts(Version::Plain, 56), (855_050, 859_114));
+    assert_eq!(counts(Version::Plain, 110), (1_732_010, 1_740_106));
+    // v1 less its two projections (16→32 and 32→64, 1×1 with bias): 544 + 2,112.
+    assert_eq!(counts(Version::V1, 44).0 - counts(Version::Plain, 44).0, 2_656);
+}
+
+#[test]
 fn output_shapes() {
     let device = Device::flex();
-    for kind in [ModelKind::RESNET20_V1, ModelKind::RESNET29_V2] {
+    for kind in [ModelKind::RESNET20_V1, ModelKind::RESNET29_V2, ModelKind::PLAIN20, ModelKind::PLAIN56] {
         let model = ResNetConfig::from(kind).init(&device);
         let images = Tensor::<4>::zeros([2, 3, 32, 32], &device);
         let logits = model.forward(images.clone());
@@ -41,6 +60,85 @@ fn output_shapes() {
     }
     let model = ResNetConfig::new(Version::V1, 20).with_num_classes(7).init(&device);
     assert_eq!(model.forward(Tensor::zeros([1, 3, 32, 32], &device)).dims(), [1, 7]);
+    let model = ResNetConfig::new(Version::Plain, 110).init(&device);
+    assert_eq!(model.forward(Tensor::zeros([3, 3, 32, 32], &device)).dims(), [3, 10]);
+}
+
+fn basic(model: &ResNet, i: usize) -> &BasicBlock {
+    match &model.blocks[i] {
+        Block::Basic(block) => block,
+        Block::Bottleneck(_) => panic!("block {i} of {} is a bottleneck", model.kind),
+    }
+}
+
+#[test]
+fn a_plain_network_is_v1_without_the_shortcuts() {
+    let device = Device::flex();
+    let plain = ResNetConfig::new(Version::Plain, 20).with_seed(3).init(&device);
+    let v1 = ResNetConfig::new(Version::V1, 20).with_seed(3).init(&device);
+    assert_eq!(plain.blocks.len(), v1.blocks.len());
+    assert_eq!((plain.kind, plain.blocks_per_stage), (ModelKind::PLAIN20, 3));
+    for i in 0..plain.blocks.len() {
+        let block = basic(&plain, i);
+        assert!(!block.shortcut && block.projection.is_none(), "block {i}");
+        assert!(basic(&v1, i).shortcut);
+    }
+
+    // The block: conv-BN-ReLU, conv-BN, ReLU, nothing added. Block 3 halves the map by its
+    // first convolution's stride alone.
+    let block = basic(&plain, 3);
+    let x = Tensor::<4>::random([2, 16, 32, 32], Distribution::Normal(0.0, 1.0), &device);
+    let expected = relu(block.second.forward(block.first.forward(x.clone())));
+    let got = block.forward(x);
+    assert_eq!(got.dims(), [2, 32, 16, 16]);
+    got.into_data().assert_eq(&expected.into_data(), true);
+
+    // The same he-normal draws from the same generator in the same order: identical to v1's up
+    // to v1's first projection (drawn after blocks.3.second), shifted after it.
+    let weights = |model: &ResNet, i: usize, second: bool| -> Vec<f32> {
+        let block = basic(model, i);
+        let layer = if second { &block.second } else { &block.first };
+        layer.conv.weight.val().into_data().iter::<f32>().collect()
+    };
+    let stem = |model: &ResNet| -> Vec<f32> { model.stem.conv.weight.val().into_data().iter::<f32>().collect() };
+    assert_eq!(stem(&plain), stem(&v1));
+    for i in 0..=3 {
+        assert_eq!(weights(&plain, i, false), weights(&v1, i, false), "blocks.{i}.first");
+        assert_eq!(weights(&plain, i, true), weights(&v1, i, true), "blocks.{i}.second");
+    }
+    assert_ne!(weights(&plain, 4, false), weights(&v1, 4, false));
+
+    // The summary: no sums, no projections, one ReLU closing each block.
+    let summary = Summary::of(&plain);
+    assert_eq!(summary.model, "plain20");
+    assert!(summary.rows.iter().all(|r| r.kind != "Add" && !r.name.contains("projection")));
+    assert_eq!(summary.rows.iter().filter(|r| r.name.starts_with("blocks.") && r.name.ends_with(".relu")).count(), 9 * 2);
+    let shape = |name: &str| summary.rows.iter().find(|r| r.name == name).map(|r| r.output.clone());
+    assert_eq!(shape("blocks.3.first.conv"), Some(vec![32, 16, 16]));
+    assert_eq!(shape("blocks.6.first.conv"), Some(vec![64, 8, 8]));
+    assert_eq!(shape("pool"), Some(vec![64, 1, 1]));
+    let text = summary.to_string();
+    assert!(text.lines().any(|l| l == "trainable parameters: 270410"), "{text}");
+    assert!(text.lines().any(|l| l == "total parameters: 271786"), "{text}");
+    // Forward FLOPs: v1's less the two projections' multiply-adds (16·32·16² and 32·64·8²).
+    assert_eq!(Summary::of(&v1).forward_flops() - summary.forward_flops(), 2 * (131_072 + 131_072));
+}
+
+#[test]
+fn plain_checkpoints_use_v1_names_less_the_projections() {
+    let device = Device::flex();
+    let names = |version: Version| -> Vec<String> {
+        let model = ResNetConfig::new(version, 20).init(&device).valid();
+        let bytes = to_safetensors(&model).expect("saves");
+        let file = safetensors::SafeTensors::deserialize(&bytes).expect("a safetensors file");
+        let mut names: Vec<String> = file.names().into_iter().map(String::from).collect();
+        names.sort();
+        names
+    };
+    let plain = names(Version::Plain);
+    let v1: Vec<String> = names(Version::V1).into_iter().filter(|n| !n.contains(".projection.")).collect();
+    assert_eq!(plain, v1);
+    assert!(plain.contains(&"blocks.3.first.conv.weight".to_string()));
 }
 
 #[test]
@@ -72,12 +170,28 @@ fn invalid_depths_are_errors_naming_the_valid_ones() {
         assert_eq!(error, ModelError::BadV2Depth { depth });
         assert!(error.to_string().contains("9n + 2") && error.to_string().contains("29, 56"));
     }
+    for depth in [0, 2, 19, 21, 29] {
+        let error = ResNetConfig::new(Version::Plain, depth).try_init(&device).unwrap_err();
+        assert_eq!(error, ModelError::BadPlainDepth { depth });
+        let message = error.to_string();
+        assert!(message.contains("plain") && message.contains("6n + 2") && message.contains("20, 32, 44, 56, 110"), "{message}");
+    }
     assert!("resnet21v1".parse::<ModelKind>().is_err());
     assert!("resnet20v3".parse::<ModelKind>().is_err());
     assert!("vgg19".parse::<ModelKind>().is_err());
+    assert_eq!("plain21".parse::<ModelKind>(), Err(ModelError::BadPlainDepth { depth: 21 }));
+    for bad in ["plain", "plainv1", "plain20v1", "plain+20", "resnet+20v1", "plain 20"] {
+        let error = bad.parse::<ModelKind>().unwrap_err();
+        assert_eq!(error, ModelError::BadName(bad.to_string()));
+        assert!(error.to_string().contains("plain<depth>") && error.to_string().contains("resnet<depth>v<version>"));
+    }
     assert_eq!("ResNet29v2".parse::<ModelKind>(), Ok(ModelKind::RESNET29_V2));
+    assert_eq!("plain20".parse::<ModelKind>(), Ok(ModelKind::PLAIN20));
+    assert_eq!("Plain56".parse::<ModelKind>(), Ok(ModelKind::PLAIN56));
+    assert_eq!("Plain-56".parse::<ModelKind>(), Ok(ModelKind::PLAIN56));
     assert_eq!(ModelKind::RESNET20_V1.to_string(), "resnet20v1");
-    assert_eq!(ModelKind::catalogue().len(), 9);
+    assert_eq!(ModelKind::PLAIN56.to_string(), "plain56");
+    assert_eq!(ModelKind::catalogue().len(), 14);
 }
 
 #[test]
@@ -124,12 +238,13 @@ fn the_catalogue_is_the_pages_list_and_every_entry_builds() {
         names,
         [
             "resnet20v1", "resnet29v2", "resnet32v1", "resnet44v1", "resnet56v1", "resnet110v1", "resnet56v2",
-            "resnet110v2", "resnet164v2"
+            "resnet110v2", "resnet164v2", "plain20", "plain32", "plain44", "plain56", "plain110"
         ]
     );
     assert_eq!(catalogue[0], ModelKind::default(), "the first entry is the default");
     assert_eq!(ModelKind::RESNET20_V1.label(), "ResNet20 v1");
     assert_eq!(ModelKind::RESNET29_V2.label(), "ResNet29 v2");
+    assert_eq!(ModelKind::PLAIN20.label(), "Plain-20");
     let device = Device::flex();
     for &kind in catalogue {
         assert_eq!(kind.to_string().parse::<ModelKind>(), Ok(kind));

@@ -1,5 +1,5 @@
-//! Native command line: train a ResNet on the CIFAR-10 binary archive with the shared async
-//! trainer, a progress bar, a JSON-lines metrics file and the best checkpoint.
+//! Native command line: train a ResNet (or a plain network) on the CIFAR-10 binary archive with
+//! the shared async trainer, a progress bar, a JSON-lines metrics file and the best checkpoint.
 //!
 //! ```text
 //! cargo run --release --bin train -- --model resnet20v1 --epochs 1 --data cifar-10-binary.tar.gz
@@ -37,7 +37,8 @@ enum Backend {
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Args {
-    /// Network: resnet<depth>v<version>, e.g. resnet20v1, resnet56v1, resnet29v2.
+    /// Network: resnet<depth>v<version>, e.g. resnet20v1, resnet56v1, resnet29v2, or a plain
+    /// network (v1 without shortcuts): plain<depth>, e.g. plain20, plain56.
     #[arg(long, default_value = "resnet20v1")]
     model: ModelKind,
     /// Print the layer table and parameter counts, then exit.
