@@ -1,0 +1,550 @@
+#!/usr/bin/env bash
+# Our training step on a real GPU (`bench --backend wgpu`, through Vulkan) beside a PyTorch peer of
+# the same two networks (scripts/torch_peer.py, eager fp32), in one run, printed as one table.
+#
+# Written for the session tool `device` (an NVIDIA H200 machine: bare, offline, PyTorch
+# installed, no Vulkan loader, 2,000 characters of command line). Nothing here is needed by CI.
+#
+#   scripts/gpu-bench.sh --prepare [--no-build]
+#       On the build machine. Builds `bench` (release, in $CARGO_TARGET_DIR, by default
+#       ~/.cache/resnet-webgpu-ci/target as .ci/run uses), strips it and packs it as
+#       target/gpu-bench/bench.xz (stripped it is ~61 MiB, over what a device call carries with
+#       the tree; packed ~10 MiB); downloads the Vulkan loader's Debian packages (the device
+#       README's list) into target/gpu-bench/gl/. `--no-build` packs the bench already built.
+#   scripts/gpu-bench.sh [--bench PATH]
+#       On the GPU machine, e.g. through the device tool:
+#         run  command: bash scripts/gpu-bench.sh   carry: ["target/gpu-bench"]   timeout_s: 540
+#       Unpacks the Vulkan loader into / where the machine has none (root), points the loader at
+#       NVIDIA's driver, checks what Vulkan sees, runs the peer, then `bench` once per model ×
+#       batch (its own process each, so every first step is a cold one, with its own time limit),
+#       and prints the table. It stops itself within $GPU_BENCH_BUDGET seconds (450 by default).
+#       With $OUT set (the device tool sets it) the table and all logs are written there too.
+#   scripts/gpu-bench.sh --vulkan
+#       Only the Vulkan part (loader, driver, what it sees): a few seconds, for a first check.
+#   scripts/gpu-bench.sh --table DIR
+#       Prints the table again from a run's logs (DIR: the run's work folder, or a folder made
+#       from $OUT/gpu-bench-logs.txt's parts; also how the table code is tested without a GPU).
+#
+# Settings (environment; defaults in brackets):
+#   GPU_BENCH_BIN      the bench binary [target/gpu-bench/bench, else target/gpu-bench/bench.xz]
+#   GPU_BENCH_GL       a folder of Vulkan loader .deb files [target/gpu-bench/gl, else .gl]
+#   GPU_BENCH_MODELS   [resnet20v1 resnet29v2]          GPU_BENCH_BATCHES   [32 128 512]
+#   GPU_BENCH_BACKEND  [wgpu] (flex runs ours on the CPU: only to try the script on a machine
+#                      without a GPU)
+#   GPU_BENCH_WARMUP [3]  GPU_BENCH_STEPS [10]  GPU_BENCH_PEAK_N [4096]: bench's --warmup,
+#                      --steps, --peak-n (the matmul peak's matrix side)
+#   GPU_BENCH_ARGS     more bench flags, e.g. "--conv gemm --conv backend" (one row per route)
+#   GPU_BENCH_PEER_DEVICE [auto]  GPU_BENCH_PEER_WARMUP [5]  GPU_BENCH_PEER_STEPS [20]
+#   GPU_BENCH_PEER_ARGS more torch_peer.py flags (--tf32, --cudnn-benchmark)
+#   GPU_BENCH_PEER_TIMEOUT [150]  seconds the peer may take in all
+#   GPU_BENCH_BUDGET   [450] seconds for the whole run; what the peer leaves is shared among the
+#                      bench runs, the time one leaves unused going to the next ones
+#   GPU_BENCH_PYTHON   [python3]  the Python that has PyTorch
+#   GPU_BENCH_ALLOW_SOFTWARE [0]  1: accept a CPU Vulkan device (lavapipe), for trying it here
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf 'gpu-bench: %s\n' "$*" >&2; }
+die() {
+  printf 'gpu-bench: error: %s\n' "$*" >&2
+  exit 1
+}
+
+PYTHON=${GPU_BENCH_PYTHON:-python3}
+LOADER_DEBS=(libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2)
+
+prepare() {
+  local build=1
+  case "${1:-}" in
+    --no-build) build=0 ;;
+    "") ;;
+    *) die "--prepare takes only --no-build, not '$1'" ;;
+  esac
+  local target=${CARGO_TARGET_DIR:-$HOME/.cache/resnet-webgpu-ci/target}
+  local dest=target/gpu-bench
+  if [ "$build" = 1 ]; then
+    say "building bench: CARGO_TARGET_DIR=$target cargo build --release --bin bench"
+    CARGO_TARGET_DIR=$target cargo build --release --bin bench || die "cargo build failed"
+  fi
+  local built=$target/release/bench
+  [ -x "$built" ] || die "no bench binary at $built: build it (drop --no-build) or set CARGO_TARGET_DIR"
+  command -v strip >/dev/null || die "strip (binutils) is needed"
+  command -v xz >/dev/null || die "xz is needed"
+  mkdir -p "$dest/gl"
+  rm -f "$dest/bench" "$dest/bench.xz" "$dest/bench.stripped" "$dest/bench.xz.part"
+  strip -o "$dest/bench.stripped" "$built" || die "strip $built failed"
+  say "packing $(du -m "$dest/bench.stripped" | cut -f1) MiB of stripped bench with xz (about half a minute)"
+  nice -n 10 xz -T1 -6 -c "$dest/bench.stripped" >"$dest/bench.xz.part" || die "xz failed"
+  mv "$dest/bench.xz.part" "$dest/bench.xz"
+  local dirty=""
+  [ -z "$(git status --porcelain -- src shaders Cargo.toml Cargo.lock 2>/dev/null)" ] || dirty=" + uncommitted changes in src/"
+  {
+    echo "bench built $(date -u -r "$built" '+%Y-%m-%d %H:%M UTC') from $(git rev-parse --short HEAD 2>/dev/null || echo '?')$dirty"
+    echo "stripped $(stat -c %s "$dest/bench.stripped") bytes, sha256 $(sha256sum "$dest/bench.stripped" | cut -c1-16)…"
+  } >"$dest/bench.info"
+  rm -f "$dest/bench.stripped"
+
+  local missing=() pkg
+  for pkg in "${LOADER_DEBS[@]}"; do
+    compgen -G "$dest/gl/${pkg}_*.deb" >/dev/null || missing+=("$pkg")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    say "downloading the Vulkan loader's packages (amd64): ${missing[*]}"
+    mkdir -p /tmp/amd64/partial
+    local o=(-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 -oDir::State::Lists=/tmp/amd64)
+    apt-get "${o[@]}" update -qq || die "apt-get update failed"
+    (cd "$dest/gl" && apt-get "${o[@]}" -oAPT::Sandbox::User=root download "${missing[@]}") || die "apt-get download failed"
+  fi
+  local mib
+  mib=$(du -sm "$dest" | cut -f1)
+  cat "$dest/bench.info" >&2
+  say "ready: $dest holds $mib MiB (a device call carries 64 MiB with the tree)"
+  [ "$mib" -lt 56 ] || say "warning: $dest is large; the tree and it may not fit in one call"
+  say 'on the GPU machine: run  command "bash scripts/gpu-bench.sh"  carry ["target/gpu-bench"]  timeout_s 540'
+}
+
+# The Vulkan devices the loader sees, one line each; status 0 when one of them is not a CPU.
+vulkan_probe() {
+  "$PYTHON" - <<'PY'
+import ctypes as C
+import struct
+import sys
+
+try:
+    vk = C.CDLL("libvulkan.so.1")
+except OSError as e:
+    print(f"no Vulkan loader (libvulkan.so.1): {e}")
+    sys.exit(3)
+
+
+class AppInfo(C.Structure):
+    _fields_ = [("sType", C.c_int), ("pNext", C.c_void_p), ("pApplicationName", C.c_char_p),
+                ("applicationVersion", C.c_uint32), ("pEngineName", C.c_char_p),
+                ("engineVersion", C.c_uint32), ("apiVersion", C.c_uint32)]
+
+
+class InstanceInfo(C.Structure):
+    _fields_ = [("sType", C.c_int), ("pNext", C.c_void_p), ("flags", C.c_uint32),
+                ("pApplicationInfo", C.POINTER(AppInfo)), ("enabledLayerCount", C.c_uint32),
+                ("ppEnabledLayerNames", C.c_void_p), ("enabledExtensionCount", C.c_uint32),
+                ("ppEnabledExtensionNames", C.c_void_p)]
+
+
+app = AppInfo(0, None, b"gpu-bench", 1, b"none", 1, (1 << 22) | (1 << 12))  # Vulkan 1.1
+info = InstanceInfo(1, None, 0, C.pointer(app), 0, None, 0, None)
+instance = C.c_void_p()
+vk.vkCreateInstance.argtypes = [C.POINTER(InstanceInfo), C.c_void_p, C.POINTER(C.c_void_p)]
+result = vk.vkCreateInstance(C.byref(info), None, C.byref(instance))
+if result != 0:
+    why = " = VK_ERROR_INCOMPATIBLE_DRIVER: the loader found no driver (ICD)" if result == -9 else ""
+    print(f"vkCreateInstance failed ({result}{why})")
+    sys.exit(4)
+vk.vkEnumeratePhysicalDevices.argtypes = [C.c_void_p, C.POINTER(C.c_uint32), C.c_void_p]
+vk.vkGetPhysicalDeviceProperties.argtypes = [C.c_void_p, C.c_void_p]
+vk.vkDestroyInstance.argtypes = [C.c_void_p, C.c_void_p]
+count = C.c_uint32()
+vk.vkEnumeratePhysicalDevices(instance, C.byref(count), None)
+devices = (C.c_void_p * max(count.value, 1))()
+vk.vkEnumeratePhysicalDevices(instance, C.byref(count), devices)
+kinds = {0: "other", 1: "integrated GPU", 2: "discrete GPU", 3: "virtual GPU", 4: "CPU"}
+hardware = False
+for device in devices[: count.value]:
+    props = C.create_string_buffer(4096)  # VkPhysicalDeviceProperties is smaller
+    vk.vkGetPhysicalDeviceProperties(device, props)
+    api, driver, vendor, _, kind = struct.unpack_from("<5I", props.raw, 0)
+    name = props.raw[20:276].split(b"\0")[0].decode(errors="replace")
+    if vendor == 0x10DE:  # NVIDIA packs its driver version its own way
+        driver_text = f"{driver >> 22}.{(driver >> 14) & 0xFF}.{(driver >> 6) & 0xFF:02d}"
+    else:
+        driver_text = f"{(driver >> 22) & 0x7F}.{(driver >> 12) & 0x3FF}.{driver & 0xFFF}"
+    api_text = f"{(api >> 22) & 0x7F}.{(api >> 12) & 0x3FF}.{api & 0xFFF}"
+    print(f"{name} ({kinds.get(kind, kind)}, Vulkan {api_text}, driver {driver_text}, vendor 0x{vendor:04x})")
+    hardware |= kind != 4
+vk.vkDestroyInstance(instance, None)
+if count.value == 0:
+    print("the loader found a driver but no device")
+sys.exit(0 if hardware else 5)
+PY
+}
+
+vulkan_setup() {
+  export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp} # wgpu warns without it
+  if ! ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1'; then
+    local dir=${GPU_BENCH_GL:-target/gpu-bench/gl}
+    [ -d "$dir" ] || dir=.gl
+    local debs=()
+    [ -d "$dir" ] && mapfile -t debs < <(compgen -G "$dir/*.deb")
+    [ ${#debs[@]} -gt 0 ] ||
+      die "this machine has no Vulkan loader (libvulkan.so.1) and no .deb to bring one (looked in ${GPU_BENCH_GL:-target/gpu-bench/gl} and .gl): run 'scripts/gpu-bench.sh --prepare' on the build machine and carry target/gpu-bench"
+    [ "$(id -u)" = 0 ] || die "the Vulkan loader must be unpacked into / and that needs root"
+    command -v dpkg >/dev/null || die "dpkg is needed to unpack the Vulkan loader's packages"
+    say "no Vulkan loader here: unpacking ${#debs[@]} packages from $dir into /"
+    local f
+    for f in "${debs[@]}"; do dpkg -x "$f" / || die "dpkg -x $f failed"; done
+    ldconfig
+    ldconfig -p | grep -q 'libvulkan\.so\.1' || die "libvulkan.so.1 still not found after unpacking $dir"
+  fi
+  # Point the loader at NVIDIA's driver when it is there (the device machine mounts it under
+  # /usr/local/nvidia, where the loader does not look), so nothing else can be picked.
+  if [ -z "${VK_DRIVER_FILES:-}${VK_ICD_FILENAMES:-}" ]; then
+    local icd
+    for icd in /usr/share/vulkan/icd.d/nvidia_icd*.json /etc/vulkan/icd.d/nvidia_icd*.json /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd*.json; do
+      if [ -f "$icd" ]; then
+        export VK_DRIVER_FILES=$icd VK_ICD_FILENAMES=$icd
+        break
+      fi
+    done
+  fi
+  local egl=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
+  if [ -z "${__EGL_VENDOR_LIBRARY_FILENAMES:-}" ] && [ -f "$egl" ]; then
+    export __EGL_VENDOR_LIBRARY_FILENAMES=$egl
+  fi
+  local status=0
+  vulkan_probe >"$WORK/vulkan.txt" 2>"$WORK/vulkan.err" || status=$?
+  sed 's/^/gpu-bench: Vulkan sees: /' "$WORK/vulkan.txt" >&2
+  case $status in
+    0) ;;
+    5)
+      [ "${GPU_BENCH_ALLOW_SOFTWARE:-0}" = 1 ] ||
+        die "Vulkan sees only a CPU device, not the GPU (driver files: ${VK_DRIVER_FILES:-none set, loader defaults}); rerun with VK_LOADER_DEBUG=error,warn to see why NVIDIA's driver was not loaded"
+      ;;
+    *) die "Vulkan is not usable here: $(tr '\n' ' ' <"$WORK/vulkan.txt")$(head -c 400 "$WORK/vulkan.err") (driver files: ${VK_DRIVER_FILES:-none set, loader defaults}; VK_LOADER_DEBUG=error,warn tells more)" ;;
+  esac
+}
+
+find_bench() {
+  local bin=${BENCH_PATH:-${GPU_BENCH_BIN:-target/gpu-bench/bench}}
+  if [ ! -f "$bin" ] && [ -f "$bin.xz" ]; then
+    say "unpacking $bin.xz"
+    if command -v xz >/dev/null; then
+      xz -dc "$bin.xz" >"$WORK/bench" || die "xz -d $bin.xz failed"
+    else
+      "$PYTHON" -c 'import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], "wb"))' \
+        "$bin.xz" "$WORK/bench" || die "could not unpack $bin.xz"
+    fi
+    bin=$WORK/bench
+  fi
+  [ -f "$bin" ] ||
+    die "no bench binary at $bin (nor $bin.xz): run 'scripts/gpu-bench.sh --prepare' on the build machine and carry target/gpu-bench, or pass --bench PATH"
+  if [ ! -x "$bin" ]; then
+    cp "$bin" "$WORK/bench.exe" && chmod +x "$WORK/bench.exe" && bin=$WORK/bench.exe
+  fi
+  "$bin" --help >/dev/null 2>"$WORK/bench-help.err" ||
+    die "the bench binary $bin does not run on this $(uname -m) machine: $(head -c 400 "$WORK/bench-help.err")"
+  BENCH_BIN=$bin
+}
+
+run_all() {
+  local started=$SECONDS budget=${GPU_BENCH_BUDGET:-450}
+  local deadline=$((started + budget))
+  local backend=${GPU_BENCH_BACKEND:-wgpu}
+  local models batches
+  read -r -a models <<<"${GPU_BENCH_MODELS:-resnet20v1 resnet29v2}"
+  read -r -a batches <<<"${GPU_BENCH_BATCHES:-32 128 512}"
+  local warmup=${GPU_BENCH_WARMUP:-3} steps=${GPU_BENCH_STEPS:-10}
+  command -v timeout >/dev/null || die "coreutils' timeout is needed"
+  command -v "$PYTHON" >/dev/null || die "no $PYTHON here (set GPU_BENCH_PYTHON to the Python that has PyTorch)"
+
+  find_bench
+  {
+    echo "backend=$backend"
+    echo "models=${models[*]}"
+    echo "batches=${batches[*]}"
+    echo "bench_settings=warm-up $warmup, median of $steps steps${GPU_BENCH_ARGS:+, flags: $GPU_BENCH_ARGS}"
+    echo "date=$(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "host=$(uname -m), $(nproc) cores"
+    [ -f target/gpu-bench/bench.info ] && sed 's/^/binary=/' target/gpu-bench/bench.info
+    true
+  } >"$WORK/settings"
+
+  if [ "$backend" = wgpu ]; then
+    vulkan_setup
+  fi
+  if command -v nvidia-smi >/dev/null; then
+    nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader >"$WORK/gpu.txt" 2>&1 || true
+  else
+    echo "nvidia-smi not found" >"$WORK/gpu.txt"
+  fi
+  say "GPU: $(head -1 "$WORK/gpu.txt")"
+
+  # The PyTorch peer first: it is quick and its time is bounded, and the bench runs share
+  # whatever it leaves.
+  local peer_limit=${GPU_BENCH_PEER_TIMEOUT:-150}
+  [ $((deadline - SECONDS - 30)) -ge "$peer_limit" ] || peer_limit=$((deadline - SECONDS - 30))
+  local peer_args=() m b
+  for m in "${models[@]}"; do peer_args+=(--model "$m"); done
+  for b in "${batches[@]}"; do peer_args+=(--batch "$b"); done
+  local extra=()
+  read -r -a extra <<<"${GPU_BENCH_PEER_ARGS:-}"
+  say "PyTorch peer: ${models[*]} × batch ${batches[*]} (at most ${peer_limit} s)"
+  local rc=0
+  if [ "$peer_limit" -ge 10 ]; then
+    PYTHONUNBUFFERED=1 timeout -k 10 "$peer_limit" "$PYTHON" scripts/torch_peer.py "${peer_args[@]}" \
+      --warmup "${GPU_BENCH_PEER_WARMUP:-5}" --steps "${GPU_BENCH_PEER_STEPS:-20}" \
+      --device "${GPU_BENCH_PEER_DEVICE:-auto}" "${extra[@]}" >"$WORK/peer.out" 2>"$WORK/peer.err" || rc=$?
+  else
+    rc=124
+  fi
+  echo "$rc" >"$WORK/peer.rc"
+  echo "$peer_limit" >"$WORK/peer.limit"
+  grep -E '^(RESULT|FAILED|INFO)' "$WORK/peer.out" 2>/dev/null | sed 's/^/gpu-bench:   /' >&2 || true
+  case $rc in
+    0) ;;
+    124 | 137) say "the peer ran out of its ${peer_limit} s" ;;
+    *) say "the peer failed (exit $rc): $(tail -n 3 "$WORK/peer.err" | tr '\n' ' ')" ;;
+  esac
+
+  local bench_args=()
+  read -r -a bench_args <<<"${GPU_BENCH_ARGS:-}"
+  [ "$backend" = wgpu ] && bench_args+=(--peak-n "${GPU_BENCH_PEAK_N:-4096}")
+  local left=$((${#models[@]} * ${#batches[@]})) limit t0
+  for m in "${models[@]}"; do
+    for b in "${batches[@]}"; do
+      local base=$WORK/bench-$m-$b
+      limit=$(((deadline - SECONDS) / left))
+      left=$((left - 1))
+      if [ "$limit" -lt 10 ]; then
+        echo "skipped: the run's time budget (${budget} s) was spent" >"$base.skipped"
+        say "ours $m batch $b: skipped (time budget spent)"
+        continue
+      fi
+      echo "$limit" >"$base.limit"
+      t0=$SECONDS
+      rc=0
+      timeout -k 10 "$limit" "$BENCH_BIN" --backend "$backend" --model "$m" --batch "$b" \
+        --warmup "$warmup" --steps "$steps" "${bench_args[@]}" >"$base.out" 2>"$base.err" || rc=$?
+      echo "$rc" >"$base.rc"
+      say "ours $m batch $b: exit $rc after $((SECONDS - t0)) s (limit $limit s): $(grep -E "^\| .*\| $m \| $b \|" "$base.out" | head -1 | cut -d'|' -f6 | xargs || true) img/s"
+    done
+  done
+  echo "$((SECONDS - started))" >"$WORK/elapsed"
+}
+
+# The table, from the logs in $1.
+render() {
+  "$PYTHON" - "$1" <<'PY'
+import math
+import os
+import re
+import sys
+
+work = sys.argv[1]
+
+
+def read(name, default=""):
+    try:
+        with open(os.path.join(work, name), encoding="utf-8", errors="replace") as f:
+            return f.read()
+    except OSError:
+        return default
+
+
+settings = {}
+for line in read("settings").splitlines():
+    key, _, value = line.partition("=")
+    settings.setdefault(key, []).append(value)
+get = lambda key, default="": (settings.get(key) or [default])[0]
+models = get("models").split()
+batches = get("batches").split()
+warnings = []
+
+
+def cell(text):
+    """Text safe inside a Markdown table cell."""
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def cells(line):
+    return [c.strip() for c in line.strip().strip("|").split("|")]
+
+
+def parse_bench(text):
+    """bench's rows as dicts keyed by its own column names; its peak lines."""
+    rows, header, peaks = [], None, []
+    for line in text.splitlines():
+        if re.match(r"^\S.*: matmul peak ", line):
+            peaks.append(line.strip())
+        elif line.startswith("| backend |"):
+            header = cells(line)
+        elif header and line.startswith("|") and not line.startswith("|---"):
+            values = cells(line)
+            rows.append(dict(zip(header, values + [""] * (len(header) - len(values)))))
+    return rows, peaks
+
+
+def column(row, prefix):
+    return next((v for k, v in row.items() if k.startswith(prefix)), "")
+
+
+ours, peaks, adapters = {}, [], []
+has_conv = False
+for m in models:
+    for b in batches:
+        base = f"bench-{m}-{b}"
+        skipped = read(base + ".skipped").strip()
+        if skipped:
+            ours.setdefault((m, b), []).append({"status": skipped})
+            continue
+        rc = read(base + ".rc", "?").strip()
+        rows, run_peaks = parse_bench(read(base + ".out"))
+        peaks += run_peaks
+        found = [r for r in rows if r.get("model") == m and r.get("batch") == b]
+        for r in found:
+            images = column(r, "images/s")
+            conv = r.get("conv", "")
+            has_conv |= bool(conv)
+            adapters.append(r.get("backend", ""))
+            if images.startswith("failed"):
+                ours.setdefault((m, b), []).append({"status": images, "conv": conv})
+                continue
+            share = re.search(r"\(([^)]*)\)", column(r, "GFLOP/s"))
+            ours.setdefault((m, b), []).append({
+                "img_s": images,
+                "first": column(r, "first step"),
+                "share": share.group(1) if share else "—",
+                "conv": conv,
+            })
+        if not found:
+            if rc in ("124", "137"):
+                status = f"timed out after {read(base + '.limit', '?').strip()} s"
+            else:
+                err = [l for l in read(base + ".err").splitlines() if l.strip()]
+                status = f"failed (exit {rc})" + (f": {err[-1][:160]}" if err else "")
+            ours.setdefault((m, b), []).append({"status": status})
+
+peer, peer_info = {}, {}
+for line in read("peer.out").splitlines():
+    parts = line.rstrip("\n").split("\t")
+    if parts[0] == "RESULT" and len(parts) >= 6:
+        peer[(parts[1], parts[2])] = {"img_s": parts[3], "first": f"{float(parts[5]):.2f}"}
+    elif parts[0] == "FAILED" and len(parts) >= 4:
+        peer[(parts[1], parts[2])] = {"status": "failed: " + parts[3][:120]}
+    elif parts[0] == "INFO" and len(parts) >= 3:
+        peer_info.setdefault(parts[1], []).append(parts[2])
+peer_rc = read("peer.rc", "?").strip()
+if peer_rc in ("124", "137"):
+    peer_missing = f"timed out ({read('peer.limit', '?').strip()} s)"
+elif peer_rc != "0":
+    err = [l for l in read("peer.err").splitlines() if l.strip()]
+    peer_missing = f"failed (exit {peer_rc})" + (f": {err[-1][:160]}" if err else "")
+    if peer_rc == "2":
+        warnings.append("the PyTorch peer refused to run: " + (err[-1] if err else "see peer.err"))
+else:
+    peer_missing = "no result"
+
+conv_header = " conv |" if has_conv else ""
+conv_rule = "---|" if has_conv else ""
+print("| model | batch |" + conv_header + " ours img/s | ours first step (s) | ours share of matmul peak"
+      " | PyTorch img/s | PyTorch first step (s) | ours / PyTorch |")
+print("|---|---:|" + conv_rule + "---:|---:|---:|---:|---:|---:|")
+complete = True
+for m in models:
+    for b in batches:
+        p = peer.get((m, b), {"status": peer_missing})
+        for o in ours.get((m, b), [{"status": "not run"}]):
+            conv = f" {o.get('conv') or '—'} |" if has_conv else ""
+            if "status" in o:
+                complete = False
+                mine = f" {cell(o['status'])} | | |"
+            else:
+                mine = f" {o['img_s']} | {o['first']} | {o['share']} |"
+            if "status" in p:
+                complete = False
+                theirs, ratio = f" {cell(p['status'])} | |", "—"
+            else:
+                theirs = f" {p['img_s']} | {p['first']} |"
+                try:
+                    ratio = f"{float(o['img_s']) / float(p['img_s']):.2f}×"
+                except (KeyError, ValueError, ZeroDivisionError):
+                    ratio = "—"
+            print(f"| {m} | {b} |{conv}{mine}{theirs} {ratio} |")
+
+print()
+software = re.compile(r"llvmpipe|lavapipe|swiftshader|software|basic render", re.I)
+names = sorted(set(a for a in adapters if a))
+if peaks:
+    values = [float(v) for v in re.findall(r"matmul peak ([0-9.]+) GFLOP/s", "\n".join(peaks))]
+    line = peaks[0]
+    if len(values) > 1:
+        line += f"; over the {len(values)} runs {min(values):.0f}–{max(values):.0f} GFLOP/s"
+    print(f"- ours, adapter and matmul peak: {line}")
+elif names:
+    print(f"- ours: {', '.join(names)} (no matmul peak line: the share column is empty)")
+else:
+    print("- ours: no adapter reported (no bench run finished)")
+if any(software.search(n) for n in names):
+    warnings.append(f"ours ran on a software adapter ({', '.join(names)}), not the GPU")
+vulkan = read("vulkan.txt").strip()
+if vulkan:
+    print(f"- Vulkan devices: {'; '.join(vulkan.splitlines())}"
+          + (f" (driver files {get('vk_driver_files')})" if get("vk_driver_files") else ""))
+print(f"- GPU: {read('gpu.txt', 'unknown').strip() or 'unknown'}")
+for key in ("torch", "device"):
+    for value in peer_info.get(key, []):
+        print(f"- PyTorch peer: {value}")
+for value in peer_info.get("params", []):
+    print(f"- parameters: {value}")
+print(f"- ours: bench --backend {get('backend', '?')}, {get('bench_settings')}; each model × batch its own"
+      " process (the first step is a cold start: model, Adam and kernel compilation); one fixed random batch")
+for value in settings.get("binary", []):
+    print(f"- binary: {value}")
+elapsed = read("elapsed").strip()
+print(f"- run: {get('date', '?')}, {get('host', '?')}" + (f", {elapsed} s in all" if elapsed else ""))
+for w in warnings:
+    print(f"- **WARNING: {w}**")
+sys.exit(0 if complete and not warnings else 1)
+PY
+}
+
+collect_logs() { # every log of the run, one file, each part under its name
+  local f
+  for f in "$WORK"/*; do
+    [ -f "$f" ] || continue
+    case $f in */bench | */bench.exe) continue ;; esac
+    printf '===== %s\n' "$(basename "$f")"
+    cat "$f"
+  done
+}
+
+case "${1:-}" in
+  --prepare)
+    shift
+    prepare "$@"
+    ;;
+  --table)
+    [ -d "${2:-}" ] || die "--table takes the folder of a run's logs"
+    render "$2"
+    ;;
+  --vulkan)
+    WORK=$(mktemp -d "${TMPDIR:-/tmp}/gpu-bench.XXXXXX")
+    vulkan_setup
+    say "Vulkan is usable (driver files: ${VK_DRIVER_FILES:-none set, loader defaults})"
+    ;;
+  -h | --help)
+    sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
+    ;;
+  "" | --bench)
+    BENCH_PATH=""
+    if [ "${1:-}" = --bench ]; then
+      [ -n "${2:-}" ] || die "--bench takes the bench binary's path"
+      BENCH_PATH=$2
+    fi
+    WORK=${GPU_BENCH_WORK:-$(mktemp -d "${TMPDIR:-/tmp}/gpu-bench.XXXXXX")}
+    mkdir -p "$WORK"
+    run_all
+    echo "vk_driver_files=${VK_DRIVER_FILES:-}" >>"$WORK/settings"
+    status=0
+    render "$WORK" >"$WORK/table.md" || status=$?
+    rm -f "$WORK/bench" "$WORK/bench.exe" # the unpacked binary: 61 MiB
+    printf '\n' && cat "$WORK/table.md"
+    if [ -n "${OUT:-}" ] && [ -d "${OUT:-}" ]; then
+      cp "$WORK/table.md" "$OUT/gpu-bench.md"
+      collect_logs >"$OUT/gpu-bench-logs.txt"
+      say "table in \$OUT/gpu-bench.md, every log in \$OUT/gpu-bench-logs.txt"
+    else
+      say "logs in $WORK (scripts/gpu-bench.sh --table $WORK prints the table again)"
+    fi
+    exit "$status"
+    ;;
+  *) die "unknown argument '$1' (see scripts/gpu-bench.sh --help)" ;;
+esac
