@@ -89,6 +89,8 @@ impl ModuleMapper for StepMapper<'_> {
             return Param::from_mapped_value(id, tensor, mapper);
         };
         let require_grad = tensor.is_require_grad();
+        // The training device's gradient checkpointing, kept on the updated weights.
+        let checkpointing = tensor.gradient_checkpointing_strategy();
         let weights = tensor.inner(); // same shape, no autodiff
         let shape = weights.shape();
         let count = shape.num_elements();
@@ -117,6 +119,9 @@ impl ModuleMapper for StepMapper<'_> {
         let updated = weights.reshape([count]).sub(update.mul_scalar(self.lr)).reshape(shape);
         moments.insert(name, state);
         let mut updated = Tensor::from_inner(updated);
+        if let Some(strategy) = checkpointing {
+            updated = updated.with_gradient_checkpointing_strategy(strategy);
+        }
         if require_grad {
             updated = updated.require_grad();
         }

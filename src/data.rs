@@ -172,6 +172,79 @@ impl Split {
     }
 }
 
+/// The five training files as they come out of the tar, in any order. Files of the first one's
+/// size are written straight to their final place in one buffer sized for five (the official
+/// archive: 5 × 10,000 images, 153.6 MB, allocated once); a file of another size is kept apart
+/// and the set assembled at the end.
+#[derive(Default)]
+struct TrainFiles {
+    /// Records per file, from the first file read.
+    per_file: Option<usize>,
+    /// Five slots of `per_file` images (allocated with the first file).
+    slots: Split,
+    placed: [bool; TRAIN_FILES.len()],
+    /// Files of another size.
+    apart: [Option<Split>; TRAIN_FILES.len()],
+}
+
+impl TrainFiles {
+    fn add(&mut self, index: usize, name: &str, bytes: &[u8]) -> Result<(), DataError> {
+        check_batch(name, bytes)?;
+        let records = bytes.len() / RECORD_BYTES;
+        let per_file = *self.per_file.get_or_insert(records);
+        if records != per_file {
+            let mut split = Split::default();
+            split.push_batch(name, bytes)?;
+            self.apart[index] = Some(split);
+            self.placed[index] = false;
+            return Ok(());
+        }
+        if self.slots.labels.is_empty() {
+            self.slots.images = vec![0; TRAIN_FILES.len() * per_file * IMAGE_BYTES];
+            self.slots.labels = vec![0; TRAIN_FILES.len() * per_file];
+        }
+        let first = index * per_file;
+        let images = &mut self.slots.images[first * IMAGE_BYTES..(first + per_file) * IMAGE_BYTES];
+        for ((record, label), image) in
+            bytes.chunks_exact(RECORD_BYTES).zip(&mut self.slots.labels[first..first + per_file]).zip(images.chunks_exact_mut(IMAGE_BYTES))
+        {
+            *label = record[0];
+            image.copy_from_slice(&record[1..]);
+        }
+        self.placed[index] = true;
+        self.apart[index] = None;
+        Ok(())
+    }
+
+    /// The training set in file order, or the first file missing.
+    fn finish(self) -> Result<Split, DataError> {
+        for (i, name) in TRAIN_FILES.iter().enumerate() {
+            if !self.placed[i] && self.apart[i].is_none() {
+                return Err(DataError::MissingBatch { name: name.to_string() });
+            }
+        }
+        if self.placed.iter().all(|&p| p) {
+            return Ok(self.slots);
+        }
+        let per_file = self.per_file.unwrap_or(0);
+        let mut split = Split::default();
+        for (i, apart) in self.apart.into_iter().enumerate() {
+            match apart {
+                Some(piece) => {
+                    split.images.extend_from_slice(&piece.images);
+                    split.labels.extend_from_slice(&piece.labels);
+                }
+                None => {
+                    let first = i * per_file;
+                    split.images.extend_from_slice(&self.slots.images[first * IMAGE_BYTES..(first + per_file) * IMAGE_BYTES]);
+                    split.labels.extend_from_slice(&self.slots.labels[first..first + per_file]);
+                }
+            }
+        }
+        Ok(split)
+    }
+}
+
 /// The CIFAR-10 training and test sets.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Cifar10 {
@@ -219,8 +292,11 @@ impl Cifar10 {
         let mut archive = tar::Archive::new(gz);
         let entries = archive.entries().map_err(|e| classify_stream_error(e, true))?;
 
-        let mut train: [Option<Vec<u8>>; 5] = Default::default();
-        let mut test: Option<Vec<u8>> = None;
+        // Each batch file is parsed as it is read, and the training files go straight to their
+        // place in one buffer: the raw bytes of one file at a time are all that is held besides
+        // the parsed sets (the download itself stays outside, see `from_reader`'s callers).
+        let mut train = TrainFiles::default();
+        let mut test: Option<Split> = None;
         let mut class_names = None;
         let mut first = true;
         for entry in entries {
@@ -239,15 +315,10 @@ impl Cifar10 {
             if folder.starts_with("cifar-100") || name == "coarse_label_names.txt" {
                 return Err(DataError::Cifar100 { entry: path });
             }
-            let slot = if let Some(i) = TRAIN_FILES.iter().position(|f| *f == name) {
-                Some(&mut train[i])
-            } else if name == TEST_FILE {
-                Some(&mut test)
-            } else {
-                None
-            };
+            let train_index = TRAIN_FILES.iter().position(|f| *f == name);
+            let is_test = name == TEST_FILE;
             let is_meta = name == "batches.meta.txt";
-            if slot.is_none() && !is_meta {
+            if train_index.is_none() && !is_test && !is_meta {
                 continue;
             }
             if folder != FOLDER {
@@ -266,27 +337,23 @@ impl Cifar10 {
                     detail: format!("`{name}` ends after {} of {len} bytes", bytes.len()),
                 });
             }
-            match slot {
-                Some(slot) => {
-                    // Validate now, so that the first bad file is the one reported.
-                    check_batch(&name, &bytes)?;
-                    *slot = Some(bytes);
-                }
-                None => class_names = parse_meta(&bytes),
+            // Validated as read, so that the first bad file is the one reported.
+            if let Some(index) = train_index {
+                train.add(index, &name, &bytes)?;
+            } else if is_test {
+                let mut split = Split::default();
+                split.push_batch(&name, &bytes)?;
+                test = Some(split);
+            } else {
+                class_names = parse_meta(&bytes);
             }
         }
         if first {
             return Err(DataError::NoEntries);
         }
 
-        let mut train_split = Split::default();
-        for (name, bytes) in TRAIN_FILES.iter().zip(train) {
-            let bytes = bytes.ok_or_else(|| DataError::MissingBatch { name: name.to_string() })?;
-            train_split.push_batch(name, &bytes)?;
-        }
-        let test_bytes = test.ok_or_else(|| DataError::MissingBatch { name: TEST_FILE.to_string() })?;
-        let mut test_split = Split::default();
-        test_split.push_batch(TEST_FILE, &test_bytes)?;
+        let train_split = train.finish()?;
+        let test_split = test.ok_or_else(|| DataError::MissingBatch { name: TEST_FILE.to_string() })?;
 
         Ok(Cifar10 {
             train: train_split,

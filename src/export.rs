@@ -1,6 +1,7 @@
 //! What a student takes away from a run: the metrics history as CSV or JSON, and the run's
 //! settings as a URL query that pre-fills the page's controls.
 
+use crate::conv::ConvRoute;
 use crate::model::ModelKind;
 use crate::recipe::TrainConfig;
 use crate::trainer::EpochMetrics;
@@ -57,6 +58,9 @@ pub fn config_to_query(config: &TrainConfig) -> String {
     if let Some(n) = config.limit_test {
         query.push_str(&format!("&test_images={n}"));
     }
+    if config.conv != ConvRoute::Auto {
+        query.push_str(&format!("&conv={}", config.conv.name()));
+    }
     query
 }
 
@@ -98,6 +102,7 @@ pub fn config_from_pairs<K: AsRef<str>, V: AsRef<str>>(
             },
             "train_images" => value.parse().map(|n| next.limit_train = Some(n)).map_err(|_| "not a whole number".into()),
             "test_images" => value.parse().map(|n| next.limit_test = Some(n)).map_err(|_| "not a whole number".into()),
+            "conv" => value.parse().map(|route| next.conv = route),
             _ => continue,
         };
         match parsed.and_then(|()| next.validate().map_err(|e| reason_of(&e))) {

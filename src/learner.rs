@@ -7,6 +7,7 @@ use burn::prelude::*;
 
 use crate::adam::Adam;
 use crate::checkpoint::{Checkpoint, RunCheckpointError};
+use crate::conv::ConvRoute;
 use crate::model::{ModelError, ResNet, ResNetConfig};
 use crate::recipe::TrainConfig;
 
@@ -42,7 +43,7 @@ impl Learner {
 
     fn with(model: ResNet, adam: Adam, config: &TrainConfig, device: &Device) -> Self {
         Self {
-            model: Some(model),
+            model: Some(model.with_conv_route(config.conv)),
             adam,
             loss_fn: CrossEntropyLossConfig::new().init(device),
             l2: config.l2,
@@ -52,6 +53,12 @@ impl Learner {
     /// The optimizer.
     pub fn adam(&self) -> &Adam {
         &self.adam
+    }
+
+    /// The same learner with every convolution on `route` (`bench --conv`).
+    pub fn with_conv_route(mut self, route: ConvRoute) -> Self {
+        self.model = self.model.map(|model| model.with_conv_route(route));
+        self
     }
 
     /// The model being trained.

@@ -17,6 +17,8 @@ use rand::{RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::conv::{ConvRoute, conv2d_gemm};
+
 /// Keras' `BatchNormalization` defaults. Keras keeps `0.99 · running + 0.01 · batch`; burn's
 /// momentum is the weight of the batch, so 1 − 0.99.
 const BN_MOMENTUM: f64 = 1.0 - 0.99;
@@ -278,6 +280,9 @@ pub struct ResnetLayer {
     pub relu: bool,
     #[module(skip)]
     pub conv_first: bool,
+    /// How the convolution runs ([`ConvRoute::Auto`]: by the input's device).
+    #[module(skip)]
+    pub route: ConvRoute,
 }
 
 /// Settings of one [`ResnetLayer`].
@@ -321,6 +326,7 @@ impl ResnetLayerConfig {
             }),
             relu: self.relu,
             conv_first: self.conv_first,
+            route: ConvRoute::Auto,
         }
     }
 }
@@ -329,11 +335,22 @@ impl ResnetLayer {
     /// `[b, c_in, h, w]` → `[b, filters, ⌈h/stride⌉, ⌈w/stride⌉]`.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         if self.conv_first {
-            let x = self.conv.forward(x); // [b, filters, h', w']
+            let x = self.convolve(x); // [b, filters, h', w']
             self.norm_act(x) // [b, filters, h', w']
         } else {
             let x = self.norm_act(x); // [b, c_in, h, w]
-            self.conv.forward(x) // [b, filters, h', w']
+            self.convolve(x) // [b, filters, h', w']
+        }
+    }
+
+    /// The convolution alone, by [`route`](Self::route): the same function either way.
+    fn convolve(&self, x: Tensor<4>) -> Tensor<4> {
+        match self.route.resolve(&x.device()) {
+            ConvRoute::Gemm => {
+                let bias = self.conv.bias.as_ref().map(|b| b.val());
+                conv2d_gemm(x, self.conv.weight.val(), bias, self.conv.stride[0]) // [b, filters, h', w']
+            }
+            _ => self.conv.forward(x), // [b, filters, h', w']
         }
     }
 
@@ -596,6 +613,22 @@ impl ResNet {
     /// Class probabilities (the seed's final softmax): `[b, 3, 32, 32]` → `[b, classes]`.
     pub fn probabilities(&self, images: Tensor<4>) -> Tensor<2> {
         softmax(self.forward(images), 1)
+    }
+
+    /// The model with every convolution on `route` (`bench --conv`, the route tests).
+    pub fn with_conv_route(mut self, route: ConvRoute) -> Self {
+        self.stem.route = route;
+        for block in &mut self.blocks {
+            let layers: Vec<&mut ResnetLayer> = match block {
+                Block::Basic(b) => [&mut b.first, &mut b.second].into_iter().chain(b.projection.as_mut()).collect(),
+                Block::Bottleneck(b) => [&mut b.reduce, &mut b.spatial, &mut b.expand]
+                    .into_iter()
+                    .chain(b.projection.as_mut())
+                    .collect(),
+            };
+            layers.into_iter().for_each(|layer| layer.route = route);
+        }
+        self
     }
 
     /// Every convolution kernel (the tensors the seed's `l2(1e-4)` regularises).

@@ -14,7 +14,7 @@
 //! handles rather than cubecl buffers.
 
 use burn::backend::wgpu::CubeTensor;
-use burn::backend::{Autodiff, AutodiffBackend, Cube, DispatchDevice};
+use burn::backend::{Cube, DispatchDevice};
 use burn::cubecl::ir::metadata::Info;
 use burn::cubecl::ir::{ElemType, UIntKind};
 use burn::cubecl::prelude::{
@@ -200,10 +200,12 @@ impl DeviceImages {
                 ]),
             );
         }
-        let images = if matches!(device.as_dispatch(), DispatchDevice::Autodiff(_)) {
-            Tensor::<4>::from_primitive::<Autodiff<Cube>>(<Autodiff<Cube> as AutodiffBackend>::from_inner(output))
-        } else {
-            Tensor::<4>::from_primitive::<Cube>(output)
+        let images = Tensor::<4>::from_primitive::<Cube>(output);
+        // On a training device, an autodiff tensor with the device's gradient checkpointing
+        // (every operand of an operation must share it).
+        let images = match device.gradient_checkpointing_strategy() {
+            Some(strategy) => images.autodiff().with_gradient_checkpointing_strategy(strategy),
+            None => images,
         };
         (images, labels_tensor(&self.labels, indices, device))
     }

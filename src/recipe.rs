@@ -1,6 +1,7 @@
 //! The Keras `cifar10_resnet` training recipe: every number of the seed in one config, the
 //! step learning-rate schedule and the plateau reducer.
 
+use crate::conv::ConvRoute;
 use std::ops::RangeInclusive;
 
 use serde::{Deserialize, Serialize};
@@ -81,6 +82,10 @@ pub struct TrainConfig {
     pub limit_test: Option<usize>,
     /// Read the running loss/accuracy back from the device every N steps (one batched read).
     pub metrics_every: usize,
+    /// How the convolutions run (default: what was measured fastest on the device, see
+    /// `ConvRoute::for_device`); the same function either
+    /// way, so only speed and rounding differ.
+    pub conv: ConvRoute,
 }
 
 impl Default for TrainConfig {
@@ -102,6 +107,7 @@ impl Default for TrainConfig {
             limit_train: None,
             limit_test: None,
             metrics_every: 10,
+            conv: ConvRoute::Auto,
         }
     }
 }

@@ -343,7 +343,9 @@ impl<'a> Run<'a> {
         observer: &mut impl Observer,
     ) -> Result<Self, TrainError> {
         let config = start.config().clone();
-        let train_device = device.clone().autodiff();
+        // Gradient checkpointing: batch norms, ReLUs and sums are recomputed in the backward pass
+        // instead of kept, the same values with a smaller peak (BENCHMARKS.md, "Memory").
+        let train_device = device.clone().autodiff().gradient_checkpointing();
         let eval_device = device.clone().without_autodiff();
         let (learner, lr_state, history, best_accuracy, first_epoch) = match &start {
             Start::Fresh(_) => (

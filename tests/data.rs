@@ -256,3 +256,49 @@ fn refuses_a_huge_declared_batch_before_allocating() {
         other => panic!("{other:?}"),
     }
 }
+
+/// The training set of files `sizes[i]` records long, each record's pixels marking its file, by
+/// pushing the files one after another in order (the reference).
+fn expected_train(sizes: [usize; 5]) -> Split {
+    let mut images = Vec::new();
+    let mut labels = Vec::new();
+    for (file, &n) in sizes.iter().enumerate() {
+        for i in 0..n {
+            labels.push(((i + file) % 10) as u8);
+            images.extend((0..IMAGE_BYTES).map(|p| ((p + i + 7 * file) % 256) as u8));
+        }
+    }
+    Split { images, labels }
+}
+
+/// An archive of training files of `sizes` records, in the tar in `order`.
+fn train_archive(sizes: [usize; 5], order: [usize; 5]) -> Vec<u8> {
+    let file = |f: usize| {
+        let mut bytes = Vec::new();
+        for i in 0..sizes[f] {
+            bytes.push(((i + f) % 10) as u8);
+            bytes.extend((0..IMAGE_BYTES).map(|p| ((p + i + 7 * f) % 256) as u8));
+        }
+        (format!("cifar-10-batches-bin/{}", TRAIN_FILES[f]), bytes)
+    };
+    let mut files: Vec<(String, Vec<u8>)> = order.iter().map(|&f| file(f)).collect();
+    files.insert(2, (format!("cifar-10-batches-bin/{TEST_FILE}"), batch(2)));
+    let refs: Vec<(&str, Vec<u8>)> = files.iter().map(|(p, b)| (p.as_str(), b.clone())).collect();
+    archive(&refs)
+}
+
+#[test]
+fn training_files_in_any_tar_order_and_of_any_size_give_the_set_in_file_order() {
+    // The official archive's tar does not list data_batch_1..5 in order; every file goes to its
+    // place. Files of unequal sizes (not the official layout, still readable) too.
+    for (sizes, order) in [
+        ([4, 4, 4, 4, 4], [0, 1, 2, 3, 4]),
+        ([4, 4, 4, 4, 4], [2, 4, 0, 3, 1]),
+        ([3, 5, 3, 1, 3], [4, 1, 0, 3, 2]),
+        ([2, 2, 6, 2, 2], [0, 1, 2, 3, 4]),
+    ] {
+        let data = Cifar10::from_bytes(&train_archive(sizes, order)).expect("valid archive");
+        assert_eq!(data.train, expected_train(sizes), "sizes {sizes:?}, tar order {order:?}");
+        assert_eq!(data.test.len(), 2);
+    }
+}

@@ -1,6 +1,7 @@
 //! Exports: CSV and JSON of the history, the run's settings as a URL query.
 #![cfg(not(target_arch = "wasm32"))] // native only; tests/browser.rs runs in the browser
 
+use resnet_webgpu::conv::ConvRoute;
 use resnet_webgpu::export::{config_from_query, config_to_query, history_csv, history_json};
 use resnet_webgpu::model::ModelKind;
 use resnet_webgpu::recipe::TrainConfig;
@@ -58,6 +59,12 @@ fn config_round_trips_through_the_url() {
     assert_eq!(config_from_query(&query), Ok(quick));
     assert!(config_from_query("train_images=1").unwrap_err().contains("train_images=1"));
     assert!(config_from_query("test_images=x").is_err());
+    // The convolution route: only in a link when not the device's own choice.
+    let gemm = TrainConfig { conv: ConvRoute::Backend, ..TrainConfig::default() };
+    let query = config_to_query(&gemm);
+    assert!(query.ends_with("&conv=backend"), "{query}");
+    assert_eq!(config_from_query(&query), Ok(gemm));
+    assert!(config_from_query("conv=winograd").unwrap_err().contains("conv=winograd"));
 }
 
 #[test]

@@ -4,18 +4,23 @@
 // GPU). Prints a Markdown table.
 //
 //   node www/measure.mjs [dist] [batch] [backends, default auto,webgpu,cpu] [models, default resnet20v1]
+//                        [link queries, default none: e.g. conv=backend,conv=gemm, one row each]
+//
+// MEASURE_EPOCH=1 also lets the one epoch finish (its evaluation included) before reading the
+// memory: pair it with a short epoch, e.g. the query train_images=2560.
 import { launch, openReady, serve } from "./harness.mjs";
 
 const dist = process.argv[2] ?? "dist";
 const batch = process.argv[3] ?? "32";
 const backends = (process.argv[4] ?? "auto,webgpu,cpu").split(",");
 const models = (process.argv[5] ?? "resnet20v1").split(",");
+const queries = (process.argv[6] ?? "").split(",");
 const server = await serve(dist);
 const browser = await launch();
 const rows = [];
 try {
-  for (const backend of backends) for (const model of models) {
-    const page = await openReady(browser, server.url, backend);
+  for (const backend of backends) for (const model of models) for (const query of queries) {
+    const page = await openReady(browser, query ? `${server.url}?${query}` : server.url, backend);
     await page.selectOption("#model", model);
     await page.fill("#batch-size", batch);
     await page.fill("#epochs", "1");
@@ -28,8 +33,12 @@ try {
     await page.waitForFunction(() => /paso 11 de/.test(document.querySelector("#m-epoch").textContent),
       null, { timeout: 1_800_000 });
     const speed = await page.textContent("#m-speed");
+    if (process.env.MEASURE_EPOCH === "1") {
+      await page.waitForFunction(() => /terminado|Listo/.test(document.querySelector("#status").textContent),
+        null, { timeout: 1_800_000 });
+    }
     const memory = await page.textContent("#m-memory");
-    rows.push(`| ${backend} | ${adapter} | ${model} | ${batch} | ${speed} | ${first.toFixed(1)} | ${memory} |`);
+    rows.push(`| ${backend} | ${adapter} | ${model} | ${batch} | ${query || "—"} | ${speed} | ${first.toFixed(1)} | ${memory} |`);
     await page.click("#stop");
     await page.close();
   }
@@ -37,6 +46,6 @@ try {
   await browser.close();
   server.close();
 }
-console.log("| backend | device | model | batch | images/s (steps 2–11) | start → first step (s) | memory |");
-console.log("|---|---|---|---:|---:|---:|---|");
+console.log("| backend | device | model | batch | link | images/s (steps 2–11) | start → first step (s) | memory |");
+console.log("|---|---|---|---:|---|---:|---:|---|");
 for (const row of rows) console.log(row);

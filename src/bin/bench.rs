@@ -24,10 +24,12 @@ use common::out;
 use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
 use resnet_webgpu::augment::Transform;
+use resnet_webgpu::conv::ConvRoute;
 use resnet_webgpu::data::{Cifar10, SIDE, Split};
 use resnet_webgpu::model::{ModelKind, ResNetConfig};
 use resnet_webgpu::pipeline::{Batches, DeviceImages};
 use resnet_webgpu::peak::Matmul;
+use resnet_webgpu::profile::KernelProfile;
 use resnet_webgpu::summary::Summary;
 use resnet_webgpu::timing::{dispatch_cost, timed_step};
 use resnet_webgpu::recipe::TrainConfig;
@@ -76,6 +78,20 @@ struct Args {
     /// where the adapter has them): the rest of the wall time is spent outside the kernels.
     #[arg(long)]
     profile: bool,
+    /// How the convolutions run: `auto` (the measured choice, `ConvRoute::for_device`), `gemm`
+    /// (im2col + matmul, src/conv.rs) or `backend` (the backend's conv2d); several give one row
+    /// each.
+    #[arg(long, default_values = ["auto"])]
+    conv: Vec<ConvRoute>,
+    /// Also print a kernel profile of each row's timed steps (wgpu only): the top kernels by
+    /// device time, their share and dispatches per step, from cubecl's profiling logger
+    /// (`CUBECL_DEBUG_OPTION=profile`, logged to a temporary file).
+    #[arg(long)]
+    kernels: bool,
+    /// Train with burn's gradient checkpointing (memory-bound operations recomputed in the
+    /// backward pass instead of kept), as training does.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    checkpointing: bool,
     /// Side of the matrices of the wgpu peak measurement (a multiple of 64).
     #[arg(long, default_value_t = 1024)]
     peak_n: usize,
@@ -94,6 +110,19 @@ struct Row {
     /// With `--profile`: the median step on the device's clock, and whether that clock is the
     /// device's own (timestamp queries).
     device_step_s: Option<(f64, bool)>,
+    /// With `--kernels`: the kernels of the timed steps.
+    kernels: Option<KernelProfile>,
+}
+
+/// Where `--kernels` has cubecl log its kernel timings.
+fn kernel_log() -> PathBuf {
+    std::env::temp_dir().join(format!("resnet-webgpu-bench-kernels-{}.log", std::process::id()))
+}
+
+/// The log's length once cubecl's logger (a task of its own) has written what ran so far.
+fn kernel_log_len(path: &std::path::Path) -> u64 {
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    std::fs::metadata(path).map_or(0, |m| m.len())
 }
 
 fn measure(
@@ -102,12 +131,17 @@ fn measure(
     batch: usize,
     data: Option<(&Split, &[f32])>,
     input: Input,
+    route: ConvRoute,
     args: &Args,
 ) -> Result<Row, String> {
     let started = Instant::now();
-    let train_device = device.clone().autodiff();
+    let train_device = if args.checkpointing {
+        device.clone().autodiff().gradient_checkpointing()
+    } else {
+        device.clone().autodiff()
+    };
     let config = TrainConfig { model, batch_size: batch, ..TrainConfig::default() };
-    let mut learner = Learner::new(&config, &train_device).map_err(|e| e.to_string())?;
+    let mut learner = Learner::new(&config, &train_device).map_err(|e| e.to_string())?.with_conv_route(route);
     let fixed = (
         Tensor::<4>::random([batch, 3, SIDE, SIDE], Distribution::Normal(0.0, 1.0), &train_device),
         Tensor::<1, Int>::random([batch], Distribution::Uniform(0.0, 10.0), &train_device),
@@ -152,18 +186,39 @@ fn measure(
     for _ in 0..args.warmup {
         step(Instant::now())?;
     }
+    let on_wgpu = matches!(device.clone().without_autodiff().as_dispatch(), burn::backend::DispatchDevice::Cube(_));
+    let log = (args.kernels && on_wgpu).then(kernel_log);
+    let log_start = log.as_deref().map(kernel_log_len);
     let steps = (0..args.steps.max(1)).map(|_| step(Instant::now())).collect::<Result<Vec<_>, _>>()?;
+    let kernels = match (log.as_deref(), log_start) {
+        (Some(path), Some(start)) => {
+            let end = kernel_log_len(path);
+            let bytes = std::fs::read(path).map_err(|e| format!("kernel log {}: {e}", path.display()))?;
+            let segment = bytes.get(start as usize..end as usize).unwrap_or_default();
+            Some(KernelProfile::parse(&String::from_utf8_lossy(segment)))
+        }
+        _ => None,
+    };
     let mut times: Vec<f64> = steps.iter().map(|s| s.0).collect();
     times.sort_by(f64::total_cmp);
     let mut on_device: Vec<(f64, bool)> = steps.iter().filter_map(|s| s.1).collect();
     on_device.sort_by(|a, b| a.0.total_cmp(&b.0));
     let device_step_s = on_device.get(on_device.len() / 2).copied();
     let device_mib = device.memory_pool_usage().map(|usage| usage.bytes_reserved as f64 / (1 << 20) as f64);
-    Ok(Row { first_step_s, median_step_s: times[times.len() / 2], device_mib, device_step_s })
+    Ok(Row { first_step_s, median_step_s: times[times.len() / 2], device_mib, device_step_s, kernels })
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if args.kernels {
+        // SAFETY: nothing else runs yet (no thread has started, cubecl reads its settings on
+        // first use).
+        unsafe {
+            std::env::set_var("CUBECL_DEBUG_LOG", kernel_log());
+            std::env::set_var("CUBECL_DEBUG_OPTION", "profile");
+        }
+    }
+    let mut profiles = Vec::new();
     let data = match &args.data {
         None => None,
         Some(path) => match std::fs::read(path).map_err(|e| e.to_string()).and_then(|bytes| {
@@ -191,7 +246,7 @@ fn main() -> ExitCode {
                     Ok(pair) => pair,
                     Err(e) => {
                         failed = true;
-                        lines.push(format!("| wgpu | | | | failed: no device ({e:?}) | | | | | | |"));
+                        lines.push(format!("| wgpu | | | | failed: no device ({e:?}) | | | | | | | |"));
                         continue;
                     }
                 };
@@ -214,16 +269,24 @@ fn main() -> ExitCode {
                     .try_init(&Device::flex())
                     .map(|m| Summary::of(&m).training_flops_per_image() as f64)
                     .unwrap_or(0.0);
-                for &input in inputs {
+                for (&input, &route) in inputs.iter().flat_map(|i| args.conv.iter().map(move |r| (i, r))) {
+                    let conv = route.resolve(&device).name();
                     let source = match (split, input, backend) {
                         (None, ..) => "fixed random",
                         (Some(_), Input::Host, _) | (Some(_), Input::Auto, Backend::Flex) => "host",
                         (Some(_), Input::Device, Backend::Flex) => continue,
                         (Some(_), _, Backend::Wgpu) => "device",
                     };
-                    match measure(&device, model, batch, split, input, &args) {
+                    match measure(&device, model, batch, split, input, route, &args) {
                         Ok(row) => {
                             let images_per_sec = batch as f64 / row.median_step_s;
+                            if let Some(kernels) = &row.kernels {
+                                profiles.push(format!(
+                                    "Kernels of {name}, {model}, batch {batch}, conv {conv}, {} timed steps:\n\n{}",
+                                    args.steps.max(1),
+                                    kernels.table(args.steps.max(1), 10)
+                                ));
+                            }
                             let gflops = images_per_sec * flop_per_image / 1e9;
                             let share = peaks
                                 .iter()
@@ -235,7 +298,7 @@ fn main() -> ExitCode {
                                 None => "—".to_string(),
                             };
                             lines.push(format!(
-                                "| {name} | {model} | {batch} | {source} | {images_per_sec:.1} | {:.3} | {on_device} | {:.2} | {:.0} | {} | {gflops:.2} ({share}) |",
+                                "| {name} | {model} | {batch} | {source} | {images_per_sec:.1} | {:.3} | {on_device} | {:.2} | {:.0} | {} | {gflops:.2} ({share}) | {conv} |",
                                 row.median_step_s,
                                 row.first_step_s,
                                 rss_mib(),
@@ -244,7 +307,7 @@ fn main() -> ExitCode {
                         }
                         Err(e) => {
                             failed = true;
-                            lines.push(format!("| {name} | {model} | {batch} | {source} | failed: {e} | | | | | | |"));
+                            lines.push(format!("| {name} | {model} | {batch} | {source} | failed: {e} | | | | | | | {conv} |"));
                         }
                     }
                 }
@@ -275,12 +338,18 @@ fn main() -> ExitCode {
         );
     }
     out!(
-        "| backend | model | batch | batches | images/s | step (s, median of {}) | on the device's clock (s, share) | first step (s) | peak RSS (MiB) | device memory (MiB) | GFLOP/s (of matmul peak) |",
+        "| backend | model | batch | batches | images/s | step (s, median of {}) | on the device's clock (s, share) | first step (s) | peak RSS (MiB) | device memory (MiB) | GFLOP/s (of matmul peak) | conv |",
         args.steps
     );
-    out!("|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+    out!("|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|");
     for line in lines {
         out!("{line}");
+    }
+    for profile in &profiles {
+        out!("\n{profile}");
+    }
+    if args.kernels {
+        let _ = std::fs::remove_file(kernel_log());
     }
     if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }

@@ -72,6 +72,10 @@ struct Args {
     /// Read metrics back from the device every N steps.
     #[arg(long, default_value_t = 10)]
     metrics_every: usize,
+    /// How the convolutions run: `auto` (the measured choice for the device), `gemm` (im2col +
+    /// matmul, src/conv.rs) or `backend` (the backend's own conv2d).
+    #[arg(long, default_value = "auto")]
+    conv: resnet_webgpu::conv::ConvRoute,
     /// Where to write one JSON object per event.
     #[arg(long, default_value = "runs/metrics.jsonl")]
     metrics: PathBuf,
@@ -224,6 +228,7 @@ fn run(args: Args) -> Result<(), String> {
             limit_train: args.limit_train,
             limit_test: args.limit_test,
             metrics_every: args.metrics_every,
+            conv: args.conv,
             ..TrainConfig::default()
         }),
     };

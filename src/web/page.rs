@@ -173,6 +173,7 @@ impl Page {
             augment: dom.checked("augment"),
             limit_train: hidden.limit_train,
             limit_test: hidden.limit_test,
+            conv: hidden.conv,
             ..TrainConfig::default()
         };
         config.validate().map_err(|e| match e {

@@ -54,7 +54,7 @@ fn handle(data: JsValue) {
             }
         }),
         ToWorker::LoadArchive { bytes, .. } => {
-            data::parse_archive(bytes.into_vec());
+            data::parse_archive(std::io::Cursor::new(bytes.into_vec()));
         }
         ToWorker::UseBackend { backend } => spawn_local(device::use_backend(backend)),
         ToWorker::Start { config } => spawn_local(run::run(Start::Fresh(config))),

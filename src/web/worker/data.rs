@@ -12,8 +12,50 @@ use crate::data::{Cifar10, class_examples, mosaic};
 use crate::protocol::{Canvas, FromWorker, STRIP_LEN};
 use crate::web::js_error;
 
+/// A download kept as the JS chunks it arrived in, outside WebAssembly's memory (which never
+/// shrinks): only the parsed sets enter the heap. Read through [`std::io::Read`], each chunk let
+/// go once read.
+pub(super) struct JsChunks {
+    chunks: std::collections::VecDeque<Uint8Array>,
+    /// Bytes of the front chunk already read.
+    offset: u32,
+}
+
+impl JsChunks {
+    /// The whole download as one JS `Blob` (for Cache Storage), without copying it into wasm.
+    fn blob(&self) -> Result<web_sys::Blob, JsValue> {
+        let parts = js_sys::Array::new();
+        for chunk in &self.chunks {
+            parts.push(chunk);
+        }
+        web_sys::Blob::new_with_u8_array_sequence(&parts)
+    }
+
+    fn len(&self) -> f64 {
+        self.chunks.iter().map(|c| c.length() as f64).sum()
+    }
+}
+
+impl std::io::Read for JsChunks {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while let Some(front) = self.chunks.front() {
+            let len = front.length();
+            if self.offset >= len {
+                self.chunks.pop_front();
+                self.offset = 0;
+                continue;
+            }
+            let take = (len - self.offset).min(buf.len().min(u32::MAX as usize) as u32);
+            front.subarray(self.offset, self.offset + take).copy_to(&mut buf[..take as usize]);
+            self.offset += take;
+            return Ok(take as usize);
+        }
+        Ok(0)
+    }
+}
+
 /// The archive from Cache Storage, or from the network with progress (then cached).
-pub(super) async fn fetch_archive(url: &str) -> Result<Vec<u8>, String> {
+pub(super) async fn fetch_archive(url: &str) -> Result<JsChunks, String> {
     let scope = scope();
     let cache: Option<Cache> = match scope.caches() {
         Ok(caches) => JsFuture::from(caches.open(CACHE_NAME)).await.ok().map(JsCast::unchecked_into),
@@ -37,8 +79,7 @@ pub(super) async fn fetch_archive(url: &str) -> Result<Vec<u8>, String> {
     }
     let bytes = response_bytes(&response, false).await?;
     if let Some(cache) = &cache {
-        let copy = Uint8Array::from(bytes.as_slice());
-        match Response::new_with_opt_buffer_source(Some(&copy)) {
+        match bytes.blob().and_then(|blob| Response::new_with_opt_blob(Some(&blob))) {
             Ok(stored) => {
                 if let Err(e) = JsFuture::from(cache.put_with_str(url, &stored)).await {
                     web_sys::console::warn_2(&"El archivo no se guardó en caché:".into(), &e);
@@ -50,8 +91,8 @@ pub(super) async fn fetch_archive(url: &str) -> Result<Vec<u8>, String> {
     Ok(bytes)
 }
 
-/// Reads a response's body chunk by chunk, reporting progress.
-pub(super) async fn response_bytes(response: &Response, from_cache: bool) -> Result<Vec<u8>, String> {
+/// Reads a response's body chunk by chunk, reporting progress; the chunks stay in JS.
+pub(super) async fn response_bytes(response: &Response, from_cache: bool) -> Result<JsChunks, String> {
     let total = response
         .headers()
         .get("content-length")
@@ -60,8 +101,9 @@ pub(super) async fn response_bytes(response: &Response, from_cache: bool) -> Res
         .and_then(|v| v.parse::<f64>().ok());
     let body = response.body().ok_or(texts().no_body)?;
     let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
-    let mut bytes = Vec::with_capacity(total.unwrap_or(0.0) as usize);
-    let mut reported = 0usize;
+    let mut bytes = JsChunks { chunks: Default::default(), offset: 0 };
+    let mut loaded = 0f64;
+    let mut reported = 0f64;
     loop {
         let chunk = JsFuture::from(reader.read())
             .await
@@ -71,15 +113,15 @@ pub(super) async fn response_bytes(response: &Response, from_cache: bool) -> Res
         }
         let value = Reflect::get(&chunk, &"value".into()).map_err(|e| js_error(&e))?;
         let array = Uint8Array::new(&value);
-        let start = bytes.len();
-        bytes.resize(start + array.length() as usize, 0);
-        array.copy_to(&mut bytes[start..]);
-        if bytes.len() - reported >= 1 << 20 {
-            reported = bytes.len();
-            post(&FromWorker::Download { loaded: reported as f64, total, from_cache });
+        loaded += array.length() as f64;
+        bytes.chunks.push_back(array);
+        if loaded - reported >= (1 << 20) as f64 {
+            reported = loaded;
+            post(&FromWorker::Download { loaded, total, from_cache });
         }
     }
-    post(&FromWorker::Download { loaded: bytes.len() as f64, total: Some(bytes.len() as f64), from_cache });
+    debug_assert_eq!(loaded, bytes.len());
+    post(&FromWorker::Download { loaded, total: Some(loaded), from_cache });
     Ok(bytes)
 }
 
@@ -93,9 +135,10 @@ pub(super) async fn forget_cached(url: &str) {
     }
 }
 
-/// Parses an archive and tells the page; `false` when it is not a usable archive.
-pub(super) fn parse_archive(bytes: Vec<u8>) -> bool {
-    match Cifar10::from_bytes(&bytes) {
+/// Parses an archive (streamed: gzip → tar → sets) and tells the page; `false` when it is not a
+/// usable archive.
+pub(super) fn parse_archive(bytes: impl std::io::Read) -> bool {
+    match Cifar10::from_reader(bytes) {
         Ok(data) => {
             let rows = class_examples(&data.train, 10);
             post(&FromWorker::Pixels { canvas: Canvas::ClassGrid, image: image(mosaic(&data.train, &rows, 2)) });

@@ -1,0 +1,136 @@
+//! The GEMM convolutions (src/conv.rs) against burn's own `conv2d`, forward and backward (data,
+//! weight and bias gradients), on the CPU backend and natively on wgpu (lavapipe where there is
+//! no GPU), for every kind of convolution the nets have.
+#![cfg(not(target_arch = "wasm32"))]
+
+use burn::module::Param;
+use burn::prelude::*;
+use rand::{RngExt, SeedableRng};
+use rand::rngs::Xoshiro256PlusPlus;
+use resnet_webgpu::conv::{ConvRoute, conv2d_gemm_chunked, same_padding};
+use resnet_webgpu::model::ResnetLayerConfig;
+
+/// `(channels in, filters, kernel, stride, side)`: the stem, 3×3 stride 1 and 2 on even and odd
+/// sides (TensorFlow's "same" pads one more at the bottom and right), 1×1 projections and
+/// bottleneck convolutions.
+const CASES: [(usize, usize, usize, usize, usize); 7] = [
+    (3, 16, 3, 1, 8),
+    (16, 16, 3, 1, 8),
+    (16, 32, 3, 2, 8),
+    (8, 8, 3, 2, 7),
+    (16, 32, 1, 2, 8),
+    (16, 64, 1, 1, 6),
+    (64, 16, 1, 1, 5),
+];
+
+/// The same pseudo-random values on every device.
+fn host_tensor(shape: [usize; 4], seed: u64, device: &Device) -> Tensor<4> {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let values: Vec<f32> = (0..shape.iter().product()).map(|_| rng.random::<f32>() * 2.0 - 1.0).collect();
+    Tensor::from_data(TensorData::new(values, shape), device)
+}
+
+/// Output, and the gradients of `sum(output · probe)` for the input, the kernel and the bias.
+fn run(case: (usize, usize, usize, usize, usize), route: ConvRoute, device: &Device, chunk_bytes: Option<usize>) -> [Vec<f32>; 4] {
+    let (c, f, k, s, side) = case;
+    let device = device.clone().autodiff();
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
+    let mut layer = ResnetLayerConfig::new(c, f)
+        .with_kernel(k)
+        .with_stride(s)
+        .with_relu(false)
+        .with_batch_norm(false)
+        .init(&mut rng, &device);
+    layer.route = route;
+    // A non-zero bias, so that its gradient and its broadcast are both checked.
+    layer.conv.bias = Some(Param::from_tensor(Tensor::full([f], 0.25, &device)));
+    let x = host_tensor([3, c, side, side], 1, &device).require_grad();
+    let y = match chunk_bytes {
+        Some(bytes) => conv2d_gemm_chunked(
+            x.clone(),
+            layer.conv.weight.val(),
+            layer.conv.bias.as_ref().map(|b| b.val()),
+            s,
+            bytes,
+        ),
+        None => layer.forward(x.clone()),
+    };
+    let out = side.div_ceil(s);
+    assert_eq!(y.dims(), [3, f, out, out]);
+    let probe = host_tensor(y.dims(), 2, &device);
+    let grads = (y.clone() * probe).sum().backward();
+    let values = |t: Tensor<4>| t.into_data().iter::<f32>().collect::<Vec<f32>>();
+    [
+        values(y.inner()),
+        values(x.grad(&grads).expect("input gradient")),
+        values(layer.conv.weight.grad(&grads).expect("kernel gradient")),
+        layer.conv.bias.as_ref().expect("bias").grad(&grads).expect("bias gradient").into_data().iter::<f32>().collect(),
+    ]
+}
+
+fn assert_close(what: &str, expected: &[f32], got: &[f32]) {
+    assert_eq!(expected.len(), got.len(), "{what}: lengths");
+    let scale = expected.iter().fold(0f32, |m, v| m.max(v.abs())).max(1.0);
+    for (i, (a, b)) in expected.iter().zip(got).enumerate() {
+        assert!((a - b).abs() <= 2e-4 * scale, "{what}[{i}]: burn's conv2d {a} vs GEMM {b} (scale {scale})");
+    }
+}
+
+fn check(device: &Device, reference_device: &Device) {
+    for case in CASES {
+        let expected = run(case, ConvRoute::Backend, reference_device, None);
+        let got = run(case, ConvRoute::Gemm, device, None);
+        for (name, (e, g)) in ["output", "input gradient", "kernel gradient", "bias gradient"].iter().zip(expected.iter().zip(&got)) {
+            assert_close(&format!("{case:?} {name}"), e, g);
+        }
+    }
+}
+
+#[test]
+fn gemm_matches_burns_conv2d_on_the_cpu_backend() {
+    check(&Device::flex(), &Device::flex());
+}
+
+#[test]
+fn gemm_on_wgpu_matches_burns_conv2d_on_wgpu_and_on_the_cpu() {
+    let gpu = Device::wgpu(DeviceKind::DefaultDevice);
+    check(&gpu, &gpu);
+    check(&gpu, &Device::flex());
+}
+
+#[test]
+fn batches_split_into_chunks_give_the_same_result() {
+    // 16 channels × 9 × 16 outputs × 4 bytes = 9,216 bytes per image: 10,000 puts one image in
+    // each chunk, 20,000 two and one.
+    let case = (16, 32, 3, 2, 8);
+    let whole = run(case, ConvRoute::Gemm, &Device::flex(), None);
+    for bytes in [10_000, 20_000] {
+        let chunked = run(case, ConvRoute::Gemm, &Device::flex(), Some(bytes));
+        for (e, g) in whole.iter().zip(&chunked) {
+            assert_close(&format!("chunks of {bytes} bytes"), e, g);
+        }
+    }
+}
+
+#[test]
+fn same_padding_is_tensorflows() {
+    // 3×3 stride 2 on 32: 16 outputs, one row of zeros at the bottom only (TensorFlow).
+    assert_eq!(same_padding(32, 3, 2), (0, 1, 16));
+    assert_eq!(same_padding(32, 3, 1), (1, 1, 32));
+    assert_eq!(same_padding(7, 3, 2), (1, 1, 4));
+    assert_eq!(same_padding(32, 1, 2), (0, 0, 16));
+    assert_eq!(same_padding(8, 1, 1), (0, 0, 8));
+}
+
+#[test]
+fn routes_parse_and_resolve_by_device() {
+    assert_eq!("gemm".parse::<ConvRoute>(), Ok(ConvRoute::Gemm));
+    assert_eq!(" Backend ".parse::<ConvRoute>(), Ok(ConvRoute::Backend));
+    assert!("winograd".parse::<ConvRoute>().unwrap_err().contains("gemm"));
+    assert_eq!(ConvRoute::Auto.resolve(&Device::flex()), ConvRoute::Backend);
+    assert_eq!(ConvRoute::Auto.resolve(&Device::flex().autodiff()), ConvRoute::Backend);
+    let gpu = Device::wgpu(DeviceKind::DefaultDevice);
+    // The measured choice (BENCHMARKS.md): the backend's own convolutions on software adapters.
+    assert_eq!(ConvRoute::Auto.resolve(&gpu), ConvRoute::Backend);
+    assert_eq!(ConvRoute::Gemm.resolve(&gpu.clone().autodiff()), ConvRoute::Gemm);
+}
