@@ -156,21 +156,7 @@ impl Split {
             counts[label as usize] += 1;
         }
         counts
-    }
-
-    /// Appends one batch file's records, checking sizes and labels.
-    fn push_batch(&mut self, name: &str, bytes: &[u8]) -> Result<(), DataError> {
-        check_batch(name, bytes)?;
-        let records = bytes.len() / RECORD_BYTES;
-        self.images.reserve(records * IMAGE_BYTES);
-        self.labels.reserve(records);
-        for record in bytes.chunks_exact(RECORD_BYTES) {
-            self.labels.push(record[0]);
-            self.images.extend_from_slice(&record[1..]);
-        }
-        Ok(())
-    }
-}
+    }}
 
 /// The five training files as they come out of the tar, in any order. Files of the first one's
 /// size are written straight to their final place in one buffer sized for five (the official
@@ -188,13 +174,11 @@ struct TrainFiles {
 }
 
 impl TrainFiles {
-    fn add(&mut self, index: usize, name: &str, bytes: &[u8]) -> Result<(), DataError> {
-        check_batch(name, bytes)?;
-        let records = bytes.len() / RECORD_BYTES;
+    fn add(&mut self, index: usize, name: &str, records: usize, reader: &mut impl Read) -> Result<(), DataError> {
         let per_file = *self.per_file.get_or_insert(records);
         if records != per_file {
-            let mut split = Split::default();
-            split.push_batch(name, bytes)?;
+            let mut split = Split { images: vec![0; records * IMAGE_BYTES], labels: vec![0; records] };
+            read_records(name, reader, &mut split.images, &mut split.labels)?;
             self.apart[index] = Some(split);
             self.placed[index] = false;
             return Ok(());
@@ -204,13 +188,12 @@ impl TrainFiles {
             self.slots.labels = vec![0; TRAIN_FILES.len() * per_file];
         }
         let first = index * per_file;
-        let images = &mut self.slots.images[first * IMAGE_BYTES..(first + per_file) * IMAGE_BYTES];
-        for ((record, label), image) in
-            bytes.chunks_exact(RECORD_BYTES).zip(&mut self.slots.labels[first..first + per_file]).zip(images.chunks_exact_mut(IMAGE_BYTES))
-        {
-            *label = record[0];
-            image.copy_from_slice(&record[1..]);
-        }
+        read_records(
+            name,
+            reader,
+            &mut self.slots.images[first * IMAGE_BYTES..(first + per_file) * IMAGE_BYTES],
+            &mut self.slots.labels[first..first + per_file],
+        )?;
         self.placed[index] = true;
         self.apart[index] = None;
         Ok(())
@@ -243,6 +226,27 @@ impl TrainFiles {
         }
         Ok(split)
     }
+}
+
+/// Reads `labels.len()` records of a batch file from `reader` into `labels` and `images`
+/// (`IMAGE_BYTES` each), checking every label.
+fn read_records(name: &str, reader: &mut impl Read, images: &mut [u8], labels: &mut [u8]) -> Result<(), DataError> {
+    let mut record = [0u8; RECORD_BYTES];
+    let records = labels.len();
+    for (index, (label, image)) in labels.iter_mut().zip(images.chunks_exact_mut(IMAGE_BYTES)).enumerate() {
+        reader.read_exact(&mut record).map_err(|e| match e.kind() {
+            io::ErrorKind::UnexpectedEof => DataError::BadGzip {
+                detail: format!("`{name}` ends inside record {} of {records}", index + 1),
+            },
+            _ => classify_stream_error(e, false),
+        })?;
+        if record[0] as usize >= NUM_CLASSES {
+            return Err(DataError::LabelOutOfRange { name: name.to_string(), index, label: record[0] });
+        }
+        *label = record[0];
+        image.copy_from_slice(&record[1..]);
+    }
+    Ok(())
 }
 
 /// The CIFAR-10 training and test sets.
@@ -328,24 +332,25 @@ impl Cifar10 {
             if len > MAX_BATCH_BYTES {
                 return Err(DataError::BatchTooLarge { name, len });
             }
-            let mut bytes = Vec::with_capacity(len as usize);
-            entry
-                .read_to_end(&mut bytes)
-                .map_err(|e| classify_stream_error(e, false))?;
-            if bytes.len() as u64 != len {
-                return Err(DataError::BadGzip {
-                    detail: format!("`{name}` ends after {} of {len} bytes", bytes.len()),
-                });
-            }
-            // Validated as read, so that the first bad file is the one reported.
-            if let Some(index) = train_index {
-                train.add(index, &name, &bytes)?;
-            } else if is_test {
-                let mut split = Split::default();
-                split.push_batch(&name, &bytes)?;
-                test = Some(split);
-            } else {
+            // Validated as read, so that the first bad file is the one reported; the records go
+            // straight to their place, without a copy of the raw file.
+            if is_meta {
+                let mut bytes = Vec::with_capacity(len as usize);
+                entry.read_to_end(&mut bytes).map_err(|e| classify_stream_error(e, false))?;
                 class_names = parse_meta(&bytes);
+                continue;
+            }
+            if len == 0 || len % RECORD_BYTES as u64 != 0 {
+                return Err(DataError::BadBatchSize { name, len });
+            }
+            let records = len as usize / RECORD_BYTES;
+            let mut reader = io::BufReader::with_capacity(1 << 18, &mut entry);
+            if let Some(index) = train_index {
+                train.add(index, &name, records, &mut reader)?;
+            } else {
+                let mut split = Split { images: vec![0; records * IMAGE_BYTES], labels: vec![0; records] };
+                read_records(&name, &mut reader, &mut split.images, &mut split.labels)?;
+                test = Some(split);
             }
         }
         if first {
@@ -425,26 +430,6 @@ pub fn class_examples(split: &Split, per_class: usize) -> Vec<Vec<usize>> {
         }
     }
     rows
-}
-
-/// Checks a batch file's size and labels without copying it.
-fn check_batch(name: &str, bytes: &[u8]) -> Result<(), DataError> {
-    if bytes.is_empty() || bytes.len() % RECORD_BYTES != 0 {
-        return Err(DataError::BadBatchSize {
-            name: name.to_string(),
-            len: bytes.len() as u64,
-        });
-    }
-    for (index, record) in bytes.chunks_exact(RECORD_BYTES).enumerate() {
-        if record[0] as usize >= NUM_CLASSES {
-            return Err(DataError::LabelOutOfRange {
-                name: name.to_string(),
-                index,
-                label: record[0],
-            });
-        }
-    }
-    Ok(())
 }
 
 /// `batches.meta.txt`: one class name per line; `None` unless it has exactly 10 names.

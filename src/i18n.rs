@@ -130,6 +130,10 @@ pub struct Texts {
     pub axis_loss: &'static str,
     pub axis_accuracy: &'static str,
     pub axis_epoch: &'static str,
+    /// The gradient-flow chart: its axes, and one window's legend (epoch from 1, step).
+    pub axis_layer: &'static str,
+    pub axis_grad_norm: &'static str,
+    pub grad_window: fn(usize, usize) -> String,
     /// File names (without extension) of the three exported charts.
     pub chart_files: [&'static str; 3],
     // The worker.

@@ -131,6 +131,18 @@ pub enum Event {
     },
     /// End of an epoch, after evaluation on the test batch.
     Epoch(EpochMetrics),
+    /// The gradient's L2 norm for each weight layer, by depth (the convolution kernels in order,
+    /// projections where they sit, then the classifier), from the backward pass of the step that
+    /// closed the metrics window — read with that window's losses, no extra pass.
+    Gradients {
+        epoch: usize,
+        /// Steps done in this epoch.
+        step: usize,
+        /// The layers' names, as in checkpoints (`stem.conv.weight`, `blocks.0.first.conv.weight`,
+        /// …, `fc.weight`).
+        layers: Vec<String>,
+        norms: Vec<f64>,
+    },
     /// The plateau reducer cut the learning rate.
     LrReduced { epoch: usize, next_lr: f64 },
     /// The seed's `ModelCheckpoint(monitor='val_acc', save_best_only=True)` fired.

@@ -633,21 +633,26 @@ impl ResNet {
 
     /// Every convolution kernel (the tensors the seed's `l2(1e-4)` regularises).
     pub fn conv_kernels(&self) -> Vec<Tensor<4>> {
-        let mut kernels = vec![self.stem.conv.weight.val()];
-        let mut push = |layer: &ResnetLayer| kernels.push(layer.conv.weight.val());
-        for block in &self.blocks {
-            match block {
-                Block::Basic(b) => {
-                    push(&b.first);
-                    push(&b.second);
-                    b.projection.iter().for_each(&mut push);
-                }
-                Block::Bottleneck(b) => {
-                    push(&b.reduce);
-                    push(&b.spatial);
-                    push(&b.expand);
-                    b.projection.iter().for_each(&mut push);
-                }
+        self.conv_kernel_params().into_iter().map(|(_, p)| p.val()).collect()
+    }
+
+    /// Every convolution kernel by depth, with its name in checkpoints (`stem.conv.weight`,
+    /// `blocks.3.projection.conv.weight`, …).
+    pub fn conv_kernel_params(&self) -> Vec<(String, &Param<Tensor<4>>)> {
+        let mut kernels = vec![("stem.conv.weight".to_string(), &self.stem.conv.weight)];
+        for (i, block) in self.blocks.iter().enumerate() {
+            let layers: Vec<(&str, &ResnetLayer)> = match block {
+                Block::Basic(b) => [("first", &b.first), ("second", &b.second)]
+                    .into_iter()
+                    .chain(b.projection.as_ref().map(|p| ("projection", p)))
+                    .collect(),
+                Block::Bottleneck(b) => [("reduce", &b.reduce), ("spatial", &b.spatial), ("expand", &b.expand)]
+                    .into_iter()
+                    .chain(b.projection.as_ref().map(|p| ("projection", p)))
+                    .collect(),
+            };
+            for (name, layer) in layers {
+                kernels.push((format!("blocks.{i}.{name}.conv.weight"), &layer.conv.weight));
             }
         }
         kernels

@@ -321,6 +321,8 @@ struct Run<'a> {
     test_batches: Batches<'a>,
     /// The training images' order, reshuffled every epoch.
     order: Vec<usize>,
+    /// The layers of [`Event::Gradients`], by depth.
+    gradient_layers: Vec<String>,
 }
 
 /// An epoch whose steps are done, before its evaluation.
@@ -393,7 +395,6 @@ impl<'a> Run<'a> {
             mean: &inputs.mean,
             train_device,
             eval_device,
-            learner,
             lr_state,
             history,
             best_accuracy,
@@ -402,6 +403,8 @@ impl<'a> Run<'a> {
             train_batches,
             test_batches,
             order: (0..n).collect(),
+            gradient_layers: learner.gradient_layers(),
+            learner,
         })
     }
 
@@ -433,16 +436,25 @@ impl<'a> Run<'a> {
                 Vec::new()
             };
             let (images, labels) = self.train_batches.batch(indices, &transforms, &self.train_device);
-            let (loss, correct) = self.learner.step(images, labels, lr);
-            window.push((loss, correct, indices.len()));
-
             let last = step + 1 == steps_per_epoch;
             // The very first step is reported on its own, so that a person sees a number as soon
             // as the device has compiled its kernels; after that, one read every `every` steps.
             // (Only in a fresh run: a resumed one keeps the uninterrupted run's windows.)
             let first = epoch == 0 && step == 0;
-            if window.len() == every || last || first {
-                let read = read_window(&mut window, epoch, step, lr).await?;
+            let closes_window = window.len() + 1 == every || last || first;
+            // The step that closes a window also reports its gradient norms, read with the window.
+            let norms = if closes_window {
+                let (loss, correct, norms) = self.learner.step_with_norms(images, labels, lr);
+                window.push((loss, correct, indices.len()));
+                Some(norms)
+            } else {
+                let (loss, correct) = self.learner.step(images, labels, lr);
+                window.push((loss, correct, indices.len()));
+                None
+            };
+
+            if closes_window {
+                let (read, norms) = read_window(&mut window, norms, epoch, step, lr).await?;
                 let elapsed = window_start.elapsed().as_secs_f64().max(1e-9);
                 window_start = Instant::now();
                 sums.add(read);
@@ -455,6 +467,9 @@ impl<'a> Run<'a> {
                     lr,
                     images_per_sec: read.images as f64 / elapsed,
                 });
+                if let Some(norms) = norms {
+                    observer.event(&Event::Gradients { epoch, step: step + 1, layers: self.gradient_layers.clone(), norms });
+                }
             }
         }
         Ok(Some(Trained { lr, sums, started, seconds: started.elapsed().as_secs_f64() }))
@@ -526,22 +541,33 @@ impl<'a> Run<'a> {
     }
 }
 
-/// Reads the losses and correct counts of `window`'s steps back from the device in one
-/// transaction and empties it; a loss that is not finite stops the run.
+/// Reads the losses and correct counts of `window`'s steps, and the gradient norms of its last
+/// step, back from the device in one transaction and empties it; a loss that is not finite
+/// stops the run.
 async fn read_window(
     window: &mut Vec<(Tensor<1>, Tensor<1, Int>, usize)>,
+    norms: Option<Tensor<1>>,
     epoch: usize,
     step: usize,
     lr: f64,
-) -> Result<Sums, TrainError> {
+) -> Result<(Sums, Option<Vec<f64>>), TrainError> {
     let mut transaction = Transaction::default();
     for (loss, correct, _) in window.iter() {
         transaction = transaction.register(loss.clone()).register(correct.clone());
     }
-    let values = transaction
+    let with_norms = norms.is_some();
+    if let Some(norms) = norms {
+        transaction = transaction.register(norms);
+    }
+    let mut values = transaction
         .execute_async()
         .await
         .map_err(|e| TrainError::Device(format!("{e:?}")))?;
+    let norms = if with_norms {
+        values.pop().map(|data| data.iter::<f32>().map(f64::from).collect::<Vec<f64>>())
+    } else {
+        None
+    };
     let mut sums = Sums::default();
     for (pair, (_, _, count)) in values.chunks_exact(2).zip(window.iter()) {
         let value = read_f32(&pair[0])?;
@@ -553,5 +579,5 @@ async fn read_window(
         sums.images += count;
     }
     window.clear();
-    Ok(sums)
+    Ok((sums, norms))
 }

@@ -43,6 +43,25 @@ try {
     const chart = window.Chart && window.Chart.getChart("batch-chart");
     return chart && chart.data.datasets[0].data.length > 0;
   }, null, { timeout: 60_000 });
+  // The gradient-flow chart: one point per weight layer (ResNet20 v1: 19 convolutions, 2
+  // projections, the classifier), every norm positive, from the very first step's window.
+  await page.waitForFunction(() => {
+    const chart = window.Chart && window.Chart.getChart("grad-chart");
+    return chart && chart.data.datasets.length > 0;
+  }, null, { timeout: 60_000 });
+  const gradients = await page.evaluate(() => {
+    const chart = window.Chart && window.Chart.getChart("grad-chart");
+    if (!chart) return null;
+    const last = chart.data.datasets.at(-1);
+    return { labels: chart.data.labels.length, lines: chart.data.datasets.length,
+      points: last ? last.data.filter((v) => v > 0).length : 0, legend: last ? last.label : "",
+      layers: last ? last.layers : [] };
+  });
+  console.log(`gradient chart: ${JSON.stringify({ ...gradients, layers: gradients?.layers?.length })}`);
+  if (!gradients || gradients.labels !== 22 || gradients.points !== 22 || gradients.layers[0] !== "stem.conv.weight"
+    || !/^época 1, paso \d+$/.test(gradients.legend)) fail(`gradient chart: ${JSON.stringify(gradients)}`);
+  await mkdir(dirname(shot), { recursive: true });
+  await page.locator("#grad-chart").screenshot({ path: shot.replace(/\.png$/, "-gradients.png") });
   const loss = await page.textContent("#m-loss");
   const speed = await page.textContent("#m-speed");
   console.log(`first batch metric after ${firstStep.toFixed(1)} s: loss ${loss}, ${speed}`);

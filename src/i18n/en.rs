@@ -41,6 +41,8 @@ pub static EN: Texts = Texts {
         ("metrics.device", "Device"),
         ("metrics.memory", "Memory"),
         ("strip.title", "Predictions on test images"),
+        ("gradients.title", "Gradient flow, layer by layer"),
+        ("gradients.note", "Each weight layer's gradient norm, from the input (left) to the output, taken from the training step itself whenever the metrics are read; darker lines are more recent."),
         ("classify.title", "Try the network on your own image"),
         ("classify.intro", "Choose, drop or paste a photo (PNG, JPEG or WebP), or draw something. The network sees a 32×32-pixel version, normalised as in training."),
         ("classify.file", "Image"),
@@ -165,6 +167,9 @@ pub static EN: Texts = Texts {
     axis_loss: "loss",
     axis_accuracy: "accuracy (%)",
     axis_epoch: "epoch",
+    axis_layer: "layer (input to output)",
+    axis_grad_norm: "norm (log scale)",
+    grad_window: |epoch, step| format!("epoch {epoch}, step {step}"),
     chart_files: ["loss", "accuracy", "batch-loss"],
     download_failed: |url, e| format!("Could not download {url}: {e}. Is the server running?"),
     server_said: |status, text, url| {

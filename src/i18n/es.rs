@@ -41,6 +41,8 @@ pub static ES: Texts = Texts {
         ("metrics.device", "Dispositivo"),
         ("metrics.memory", "Memoria"),
         ("strip.title", "Predicciones en imágenes de prueba"),
+        ("gradients.title", "Flujo del gradiente, capa por capa"),
+        ("gradients.note", "La norma del gradiente de cada capa de pesos, de la entrada (izquierda) a la salida, medida en el paso de entrenamiento mismo cada vez que se leen las métricas; las líneas más oscuras son las más recientes."),
         ("classify.title", "Prueba la red con tu imagen"),
         ("classify.intro", "Elige, suelta o pega una foto (PNG, JPEG o WebP), o dibuja algo. La red ve una versión de 32×32 píxeles, normalizada como en el entrenamiento."),
         ("classify.file", "Imagen"),
@@ -165,6 +167,9 @@ pub static ES: Texts = Texts {
     axis_loss: "pérdida",
     axis_accuracy: "exactitud (%)",
     axis_epoch: "época",
+    axis_layer: "capa (de la entrada a la salida)",
+    axis_grad_norm: "norma (escala log)",
+    grad_window: |epoch, step| format!("época {epoch}, paso {step}"),
     chart_files: ["perdida", "exactitud", "perdida-por-lote"],
     download_failed: |url, e| format!("No se pudo descargar {url}: {e}. ¿Está el servidor en marcha?"),
     server_said: |status, text, url| {

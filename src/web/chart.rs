@@ -124,15 +124,78 @@ pub(crate) struct EpochPoint {
     pub(crate) val_accuracy: f64,
 }
 
-/// The page's three charts: loss and accuracy per epoch, loss per batch.
+/// One metrics window's gradient norms by layer (`Event::Gradients`).
+pub(crate) struct GradientWindow {
+    pub(crate) epoch: usize,
+    pub(crate) step: usize,
+    pub(crate) layers: Vec<String>,
+    pub(crate) norms: Vec<f64>,
+}
+
+/// The gradient-flow chart: layer index on x, norm on a log scale, one line per recent window.
+pub(crate) struct GradientChart(ChartJs);
+
+impl GradientChart {
+    fn new(canvas: &HtmlCanvasElement) -> Result<Self, JsValue> {
+        let config = json!({
+            "type": "line",
+            "data": {"labels": [], "datasets": []},
+            "options": {
+                "animation": false, "responsive": true, "maintainAspectRatio": false,
+                "scales": {"y": {"type": "logarithmic", "title": {"display": true, "text": ""}},
+                           "x": {"title": {"display": true, "text": ""}}},
+                "plugins": {"legend": {"position": "bottom"}}
+            }
+        });
+        let config = js_sys::JSON::parse(&config.to_string())?;
+        Ok(Self(ChartJs::new(canvas, &config)?))
+    }
+
+    /// Draws `windows` (oldest first) in the language of `t`: x is the layer's depth from 1,
+    /// its name in the tooltip's title; the newest line darkest.
+    pub(crate) fn show(&self, t: &Texts, windows: &[GradientWindow]) {
+        let layers = windows.last().map_or(0, |w| w.norms.len());
+        let labels: Vec<String> = (1..=layers).map(|i| i.to_string()).collect();
+        let count = windows.len();
+        let datasets: Vec<_> = windows
+            .iter()
+            .enumerate()
+            .map(|(i, w)| {
+                // From light to dark blue, the newest opaque.
+                let alpha = 0.25 + 0.75 * (i + 1) as f64 / count as f64;
+                let color = format!("rgba(31, 119, 180, {alpha:.2})");
+                // A log scale cannot draw 0: a layer without gradient is a gap.
+                let data: Vec<Option<f64>> = w.norms.iter().map(|&n| (n > 0.0 && n.is_finite()).then_some(n)).collect();
+                json!({"label": (t.grad_window)(w.epoch + 1, w.step), "data": data, "borderColor": color,
+                       "backgroundColor": color, "pointRadius": 2, "borderWidth": if i + 1 == count { 2 } else { 1 },
+                       "tension": 0, "layers": w.layers})
+            })
+            .collect();
+        let data = self.0.data();
+        if let (Ok(labels), Ok(datasets)) = (
+            js_sys::JSON::parse(&serde_json::to_string(&labels).unwrap_or_default()),
+            js_sys::JSON::parse(&serde_json::Value::from(datasets).to_string()),
+        ) {
+            let _ = Reflect::set(&data, &"labels".into(), &labels);
+            let _ = Reflect::set(&data, &"datasets".into(), &datasets);
+        }
+        let options = self.0.options();
+        set_path(&options, &["scales", "y", "title", "text"], &t.axis_grad_norm.into());
+        set_path(&options, &["scales", "x", "title", "text"], &t.axis_layer.into());
+        self.0.update("none");
+    }
+}
+
+/// The page's charts: loss and accuracy per epoch, loss per batch, and the gradient flow.
 pub(crate) struct Charts {
     pub(crate) loss: LineChart,
     pub(crate) accuracy: LineChart,
     pub(crate) batch: LineChart,
+    pub(crate) gradients: GradientChart,
 }
 
 impl Charts {
-    /// The charts on the canvases `#loss-chart`, `#acc-chart`, `#batch-chart`.
+    /// The charts on the canvases `#loss-chart`, `#acc-chart`, `#batch-chart`, `#grad-chart`.
     pub(crate) fn new(document: &Document) -> Result<Self, JsValue> {
         let canvas = |id: &str| -> Result<HtmlCanvasElement, JsValue> {
             document.get_element_by_id(id).ok_or_else(|| JsValue::from_str(id))?.dyn_into().map_err(Into::into)
@@ -142,6 +205,7 @@ impl Charts {
             loss: LineChart::new(&canvas("loss-chart")?, &[blue, red])?,
             accuracy: LineChart::new(&canvas("acc-chart")?, &[blue, red])?,
             batch: LineChart::new(&canvas("batch-chart")?, &[grey])?,
+            gradients: GradientChart::new(&canvas("grad-chart")?)?,
         })
     }
 

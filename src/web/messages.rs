@@ -1,5 +1,6 @@
 //! What the worker's messages change in the page's state, and which views they redraw.
 
+use super::chart::GradientWindow;
 use super::dom::now_ms;
 use super::page::{Live, Page, SavedRun, Status};
 use super::view::point;
@@ -11,6 +12,9 @@ use crate::trainer::Event;
 /// Where the page asks for the archive (served beside it).
 const ARCHIVE_URL: &str = "data/cifar-10-binary.tar.gz";
 
+
+/// Metrics windows the gradient-flow chart keeps (one line each).
+const GRADIENT_WINDOWS: usize = 5;
 impl Page {
     /// Every message but a lost device or a crash (which replace the worker: `link.rs`).
     pub(crate) fn on_message(&mut self, message: FromWorker) {
@@ -153,8 +157,10 @@ impl Page {
                     self.saved.stored = None;
                     self.saved.line = None;
                 }
+                self.run.gradients.clear();
                 if let Some(charts) = &self.charts {
                     charts.render(t, std::iter::empty(), &[]);
+                    charts.gradients.show(t, &[]);
                 }
                 self.render_final();
                 self.render_saved();
@@ -175,6 +181,14 @@ impl Page {
             }
             Event::Epoch(metrics) => self.on_epoch(metrics),
             Event::LrReduced { next_lr, .. } => self.say((t.lr_reduced)(next_lr)),
+            Event::Gradients { epoch, step, layers, norms } => {
+                self.run.gradients.push(GradientWindow { epoch, step, layers, norms });
+                let excess = self.run.gradients.len().saturating_sub(GRADIENT_WINDOWS);
+                self.run.gradients.drain(..excess);
+                if let Some(charts) = &self.charts {
+                    charts.gradients.show(t, &self.run.gradients);
+                }
+            }
             Event::Checkpoint { epoch, best_val_accuracy, .. } => {
                 self.run.best = Some((best_val_accuracy, epoch));
                 self.render_epoch_tables();

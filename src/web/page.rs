@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use burn::prelude::*;
 
-use super::chart::Charts;
+use super::chart::{Charts, GradientWindow};
 use super::dom::{Dom, query_pairs};
 use super::link::Link;
 use super::use_model::UseModel;
@@ -69,6 +69,8 @@ pub(crate) struct RunView {
     pub(crate) history: Vec<EpochMetrics>,
     /// `(epoch, batch loss)` of the batch chart.
     pub(crate) batch_points: Vec<(f64, f64)>,
+    /// The last few metrics windows' gradient norms (the gradient-flow chart), oldest first.
+    pub(crate) gradients: Vec<GradientWindow>,
     pub(crate) live: Option<Live>,
     /// Best validation accuracy and its epoch (from 0).
     pub(crate) best: Option<(f64, usize)>,
@@ -86,6 +88,7 @@ impl Default for RunView {
             flops_per_image: 0,
             history: Vec::new(),
             batch_points: Vec::new(),
+            gradients: Vec::new(),
             live: None,
             best: None,
             strip: None,

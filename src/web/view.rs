@@ -21,6 +21,7 @@ impl Page {
         self.render_chrome();
         if let Some(charts) = &self.charts {
             charts.render(self.t(), self.run.history.iter().map(point), &self.run.batch_points);
+            charts.gradients.show(self.t(), &self.run.gradients);
         }
         self.use_model.fill_class_selects(&self.dom, self.t());
         self.render_summary();

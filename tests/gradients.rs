@@ -1,0 +1,113 @@
+//! Gradient flow: the per-layer gradient norms a training step reports are the norms of burn's
+//! own gradients of that step's loss, and the trainer reports them once per metrics window.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod common;
+
+use burn::prelude::*;
+use burn::tensor::Distribution;
+use resnet_webgpu::data::Cifar10;
+use resnet_webgpu::model::ModelKind;
+use resnet_webgpu::recipe::TrainConfig;
+use resnet_webgpu::trainer::{Control, Current, Event, Learner, Observer, train};
+
+/// `‖g‖₂` in f64 on the host.
+fn host_norm<const D: usize>(g: Tensor<D>) -> f64 {
+    g.into_data().iter::<f32>().map(|v| (v as f64) * (v as f64)).sum::<f64>().sqrt()
+}
+
+#[test]
+fn step_norms_are_the_norms_of_burns_gradients() {
+    for model in [ModelKind::RESNET20_V1, ModelKind::RESNET29_V2, "plain20".parse().expect("a model")] {
+        let device = Device::flex().autodiff();
+        let config = TrainConfig { model, ..TrainConfig::default() };
+        let mut learner = Learner::new(&config, &device).expect("model");
+        let reference = learner.model().clone();
+        let images = Tensor::<4>::random([4, 3, 32, 32], Distribution::Normal(0.0, 1.0), &device);
+        let labels = Tensor::<1, Int>::from_ints([0, 3, 5, 9], &device);
+
+        // The reference: the same loss on the same weights, differentiated by burn, each
+        // kernel's gradient read back whole.
+        let logits = reference.forward(images.clone());
+        let mut loss = burn::nn::loss::CrossEntropyLossConfig::new().init(&device).forward(logits, labels.clone());
+        let penalty = reference.conv_kernels().into_iter().map(|w| w.powi_scalar(2).sum()).reduce(|a, b| a + b).expect("kernels");
+        loss = loss + penalty.mul_scalar(config.l2);
+        let grads = loss.backward();
+        let mut expected: Vec<f64> = reference
+            .conv_kernel_params()
+            .into_iter()
+            .map(|(_, p)| host_norm(p.val().grad(&grads).expect("a kernel gradient")))
+            .collect();
+        expected.push(host_norm(reference.fc.weight.val().grad(&grads).expect("the classifier's gradient")));
+
+        let layers = learner.gradient_layers();
+        let (_, _, norms) = learner.step_with_norms(images, labels, 1e-3);
+        let norms: Vec<f64> = norms.into_data().iter::<f32>().map(f64::from).collect();
+        assert_eq!(norms.len(), layers.len(), "{model}");
+        assert_eq!(norms.len(), expected.len(), "{model}");
+        for ((name, got), want) in layers.iter().zip(&norms).zip(&expected) {
+            assert!(*want > 0.0, "{model} {name}: a zero gradient");
+            assert!((got - want).abs() <= 1e-4 * want, "{model} {name}: step {got} vs burn {want}");
+        }
+        assert_eq!(layers.first().map(String::as_str), Some("stem.conv.weight"));
+        assert_eq!(layers.last().map(String::as_str), Some("fc.weight"));
+    }
+    // ResNet20 v1: 19 convolutions on the main path, 2 projections, the classifier.
+    let learner = Learner::new(&TrainConfig::default(), &Device::flex().autodiff()).expect("model");
+    let layers = learner.gradient_layers();
+    assert_eq!(layers.len(), 22, "{layers:?}");
+    assert_eq!(layers.iter().filter(|l| l.contains("projection")).count(), 2);
+    assert!(layers.contains(&"blocks.3.projection.conv.weight".to_string()), "{layers:?}");
+    // plain20: no projections.
+    let plain = TrainConfig { model: "plain20".parse().expect("a model"), ..TrainConfig::default() };
+    let layers = Learner::new(&plain, &Device::flex().autodiff()).expect("model").gradient_layers();
+    assert_eq!(layers.len(), 20, "{layers:?}");
+}
+
+#[derive(Default)]
+struct Record(Vec<Event>);
+
+impl Observer for Record {
+    fn event(&mut self, event: &Event) {
+        self.0.push(event.clone());
+    }
+    async fn control(&mut self, _: Current<'_>) -> Control {
+        Control::Continue
+    }
+}
+
+#[test]
+fn the_trainer_reports_norms_once_per_metrics_window() {
+    let path = common::archive_path();
+    let data = Cifar10::from_path(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    // 40 images in batches of 8: 5 steps; windows of 2 steps after the first step's own.
+    let config = TrainConfig {
+        epochs: 1,
+        batch_size: 8,
+        limit_train: Some(40),
+        limit_test: Some(16),
+        metrics_every: 2,
+        ..TrainConfig::default()
+    };
+    let mut record = Record::default();
+    pollster::block_on(train(&data, &config, &Device::flex(), &mut record)).expect("trains");
+    let batches: Vec<usize> = record.0.iter().filter_map(|e| match e { Event::Batch { step, .. } => Some(*step), _ => None }).collect();
+    let gradients: Vec<(usize, usize, usize)> = record
+        .0
+        .iter()
+        .filter_map(|e| match e {
+            Event::Gradients { step, layers, norms, .. } => Some((*step, layers.len(), norms.len())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(batches, [1, 3, 5]);
+    assert_eq!(gradients, [(1, 22, 22), (3, 22, 22), (5, 22, 22)]);
+    for event in &record.0 {
+        if let Event::Gradients { norms, .. } = event {
+            assert!(norms.iter().all(|n| n.is_finite() && *n > 0.0), "{norms:?}");
+        }
+    }
+    // In the CLI's JSON lines as `{"type": "gradients", …}`.
+    let line = serde_json::to_string(record.0.iter().find(|e| matches!(e, Event::Gradients { .. })).expect("one")).expect("json");
+    assert!(line.starts_with(r#"{"type":"gradients","epoch":0,"step":1,"layers":["stem.conv.weight""#), "{line}");
+}
