@@ -134,6 +134,8 @@ pub struct Texts {
     pub axis_layer: &'static str,
     pub axis_grad_norm: &'static str,
     pub grad_window: fn(usize, usize) -> String,
+    /// Beside the first layer's filters before any epoch.
+    pub filters_initial: &'static str,
     /// File names (without extension) of the three exported charts.
     pub chart_files: [&'static str; 3],
     // The worker.

@@ -12,6 +12,7 @@ pub mod explore;
 pub mod export;
 pub mod html;
 pub mod i18n;
+pub mod inside;
 pub mod learner;
 pub mod metrics;
 pub mod model;

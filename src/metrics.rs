@@ -143,6 +143,9 @@ pub enum Event {
         layers: Vec<String>,
         norms: Vec<f64>,
     },
+    /// The first layer's kernels (`stem.conv.weight`, `[16, 3, 3, 3]`): before the first step
+    /// (`after_epoch: None`) and after every epoch.
+    Filters { after_epoch: Option<usize>, shape: [usize; 4], weights: Vec<f32> },
     /// The plateau reducer cut the learning rate.
     LrReduced { epoch: usize, next_lr: f64 },
     /// The seed's `ModelCheckpoint(monitor='val_acc', save_best_only=True)` fired.

@@ -260,6 +260,9 @@ pub async fn train_from(
 ) -> Result<Outcome, TrainError> {
     let inputs = Inputs::new(data, start.config())?;
     let mut run = Run::start(data, &inputs, start, device, observer)?;
+    // The first layer's filters as they start (a resumed run: as the last epoch left them).
+    let after = run.first_epoch.checked_sub(1);
+    run.report_filters(after, observer).await?;
     let mut stopped = false;
     for epoch in run.first_epoch..run.config.epochs {
         match run.epoch(epoch, observer).await? {
@@ -475,6 +478,16 @@ impl<'a> Run<'a> {
         Ok(Some(Trained { lr, sums, started, seconds: started.elapsed().as_secs_f64() }))
     }
 
+    /// Reports the first layer's kernels ([`Event::Filters`]).
+    async fn report_filters(&self, after_epoch: Option<usize>, observer: &mut impl Observer) -> Result<(), TrainError> {
+        let kernel = self.learner.model().stem.conv.weight.val().inner();
+        let [f, c, kh, kw] = kernel.dims();
+        let data = kernel.into_data_async().await.map_err(|e| TrainError::Device(format!("{e:?}")))?;
+        let weights: Vec<f32> = data.iter::<f32>().collect();
+        observer.event(&Event::Filters { after_epoch, shape: [f, c, kh, kw], weights });
+        Ok(())
+    }
+
     /// Evaluates the epoch's model on the test batch and reports it; then the plateau reducer,
     /// the best model and the checkpoint.
     async fn evaluate_epoch(&mut self, epoch: usize, trained: Trained, observer: &mut impl Observer) -> Result<(), TrainError> {
@@ -483,6 +496,7 @@ impl<'a> Run<'a> {
         let seconds = trained.started.elapsed().as_secs_f64();
         let metrics = EpochMetrics::new(epoch, trained.lr, trained.sums, &eval, trained.seconds, seconds);
         observer.event(&Event::Epoch(metrics.clone()));
+        self.report_filters(Some(epoch), observer).await?;
         observer.epoch_end(epoch, &valid, self.mean, &eval).await;
         self.history.push(metrics);
         if self.lr_state.on_epoch_end(epoch, eval.loss) {

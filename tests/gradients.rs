@@ -1,5 +1,6 @@
 //! Gradient flow: the per-layer gradient norms a training step reports are the norms of burn's
-//! own gradients of that step's loss, and the trainer reports them once per metrics window.
+//! own gradients of that step's loss, and the trainer reports them once per metrics window; the
+//! first layer's filters before training and after each epoch.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod common;
@@ -107,6 +108,16 @@ fn the_trainer_reports_norms_once_per_metrics_window() {
             assert!(norms.iter().all(|n| n.is_finite() && *n > 0.0), "{norms:?}");
         }
     }
+    // The first layer's filters: before the first step, and after the epoch.
+    let filters: Vec<(Option<usize>, [usize; 4], usize)> = record
+        .0
+        .iter()
+        .filter_map(|e| match e {
+            Event::Filters { after_epoch, shape, weights } => Some((*after_epoch, *shape, weights.len())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(filters, [(None, [16, 3, 3, 3], 432), (Some(0), [16, 3, 3, 3], 432)]);
     // In the CLI's JSON lines as `{"type": "gradients", …}`.
     let line = serde_json::to_string(record.0.iter().find(|e| matches!(e, Event::Gradients { .. })).expect("one")).expect("json");
     assert!(line.starts_with(r#"{"type":"gradients","epoch":0,"step":1,"layers":["stem.conv.weight""#), "{line}");

@@ -103,3 +103,29 @@ fn final_evaluation_and_durations() {
     assert_eq!(html::duration(7_800.0), "2 h 10 min");
     assert_eq!(html::group(1_234_567), "1\u{202f}234\u{202f}567");
 }
+
+#[test]
+fn the_first_layers_filters_are_drawn_stretched_one_by_one() {
+    use resnet_webgpu::inside::filter_mosaic;
+    // Two filters [2, 3, 3, 3]: the first a ramp 0..27, the second constant.
+    let mut weights: Vec<f32> = (0..27).map(|i| i as f32 * 0.01 - 0.1).collect();
+    weights.extend([0.5f32; 27]);
+    let (width, height, rgba) = filter_mosaic([2, 3, 3, 3], &weights, 4, 2);
+    assert_eq!((width, height), (2 * (3 * 4 + 2), 12));
+    assert_eq!(rgba.len(), width * height * 4);
+    let pixel = |x: usize, y: usize| &rgba[(y * width + x) * 4..(y * width + x) * 4 + 4];
+    // Filter 0, kernel cell (0, 0): red is its smallest weight (black), blue of cell (2, 2) its
+    // largest (full); every enlarged pixel of a cell is the same.
+    assert_eq!(pixel(0, 0)[0], 0);
+    assert_eq!(pixel(11, 11)[2], 255);
+    assert_eq!(pixel(0, 0), pixel(3, 3));
+    // Green of cell (0, 0) is weight 9 of 0..26: 9/26 of the way.
+    assert_eq!(pixel(0, 0)[1], (9.0f32 / 26.0 * 255.0).round() as u8);
+    // The gap is white; the constant filter is mid grey.
+    assert_eq!(pixel(12, 5), [255, 255, 255, 255]);
+    assert_eq!(pixel(14, 0), [128, 128, 128, 255]);
+    // Weights of the wrong length: a blank picture of the right size, no panic.
+    let (w, h, blank) = filter_mosaic([16, 3, 3, 3], &[1.0; 5], 8, 4);
+    assert_eq!((w, h), (16 * 28, 24));
+    assert!(blank.iter().all(|&b| b == 255));
+}

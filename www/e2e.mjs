@@ -62,6 +62,24 @@ try {
     || !/^época 1, paso \d+$/.test(gradients.legend)) fail(`gradient chart: ${JSON.stringify(gradients)}`);
   await mkdir(dirname(shot), { recursive: true });
   await page.locator("#grad-chart").screenshot({ path: shot.replace(/\.png$/, "-gradients.png") });
+  // The first layer's 16 filters, drawn 8× (24 px) with 4 px gaps, as they start.
+  await page.waitForFunction(() => document.querySelector("#filters").width > 0, null, { timeout: 60_000 });
+  const filters = await page.evaluate(() => {
+    const c = document.querySelector("#filters");
+    const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    let coloured = 0;
+    for (let f = 0; f < 16; f++) {
+      // The middle of each tile: not the white of the gaps in every channel.
+      const x = f * 28 + 12, y = 12, i = (y * c.width + x) * 4;
+      if (!(d[i] === 255 && d[i + 1] === 255 && d[i + 2] === 255)) coloured++;
+    }
+    return { width: c.width, height: c.height, coloured, label: document.querySelector("#filters-epoch").textContent };
+  });
+  console.log(`filters: ${JSON.stringify(filters)}`);
+  if (filters.width !== 448 || filters.height !== 24 || filters.coloured < 15 || !/iniciales|época/.test(filters.label)) {
+    fail(`filter view: ${JSON.stringify(filters)}`);
+  }
+  await page.locator("#filters").screenshot({ path: shot.replace(/\.png$/, "-filters.png") });
   const loss = await page.textContent("#m-loss");
   const speed = await page.textContent("#m-speed");
   console.log(`first batch metric after ${firstStep.toFixed(1)} s: loss ${loss}, ${speed}`);

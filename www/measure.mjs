@@ -39,7 +39,7 @@ try {
     }
     const memory = await page.textContent("#m-memory");
     rows.push(`| ${backend} | ${adapter} | ${model} | ${batch} | ${query || "—"} | ${speed} | ${first.toFixed(1)} | ${memory} |`);
-    await page.click("#stop");
+    if (process.env.MEASURE_EPOCH !== "1") await page.click("#stop");
     await page.close();
   }
 } finally {

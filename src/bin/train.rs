@@ -145,7 +145,7 @@ impl Observer for Cli {
                 self.bar.println(format!("plateau: learning rate reduced to {next_lr:.2e}"))
             }
             // In the JSON lines only (one line per metrics window).
-            Event::Gradients { .. } => {}
+            Event::Gradients { .. } | Event::Filters { .. } => {}
             Event::Checkpoint { epoch, best_val_accuracy, .. } => self.bar.println(format!(
                 "epoch {}: val_acc improved to {best_val_accuracy:.4}, saved {}",
                 epoch + 1,

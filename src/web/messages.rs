@@ -181,6 +181,10 @@ impl Page {
             }
             Event::Epoch(metrics) => self.on_epoch(metrics),
             Event::LrReduced { next_lr, .. } => self.say((t.lr_reduced)(next_lr)),
+            Event::Filters { after_epoch, shape, weights } => {
+                self.run.filters = Some((after_epoch, shape, weights));
+                self.render_filters();
+            }
             Event::Gradients { epoch, step, layers, norms } => {
                 self.run.gradients.push(GradientWindow { epoch, step, layers, norms });
                 let excess = self.run.gradients.len().saturating_sub(GRADIENT_WINDOWS);

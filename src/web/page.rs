@@ -71,6 +71,9 @@ pub(crate) struct RunView {
     pub(crate) batch_points: Vec<(f64, f64)>,
     /// The last few metrics windows' gradient norms (the gradient-flow chart), oldest first.
     pub(crate) gradients: Vec<GradientWindow>,
+    /// The first layer's kernels as last reported: after which epoch (`None`: initial), shape,
+    /// weights.
+    pub(crate) filters: Option<(Option<usize>, [usize; 4], Vec<f32>)>,
     pub(crate) live: Option<Live>,
     /// Best validation accuracy and its epoch (from 0).
     pub(crate) best: Option<(f64, usize)>,
@@ -89,6 +92,7 @@ impl Default for RunView {
             history: Vec::new(),
             batch_points: Vec::new(),
             gradients: Vec::new(),
+            filters: None,
             live: None,
             best: None,
             strip: None,

@@ -23,6 +23,7 @@ impl Page {
             charts.render(self.t(), self.run.history.iter().map(point), &self.run.batch_points);
             charts.gradients.show(self.t(), &self.run.gradients);
         }
+        self.render_filters();
         self.use_model.fill_class_selects(&self.dom, self.t());
         self.render_summary();
         self.render_live();
@@ -307,5 +308,20 @@ fn for_each(document: &web_sys::Document, selector: &str, mut f: impl FnMut(&Ele
                 f(el);
             }
         }
+    }
+}
+
+impl Page {
+    /// The first layer's filters, enlarged 8×, and after which epoch they are.
+    pub(crate) fn render_filters(&self) {
+        let Some((after_epoch, shape, weights)) = &self.run.filters else { return };
+        let (width, height, rgba) = crate::inside::filter_mosaic(*shape, weights, 8, 4);
+        super::dom::draw_rgba(&self.dom, "filters", width as u32, height as u32, &rgba);
+        let t = self.t();
+        let label = match after_epoch {
+            Some(epoch) => (t.after_epoch)(epoch + 1),
+            None => t.filters_initial.to_string(),
+        };
+        self.dom.set_text("filters-epoch", &label);
     }
 }
