@@ -136,6 +136,8 @@ pub struct Texts {
     pub grad_window: fn(usize, usize) -> String,
     /// Beside the first layer's filters before any epoch.
     pub filters_initial: &'static str,
+    /// Which image the feature maps are of: strip position (from 1), its class, the epoch.
+    pub feature_maps_of: fn(usize, &str, usize) -> String,
     /// File names (without extension) of the three exported charts.
     pub chart_files: [&'static str; 3],
     // The worker.

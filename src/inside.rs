@@ -1,4 +1,4 @@
-//! A look inside the network: the first layer's filters as a picture.
+//! A look inside the network: the first layer's filters and the feature maps as pictures.
 
 /// The first convolution's kernels `[filters, 3, k, k]` (RGB in, as the stem) drawn side by side,
 /// each enlarged `scale` times with `gap` white pixels between them: `(width, height, RGBA)`.
@@ -36,6 +36,35 @@ pub fn filter_mosaic(shape: [usize; 4], weights: &[f32], scale: usize, gap: usiz
                     out[pixel + c] = level(filter[(c * kh + i) * kw + j]);
                 }
                 out[pixel + 3] = 255;
+            }
+        }
+    }
+    (width, height, out)
+}
+
+/// Feature maps as a picture: one row per map in `maps` (`[channels, h, w]` and its values,
+/// one image of a batch), its first `channels` channels side by side, each stretched on its own
+/// from its smallest value (black) to its largest (white) and enlarged to `tile` pixels a side
+/// (nearest neighbour), `gap` white pixels between tiles and rows: `(width, height, RGBA)`.
+pub fn feature_mosaic(maps: &[([usize; 3], Vec<f32>)], channels: usize, tile: usize, gap: usize) -> (usize, usize, Vec<u8>) {
+    let width = channels * (tile + gap);
+    let height = maps.len() * (tile + gap);
+    let mut out = vec![255u8; width * height * 4];
+    for (row, ([c, h, w], values)) in maps.iter().enumerate() {
+        if values.len() != c * h * w || *h == 0 || *w == 0 {
+            continue;
+        }
+        for channel in 0..channels.min(*c) {
+            let plane = &values[channel * h * w..(channel + 1) * h * w];
+            let (lo, hi) = plane.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+            let span = hi - lo;
+            for y in 0..tile {
+                for x in 0..tile {
+                    let v = plane[(y * h / tile) * w + x * w / tile];
+                    let level = if span > 0.0 && span.is_finite() { ((v - lo) / span * 255.0).round() as u8 } else { 0 };
+                    let pixel = ((row * (tile + gap) + y) * width + channel * (tile + gap) + x) * 4;
+                    out[pixel..pixel + 3].fill(level);
+                }
             }
         }
     }

@@ -610,6 +610,26 @@ impl ResNet {
         self.fc.forward(x) // [b, classes]
     }
 
+    /// The feature maps after the stem and after each of the three stages (a look inside):
+    /// `[b, 16, 32, 32]`, then `[b, c, 32|16|8, 32|16|8]` per stage (v2: before the final
+    /// BN-ReLU). [`forward`](Self::forward) is the last of them pooled and classified.
+    pub fn stages(&self, images: Tensor<4>) -> [Tensor<4>; 4] {
+        let stem = self.stem.forward(images); // [b, 16, 32, 32]
+        let n = self.blocks_per_stage.max(1);
+        let mut x = stem.clone();
+        let mut outs = Vec::with_capacity(3);
+        for stage in self.blocks.chunks(n) {
+            for block in stage {
+                x = block.forward(x); // [b, c, h, w]
+            }
+            outs.push(x.clone());
+        }
+        let [one, two, three] = <[Tensor<4>; 3]>::try_from(outs).unwrap_or_else(|outs: Vec<Tensor<4>>| {
+            panic!("{} stages: a ResNet has three", outs.len())
+        });
+        [stem, one, two, three]
+    }
+
     /// Class probabilities (the seed's final softmax): `[b, 3, 32, 32]` → `[b, classes]`.
     pub fn probabilities(&self, images: Tensor<4>) -> Tensor<2> {
         softmax(self.forward(images), 1)

@@ -38,6 +38,9 @@ pub enum ToWorker {
     Language { lang: Lang },
     /// List test images for the explorer (answered with `Explored`, its images in `mosaic`).
     Explore { query: Query },
+    /// The feature maps of test image `index` with the model at hand (answered with `Pixels`
+    /// for [`Canvas::FeatureMaps`]).
+    FeatureMaps { index: usize },
     /// A CIFAR-10 archive chosen by the person.
     LoadArchive { name: String, bytes: Bytes },
     /// An image file to classify.
@@ -195,6 +198,8 @@ pub enum Canvas {
     TestStrip,
     /// The 32×32 image a person's picture becomes.
     ClassifyPreview,
+    /// A test image's feature maps: a row per stage (after the stem, stages 1–3).
+    FeatureMaps,
 }
 
 impl Canvas {
@@ -204,6 +209,7 @@ impl Canvas {
             Canvas::ClassGrid => "class-grid",
             Canvas::TestStrip => "test-strip",
             Canvas::ClassifyPreview => "classify-preview",
+            Canvas::FeatureMaps => "feature-maps",
         }
     }
 }

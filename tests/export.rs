@@ -110,3 +110,25 @@ fn link_values_are_checked_one_by_one() {
     let (_, errors) = config_from_pairs([("batch_size", "513"), ("epochs", "1001"), ("batch_size", "512")]);
     assert_eq!(errors.iter().map(|e| e.key.as_str()).collect::<Vec<_>>(), ["batch_size", "epochs"]);
 }
+
+#[test]
+fn the_lessons_experiment_links_are_valid_settings() {
+    // www/tutorial.md sets up experiments with links such as `[…](?model=plain56&…)`: each must
+    // parse and pass the one validation the page applies.
+    let lesson = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/www/tutorial.md")).expect("the lesson");
+    let links: Vec<&str> = lesson
+        .match_indices("](?")
+        .map(|(i, _)| {
+            let rest = &lesson[i + 3..];
+            &rest[..rest.find(')').expect("a closed link")]
+        })
+        .collect();
+    assert!(links.len() >= 4, "{links:?}");
+    for link in &links {
+        let config = config_from_query(link).unwrap_or_else(|e| panic!("{link}: {e}"));
+        assert!(config.validate().is_ok(), "{link}");
+    }
+    for model in ["plain20", "plain56", "resnet20v1", "resnet56v1"] {
+        assert!(links.iter().any(|l| l.contains(&format!("model={model}&"))), "no link trains {model}: {links:?}");
+    }
+}

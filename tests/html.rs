@@ -129,3 +129,25 @@ fn the_first_layers_filters_are_drawn_stretched_one_by_one() {
     assert_eq!((w, h), (16 * 28, 24));
     assert!(blank.iter().all(|&b| b == 255));
 }
+
+#[test]
+fn feature_maps_are_drawn_a_row_per_stage_each_channel_stretched() {
+    use resnet_webgpu::inside::feature_mosaic;
+    // Two maps: 2 channels of 2×2 (a ramp and a constant), and 1 channel of 4×4.
+    let first = ([2, 2, 2], vec![0.0, 1.0, 2.0, 3.0, 5.0, 5.0, 5.0, 5.0]);
+    let second = ([1, 4, 4], (0..16).map(|v| v as f32).collect::<Vec<f32>>());
+    let (width, height, rgba) = feature_mosaic(&[first, second], 2, 8, 1);
+    assert_eq!((width, height), (18, 18));
+    let pixel = |x: usize, y: usize| &rgba[(y * width + x) * 4..(y * width + x) * 4 + 4];
+    // Row 0, channel 0: the 2×2 ramp enlarged to 8×8: black top left, white bottom right.
+    assert_eq!(pixel(0, 0), [0, 0, 0, 255]);
+    assert_eq!(pixel(7, 7), [255, 255, 255, 255]);
+    assert_eq!(pixel(4, 0)[0], 85); // value 1 of 0..3
+    // A constant channel is black; the gaps and a missing channel are white.
+    assert_eq!(pixel(9, 3), [0, 0, 0, 255]);
+    assert_eq!(pixel(8, 3), [255, 255, 255, 255]);
+    assert_eq!(pixel(12, 12), [255, 255, 255, 255]);
+    // Row 1 starts at y = 9: value 15 (white) at its bottom right.
+    assert_eq!(pixel(7, 16), [255, 255, 255, 255]);
+    assert_eq!(pixel(0, 9), [0, 0, 0, 255]);
+}

@@ -254,3 +254,27 @@ fn the_catalogue_is_the_pages_list_and_every_entry_builds() {
         assert_eq!(model.kind, kind);
     }
 }
+
+#[test]
+fn stages_are_the_forward_passes_feature_maps() {
+    let device = Device::flex();
+    for (kind, channels) in [(ModelKind::RESNET20_V1, [16, 16, 32, 64]), (ModelKind::RESNET29_V2, [16, 64, 128, 256])] {
+        let model = ResNetConfig::from(kind).init(&device).valid();
+        let images = Tensor::<4>::random([2, 3, 32, 32], Distribution::Normal(0.0, 1.0), &device);
+        let stages = model.stages(images.clone());
+        let sides = [32, 32, 16, 8];
+        for (i, stage) in stages.iter().enumerate() {
+            assert_eq!(stage.dims(), [2, channels[i], sides[i], sides[i]], "{kind} stage {i}");
+        }
+        if kind.version == Version::V1 {
+            // v1: the logits are the last stage pooled and classified.
+            let [_, _, _, last] = stages;
+            let logits = model.fc.forward(model.pool.forward(last).flatten::<2>(1, 3));
+            let expected: Vec<f32> = model.forward(images).into_data().iter::<f32>().collect();
+            let got: Vec<f32> = logits.into_data().iter::<f32>().collect();
+            for (a, b) in expected.iter().zip(&got) {
+                assert!((a - b).abs() <= 1e-5 * (1.0 + a.abs()), "{a} vs {b}");
+            }
+        }
+    }
+}

@@ -102,6 +102,32 @@ try {
   }
   await page.locator("#explorer").screenshot({ path: `${shots}/explorer.png` });
 
+  // Feature maps: strip image 1 after the epoch, a row per stage (stem, stages 1–3), 8 channels
+  // of 48 px with 2 px gaps; a click on the fourth strip image shows its own.
+  await page.waitForFunction(() => document.querySelector("#feature-maps").width > 0, null, { timeout: 60_000 });
+  const maps = await page.evaluate(() => {
+    const c = document.querySelector("#feature-maps");
+    const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    // Rows whose tiles are not all one level: the maps vary over the image.
+    let varied = 0;
+    for (let row = 0; row < 4; row++) {
+      const levels = new Set();
+      for (let x = 0; x < 48; x += 6) for (let y = 0; y < 48; y += 6) levels.add(d[((row * 50 + y) * c.width + x) * 4]);
+      if (levels.size > 1) varied++;
+    }
+    return { width: c.width, height: c.height, varied, label: document.querySelector("#feature-maps-label").textContent };
+  });
+  console.log(`feature maps: ${JSON.stringify(maps)}`);
+  check(maps.width === 400 && maps.height === 200, `feature maps 8 × 4 tiles of 50 px: ${maps.width}×${maps.height}`);
+  check(maps.varied >= 3, `feature maps vary over the image in ${maps.varied} of 4 rows`);
+  check(/imagen 1 de la tira/.test(maps.label), `feature maps of strip image 1: ${maps.label}`);
+  const first = await page.evaluate(() => document.querySelector("#feature-maps").toDataURL());
+  const stripBox = await page.locator("#test-strip").boundingBox();
+  await page.locator("#test-strip").click({ position: { x: stripBox.width * 0.35, y: stripBox.height / 2 } });
+  await page.waitForFunction((before) => document.querySelector("#feature-maps").toDataURL() !== before
+    && /imagen 4 de la tira/.test(document.querySelector("#feature-maps-label").textContent), first, { timeout: 60_000 });
+  await page.locator("#feature-maps").screenshot({ path: `${shots}/feature-maps.png` });
+
   // Classify: test image 0 as PNG, cut from the strip of test images (drawn pixel for pixel).
   const png = await page.evaluate(() => {
     const strip = document.querySelector("#test-strip");

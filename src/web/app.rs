@@ -118,6 +118,16 @@ fn wire_controls(page: &Shared, dom: &Dom) -> Result<(), JsValue> {
     })?;
     let p = page.clone();
     dom.on("stop", "click", move |_| p.borrow().send(ToWorker::Stop))?;
+    // A click on a strip image shows its feature maps.
+    let p = page.clone();
+    dom.on("test-strip", "click", move |e| {
+        let Some(mouse) = e.dyn_ref::<web_sys::MouseEvent>() else { return };
+        let mut page = p.borrow_mut();
+        let width = page.dom.el("test-strip").map_or(0, |el| el.client_width()).max(1) as f64;
+        let index = (mouse.offset_x() as f64 / width * crate::protocol::STRIP_LEN as f64).floor();
+        page.run.feature_image = (index.max(0.0) as usize).min(crate::protocol::STRIP_LEN - 1);
+        page.request_feature_maps();
+    })?;
     let p = page.clone();
     dom.on("continue-run", "click", move |_| {
         let page = p.borrow();

@@ -76,6 +76,8 @@ impl Page {
             FromWorker::Predictions { epoch, truth, predicted, confidence } => {
                 self.run.strip = Some(Strip { epoch, truth, predicted, confidence });
                 self.render_strip();
+                // The feature maps of the chosen strip image, with this epoch's model.
+                self.request_feature_maps();
                 // A new epoch: refresh the explorer with the person's current filter.
                 self.use_model.request_explore(&self.dom, &|m| self.send(m));
             }

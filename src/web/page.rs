@@ -74,6 +74,8 @@ pub(crate) struct RunView {
     /// The first layer's kernels as last reported: after which epoch (`None`: initial), shape,
     /// weights.
     pub(crate) filters: Option<(Option<usize>, [usize; 4], Vec<f32>)>,
+    /// The strip image whose feature maps are shown (0–9; a click on the strip picks another).
+    pub(crate) feature_image: usize,
     pub(crate) live: Option<Live>,
     /// Best validation accuracy and its epoch (from 0).
     pub(crate) best: Option<(f64, usize)>,
@@ -93,6 +95,7 @@ impl Default for RunView {
             batch_points: Vec::new(),
             gradients: Vec::new(),
             filters: None,
+            feature_image: 0,
             live: None,
             best: None,
             strip: None,

@@ -12,7 +12,7 @@ use crate::export::{config_to_query, history_csv, history_json};
 use crate::html;
 use crate::metrics::EpochMetrics;
 use crate::model::ModelKind;
-use crate::protocol::{BackendChoice, RunState};
+use crate::protocol::{BackendChoice, RunState, ToWorker};
 use crate::recipe::TrainConfig;
 
 impl Page {
@@ -323,5 +323,17 @@ impl Page {
             None => t.filters_initial.to_string(),
         };
         self.dom.set_text("filters-epoch", &label);
+    }
+}
+
+impl Page {
+    /// Asks the worker for the chosen strip image's feature maps, and says which image they are.
+    pub(crate) fn request_feature_maps(&self) {
+        let Some(strip) = &self.run.strip else { return };
+        let index = self.run.feature_image.min(strip.truth.len().saturating_sub(1));
+        let t = self.t();
+        let class = strip.truth.get(index).and_then(|&c| t.classes.get(c)).copied().unwrap_or("");
+        self.dom.set_text("feature-maps-label", &(t.feature_maps_of)(index + 1, class, strip.epoch + 1));
+        self.send(ToWorker::FeatureMaps { index });
     }
 }

@@ -80,6 +80,7 @@ fn handle(data: JsValue) {
         }
         ToWorker::Language { lang } => STATE.with_borrow_mut(|s| s.lang = lang),
         ToWorker::Explore { query } => files::explore_test_set(&query),
+        ToWorker::FeatureMaps { index } => spawn_local(files::feature_maps(index)),
         ToWorker::ClassifyFile { bytes, .. } => spawn_local(files::classify(decode(&bytes.into_vec()))),
         ToWorker::ClassifyPixels { width, height, rgba } => {
             spawn_local(files::classify(from_rgba(width, height, rgba.into_vec())))

@@ -81,3 +81,33 @@ pub(super) fn explore_test_set(query: &Query) {
     let mosaic = (!rows.is_empty()).then(|| image(mosaic(&data.test, &rows, 2)));
     post(&FromWorker::Explored { epoch, items, columns: EXPLORER_COLUMNS, mosaic });
 }
+
+/// Channels shown per stage, and the side each is drawn at.
+const MAP_CHANNELS: usize = 8;
+const MAP_TILE: usize = 48;
+
+/// The feature maps of test image `index` with the model at hand: a row per stage, the first
+/// channels of each (`Pixels` for `Canvas::FeatureMaps`). Without a model or data, nothing.
+pub(super) async fn feature_maps(index: usize) {
+    let (snapshot, data) = STATE.with_borrow(|s| (s.snapshot.clone(), s.data.clone()));
+    let (Some(snapshot), Some(data)) = (snapshot, data) else { return };
+    if index >= data.test.len() {
+        return;
+    }
+    let mut images = Vec::new();
+    crate::augment::assemble(&data.test, &[index], &[], &snapshot.mean, &mut images);
+    let images = burn::prelude::Tensor::<4>::from_data(
+        burn::prelude::TensorData::new(images, [1, 3, SIDE, SIDE]),
+        &snapshot.device,
+    );
+    let mut maps = Vec::with_capacity(4);
+    for stage in snapshot.model.stages(images) {
+        let [_, c, h, w] = stage.dims();
+        match stage.into_data_async().await {
+            Ok(values) => maps.push(([c, h, w], values.iter::<f32>().collect::<Vec<f32>>())),
+            Err(e) => return post(&FromWorker::Error { message: (texts().internal_error)(&format!("{e:?}")) }),
+        }
+    }
+    let mosaic = crate::inside::feature_mosaic(&maps, MAP_CHANNELS, MAP_TILE, 2);
+    post(&FromWorker::Pixels { canvas: Canvas::FeatureMaps, image: image(mosaic) });
+}
