@@ -13,6 +13,7 @@ pub mod export;
 pub mod html;
 pub mod i18n;
 pub mod inside;
+pub mod kind;
 pub mod learner;
 pub mod metrics;
 pub mod model;
