@@ -93,10 +93,11 @@ def builders(keras):
         x = layers.Flatten()(x)
         return layers.Dense(classes, activation="softmax", kernel_initializer="he_normal")(x)
 
-    def v1(depth, classes=10, shape=(32, 32, 3)):
+    def v1(depth, classes=10, shape=(32, 32, 3), shortcuts=True):
         """Three stages of basic blocks (16, 32, 64 filters); a block is two 3×3 units, the
         second without ReLU, summed with its input (through a 1×1 projection without batch
-        norm where the first unit has stride 2), then a ReLU."""
+        norm where the first unit has stride 2), then a ReLU. With `shortcuts=False`, He et
+        al.'s plain network: no sum and so no projection, the ReLU straight after the units."""
         blocks = (depth - 2) // 6
         inputs = keras.Input(shape=shape)
         x = unit(inputs, 16)
@@ -106,10 +107,13 @@ def builders(keras):
                 stride = 2 if stage > 0 and b == 0 else 1
                 y = unit(x, filters, stride=stride)
                 y = unit(y, filters, relu=False)
-                shortcut = unit(x, filters, 1, stride, relu=False, bn=False) if stride == 2 else x
-                x = layers.Activation("relu")(layers.add([shortcut, y]))
+                if shortcuts:
+                    shortcut = unit(x, filters, 1, stride, relu=False, bn=False) if stride == 2 else x
+                    y = layers.add([shortcut, y])
+                x = layers.Activation("relu")(y)
             filters *= 2
-        return keras.Model(inputs, head(x, classes), name=f"resnet{depth}v1")
+        name = f"resnet{depth}v1" if shortcuts else f"plain{depth}"
+        return keras.Model(inputs, head(x, classes), name=name)
 
     def v2(depth, classes=10, shape=(32, 32, 3)):
         """A 3×3 conv-BN-ReLU stem, then three stages of bottlenecks (1×1 reduce, 3×3, 1×1

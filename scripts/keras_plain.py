@@ -21,63 +21,19 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from tensorflow import keras  # noqa: E402
-from tensorflow.keras import layers, regularizers  # noqa: E402
 
+# The one builder of the seed's nets (keras_peer.py): its v1 with the shortcuts taken out.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from keras_peer import builders  # noqa: E402
 
-def unit(x, filters, kernel=3, stride=1, relu=True):
-    """Conv2D (same padding, he-normal, L2 1e-4) -> BatchNormalization -> optional ReLU,
-    as the seed's `resnet_layer` with its defaults (conv first, batch norm on)."""
-    x = layers.Conv2D(
-        filters,
-        kernel,
-        strides=stride,
-        padding="same",
-        kernel_initializer="he_normal",
-        kernel_regularizer=regularizers.l2(1e-4),
-    )(x)
-    x = layers.BatchNormalization()(x)
-    if relu:
-        x = layers.Activation("relu")(x)
-    return x
-
-
-def unit_without_bn(x, filters, kernel, stride):
-    """The seed's projection: a 1x1 Conv2D, no batch norm, no activation."""
-    return layers.Conv2D(
-        filters,
-        kernel,
-        strides=stride,
-        padding="same",
-        kernel_initializer="he_normal",
-        kernel_regularizer=regularizers.l2(1e-4),
-    )(x)
+v1, _ = builders(keras)
 
 
 def network(depth, shortcuts, classes=10, shape=(32, 32, 3)):
     """The plain network (`shortcuts=False`) or ResNet v1 (`shortcuts=True`) of `depth`."""
     if depth < 8 or (depth - 2) % 6:
         raise ValueError(f"depth must be 6n+2, got {depth}")
-    n = (depth - 2) // 6
-    inputs = keras.Input(shape=shape)
-    x = unit(inputs, 16)
-    filters = 16
-    for stage in range(3):
-        for block in range(n):
-            stride = 2 if stage > 0 and block == 0 else 1
-            y = unit(x, filters, stride=stride)
-            y = unit(y, filters, relu=False)
-            if shortcuts:
-                if stride != 1:
-                    x = unit_without_bn(x, filters, 1, stride)
-                y = layers.add([x, y])
-            # Where v1 sums with the (projected) input, the plain block only applies the ReLU.
-            x = layers.Activation("relu")(y)
-        filters *= 2
-    x = layers.AveragePooling2D(pool_size=8)(x)
-    x = layers.Flatten()(x)
-    outputs = layers.Dense(classes, activation="softmax", kernel_initializer="he_normal")(x)
-    name = f"resnet{depth}v1" if shortcuts else f"plain{depth}"
-    return keras.Model(inputs, outputs, name=name)
+    return v1(depth, classes, shape, shortcuts=shortcuts)
 
 
 def count(weights):

@@ -66,37 +66,26 @@ impl Learner {
         self.model.as_ref().expect("the model is only taken inside `step`")
     }
 
-    /// One Adam step on a batch; returns the loss (cross-entropy plus `l2 · Σ w²` over the
-    /// convolution kernels, as Keras reports it) and the number of correct predictions, both
-    /// still on the device.
-    pub fn step(&mut self, images: Tensor<4>, labels: Tensor<1, Int>, lr: f64) -> (Tensor<1>, Tensor<1, Int>) {
-        let (loss, correct, _) = self.step_inner(images, labels, lr, false);
-        (loss, correct)
-    }
-
-    /// [`step`](Self::step), also returning the L2 norm of each weight layer's gradient from
-    /// this step's own backward pass, by depth (the names of [`Learner::gradient_layers`]), still
-    /// on the device: `[layers]`.
-    pub fn step_with_norms(
-        &mut self,
-        images: Tensor<4>,
-        labels: Tensor<1, Int>,
-        lr: f64,
-    ) -> (Tensor<1>, Tensor<1, Int>, Tensor<1>) {
-        let (loss, correct, norms) = self.step_inner(images, labels, lr, true);
-        (loss, correct, norms.expect("asked for"))
-    }
-
-    /// The layers [`step_with_norms`](Self::step_with_norms) reports, in its order: every
+    /// The layers [`step_reporting`](Self::step_reporting) reports norms of, in its order: every
     /// convolution kernel by depth, then the classifier's weight.
     pub fn gradient_layers(&self) -> Vec<String> {
-        let model = self.model();
-        let mut names: Vec<String> = model.conv_kernel_params().into_iter().map(|(name, _)| name).collect();
+        let mut names = self.model().conv_kernel_names();
         names.push("fc.weight".to_string());
         names
     }
 
-    fn step_inner(
+    /// One Adam step on a batch; returns the loss (cross-entropy plus `l2 · Σ w²` over the
+    /// convolution kernels, as Keras reports it) and the number of correct predictions, both
+    /// still on the device, off the autodiff graph (they are read back, never differentiated).
+    pub fn step(&mut self, images: Tensor<4>, labels: Tensor<1, Int>, lr: f64) -> (Tensor<1>, Tensor<1, Int>) {
+        let (loss, correct, _) = self.step_reporting(images, labels, lr, false);
+        (loss, correct)
+    }
+
+    /// [`step`](Self::step); with `norms`, also the L2 norm of each weight layer's gradient from
+    /// this step's own backward pass, by depth (the names of [`Learner::gradient_layers`]), on
+    /// the device like the loss: `[layers]`.
+    pub fn step_reporting(
         &mut self,
         images: Tensor<4>,
         labels: Tensor<1, Int>,
@@ -118,16 +107,9 @@ impl Learner {
         }
         let correct = logits.argmax(1).squeeze_dim::<1>(1).equal(labels).int().sum();
         let grads = GradientsParams::from_grads(loss.backward(), &model);
-        // As an autodiff tensor like the loss (one read-back transaction takes one kind).
-        let norms = norms.then(|| {
-            let norms = Tensor::from_inner(gradient_norms(&model, &grads));
-            match loss.gradient_checkpointing_strategy() {
-                Some(strategy) => norms.with_gradient_checkpointing_strategy(strategy),
-                None => norms,
-            }
-        });
+        let norms = norms.then(|| gradient_norms(&model, &grads));
         self.model = Some(self.adam.step(lr, model, grads));
-        (loss.detach(), correct, norms)
+        (loss.inner(), correct.inner(), norms)
     }
 }
 
@@ -139,7 +121,7 @@ fn gradient_norms(model: &ResNet, grads: &GradientsParams) -> Tensor<1> {
     let mut norms: Vec<Tensor<1>> = model
         .conv_kernel_params()
         .into_iter()
-        .map(|(_, param)| norm(grads.get::<4>(param.id).map(|g| g.flatten::<1>(0, 3))))
+        .map(|param| norm(grads.get::<4>(param.id).map(|g| g.flatten::<1>(0, 3))))
         .collect();
     norms.push(norm(grads.get::<2>(model.fc.weight.id).map(|g| g.flatten::<1>(0, 1))));
     Tensor::cat(norms, 0) // [layers]

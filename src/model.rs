@@ -451,15 +451,32 @@ impl ResNet {
 
     /// Every convolution kernel (the tensors the seed's `l2(1e-4)` regularises).
     pub fn conv_kernels(&self) -> Vec<Tensor<4>> {
-        self.conv_kernel_params().into_iter().map(|(_, p)| p.val()).collect()
+        self.conv_kernel_params().into_iter().map(|p| p.val()).collect()
     }
 
-    /// Every convolution kernel by depth, with its name in checkpoints (`stem.conv.weight`,
-    /// `blocks.3.projection.conv.weight`, …).
-    pub fn conv_kernel_params(&self) -> Vec<(String, &Param<Tensor<4>>)> {
-        let mut kernels = vec![("stem.conv.weight".to_string(), &self.stem.conv.weight)];
+    /// Every convolution kernel by depth: the stem's, then each block's in order, a projection
+    /// where it sits.
+    pub fn conv_kernel_params(&self) -> Vec<&Param<Tensor<4>>> {
+        self.conv_layers().into_iter().map(|(_, _, layer)| &layer.conv.weight).collect()
+    }
+
+    /// The names in checkpoints of [`conv_kernel_params`](Self::conv_kernel_params), in its
+    /// order (`stem.conv.weight`, `blocks.3.projection.conv.weight`, …).
+    pub fn conv_kernel_names(&self) -> Vec<String> {
+        self.conv_layers()
+            .into_iter()
+            .map(|(block, role, _)| match block {
+                None => format!("{role}.conv.weight"),
+                Some(i) => format!("blocks.{i}.{role}.conv.weight"),
+            })
+            .collect()
+    }
+
+    /// Every [`ResnetLayer`] by depth with its place: its block (`None`: the stem) and its field.
+    fn conv_layers(&self) -> Vec<(Option<usize>, &'static str, &ResnetLayer)> {
+        let mut layers = vec![(None, "stem", &self.stem)];
         for (i, block) in self.blocks.iter().enumerate() {
-            let layers: Vec<(&str, &ResnetLayer)> = match block {
+            let own: Vec<(&'static str, &ResnetLayer)> = match block {
                 Block::Basic(b) => [("first", &b.first), ("second", &b.second)]
                     .into_iter()
                     .chain(b.projection.as_ref().map(|p| ("projection", p)))
@@ -469,10 +486,8 @@ impl ResNet {
                     .chain(b.projection.as_ref().map(|p| ("projection", p)))
                     .collect(),
             };
-            for (name, layer) in layers {
-                kernels.push((format!("blocks.{i}.{name}.conv.weight"), &layer.conv.weight));
-            }
+            layers.extend(own.into_iter().map(|(role, layer)| (Some(i), role, layer)));
         }
-        kernels
+        layers
     }
 }

@@ -446,16 +446,8 @@ impl<'a> Run<'a> {
             let first = epoch == 0 && step == 0;
             let closes_window = window.len() + 1 == every || last || first;
             // The step that closes a window also reports its gradient norms, read with the window.
-            let norms = if closes_window {
-                let (loss, correct, norms) = self.learner.step_with_norms(images, labels, lr);
-                window.push((loss, correct, indices.len()));
-                Some(norms)
-            } else {
-                let (loss, correct) = self.learner.step(images, labels, lr);
-                window.push((loss, correct, indices.len()));
-                None
-            };
-
+            let (loss, correct, norms) = self.learner.step_reporting(images, labels, lr, closes_window);
+            window.push((loss, correct, indices.len()));
             if closes_window {
                 let (read, norms) = read_window(&mut window, norms, epoch, step, lr).await?;
                 let elapsed = window_start.elapsed().as_secs_f64().max(1e-9);

@@ -37,13 +37,13 @@ fn step_norms_are_the_norms_of_burns_gradients() {
         let mut expected: Vec<f64> = reference
             .conv_kernel_params()
             .into_iter()
-            .map(|(_, p)| host_norm(p.val().grad(&grads).expect("a kernel gradient")))
+            .map(|p| host_norm(p.val().grad(&grads).expect("a kernel gradient")))
             .collect();
         expected.push(host_norm(reference.fc.weight.val().grad(&grads).expect("the classifier's gradient")));
 
         let layers = learner.gradient_layers();
-        let (_, _, norms) = learner.step_with_norms(images, labels, 1e-3);
-        let norms: Vec<f64> = norms.into_data().iter::<f32>().map(f64::from).collect();
+        let (_, _, norms) = learner.step_reporting(images, labels, 1e-3, true);
+        let norms: Vec<f64> = norms.expect("asked for").into_data().iter::<f32>().map(f64::from).collect();
         assert_eq!(norms.len(), layers.len(), "{model}");
         assert_eq!(norms.len(), expected.len(), "{model}");
         for ((name, got), want) in layers.iter().zip(&norms).zip(&expected) {
