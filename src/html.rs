@@ -230,3 +230,50 @@ pub fn options<'a>(items: impl IntoIterator<Item = (String, &'a str)>, selected:
         })
         .collect()
 }
+
+/// The lab's list of kept runs, newest first as given: a box to overlay each (with its colour on
+/// the overlay when ticked), its settings, `dates[i]` (formatted by the browser), its best
+/// accuracy, and buttons to export or delete it.
+pub fn runs_table(t: &Texts, runs: &[crate::runs::RunRecord], dates: &[String], selected: &[String]) -> String {
+    let lab = t.lab;
+    if runs.is_empty() {
+        return format!("<p class=\"note\">{}</p>", escape(lab.runs_empty));
+    }
+    let head: String = lab.runs_head.iter().map(|h| format!("<th>{}</th>", escape(h))).collect();
+    let rows: String = runs
+        .iter()
+        .enumerate()
+        .map(|(i, run)| {
+            let id = escape(&run.id);
+            let position = selected.iter().position(|s| *s == run.id);
+            let swatch = match position {
+                Some(p) => {
+                    let (r, g, b) = crate::runs::PALETTE[p % crate::runs::PALETTE.len()];
+                    format!("<span class=\"swatch\" style=\"background: rgb({r}, {g}, {b})\"></span>")
+                }
+                None => String::new(),
+            };
+            let checked = if position.is_some() { " checked" } else { "" };
+            let c = &run.config;
+            let images = c.limit_train.map_or_else(|| lab.all_images.to_string(), group);
+            let mut settings = (lab.settings)(run.history.len(), c.epochs, c.batch_size, &images, c.augment);
+            if run.stopped {
+                settings.push_str(&format!(" · {}", lab.stopped));
+            }
+            let best = run.best_accuracy().map_or("—".to_string(), |a| format!("{:.1} %", a * 100.0));
+            let date = dates.get(i).map_or("", String::as_str);
+            format!(
+                "<tr><td><label><input type=\"checkbox\" data-run=\"{id}\"{checked}> {swatch}{}</label></td>\
+                 <td>{}</td><td>{}</td><td>{best}</td><td class=\"row-buttons\">\
+                 <button class=\"secondary\" data-export-run=\"{id}\" data-format=\"csv\">CSV</button> \
+                 <button class=\"secondary\" data-export-run=\"{id}\" data-format=\"json\">JSON</button> \
+                 <button class=\"secondary\" data-delete-run=\"{id}\">{}</button></td></tr>",
+                escape(&run.label(lab.no_augment)),
+                escape(&settings),
+                escape(date),
+                escape(lab.delete)
+            )
+        })
+        .collect();
+    format!("<table class=\"runs\"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+}

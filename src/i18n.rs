@@ -12,9 +12,11 @@ use crate::data::DataError;
 
 mod en;
 mod es;
+mod lab;
 
 pub use en::EN;
 pub use es::ES;
+pub use lab::{LAB_EN, LAB_ES, LabTexts, PlanTexts};
 
 /// An interface language.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -202,6 +204,8 @@ pub struct Texts {
     pub memory: fn(f64, Option<f64>) -> String,
     /// Another tab holds the saved run (a Web Lock).
     pub other_tab: &'static str,
+    /// The lab: experiments, presets, compared runs.
+    pub lab: &'static LabTexts,
 }
 
 /// The numbers of the model summary, already formatted.

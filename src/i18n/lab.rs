@@ -1,0 +1,221 @@
+//! The lab's texts (experiments, presets, compared runs), in both languages side by side.
+
+use crate::experiment::{Errors, Experiment, Finding};
+use crate::html::duration;
+
+/// A plan, formatted for [`LabTexts::plan`].
+pub struct PlanTexts<'a> {
+    /// The experiment's name (`None`: a single run).
+    pub name: Option<&'a str>,
+    pub models: &'a str,
+    pub epochs: usize,
+    pub train_images: &'a str,
+    pub test_images: &'a str,
+    pub expected_seconds: f64,
+    pub budget_seconds: f64,
+    pub fits: bool,
+}
+
+pub struct LabTexts {
+    pub name: fn(Experiment) -> &'static str,
+    /// What the reader should look for in the experiment's curves.
+    pub look_for: fn(Experiment) -> &'static str,
+    /// What the finished runs showed, with their numbers, honestly.
+    pub finding: fn(&Finding) -> String,
+    pub plan: fn(&PlanTexts) -> String,
+    pub measuring: &'static str,
+    /// Training images per second measured with a model.
+    pub measured: fn(f64, &str) -> String,
+    /// The expected duration of the controls' settings.
+    pub eta: fn(f64) -> String,
+    /// Experiment name, run (from 1), runs, model.
+    pub progress: fn(&str, usize, usize, &str) -> String,
+    pub done: fn(&str) -> String,
+    /// An unfinished experiment found at start-up: name, runs finished, runs.
+    pub saved: fn(&str, usize, usize) -> String,
+    pub runs_empty: &'static str,
+    pub runs_head: [&'static str; 5],
+    /// Epochs done, epochs, batch, training images, augmentation on.
+    pub settings: fn(usize, usize, usize, &str, bool) -> String,
+    pub stopped: &'static str,
+    pub delete: &'static str,
+    pub no_augment: &'static str,
+    pub train_error: &'static str,
+    pub test_error: &'static str,
+    pub axis_error: &'static str,
+    pub overlay_title: &'static str,
+    pub pick_runs: &'static str,
+    /// A preset set in the controls: its name and expected duration.
+    pub preset_ready: fn(&str, f64) -> String,
+    pub quick: &'static str,
+    pub paper: &'static str,
+    pub busy: &'static str,
+    pub all_images: &'static str,
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1} %", 100.0 * x)
+}
+
+fn errors_es(e: Errors) -> String {
+    format!("{} (prueba {})", pct(e.train), pct(e.test))
+}
+
+fn errors_en(e: Errors) -> String {
+    format!("{} (test {})", pct(e.train), pct(e.test))
+}
+
+pub static LAB_ES: LabTexts = LabTexts {
+    name: |e| match e {
+        Experiment::Degradation => "Degradación",
+        Experiment::Augmentation => "Aumentación sí/no",
+        Experiment::Versions => "v1 frente a v2",
+    },
+    look_for: |e| match e {
+        Experiment::Degradation => {
+            "Qué buscar: las líneas discontinuas son el error de entrenamiento. Según He et al., la red \
+             plana de 56 capas acaba por encima de la de 20 (la degradación), mientras que ResNet-56 \
+             acaba por debajo de ResNet-20."
+        }
+        Experiment::Augmentation => {
+            "Qué buscar: sin aumentación el error de entrenamiento baja más deprisa, pero el de prueba \
+             se queda más lejos de él: la red memoriza las imágenes en vez de generalizar."
+        }
+        Experiment::Versions => {
+            "Qué buscar: la v2 (preactivación, bloques cuello de botella, 29 capas) cuesta más por \
+             imagen; ¿compensa con un error de prueba menor en el mismo número de épocas?"
+        }
+    },
+    finding: |f| {
+        let verdict = if f.shown() { "Esta ejecución lo muestra." } else { "Esta ejecución no lo muestra: con un presupuesto tan corto las curvas pueden no separarse todavía; prueba con más tiempo." };
+        match *f {
+            Finding::Degradation { plain20, plain56, resnet20, resnet56 } => format!(
+                "Error final de entrenamiento: plana-20 {}, plana-56 {}, ResNet-20 {}, ResNet-56 {}. {verdict}",
+                errors_es(plain20), errors_es(plain56), errors_es(resnet20), errors_es(resnet56)
+            ),
+            Finding::Augmentation { with, without } => format!(
+                "Error final de entrenamiento: con aumentación {}, sin ella {}; distancia de prueba a \
+                 entrenamiento {:.1} frente a {:.1} puntos. {verdict}",
+                errors_es(with), errors_es(without),
+                100.0 * (with.test - with.train), 100.0 * (without.test - without.train)
+            ),
+            Finding::Versions { v1, v2 } => format!(
+                "Error final de entrenamiento: ResNet-20 v1 {}, ResNet-29 v2 {}. {verdict}",
+                errors_es(v1), errors_es(v2)
+            ),
+        }
+    },
+    plan: |p| {
+        let what = match p.name {
+            Some(name) => format!("Experimento «{name}»: {} una tras otra, con", p.models),
+            None => format!("{} con", p.models),
+        };
+        let fits = if p.fits { String::new() } else { format!(" No cabe en {}: es lo mínimo que tiene sentido.", duration(p.budget_seconds)) };
+        format!(
+            "{what} {} épocas sobre {} imágenes de entrenamiento y {} de prueba. Tiempo estimado en \
+             este dispositivo: ≈ {} (presupuesto: {}).{fits}",
+            p.epochs, p.train_images, p.test_images, duration(p.expected_seconds), duration(p.budget_seconds)
+        )
+    },
+    measuring: "Midiendo la velocidad de este dispositivo con unos pasos de entrenamiento…",
+    measured: |ips, model| format!("Velocidad medida: {ips:.1} imágenes/s entrenando {model}."),
+    eta: |s| format!("Duración estimada con estos ajustes: ≈ {}.", duration(s)),
+    progress: |name, i, n, model| format!("Experimento «{name}»: red {i} de {n} ({model})."),
+    done: |name| format!("Experimento «{name}» terminado."),
+    saved: |name, done, n| format!("Hay un experimento «{name}» a medias: {done} de {n} redes terminadas."),
+    runs_empty: "Aún no hay ejecuciones terminadas: cada una que termine (o que detengas tras una época) se guarda aquí.",
+    runs_head: ["Modelo", "Ajustes", "Fecha", "Mejor exactitud", ""],
+    settings: |done, epochs, batch, images, augment| {
+        format!("{done}/{epochs} épocas · lote {batch} · {images} imágenes · {}", if augment { "con aumentación" } else { "sin aumentación" })
+    },
+    stopped: "detenida",
+    delete: "Borrar",
+    no_augment: "sin aumentación",
+    train_error: "entrenamiento",
+    test_error: "prueba",
+    axis_error: "error (%)",
+    overlay_title: "Error por época",
+    pick_runs: "Marca ejecuciones en la lista para superponer sus curvas.",
+    preset_ready: |name, s| format!("«{name}» listo en los controles: ≈ {} en este dispositivo. Pulsa «Entrenar».", duration(s)),
+    quick: "Experimento rápido",
+    paper: "Receta del artículo",
+    busy: "Espera a que termine (o detén) el entrenamiento en curso.",
+    all_images: "todas",
+};
+
+pub static LAB_EN: LabTexts = LabTexts {
+    name: |e| match e {
+        Experiment::Degradation => "Degradation",
+        Experiment::Augmentation => "Augmentation on/off",
+        Experiment::Versions => "v1 versus v2",
+    },
+    look_for: |e| match e {
+        Experiment::Degradation => {
+            "What to look for: dashed lines are training error. He et al. found the 56-layer plain \
+             net ending above the 20-layer one (degradation), while ResNet-56 ends below ResNet-20."
+        }
+        Experiment::Augmentation => {
+            "What to look for: without augmentation training error falls faster, but test error stays \
+             further from it: the network memorises the images instead of generalising."
+        }
+        Experiment::Versions => {
+            "What to look for: v2 (pre-activation, bottleneck blocks, 29 layers) costs more per image; \
+             does it pay back with a lower test error in the same number of epochs?"
+        }
+    },
+    finding: |f| {
+        let verdict = if f.shown() { "This run shows it." } else { "This run does not show it: on so short a budget the curves may not have parted yet; try a longer one." };
+        match *f {
+            Finding::Degradation { plain20, plain56, resnet20, resnet56 } => format!(
+                "Final training error: plain-20 {}, plain-56 {}, ResNet-20 {}, ResNet-56 {}. {verdict}",
+                errors_en(plain20), errors_en(plain56), errors_en(resnet20), errors_en(resnet56)
+            ),
+            Finding::Augmentation { with, without } => format!(
+                "Final training error: with augmentation {}, without {}; test-to-training gap {:.1} \
+                 versus {:.1} points. {verdict}",
+                errors_en(with), errors_en(without),
+                100.0 * (with.test - with.train), 100.0 * (without.test - without.train)
+            ),
+            Finding::Versions { v1, v2 } => format!(
+                "Final training error: ResNet-20 v1 {}, ResNet-29 v2 {}. {verdict}",
+                errors_en(v1), errors_en(v2)
+            ),
+        }
+    },
+    plan: |p| {
+        let what = match p.name {
+            Some(name) => format!("Experiment “{name}”: {} one after another, with", p.models),
+            None => format!("{} with", p.models),
+        };
+        let fits = if p.fits { String::new() } else { format!(" It does not fit in {}: this is the least that makes sense.", duration(p.budget_seconds)) };
+        format!(
+            "{what} {} epochs over {} training and {} test images. Expected time on this device: ≈ {} \
+             (budget: {}).{fits}",
+            p.epochs, p.train_images, p.test_images, duration(p.expected_seconds), duration(p.budget_seconds)
+        )
+    },
+    measuring: "Measuring this device's speed with a few training steps…",
+    measured: |ips, model| format!("Measured speed: {ips:.1} images/s training {model}."),
+    eta: |s| format!("Expected duration with these settings: ≈ {}.", duration(s)),
+    progress: |name, i, n, model| format!("Experiment “{name}”: network {i} of {n} ({model})."),
+    done: |name| format!("Experiment “{name}” finished."),
+    saved: |name, done, n| format!("An experiment “{name}” is half done: {done} of {n} networks finished."),
+    runs_empty: "No finished runs yet: each one that finishes (or that you stop after an epoch) is kept here.",
+    runs_head: ["Model", "Settings", "Date", "Best accuracy", ""],
+    settings: |done, epochs, batch, images, augment| {
+        format!("{done}/{epochs} epochs · batch {batch} · {images} images · {}", if augment { "augmented" } else { "no augmentation" })
+    },
+    stopped: "stopped",
+    delete: "Delete",
+    no_augment: "no augmentation",
+    train_error: "training",
+    test_error: "test",
+    axis_error: "error (%)",
+    overlay_title: "Error per epoch",
+    pick_runs: "Tick runs in the list to overlay their curves.",
+    preset_ready: |name, s| format!("“{name}” is set in the controls: ≈ {} on this device. Press “Train”.", duration(s)),
+    quick: "Quick experiment",
+    paper: "The paper's recipe",
+    busy: "Wait for the current training to finish (or stop it).",
+    all_images: "all",
+};
