@@ -63,39 +63,37 @@ impl Experiment {
     }
 }
 
-/// What a device achieves, measured: effective GFLOP/s of training steps and of evaluation
-/// (forward passes). Networks of the same family run at about the same rate, so one measurement
-/// predicts the others' times from their operation counts.
+/// What a device achieves, measured: effective GFLOP/s over whole epochs (training steps,
+/// evaluation, and what surrounds them). Networks of the same family run at about the same rate,
+/// so one measurement predicts the others' times from their operation counts. (One rate for the
+/// whole epoch: the trainer's split between training and evaluation time moves work that is
+/// still queued at the end of the steps into the evaluation, which skews two separate rates on
+/// short epochs.)
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Speed {
-    pub train_gflops: f64,
-    pub eval_gflops: f64,
+    pub gflops: f64,
 }
 
 impl Speed {
-    /// The speed one finished epoch shows: `train_flops` and `forward_flops` per image of its
-    /// network, `test_images` evaluated. `None` when the epoch's times cannot be split (an
-    /// evaluation that took no measurable time).
+    /// The speed one finished epoch shows: `train_images` trained and `test_images` evaluated
+    /// by a network costing `cost`, in the epoch's `seconds`.
     pub fn from_epoch(m: &EpochMetrics, train_images: usize, test_images: usize, cost: Cost) -> Option<Speed> {
-        let train_seconds = train_images as f64 / m.images_per_sec;
-        let eval_seconds = m.seconds - train_seconds;
-        let speed = Speed {
-            train_gflops: m.images_per_sec * cost.train_flops as f64 / 1e9,
-            eval_gflops: test_images as f64 * cost.forward_flops as f64 / 1e9 / eval_seconds,
-        };
-        (speed.train_gflops.is_finite() && speed.train_gflops > 0.0 && speed.eval_gflops.is_finite() && speed.eval_gflops > 0.0)
-            .then_some(speed)
+        let flops = train_images as f64 * cost.train_flops as f64 + test_images as f64 * cost.forward_flops as f64;
+        let gflops = flops / 1e9 / m.seconds;
+        (gflops.is_finite() && gflops > 0.0).then_some(Speed { gflops })
     }
 
-    /// Training images per second of a network costing `cost`.
-    pub fn train_images_per_sec(&self, cost: Cost) -> f64 {
-        self.train_gflops * 1e9 / cost.train_flops.max(1) as f64
+    /// The speed of training steps alone, `images_per_sec` of a network costing `cost` (a short
+    /// measurement, whose epochs are too small for their fixed costs not to dominate); the
+    /// evaluation is assumed to run at the same rate per operation.
+    pub fn from_training(images_per_sec: f64, cost: Cost) -> Option<Speed> {
+        let gflops = images_per_sec * cost.train_flops as f64 / 1e9;
+        (gflops.is_finite() && gflops > 0.0).then_some(Speed { gflops })
     }
 
     /// Seconds of one epoch of `train` training and `test` evaluated images of a network.
     pub fn epoch_seconds(&self, cost: Cost, train: usize, test: usize) -> f64 {
-        train as f64 * cost.train_flops as f64 / (self.train_gflops * 1e9)
-            + test as f64 * cost.forward_flops as f64 / (self.eval_gflops * 1e9)
+        (train as f64 * cost.train_flops as f64 + test as f64 * cost.forward_flops as f64) / (self.gflops * 1e9)
     }
 }
 
@@ -249,44 +247,117 @@ impl Errors {
     }
 }
 
-/// What an experiment's finished runs show, in numbers; the page puts it in words.
+/// Final errors of each experiment's networks.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Finding {
-    /// Final errors of plain-20, plain-56, ResNet-20, ResNet-56.
+pub enum Numbers {
+    /// Plain-20, plain-56, ResNet-20, ResNet-56.
     Degradation { plain20: Errors, plain56: Errors, resnet20: Errors, resnet56: Errors },
-    /// Final errors with and without augmentation.
+    /// With and without augmentation.
     Augmentation { with: Errors, without: Errors },
-    /// Final errors of v1 (ResNet-20) and v2 (ResNet-29).
+    /// v1 (ResNet-20) and v2 (ResNet-29).
     Versions { v1: Errors, v2: Errors },
 }
 
+/// Whether the runs show what the paper (or the recipe) leads the reader to expect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Shown,
+    /// Clearly not: a difference the other way, beyond the noise.
+    NotShown,
+    /// The differences are within the noise of so few images.
+    Unclear,
+}
+
+/// What an experiment's finished runs show, in numbers; the page puts it in words.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Finding {
+    pub numbers: Numbers,
+    /// The images each error was measured on (the noise of an error rate depends on them).
+    pub train_images: usize,
+    pub test_images: usize,
+}
+
+/// Twice the standard error of the difference of two error rates measured on `n` images each:
+/// a difference smaller than this is as likely noise as not.
+pub fn noise(a: f64, b: f64, n: usize) -> f64 {
+    let n = n.max(1) as f64;
+    2.0 * ((a * (1.0 - a) + b * (1.0 - b)) / n).sqrt()
+}
+
+/// `Some(true)` when `higher` is above `lower` by more than the noise, `Some(false)` when it is
+/// below by more than the noise, `None` in between.
+fn beyond_noise(higher: f64, lower: f64, margin: f64) -> Option<bool> {
+    let d = higher - lower;
+    (d.abs() > margin).then_some(d > 0.0)
+}
+
 impl Finding {
-    /// From the histories of the experiment's runs, in [`Experiment::arms`] order; `None` until
-    /// every arm has at least one epoch.
-    pub fn of(experiment: Experiment, histories: &[&[EpochMetrics]]) -> Option<Finding> {
+    /// From the histories of the experiment's runs, in [`Experiment::arms`] order, trained on
+    /// `train_images` and evaluated on `test_images`; `None` until every arm has an epoch.
+    pub fn of(experiment: Experiment, histories: &[&[EpochMetrics]], train_images: usize, test_images: usize) -> Option<Finding> {
         let errors: Vec<Errors> = histories.iter().map(|h| Errors::of(h)).collect::<Option<_>>()?;
-        match (experiment, errors.as_slice()) {
+        let numbers = match (experiment, errors.as_slice()) {
             (Experiment::Degradation, &[plain20, resnet20, plain56, resnet56]) => {
-                Some(Finding::Degradation { plain20, plain56, resnet20, resnet56 })
+                Numbers::Degradation { plain20, plain56, resnet20, resnet56 }
             }
-            (Experiment::Augmentation, &[with, without]) => Some(Finding::Augmentation { with, without }),
-            (Experiment::Versions, &[v1, v2]) => Some(Finding::Versions { v1, v2 }),
-            _ => None,
-        }
+            (Experiment::Augmentation, &[with, without]) => Numbers::Augmentation { with, without },
+            (Experiment::Versions, &[v1, v2]) => Numbers::Versions { v1, v2 },
+            _ => return None,
+        };
+        Some(Finding { numbers, train_images, test_images })
     }
 
-    /// Whether the runs show what the paper (or the recipe) leads the reader to expect:
     /// - degradation: plain-56 ends with a higher *training* error than plain-20, and ResNet-56
     ///   with a lower one than ResNet-20;
     /// - augmentation: without it the gap between test and training error is wider;
-    /// - versions: v2 ends with the lower test error.
-    pub fn shown(&self) -> bool {
-        match *self {
-            Finding::Degradation { plain20, plain56, resnet20, resnet56 } => {
-                plain56.train > plain20.train && resnet56.train < resnet20.train
+    /// - versions: v2 ends with the lower test error;
+    ///
+    /// each beyond the noise of the images measured ([`noise`]).
+    pub fn verdict(&self) -> Verdict {
+        let (n, m) = (self.train_images, self.test_images);
+        let checks = match self.numbers {
+            Numbers::Degradation { plain20, plain56, resnet20, resnet56 } => vec![
+                beyond_noise(plain56.train, plain20.train, noise(plain56.train, plain20.train, n)),
+                beyond_noise(resnet20.train, resnet56.train, noise(resnet20.train, resnet56.train, n)),
+            ],
+            Numbers::Augmentation { with, without } => {
+                let margin = (noise(with.train, without.train, n).powi(2) + noise(with.test, without.test, m).powi(2)).sqrt();
+                vec![beyond_noise(without.test - without.train, with.test - with.train, margin)]
             }
-            Finding::Augmentation { with, without } => without.test - without.train > with.test - with.train,
-            Finding::Versions { v1, v2 } => v2.test < v1.test,
+            Numbers::Versions { v1, v2 } => vec![beyond_noise(v1.test, v2.test, noise(v1.test, v2.test, m))],
+        };
+        if checks.contains(&Some(false)) {
+            Verdict::NotShown
+        } else if checks.iter().all(|c| *c == Some(true)) {
+            Verdict::Shown
+        } else {
+            Verdict::Unclear
         }
+    }
+
+    /// The noise of the comparison the verdict rests on, in points of error (for the sentence).
+    pub fn noise_points(&self) -> f64 {
+        let (n, m) = (self.train_images, self.test_images);
+        100.0
+            * match self.numbers {
+                Numbers::Degradation { plain20, plain56, .. } => noise(plain56.train, plain20.train, n),
+                Numbers::Augmentation { with, without } => noise(with.test, without.test, m),
+                Numbers::Versions { v1, v2 } => noise(v1.test, v2.test, m),
+            }
+    }
+}
+
+/// An experiment under way, as the lab stores it: its id (its start time, milliseconds since
+/// 1970), its plan, and the run to do next (the ones before it are finished and kept).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Ongoing {
+    pub id: f64,
+    pub plan: Plan,
+    pub next: usize,
+}
+
+impl Ongoing {
+    pub fn experiment(&self) -> Option<Experiment> {
+        self.plan.experiment
     }
 }

@@ -7,7 +7,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::experiment::{Ongoing, Plan, Speed};
 use crate::explore::{Item, Query};
+use crate::runs::RunRecord;
 use crate::i18n::{Lang, ModelSource};
 use crate::recipe::TrainConfig;
 use crate::summary::Summary;
@@ -28,6 +30,16 @@ pub enum ToWorker {
     Continue { epochs: Option<usize> },
     /// Delete the saved run.
     Discard,
+    /// Measure this device's speed with a few steps of `config` (answered with `Measured`).
+    Measure { config: TrainConfig },
+    /// Run `plan`'s runs one after another, as the experiment `id` (its start time).
+    StartExperiment { id: f64, plan: Plan },
+    /// Go on with the stored experiment: continue its run in progress, then the rest.
+    ContinueExperiment,
+    /// Forget the stored experiment (its finished runs stay kept).
+    DiscardExperiment,
+    /// Delete a kept run.
+    DeleteRun { id: String },
     /// Send a saved checkpoint as a file (answered with [`FromWorker::File`]): the weights
     /// alone (PyTorch's names) or, with `full`, the whole state to continue elsewhere.
     Download { which: Which, full: bool },
@@ -152,6 +164,14 @@ pub enum FromWorker {
     Saved { config: TrainConfig, epochs_done: usize, best_val_accuracy: Option<f64>, history: Vec<EpochMetrics> },
     /// No saved run (any more).
     NoSaved,
+    /// This device's speed, measured with a few training steps of `model`.
+    Measured { speed: Speed, model: String, images_per_sec: f64 },
+    /// The kept runs, newest first (at start-up and after every change).
+    Runs { runs: Vec<RunRecord> },
+    /// An experiment under way (found at start-up, or one whose run `next` now starts).
+    Experiment { ongoing: Ongoing, running: bool },
+    /// No experiment under way (any more): the last one ended, or was discarded.
+    NoExperiment,
     /// The checkpoints of an epoch are stored (`best` too when it improved).
     Stored { epochs_done: usize, best: bool },
     /// A checkpoint could not be stored; training goes on and the previous ones are intact.

@@ -3,7 +3,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use resnet_webgpu::experiment::{
-    Available, Cost, Errors, Experiment, Finding, MAX_TEST, MIN_EPOCHS, RUN_OVERHEAD_S, Speed, TARGET_EPOCHS,
+    Available, Cost, Errors, Experiment, Finding, MAX_TEST, Numbers, Verdict, noise, MIN_EPOCHS, RUN_OVERHEAD_S, Speed, TARGET_EPOCHS,
     expected_seconds, plan, run_seconds,
 };
 use resnet_webgpu::html::runs_table;
@@ -23,7 +23,7 @@ fn cost(model: ModelKind) -> Cost {
 
 const FULL: Available = Available { train: 50_000, test: 10_000, batch_size: 128 };
 /// About this VM's page on the CPU: ResNet20 v1 trains at ~60 img/s (0.25 GFLOP per image).
-const CPU: Speed = Speed { train_gflops: 14.8, eval_gflops: 16.0 };
+const CPU: Speed = Speed { gflops: 14.8 };
 
 #[test]
 fn experiments_train_their_networks_cheapest_first() {
@@ -70,7 +70,7 @@ fn a_plan_fills_the_budget_with_the_same_data_for_every_run() {
         .iter()
         .map(|c| {
             let train = p.train_images as f64 * c.train_flops as f64 / 14.8e9;
-            let test = p.test_images as f64 * c.forward_flops as f64 / 16.0e9;
+            let test = p.test_images as f64 * c.forward_flops as f64 / 14.8e9;
             RUN_OVERHEAD_S + p.epochs as f64 * (train + test)
         })
         .sum();
@@ -86,7 +86,7 @@ fn a_longer_budget_or_a_faster_device_buys_more_images_then_more_epochs() {
     let long = plan(Some(Experiment::Augmentation), &base, &costs, &CPU, 3600.0, FULL);
     assert!(long.train_images * long.epochs > short.train_images * short.epochs);
     // A GPU a thousand times faster: the whole training set, and epochs to fill the hour.
-    let gpu = Speed { train_gflops: 7300.0, eval_gflops: 8000.0 };
+    let gpu = Speed { gflops: 14_800.0 };
     let fast = plan(Some(Experiment::Augmentation), &base, &costs, &gpu, 3600.0, FULL);
     assert_eq!((fast.train_images, fast.runs[0].limit_train, fast.runs[0].limit_test), (50_000, None, Some(MAX_TEST)));
     assert!(fast.epochs > TARGET_EPOCHS && fast.fits(), "{fast:?}");
@@ -108,7 +108,7 @@ fn a_budget_too_short_still_plans_the_least_that_makes_sense_and_says_so() {
 fn a_single_runs_expected_time_follows_its_settings() {
     let c = cost(ModelKind::RESNET20_V1);
     let config = TrainConfig { epochs: 2, limit_train: Some(1000), limit_test: Some(100), ..TrainConfig::default() };
-    let expected = RUN_OVERHEAD_S + 2.0 * (1000.0 * c.train_flops as f64 / 14.8e9 + 100.0 * c.forward_flops as f64 / 16.0e9);
+    let expected = RUN_OVERHEAD_S + 2.0 * (1000.0 * c.train_flops as f64 / 14.8e9 + 100.0 * c.forward_flops as f64 / 14.8e9);
     assert!((run_seconds(&CPU, c, &config, FULL) - expected).abs() < 1e-9);
     // The paper's recipe on the full set: 200 epochs at ~60 img/s is about two days.
     let paper = run_seconds(&CPU, c, &TrainConfig::default(), FULL);
@@ -131,38 +131,46 @@ fn epoch(epoch: usize, train_accuracy: f64, val_accuracy: f64) -> EpochMetrics {
 }
 
 #[test]
-fn speed_is_read_from_an_epochs_own_times() {
+fn speed_is_read_from_an_epochs_own_time() {
     let c = Cost { train_flops: 1_000_000_000, forward_flops: 300_000_000 };
-    // 1,000 images at 100 img/s (10 s) plus 500 test images in the remaining 5 s.
-    let m = EpochMetrics { seconds: 15.0, ..epoch(0, 0.5, 0.5) };
+    // 1,000 training images (1,000 GFLOP) and 500 test images (150 GFLOP) in 11.5 s: 100 GFLOP/s.
+    let m = EpochMetrics { seconds: 11.5, ..epoch(0, 0.5, 0.5) };
     let s = Speed::from_epoch(&m, 1000, 500, c).expect("speed");
-    assert!((s.train_gflops - 100.0).abs() < 1e-9 && (s.eval_gflops - 30.0).abs() < 1e-9, "{s:?}");
-    assert!((s.epoch_seconds(c, 1000, 500) - 15.0).abs() < 1e-9);
-    assert!((s.train_images_per_sec(c) - 100.0).abs() < 1e-9);
-    assert_eq!(Speed::from_epoch(&EpochMetrics { seconds: 10.0, ..m }, 1000, 500, c), None);
+    assert!((s.gflops - 100.0).abs() < 1e-9, "{s:?}");
+    assert!((s.epoch_seconds(c, 1000, 500) - 11.5).abs() < 1e-9);
+    assert_eq!(Speed::from_epoch(&EpochMetrics { seconds: 0.0, ..m }, 1000, 500, c), None);
+    // From training steps alone: 100 img/s of 1 GFLOP each.
+    assert_eq!(Speed::from_training(100.0, c), Some(Speed { gflops: 100.0 }));
+    assert_eq!(Speed::from_training(f64::NAN, c), None);
 }
 
 #[test]
-fn findings_say_whether_the_runs_show_what_the_paper_saw() {
+fn findings_say_whether_the_runs_show_what_the_paper_saw_beyond_the_noise() {
     let h = |train: f64, test: f64| vec![epoch(0, 0.3, 0.3), epoch(1, 1.0 - train, 1.0 - test)];
     let (p20, r20, p56, r56) = (h(0.20, 0.25), h(0.15, 0.20), h(0.30, 0.33), h(0.10, 0.18));
-    let f = Finding::of(Experiment::Degradation, &[&p20, &r20, &p56, &r56]).expect("four runs");
-    let Finding::Degradation { plain56, resnet56, .. } = f else { panic!("{f:?}") };
+    // On 10,000 training images, 10 points apart is far beyond the noise (±1.2 points).
+    let f = Finding::of(Experiment::Degradation, &[&p20, &r20, &p56, &r56], 10_000, 1_000).expect("four runs");
+    let Numbers::Degradation { plain56, resnet56, .. } = f.numbers else { panic!("{f:?}") };
     assert!((plain56.train - 0.30).abs() < 1e-9 && (resnet56.test - 0.18).abs() < 1e-9);
-    assert!(f.shown());
+    assert_eq!(f.verdict(), Verdict::Shown);
     let sentence = (ES.lab.finding)(&f);
-    assert!(sentence.contains("plana-56 30.0 %") && sentence.contains("Esta ejecución lo muestra."), "{sentence}");
-    // Plain-56 learning as well as plain-20 is not degradation: said so.
-    let f = Finding::of(Experiment::Degradation, &[&p20, &r20, &h(0.19, 0.2), &r56]).expect("four runs");
-    assert!(!f.shown());
+    assert!(sentence.contains("plana-56 30.0 %") && sentence.ends_with("Esta ejecución lo muestra."), "{sentence}");
+    // The same numbers on 64 images: within the noise, and said so.
+    let f = Finding::of(Experiment::Degradation, &[&p20, &r20, &p56, &r56], 64, 100).expect("four runs");
+    assert_eq!(f.verdict(), Verdict::Unclear);
+    assert!((f.noise_points() - 100.0 * noise(0.3, 0.2, 64)).abs() < 1e-9);
+    assert!((ES.lab.finding)(&f).contains("caben en el ruido (±15.2 puntos)"), "{}", (ES.lab.finding)(&f));
+    // Plain-56 clearly better than plain-20 is not degradation: said so.
+    let f = Finding::of(Experiment::Degradation, &[&p20, &r20, &h(0.10, 0.2), &r56], 10_000, 1_000).expect("four runs");
+    assert_eq!(f.verdict(), Verdict::NotShown);
     assert!((EN.lab.finding)(&f).contains("does not show it"));
     // Augmentation: the gap without it is wider.
-    let f = Finding::of(Experiment::Augmentation, &[&h(0.2, 0.25), &h(0.05, 0.3)]).expect("two runs");
-    assert!(f.shown());
-    let f = Finding::of(Experiment::Versions, &[&h(0.2, 0.25), &h(0.2, 0.27)]).expect("two runs");
-    assert!(!f.shown());
+    let f = Finding::of(Experiment::Augmentation, &[&h(0.2, 0.25), &h(0.05, 0.3)], 10_000, 10_000).expect("two runs");
+    assert_eq!(f.verdict(), Verdict::Shown);
+    let f = Finding::of(Experiment::Versions, &[&h(0.2, 0.25), &h(0.2, 0.30)], 10_000, 10_000).expect("two runs");
+    assert_eq!(f.verdict(), Verdict::NotShown);
     // Not before every run has an epoch.
-    assert_eq!(Finding::of(Experiment::Versions, &[&h(0.2, 0.25), &vec![]]), None);
+    assert_eq!(Finding::of(Experiment::Versions, &[&h(0.2, 0.25), &vec![]], 1, 1), None);
     assert_eq!(Errors::of(&[]), None);
 }
 
@@ -217,4 +225,18 @@ fn the_runs_list_escapes_and_marks_the_overlaid_runs() {
     assert!(html.contains("1/3 épocas · lote 32 · 2\u{202f}048 imágenes · con aumentación · detenida"), "{html}");
     assert!(html.contains("35.0 %"));
     assert!(runs_table(&EN, &[], &[], &[]).contains("No finished runs yet"));
+}
+
+#[test]
+fn the_lessons_experiment_buttons_name_experiments_the_lab_has() {
+    let lesson = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/www/tutorial.md")).expect("the lesson");
+    let keys: Vec<&str> = lesson.split("data-experiment=\"").skip(1).map(|rest| &rest[..rest.find('"').expect("quote")]).collect();
+    assert_eq!(keys.len(), 3, "{keys:?}");
+    for key in keys {
+        assert!(Experiment::from_key(key).is_some(), "the lesson's button names `{key}`");
+    }
+    let page = include_str!("../index.html");
+    for e in Experiment::ALL {
+        assert!(page.contains(&format!("data-experiment=\"{}\"", e.key())), "no lab button for {e:?}");
+    }
 }

@@ -1,6 +1,6 @@
 //! The lab's texts (experiments, presets, compared runs), in both languages side by side.
 
-use crate::experiment::{Errors, Experiment, Finding};
+use crate::experiment::{Errors, Experiment, Finding, Numbers, Verdict};
 use crate::html::duration;
 
 /// A plan, formatted for [`LabTexts::plan`].
@@ -87,19 +87,26 @@ pub static LAB_ES: LabTexts = LabTexts {
         }
     },
     finding: |f| {
-        let verdict = if f.shown() { "Esta ejecución lo muestra." } else { "Esta ejecución no lo muestra: con un presupuesto tan corto las curvas pueden no separarse todavía; prueba con más tiempo." };
-        match *f {
-            Finding::Degradation { plain20, plain56, resnet20, resnet56 } => format!(
+        let verdict = match f.verdict() {
+            Verdict::Shown => "Esta ejecución lo muestra.".to_string(),
+            Verdict::NotShown => "Esta ejecución no lo muestra: con un presupuesto corto las curvas pueden no haberse separado todavía; prueba con más tiempo.".to_string(),
+            Verdict::Unclear => format!(
+                "Con {} imágenes las diferencias caben en el ruido (±{:.1} puntos): esta ejecución no permite decirlo; prueba con más tiempo.",
+                crate::html::group(f.train_images), f.noise_points()
+            ),
+        };
+        match f.numbers {
+            Numbers::Degradation { plain20, plain56, resnet20, resnet56 } => format!(
                 "Error final de entrenamiento: plana-20 {}, plana-56 {}, ResNet-20 {}, ResNet-56 {}. {verdict}",
                 errors_es(plain20), errors_es(plain56), errors_es(resnet20), errors_es(resnet56)
             ),
-            Finding::Augmentation { with, without } => format!(
+            Numbers::Augmentation { with, without } => format!(
                 "Error final de entrenamiento: con aumentación {}, sin ella {}; distancia de prueba a \
                  entrenamiento {:.1} frente a {:.1} puntos. {verdict}",
                 errors_es(with), errors_es(without),
                 100.0 * (with.test - with.train), 100.0 * (without.test - without.train)
             ),
-            Finding::Versions { v1, v2 } => format!(
+            Numbers::Versions { v1, v2 } => format!(
                 "Error final de entrenamiento: ResNet-20 v1 {}, ResNet-29 v2 {}. {verdict}",
                 errors_es(v1), errors_es(v2)
             ),
@@ -164,19 +171,26 @@ pub static LAB_EN: LabTexts = LabTexts {
         }
     },
     finding: |f| {
-        let verdict = if f.shown() { "This run shows it." } else { "This run does not show it: on so short a budget the curves may not have parted yet; try a longer one." };
-        match *f {
-            Finding::Degradation { plain20, plain56, resnet20, resnet56 } => format!(
+        let verdict = match f.verdict() {
+            Verdict::Shown => "This run shows it.".to_string(),
+            Verdict::NotShown => "This run does not show it: on a short budget the curves may not have parted yet; try a longer one.".to_string(),
+            Verdict::Unclear => format!(
+                "With {} images the differences are within the noise (±{:.1} points): this run cannot tell; try a longer one.",
+                f.train_images, f.noise_points()
+            ),
+        };
+        match f.numbers {
+            Numbers::Degradation { plain20, plain56, resnet20, resnet56 } => format!(
                 "Final training error: plain-20 {}, plain-56 {}, ResNet-20 {}, ResNet-56 {}. {verdict}",
                 errors_en(plain20), errors_en(plain56), errors_en(resnet20), errors_en(resnet56)
             ),
-            Finding::Augmentation { with, without } => format!(
+            Numbers::Augmentation { with, without } => format!(
                 "Final training error: with augmentation {}, without {}; test-to-training gap {:.1} \
                  versus {:.1} points. {verdict}",
                 errors_en(with), errors_en(without),
                 100.0 * (with.test - with.train), 100.0 * (without.test - without.train)
             ),
-            Finding::Versions { v1, v2 } => format!(
+            Numbers::Versions { v1, v2 } => format!(
                 "Final training error: ResNet-20 v1 {}, ResNet-29 v2 {}. {verdict}",
                 errors_en(v1), errors_en(v2)
             ),

@@ -64,6 +64,7 @@ fn page_main() -> Result<(), JsValue> {
         status: Status::Loading,
         summary: None,
         use_model: UseModel::default(),
+        lab: Default::default(),
     }));
     {
         let mut p = page.borrow_mut();
@@ -81,6 +82,7 @@ fn page_main() -> Result<(), JsValue> {
     }
     super::supervisor::wire(&page);
     wire_controls(&page, &dom)?;
+    super::lab::wire(&page, &dom)?;
     let p = page.clone();
     let lang = Rc::new(move || p.borrow().lang);
     super::use_model::wire(&dom, sender(&page), lang)?;

@@ -186,16 +186,72 @@ impl GradientChart {
     }
 }
 
+/// The lab's overlay: several runs' training (dashed) and test (solid) error by epoch.
+pub(crate) struct OverlayChart(ChartJs);
+
+impl OverlayChart {
+    fn new(canvas: &HtmlCanvasElement) -> Result<Self, JsValue> {
+        let config = json!({
+            "type": "line",
+            "data": {"labels": [], "datasets": []},
+            "options": {
+                "animation": false, "responsive": true, "maintainAspectRatio": false,
+                "scales": {"y": {"title": {"display": true, "text": ""}},
+                           "x": {"title": {"display": true, "text": ""}}},
+                "plugins": {"legend": {"position": "bottom"}}
+            }
+        });
+        let config = js_sys::JSON::parse(&config.to_string())?;
+        Ok(Self(ChartJs::new(canvas, &config)?))
+    }
+
+    /// Draws `curves` (epochs from 1 on x, error in % on y) in the language of `t`.
+    pub(crate) fn show(&self, t: &Texts, curves: &[crate::runs::Curve]) {
+        let epochs = curves.iter().flat_map(|c| c.points.iter().map(|p| p.0 as usize)).max().unwrap_or(0);
+        let labels: Vec<String> = (1..=epochs).map(|i| i.to_string()).collect();
+        let datasets: Vec<_> = curves
+            .iter()
+            .map(|c| {
+                let (r, g, b) = c.color;
+                let color = format!("rgb({r}, {g}, {b})");
+                let mut data: Vec<Option<f64>> = vec![None; epochs];
+                for &(x, y) in &c.points {
+                    if let Some(slot) = data.get_mut((x as usize).wrapping_sub(1)) {
+                        *slot = y.is_finite().then_some(y);
+                    }
+                }
+                json!({"label": c.label, "data": data, "borderColor": color, "backgroundColor": color,
+                       "borderDash": if c.training { json!([6, 4]) } else { json!([]) },
+                       "borderWidth": if c.training { 1 } else { 2 }, "pointRadius": 2, "tension": 0})
+            })
+            .collect();
+        let data = self.0.data();
+        if let (Ok(labels), Ok(datasets)) = (
+            js_sys::JSON::parse(&serde_json::to_string(&labels).unwrap_or_default()),
+            js_sys::JSON::parse(&serde_json::Value::from(datasets).to_string()),
+        ) {
+            let _ = Reflect::set(&data, &"labels".into(), &labels);
+            let _ = Reflect::set(&data, &"datasets".into(), &datasets);
+        }
+        let options = self.0.options();
+        set_path(&options, &["scales", "y", "title", "text"], &t.lab.axis_error.into());
+        set_path(&options, &["scales", "x", "title", "text"], &t.axis_epoch.into());
+        self.0.update("none");
+    }
+}
+
 /// The page's charts: loss and accuracy per epoch, loss per batch, and the gradient flow.
 pub(crate) struct Charts {
     pub(crate) loss: LineChart,
     pub(crate) accuracy: LineChart,
     pub(crate) batch: LineChart,
     pub(crate) gradients: GradientChart,
+    pub(crate) compare: OverlayChart,
 }
 
 impl Charts {
-    /// The charts on the canvases `#loss-chart`, `#acc-chart`, `#batch-chart`, `#grad-chart`.
+    /// The charts on the canvases `#loss-chart`, `#acc-chart`, `#batch-chart`, `#grad-chart`,
+    /// `#compare-chart`.
     pub(crate) fn new(document: &Document) -> Result<Self, JsValue> {
         let canvas = |id: &str| -> Result<HtmlCanvasElement, JsValue> {
             document.get_element_by_id(id).ok_or_else(|| JsValue::from_str(id))?.dyn_into().map_err(Into::into)
@@ -206,6 +262,7 @@ impl Charts {
             accuracy: LineChart::new(&canvas("acc-chart")?, &[blue, red])?,
             batch: LineChart::new(&canvas("batch-chart")?, &[grey])?,
             gradients: GradientChart::new(&canvas("grad-chart")?)?,
+            compare: OverlayChart::new(&canvas("compare-chart")?)?,
         })
     }
 

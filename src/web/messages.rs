@@ -36,6 +36,7 @@ impl Page {
                 self.setup.peak_gflops = peak_gflops;
                 self.setup.backend = Some(backend);
                 self.setup.adapter = Some((adapter, software_adapter, fallback));
+                self.lab_device_ready();
                 self.render_device();
                 self.render_controls();
             }
@@ -59,6 +60,8 @@ impl Page {
             }
             FromWorker::DataReady { train_images, test_images } => {
                 self.setup.data_ready = true;
+                self.setup.sizes = Some((train_images, test_images));
+                self.lab_device_ready();
                 self.dom.show("data-pick", false);
                 self.dom.set_text("data-status", &(t.data_ready)(&group(train_images), &group(test_images)));
                 self.render_controls();
@@ -92,7 +95,15 @@ impl Page {
                 self.status = Status::Run(state);
                 self.render_controls();
             }
-            FromWorker::Error { message } | FromWorker::Notice { message } => self.say(message),
+            FromWorker::Error { message } => {
+                self.lab_error();
+                self.say(message)
+            }
+            FromWorker::Notice { message } => self.say(message),
+            FromWorker::Measured { speed, model, images_per_sec } => self.on_measured(speed, &model, images_per_sec),
+            FromWorker::Runs { runs } => self.on_runs(runs),
+            FromWorker::Experiment { ongoing, running } => self.on_experiment(ongoing, running),
+            FromWorker::NoExperiment => self.on_no_experiment(),
             FromWorker::Busy => self.say(t.other_tab),
             FromWorker::Saved { config, epochs_done, best_val_accuracy, history } => {
                 self.on_saved(SavedRun { config, epochs_done, best: best_val_accuracy }, history)
@@ -144,8 +155,9 @@ impl Page {
     fn on_event(&mut self, event: Event) {
         let t = self.t();
         match event {
-            Event::Started { first_epoch, model, trainable_params, train_images, steps_per_epoch, epochs, .. } => {
+            Event::Started { first_epoch, model, trainable_params, train_images, test_images, steps_per_epoch, epochs, .. } => {
                 let run = &mut self.run;
+                run.images = Some((train_images, test_images));
                 run.started_ms = now_ms();
                 // The remaining steps (a resumed run starts with `first_epoch`).
                 run.steps_total = steps_per_epoch * epochs.saturating_sub(first_epoch);
@@ -207,6 +219,7 @@ impl Page {
     }
 
     fn on_epoch(&mut self, metrics: EpochMetrics) {
+        self.lab_epoch(&metrics);
         if let Some(charts) = &self.charts {
             charts.push_epoch(point(&metrics));
         }

@@ -9,6 +9,7 @@
 pub mod app;
 mod chart;
 mod dom;
+mod lab;
 mod link;
 mod messages;
 mod page;

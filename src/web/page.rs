@@ -9,6 +9,7 @@ use burn::prelude::*;
 
 use super::chart::{Charts, GradientWindow};
 use super::dom::{Dom, query_pairs};
+use super::lab::Lab;
 use super::link::Link;
 use super::use_model::UseModel;
 use crate::export::{LinkError, config_from_pairs};
@@ -41,6 +42,8 @@ pub(crate) struct Setup {
     pub(crate) memory: Option<(f64, Option<f64>)>,
     /// Values of the page's link that could not be used.
     pub(crate) link_errors: Vec<LinkError>,
+    /// Training and test images in the archive, once parsed.
+    pub(crate) sizes: Option<(usize, usize)>,
 }
 
 /// The last batch metric, as shown under «En vivo».
@@ -77,6 +80,8 @@ pub(crate) struct RunView {
     /// The strip image whose feature maps are shown (0–9; a click on the strip picks another).
     pub(crate) feature_image: usize,
     pub(crate) live: Option<Live>,
+    /// Training and test images of the run (its subsets), from its start.
+    pub(crate) images: Option<(usize, usize)>,
     /// Best validation accuracy and its epoch (from 0).
     pub(crate) best: Option<(f64, usize)>,
     pub(crate) strip: Option<Strip>,
@@ -97,6 +102,7 @@ impl Default for RunView {
             filters: None,
             feature_image: 0,
             live: None,
+            images: None,
             best: None,
             strip: None,
             finished: None,
@@ -145,6 +151,8 @@ pub(crate) struct Page {
     pub(crate) summary: Option<Result<Summary, String>>,
     /// «Usa lo aprendido»: classification and the explorer.
     pub(crate) use_model: UseModel,
+    /// Experiments, presets, compared runs.
+    pub(crate) lab: Lab,
 }
 
 pub(crate) type Shared = Rc<RefCell<Page>>;
@@ -173,7 +181,15 @@ impl Page {
         let batch_size = dom.value("batch-size").parse().map_err(|_| t.bad_batch.to_string())?;
         let epochs = dom.value("epochs").parse().map_err(|_| t.bad_epochs.to_string())?;
         let learning_rate = dom.value("lr").parse().map_err(|_| t.bad_lr.to_string())?;
-        // Settings the controls do not show (test subsets) come from the page's link.
+        // An empty subset field: every image.
+        let subset = |id: &str, bad: &str| -> Result<Option<usize>, String> {
+            let text = dom.value(id);
+            let text = text.trim();
+            if text.is_empty() { Ok(None) } else { text.parse().map(Some).map_err(|_| (t.bad_link)(&format!("{bad}={text}"))) }
+        };
+        let limit_train = subset("train-images", "train_images")?;
+        let limit_test = subset("test-images", "test_images")?;
+        // Settings the controls do not show (the convolutions' route) come from the page's link.
         let (hidden, _) = config_from_pairs(query_pairs());
         let config = TrainConfig {
             model,
@@ -181,8 +197,8 @@ impl Page {
             epochs,
             learning_rate,
             augment: dom.checked("augment"),
-            limit_train: hidden.limit_train,
-            limit_test: hidden.limit_test,
+            limit_train,
+            limit_test,
             conv: hidden.conv,
             ..TrainConfig::default()
         };

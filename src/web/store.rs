@@ -7,6 +7,10 @@
 //! [`crate::checkpoint::Checkpoint`] file. Both records of an epoch are written in *one*
 //! IndexedDB transaction: either both land or neither does, so a reload in the middle of a write,
 //! or a full disk, leaves the previous checkpoints exactly as they were.
+//!
+//! Two more stores keep the lab: `runs` (every run that ended, as JSON
+//! [`crate::runs::RunRecord`]s keyed by their id) and `lab` (the experiment in progress, under
+//! [`EXPERIMENT`]).
 
 use idb::{Database, DatabaseEvent, Factory, ObjectStoreParams, TransactionMode, TransactionResult};
 use js_sys::{Object, Reflect, Uint8Array};
@@ -15,6 +19,12 @@ use wasm_bindgen_futures::JsFuture;
 
 const DATABASE: &str = "resnet-webgpu";
 const STORE: &str = "checkpoints";
+/// The kept runs.
+pub const RUNS: &str = "runs";
+/// The lab's state: the experiment in progress.
+pub const LAB: &str = "lab";
+/// `lab`'s key for the experiment in progress.
+pub const EXPERIMENT: &str = "experiment";
 /// The checkpoint written at the end of every epoch.
 pub const LAST: &str = "last";
 /// The checkpoint of the best validation accuracy so far.
@@ -46,12 +56,15 @@ fn describe(e: &idb::Error) -> String {
 
 async fn open() -> Result<Database, String> {
     let factory = Factory::new().map_err(|e| describe(&e))?;
-    let mut request = factory.open(DATABASE, Some(1)).map_err(|e| describe(&e))?;
+    // Version 2 added the lab's stores; a version-1 database gains them, keeping its checkpoints.
+    let mut request = factory.open(DATABASE, Some(2)).map_err(|e| describe(&e))?;
     request.on_upgrade_needed(|event| {
-        if let Ok(database) = event.database()
-            && !database.store_names().iter().any(|n| n == STORE)
-        {
-            let _ = database.create_object_store(STORE, ObjectStoreParams::new());
+        if let Ok(database) = event.database() {
+            for name in [STORE, RUNS, LAB] {
+                if !database.store_names().iter().any(|n| n == name) {
+                    let _ = database.create_object_store(name, ObjectStoreParams::new());
+                }
+            }
         }
     });
     request.await.map_err(|e| describe(&e))
@@ -142,4 +155,58 @@ pub async fn usage() -> Option<(f64, f64)> {
     let value = JsFuture::from(promise).await.ok()?;
     let number = |key: &str| Reflect::get(&value, &key.into()).ok()?.as_f64();
     Some((number("usage")?, number("quota")?))
+}
+
+/// Writes `json` under `key` in `store` (`runs` or `lab`).
+pub async fn put_json(store: &str, key: &str, json: &str) -> Result<(), SaveError> {
+    let failed = |e: idb::Error| SaveError::Failed(describe(&e));
+    let database = open().await.map_err(SaveError::Failed)?;
+    let transaction = database.transaction(&[store], TransactionMode::ReadWrite).map_err(failed)?;
+    let objects = transaction.object_store(store).map_err(failed)?;
+    if let Err(e) = objects.put(&JsValue::from_str(json), Some(&JsValue::from_str(key))) {
+        let _ = transaction.abort();
+        return Err(failed(e));
+    }
+    let outcome = transaction.await;
+    database.close();
+    match outcome {
+        Ok(TransactionResult::Committed) => Ok(()),
+        Ok(TransactionResult::Aborted) => Err(SaveError::Refused(usage().await)),
+        Err(e) => Err(failed(e)),
+    }
+}
+
+/// The JSON under `key` in `store`, if any.
+pub async fn get_json(store: &str, key: &str) -> Result<Option<String>, String> {
+    let database = open().await?;
+    let transaction = database.transaction(&[store], TransactionMode::ReadOnly).map_err(|e| describe(&e))?;
+    let objects = transaction.object_store(store).map_err(|e| describe(&e))?;
+    let value = objects.get(JsValue::from_str(key)).map_err(|e| describe(&e))?.await.map_err(|e| describe(&e))?;
+    database.close();
+    Ok(value.and_then(|v| v.as_string()))
+}
+
+/// Every JSON value in `store`, in key order.
+pub async fn all_json(store: &str) -> Result<Vec<String>, String> {
+    let database = open().await?;
+    let transaction = database.transaction(&[store], TransactionMode::ReadOnly).map_err(|e| describe(&e))?;
+    let objects = transaction.object_store(store).map_err(|e| describe(&e))?;
+    let values = objects.get_all(None, None).map_err(|e| describe(&e))?.await.map_err(|e| describe(&e))?;
+    database.close();
+    Ok(values.into_iter().filter_map(|v| v.as_string()).collect())
+}
+
+/// Deletes `key` from `store`.
+pub async fn delete(store: &str, key: &str) -> Result<(), String> {
+    let database = open().await?;
+    let transaction = database.transaction(&[store], TransactionMode::ReadWrite).map_err(|e| describe(&e))?;
+    let objects = transaction.object_store(store).map_err(|e| describe(&e))?;
+    objects.delete(JsValue::from_str(key)).map_err(|e| describe(&e))?;
+    let outcome = transaction.await;
+    database.close();
+    match outcome {
+        Ok(TransactionResult::Committed) => Ok(()),
+        Ok(TransactionResult::Aborted) => Err("the browser refused to delete it".into()),
+        Err(e) => Err(describe(&e)),
+    }
 }

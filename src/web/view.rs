@@ -76,6 +76,9 @@ impl Page {
         dom.set_value("epochs", &config.epochs.to_string());
         dom.set_value("lr", &config.learning_rate.to_string());
         dom.set_checked("augment", config.augment);
+        let count = |n: Option<usize>| n.map_or(String::new(), |n| n.to_string());
+        dom.set_value("train-images", &count(config.limit_train));
+        dom.set_value("test-images", &count(config.limit_test));
     }
 
     pub(crate) fn render_status(&self) {
@@ -101,11 +104,12 @@ impl Page {
         let ready = self.setup.data_ready && self.setup.device_ready;
         let state = self.run.state;
         let busy = matches!(state, RunState::Running | RunState::Paused | RunState::Stopping);
-        dom.enable("start", ready && !busy);
+        dom.enable("start", ready && !busy && !self.lab.measuring);
         dom.enable("continue-run", ready && !busy && self.saved.offer.is_some());
         dom.enable("discard-run", !busy);
         dom.enable("run-file", !busy);
-        dom.show("saved-run", self.saved.offer.is_some() && !busy);
+        // An experiment under way continues its own run: no second offer beside it.
+        dom.show("saved-run", self.saved.offer.is_some() && !busy && self.lab.ongoing.is_none());
         let (last, best) = match self.saved.stored {
             Some((_, best)) => (true, best),
             None => (self.saved.offer.is_some(), self.saved.offer.as_ref().is_some_and(|s| s.best.is_some())),
@@ -115,11 +119,12 @@ impl Page {
         dom.enable("download-best", best);
         dom.enable("pause", matches!(state, RunState::Running | RunState::Paused));
         dom.enable("stop", matches!(state, RunState::Running | RunState::Paused));
-        for id in ["model", "batch-size", "epochs", "lr", "augment", "backend"] {
+        for id in ["model", "batch-size", "epochs", "lr", "augment", "backend", "train-images", "test-images"] {
             dom.enable(id, !busy);
         }
         dom.set_text("pause", if state == RunState::Paused { t.resume } else { t.pause });
         self.render_status();
+        self.render_lab();
     }
 
     pub(crate) fn render_summary(&self) {

@@ -5,6 +5,7 @@
 mod data;
 mod device;
 mod files;
+mod lab;
 mod lock;
 mod run;
 mod saved;
@@ -33,7 +34,10 @@ pub fn worker_main() {
     scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
     post(&FromWorker::Ready);
-    spawn_local(saved::announce_saved());
+    spawn_local(async {
+        saved::announce_saved().await;
+        lab::announce_lab().await;
+    });
 }
 
 fn handle(data: JsValue) {
@@ -57,7 +61,16 @@ fn handle(data: JsValue) {
             data::parse_archive(std::io::Cursor::new(bytes.into_vec()));
         }
         ToWorker::UseBackend { backend } => spawn_local(device::use_backend(backend)),
-        ToWorker::Start { config } => spawn_local(run::run(Start::Fresh(config))),
+        ToWorker::Start { config } => spawn_local(async {
+            run::run(Start::Fresh(config), None).await;
+        }),
+        ToWorker::Measure { config } => spawn_local(lab::measure(config)),
+        ToWorker::StartExperiment { id, plan } => {
+            spawn_local(lab::run_experiment(crate::experiment::Ongoing { id, plan, next: 0 }, false))
+        }
+        ToWorker::ContinueExperiment => spawn_local(lab::continue_experiment()),
+        ToWorker::DiscardExperiment => spawn_local(lab::discard_experiment()),
+        ToWorker::DeleteRun { id } => spawn_local(lab::delete_run(id)),
         ToWorker::Continue { epochs } => spawn_local(run::continue_saved(epochs)),
         ToWorker::Discard => spawn_local(async {
             // The saved run is another tab's while that tab trains.

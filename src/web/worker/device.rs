@@ -27,7 +27,14 @@ pub(super) async fn use_backend(choice: BackendChoice) {
     match result {
         Ok((device, adapter, fallback)) => {
             let adapter = if adapter.is_empty() { texts().webgpu_adapter.to_string() } else { adapter };
-            STATE.with_borrow_mut(|s| s.device = Some((device, effective)));
+            let name = match effective {
+                BackendChoice::WebGpu => format!("WebGPU · {adapter}"),
+                _ => texts().cpu_backend.to_string(),
+            };
+            STATE.with_borrow_mut(|s| {
+                s.device = Some((device, effective));
+                s.device_name = name;
+            });
             let peak_gflops = if effective == BackendChoice::WebGpu { webgpu_peak().await } else { None };
             post(&FromWorker::Backend { backend: effective, adapter, fallback, software_adapter, peak_gflops });
         }

@@ -25,15 +25,27 @@ impl Drop for RunLock {
 
 /// The run's lock if no other tab holds it; `None` if one does. A browser without Web Locks
 /// (`navigator.locks`) gets an empty guard: it trains as before, unguarded.
+///
+/// Asked again for a few seconds before giving up: right after a reload, the worker of the page
+/// this one replaces may still be shutting down, and it frees the lock only when it is gone.
 pub(super) async fn run_lock() -> Option<RunLock> {
-    match try_lock().await {
-        Ok(lock) => lock,
-        Err(e) => {
-            web_sys::console::warn_1(&format!("sin Web Locks, otra pestaña podría pisar el entrenamiento guardado: {e}").into());
-            Some(RunLock { release: None })
+    for attempt in 0..=RETRIES {
+        match try_lock().await {
+            Ok(Some(lock)) => return Some(lock),
+            Ok(None) if attempt < RETRIES => crate::web::sleep_ms(RETRY_MS).await,
+            Ok(None) => return None,
+            Err(e) => {
+                web_sys::console::warn_1(&format!("sin Web Locks, otra pestaña podría pisar el entrenamiento guardado: {e}").into());
+                return Some(RunLock { release: None });
+            }
         }
     }
+    None
 }
+
+/// How often, and how far apart, a held lock is asked for again.
+const RETRIES: usize = 12;
+const RETRY_MS: i32 = 250;
 
 async fn try_lock() -> Result<Option<RunLock>, String> {
     let js = |e: JsValue| crate::web::js_error(&e);

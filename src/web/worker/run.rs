@@ -6,10 +6,12 @@ use std::rc::Rc;
 use burn::prelude::*;
 
 use super::device::memory;
+use super::lab::keep_run;
 use super::saved::{announce_saved, record_of, save_error};
 use super::state::{Explorable, STATE, Snapshot, WISH, Wish, post, set_snapshot, texts};
 use crate::checkpoint::Checkpoint;
 use crate::data::Cifar10;
+use crate::experiment::Experiment;
 use crate::i18n::ModelSource;
 use crate::metrics::EpochMetrics;
 use crate::model::{ResNet, ResNetConfig};
@@ -118,6 +120,15 @@ impl Observer for WorkerObserver {
     }
 }
 
+/// How a run ended, for an experiment that goes on with its next network or not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum RunEnd {
+    Finished,
+    Stopped,
+    /// It did not start (no data, no device, another run) or it failed.
+    Failed,
+}
+
 /// Continues the run saved in IndexedDB.
 pub(super) async fn continue_saved(epochs: Option<usize>) {
     let t = texts();
@@ -132,26 +143,30 @@ pub(super) async fn continue_saved(epochs: Option<usize>) {
     if let Some(epochs) = epochs {
         checkpoint.run.config.epochs = epochs.max(checkpoint.run.epochs_done);
     }
-    run(Start::Resume(Box::new(checkpoint))).await;
+    run(Start::Resume(Box::new(checkpoint)), None).await;
 }
 
-pub(super) async fn run(start: Start) {
+/// Trains a run to its end (or its stop), keeping it in the lab's list when it has an epoch;
+/// `experiment` tags it as part of one.
+pub(super) async fn run(start: Start, experiment: Option<(f64, Experiment)>) -> RunEnd {
     let (data, device, running) = STATE.with_borrow(|s| (s.data.clone(), s.device.clone(), s.running));
     if running {
-        return;
+        return RunEnd::Failed;
     }
     let Some(data) = data else {
         post(&FromWorker::Error { message: texts().data_not_ready.into() });
-        return;
+        return RunEnd::Failed;
     };
     let Some((device, _)) = device else {
         post(&FromWorker::Error { message: texts().no_device.into() });
-        return;
+        return RunEnd::Failed;
     };
     // Another tab may be training (and saving) the one saved run: then this one does not.
     let Some(_lock) = super::lock::run_lock().await else {
-        return post(&FromWorker::Busy);
+        post(&FromWorker::Busy);
+        return RunEnd::Failed;
     };
+    let started_ms = js_sys::Date::now();
     STATE.with_borrow_mut(|s| s.running = true);
     let (config, replay) = match &start {
         Start::Fresh(config) => {
@@ -181,26 +196,32 @@ pub(super) async fn run(start: Start) {
     };
     let result = train_from(&data, start, &device, &mut observer).await;
     STATE.with_borrow_mut(|s| s.running = false);
-    match result {
+    let end = match result {
         Ok(outcome) => {
+            let end = if outcome.stopped { RunEnd::Stopped } else { RunEnd::Finished };
+            keep_run(&config, outcome.history.clone(), outcome.stopped, started_ms, experiment).await;
             set_snapshot(Snapshot {
                 model: outcome.model,
                 mean: Rc::new(outcome.mean),
                 device: device.without_autodiff(),
                 source: ModelSource::Final { epochs: outcome.history.len() },
             });
-            post(&FromWorker::State { state: RunState::Finished })
+            post(&FromWorker::State { state: RunState::Finished });
+            end
         }
         Err(TrainError::NonFinite { epoch, lr, .. } | TrainError::NonFiniteWeights { epoch, lr, .. }) => {
             post(&FromWorker::Diverged { message: (texts().diverged)(epoch + 1, lr) });
             post(&FromWorker::State { state: RunState::Idle });
+            RunEnd::Failed
         }
         Err(e) => {
             post(&FromWorker::Error { message: (texts().training_stopped)(&e.to_string()) });
             post(&FromWorker::State { state: RunState::Idle });
+            RunEnd::Failed
         }
-    }
+    };
     // Whatever the outcome, the last checkpoint can be continued (with more epochs, or after
     // a stop, or with a lower learning rate after a divergence).
     announce_saved().await;
+    end
 }

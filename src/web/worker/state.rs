@@ -63,6 +63,8 @@ pub(super) struct Explorable {
 pub(super) struct State {
     pub(super) data: Option<Rc<Cifar10>>,
     pub(super) device: Option<(Device, BackendChoice)>,
+    /// The device as the page names it (kept with every run): `WebGPU · adapter` or the CPU.
+    pub(super) device_name: String,
     pub(super) running: bool,
     pub(super) lang: Lang,
     pub(super) snapshot: Option<Snapshot>,

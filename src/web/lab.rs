@@ -1,0 +1,526 @@
+//! The lab on the page: the device's measured speed, the experiments (plan, ETA, progress,
+//! what they showed), the presets, and the kept runs overlaid. Its state is [`Lab`], a part of
+//! [`Page`]; the worker runs and keeps everything (`worker/lab.rs`).
+
+use burn::prelude::*;
+use wasm_bindgen::prelude::*;
+
+use super::dom::{Dom, query_pairs};
+use super::page::{Page, Shared};
+use crate::charts::{Series, line_chart_svg};
+use crate::experiment::{self, Available, Cost, Experiment, Finding, Ongoing, Plan, Speed};
+use crate::export::{history_csv, history_json};
+use crate::html;
+use crate::i18n::PlanTexts;
+use crate::metrics::EpochMetrics;
+use crate::model::{ModelKind, ResNetConfig};
+use crate::protocol::{RunState, ToWorker};
+use crate::recipe::TrainConfig;
+use crate::runs::{RunRecord, overlay, overlay_csv, overlay_json};
+use crate::summary::Summary;
+
+/// Where a device's measured speed is remembered between visits (one key per device).
+const SPEED_KEY: &str = "resnet-webgpu-speed";
+/// The fewest training images of an epoch whose time refines the device's speed.
+const MIN_TIMED_IMAGES: usize = 500;
+/// The quick preset's budget.
+const QUICK_SECONDS: f64 = 300.0;
+
+/// A preset of the controls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Preset {
+    /// A subset and a few epochs, sized to [`QUICK_SECONDS`] on this device.
+    Quick,
+    /// The seed's recipe: 200 epochs over everything.
+    Paper,
+}
+
+/// What to do once the device's speed is known.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Pending {
+    Experiment(Experiment),
+    Preset(Preset),
+}
+
+#[derive(Default)]
+pub(crate) struct Lab {
+    /// This device's speed: measured, or remembered from an earlier visit, or from the last epoch.
+    pub(crate) speed: Option<Speed>,
+    /// The last measurement, in words.
+    pub(crate) speed_note: Option<String>,
+    pub(crate) measuring: bool,
+    pub(crate) pending: Option<Pending>,
+    /// The plan shown, waiting for «Empezar».
+    pub(crate) plan: Option<Plan>,
+    /// The experiment under way, and whether it is running now.
+    pub(crate) ongoing: Option<(Ongoing, bool)>,
+    /// The experiment whose runs the overlay shows, and its verdict: id and which.
+    pub(crate) shown: Option<(f64, Experiment)>,
+    /// The line under the controls after a preset.
+    pub(crate) preset_line: Option<String>,
+    /// The kept runs, newest first, and those overlaid, in order.
+    pub(crate) runs: Vec<RunRecord>,
+    pub(crate) selected: Vec<String>,
+    /// A line of what the lab did last (an experiment finished…).
+    pub(crate) status: Option<String>,
+}
+
+/// A network's operation counts, from its summary on the CPU backend.
+fn cost(model: ModelKind) -> Option<Cost> {
+    let model = ResNetConfig::from(model).try_init(&Device::flex()).ok()?;
+    let s = Summary::of(&model);
+    Some(Cost { train_flops: s.training_flops_per_image(), forward_flops: s.forward_flops() })
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+impl Page {
+    fn lab_ready(&self) -> bool {
+        self.setup.data_ready && self.setup.device_ready
+    }
+
+    fn lab_busy(&self) -> bool {
+        self.lab.measuring || matches!(self.run.state, RunState::Running | RunState::Paused | RunState::Stopping)
+    }
+
+    /// The key of this device's speed in local storage.
+    fn speed_key(&self) -> Option<String> {
+        let backend = self.setup.backend?;
+        let adapter = self.setup.adapter.as_ref().map_or("", |a| a.0.as_str());
+        Some(format!("{SPEED_KEY}:{backend:?}:{adapter}"))
+    }
+
+    /// The device is ready: its remembered speed, and whatever was asked meanwhile.
+    pub(crate) fn lab_device_ready(&mut self) {
+        self.lab.speed = self
+            .speed_key()
+            .and_then(|key| storage()?.get_item(&key).ok().flatten())
+            .and_then(|json| serde_json::from_str(&json).ok());
+        if self.lab_ready()
+            && let Some(pending) = self.lab.pending.take()
+        {
+            self.lab_ask(pending);
+        }
+        self.render_lab();
+    }
+
+    fn remember_speed(&mut self, speed: Speed) {
+        self.lab.speed = Some(speed);
+        if let (Some(key), Some(storage), Ok(json)) = (self.speed_key(), storage(), serde_json::to_string(&speed)) {
+            let _ = storage.set_item(&key, &json);
+        }
+    }
+
+    /// The data the plans may use.
+    fn available(&self, batch_size: usize) -> Available {
+        let (train, test) = self.setup.sizes.unwrap_or((0, 0));
+        Available { train, test, batch_size }
+    }
+
+    /// The controls' settings, or the seed's when they do not parse.
+    fn base_config(&self) -> TrainConfig {
+        self.config().unwrap_or_default()
+    }
+
+    /// An experiment's or a preset's button: plan it once the speed is known (measuring first
+    /// when it is not), once data and device are ready.
+    pub(crate) fn lab_ask(&mut self, pending: Pending) {
+        let t = self.t();
+        if self.lab_busy() {
+            return self.say(t.lab.busy);
+        }
+        if !self.lab_ready() {
+            // Done as soon as the data and the device are.
+            self.lab.pending = Some(pending);
+            return;
+        }
+        if self.lab.speed.is_none() {
+            self.lab.pending = Some(pending);
+            self.lab.measuring = true;
+            let mut config = self.base_config();
+            if let Pending::Experiment(e) = pending {
+                // The experiment's first (cheapest) network; the others are scaled from it.
+                let arm = e.arms()[0];
+                (config.model, config.augment) = (arm.model, arm.augment);
+            }
+            self.send(ToWorker::Measure { config });
+            self.render_controls();
+            self.render_lab();
+            return;
+        }
+        match pending {
+            Pending::Experiment(e) => self.propose(e),
+            Pending::Preset(p) => self.apply_preset(p),
+        }
+    }
+
+    /// The budget chosen, in seconds.
+    fn budget_seconds(&self) -> f64 {
+        self.dom.value("budget").parse().unwrap_or(600.0)
+    }
+
+    fn propose(&mut self, e: Experiment) {
+        let Some(speed) = self.lab.speed else { return };
+        let base = self.base_config();
+        let costs: Option<Vec<Cost>> = e.arms().iter().map(|a| cost(a.model)).collect();
+        let Some(costs) = costs else { return };
+        let available = self.available(base.batch_size);
+        self.lab.plan = Some(experiment::plan(Some(e), &base, &costs, &speed, self.budget_seconds(), available));
+        self.render_lab();
+    }
+
+    fn apply_preset(&mut self, preset: Preset) {
+        let Some(speed) = self.lab.speed else { return };
+        let t = self.t();
+        let base = self.base_config();
+        let Some(cost) = cost(base.model) else { return };
+        let available = self.available(base.batch_size);
+        let (config, seconds, name) = match preset {
+            Preset::Quick => {
+                let plan = experiment::plan(None, &base, &[cost], &speed, QUICK_SECONDS, available);
+                (plan.runs[0].clone(), plan.expected_seconds, t.lab.quick)
+            }
+            Preset::Paper => {
+                let config = TrainConfig { model: base.model, ..TrainConfig::default() };
+                let seconds = experiment::run_seconds(&speed, cost, &config, available);
+                (config, seconds, t.lab.paper)
+            }
+        };
+        self.show_config(&config);
+        self.lab.preset_line = Some((t.lab.preset_ready)(name, seconds));
+        self.render_lab();
+    }
+
+    /// «Empezar el experimento».
+    pub(crate) fn start_plan(&mut self) {
+        let Some(plan) = self.lab.plan.take() else { return };
+        let id = js_sys::Date::now();
+        self.lab.shown = plan.experiment.map(|e| (id, e));
+        self.lab.status = None;
+        self.send(ToWorker::StartExperiment { id, plan });
+        self.render_lab();
+    }
+
+    pub(crate) fn on_measured(&mut self, speed: Speed, model: &str, images_per_sec: f64) {
+        self.lab.measuring = false;
+        self.remember_speed(speed);
+        let label = model.parse::<ModelKind>().map_or(model.to_string(), |m| m.label());
+        self.lab.speed_note = Some((self.t().lab.measured)(images_per_sec, &label));
+        if let Some(pending) = self.lab.pending.take() {
+            self.lab_ask(pending);
+        }
+        self.render_controls();
+        self.render_lab();
+    }
+
+    /// A measurement that failed: nothing pending any more.
+    pub(crate) fn lab_error(&mut self) {
+        if self.lab.measuring {
+            self.lab.measuring = false;
+            self.lab.pending = None;
+            self.render_lab();
+        }
+    }
+
+    /// Every finished epoch of a run refines the device's speed: not a run's first (it warms
+    /// up: kernels, allocations), nor one too short to time.
+    pub(crate) fn lab_epoch(&mut self, m: &EpochMetrics) {
+        let (Some((train, test)), Some(Ok(summary))) = (self.run.images, &self.summary) else { return };
+        if m.epoch == self.run.first_epoch || train < MIN_TIMED_IMAGES {
+            return;
+        }
+        let cost = Cost { train_flops: summary.training_flops_per_image(), forward_flops: summary.forward_flops() };
+        if let Some(speed) = Speed::from_epoch(m, train, test, cost) {
+            self.remember_speed(speed);
+        }
+    }
+
+    pub(crate) fn on_runs(&mut self, runs: Vec<RunRecord>) {
+        self.lab.runs = runs;
+        self.lab.selected.retain(|id| self.lab.runs.iter().any(|r| r.id == *id));
+        if let Some((id, _)) = self.lab.shown {
+            // The experiment's runs, in the order they ran.
+            let mut ours: Vec<&RunRecord> = self.lab.runs.iter().filter(|r| r.experiment.is_some_and(|x| x.0 == id)).collect();
+            ours.sort_by(|a, b| a.started_ms.total_cmp(&b.started_ms));
+            self.lab.selected = ours.iter().map(|r| r.id.clone()).collect();
+        }
+        self.render_lab();
+    }
+
+    pub(crate) fn on_experiment(&mut self, ongoing: Ongoing, running: bool) {
+        self.lab.shown = ongoing.experiment().map(|e| (ongoing.id, e));
+        self.lab.ongoing = Some((ongoing, running));
+        self.lab.status = None;
+        let runs = std::mem::take(&mut self.lab.runs);
+        self.on_runs(runs);
+        self.render_controls();
+    }
+
+    pub(crate) fn on_no_experiment(&mut self) {
+        if let Some((ongoing, _)) = self.lab.ongoing.take()
+            && let Some(e) = ongoing.experiment()
+            && ongoing.next + 1 >= ongoing.plan.runs.len()
+        {
+            self.lab.status = Some((self.t().lab.done)((self.t().lab.name)(e)));
+        }
+        self.render_controls();
+        self.render_lab();
+    }
+
+    /// A box of the runs list ticked or not.
+    pub(crate) fn toggle_run(&mut self, id: String, on: bool) {
+        self.lab.selected.retain(|s| *s != id);
+        if on {
+            self.lab.selected.push(id);
+        }
+        self.render_lab();
+    }
+
+    fn selected_runs(&self) -> Vec<&RunRecord> {
+        self.lab.selected.iter().filter_map(|id| self.lab.runs.iter().find(|r| r.id == *id)).collect()
+    }
+
+    /// What the shown experiment's runs say, once every network has an epoch.
+    fn finding(&self) -> Option<Finding> {
+        let (id, e) = self.lab.shown?;
+        let mut ours: Vec<&RunRecord> = self.lab.runs.iter().filter(|r| r.experiment.is_some_and(|x| x.0 == id)).collect();
+        ours.sort_by(|a, b| a.started_ms.total_cmp(&b.started_ms));
+        let histories: Option<Vec<&[EpochMetrics]>> = e
+            .arms()
+            .iter()
+            .map(|arm| {
+                ours.iter()
+                    .find(|r| r.config.model == arm.model && r.config.augment == arm.augment)
+                    .map(|r| r.history.as_slice())
+            })
+            .collect();
+        let (train, test) = self.setup.sizes?;
+        let first = ours.first()?;
+        let images = |limit: Option<usize>, all: usize| limit.map_or(all, |n| n.min(all));
+        Finding::of(e, &histories?, images(first.config.limit_train, train), images(first.config.limit_test, test))
+    }
+
+    fn curves(&self) -> Vec<crate::runs::Curve> {
+        let t = self.t();
+        let runs: Vec<(&RunRecord, String)> = self.selected_runs().into_iter().map(|r| (r, r.label(t.lab.no_augment))).collect();
+        overlay(&runs, t.lab.train_error, t.lab.test_error)
+    }
+
+    /// The lab's part of the page.
+    pub(crate) fn render_lab(&self) {
+        let (dom, t) = (&self.dom, self.t());
+        let lab = &self.lab;
+        let free = self.lab_ready() && !self.lab_busy();
+        for e in Experiment::ALL {
+            enable_selector(dom, &format!("#experiments [data-experiment=\"{}\"]", e.key()), free);
+        }
+        dom.enable("preset-quick", free);
+        dom.enable("preset-paper", free);
+        // The plan waiting for «Empezar».
+        match &lab.plan {
+            Some(plan) => {
+                let models: Vec<String> = plan.runs.iter().map(|c| run_label(t, c)).collect();
+                let text = (t.lab.plan)(&PlanTexts {
+                    name: plan.experiment.map(t.lab.name),
+                    models: &models.join(", "),
+                    epochs: plan.epochs,
+                    train_images: &html::group(plan.train_images),
+                    test_images: &html::group(plan.test_images),
+                    expected_seconds: plan.expected_seconds,
+                    budget_seconds: plan.budget_seconds,
+                    fits: plan.fits(),
+                });
+                dom.set_text("plan-text", &text);
+                dom.show("plan", true);
+                dom.enable("plan-start", free);
+            }
+            None => dom.show("plan", false),
+        }
+        // The experiment under way.
+        let status = match &lab.ongoing {
+            Some((ongoing, running)) => {
+                let name = ongoing.experiment().map_or("", t.lab.name);
+                let n = ongoing.plan.runs.len();
+                dom.show("experiment-saved", !running);
+                if !running {
+                    dom.set_text("experiment-saved-text", &(t.lab.saved)(name, ongoing.next, n));
+                }
+                dom.enable("continue-experiment", free && !running);
+                let model = ongoing.plan.runs.get(ongoing.next).map_or(String::new(), |c| run_label(t, c));
+                if *running { Some((t.lab.progress)(name, ongoing.next + 1, n, &model)) } else { None }
+            }
+            None => {
+                dom.show("experiment-saved", false);
+                None
+            }
+        };
+        let status = if lab.measuring { Some(t.lab.measuring.to_string()) } else { status.or(lab.status.clone()) };
+        let line = [status, lab.speed_note.clone()].into_iter().flatten().collect::<Vec<_>>().join(" ");
+        dom.set_text("experiment-status", &line);
+        // The controls' expected duration.
+        let eta = match (&lab.preset_line, lab.speed, self.config()) {
+            (Some(line), _, _) => line.clone(),
+            (None, Some(speed), Ok(config)) => match cost(config.model) {
+                Some(cost) => (t.lab.eta)(experiment::run_seconds(&speed, cost, &config, self.available(config.batch_size))),
+                None => String::new(),
+            },
+            _ => String::new(),
+        };
+        dom.set_text("plan-eta", &eta);
+        for id in ["train-images", "test-images"] {
+            dom.set_attr(id, "placeholder", t.lab.all_images);
+        }
+        // The runs, the overlay, what to look for and what this run showed.
+        let dates: Vec<String> = lab
+            .runs
+            .iter()
+            .map(|r| String::from(js_sys::Date::new(&JsValue::from_f64(r.started_ms)).to_locale_string(self.lang.code(), &JsValue::UNDEFINED)))
+            .collect();
+        dom.set_html("runs-list", &html::runs_table(t, &lab.runs, &dates, &lab.selected));
+        if let Some(charts) = &self.charts {
+            charts.compare.show(t, &self.curves());
+        }
+        let look_for = lab.shown.map_or(if lab.selected.is_empty() { t.lab.pick_runs } else { "" }, |(_, e)| (t.lab.look_for)(e));
+        dom.set_text("look-for", look_for);
+        dom.set_text("verdict", &self.finding().map_or(String::new(), |f| (t.lab.finding)(&f)));
+    }
+
+    /// The overlay's exports, and a single run's.
+    pub(crate) fn export_lab(&mut self, what: &str, run: Option<&str>) {
+        let t = self.t();
+        if let Some(id) = run {
+            let Some(r) = self.lab.runs.iter().find(|r| r.id == id) else { return };
+            let name = format!("resnet-{}", r.id);
+            match what {
+                "csv" => self.dom.download_text(&format!("{name}.csv"), "text/csv", &history_csv(&r.history)),
+                _ => self.dom.download_text(&format!("{name}.json"), "application/json", &history_json(&r.history)),
+            }
+            return;
+        }
+        let runs = self.selected_runs();
+        if runs.is_empty() {
+            return self.say(t.lab.pick_runs);
+        }
+        match what {
+            "csv" => self.dom.download_text("resnet-comparacion.csv", "text/csv", &overlay_csv(&runs)),
+            "json" => self.dom.download_text("resnet-comparacion.json", "application/json", &overlay_json(&runs)),
+            _ => {
+                let curves = self.curves();
+                let series: Vec<Series> =
+                    curves.iter().map(|c| Series { name: &c.label, color: c.color, points: c.points.clone() }).collect();
+                match line_chart_svg(t.lab.overlay_title, t.axis_epoch, t.lab.axis_error, &series) {
+                    Ok(svg) => self.dom.download_text("resnet-comparacion.svg", "image/svg+xml", &svg),
+                    Err(e) => self.say(e),
+                }
+            }
+        }
+    }
+}
+
+/// A run's network as the plan names it (its augmentation said when off).
+fn run_label(t: &crate::i18n::Texts, c: &TrainConfig) -> String {
+    if c.augment { c.model.label() } else { format!("{} ({})", c.model.label(), t.lab.no_augment) }
+}
+
+fn enable_selector(dom: &Dom, selector: &str, enabled: bool) {
+    if let Ok(Some(el)) = dom.document.query_selector(selector) {
+        if enabled {
+            let _ = el.remove_attribute("disabled");
+        } else {
+            let _ = el.set_attribute("disabled", "");
+        }
+    }
+}
+
+/// A budget from the link (`budget_s=90`), offered in the list and chosen.
+fn budget_from_link(dom: &Dom) {
+    let Some(seconds) = query_pairs().into_iter().find(|(k, _)| k == "budget_s").and_then(|(_, v)| v.parse::<f64>().ok()) else {
+        return;
+    };
+    if !(seconds.is_finite() && seconds > 0.0) {
+        return;
+    }
+    if let Some(select) = dom.select("budget") {
+        let label = html::duration(seconds);
+        if let Ok(option) = web_sys::HtmlOptionElement::new_with_text_and_value(&label, &seconds.to_string()) {
+            let _ = select.add_with_html_option_element(&option);
+            select.set_value(&seconds.to_string());
+        }
+    }
+}
+
+/// The lab's controls: experiments (here and in the lesson), presets, the plan, the experiment
+/// under way, the runs list and its exports.
+pub(crate) fn wire(page: &Shared, dom: &Dom) -> Result<(), JsValue> {
+    budget_from_link(dom);
+    // Every `data-experiment` button, in the lab and in the lesson.
+    let p = page.clone();
+    super::dom::listen(&dom.document, "click", move |e: web_sys::MouseEvent| {
+        let Some(target) = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return };
+        let Ok(Some(button)) = target.closest("[data-experiment]") else { return };
+        let Some(experiment) = button.get_attribute("data-experiment").as_deref().and_then(Experiment::from_key) else { return };
+        let mut page = p.borrow_mut();
+        if !button.closest("#experiments").ok().flatten().is_some() {
+            // From the lesson: bring the lab into view.
+            if let Some(section) = page.dom.el("experiments") {
+                section.scroll_into_view();
+            }
+        }
+        page.lab_ask(Pending::Experiment(experiment));
+    });
+    for (id, preset) in [("preset-quick", Preset::Quick), ("preset-paper", Preset::Paper)] {
+        let p = page.clone();
+        dom.on(id, "click", move |_| p.borrow_mut().lab_ask(Pending::Preset(preset)))?;
+    }
+    let p = page.clone();
+    dom.on("plan-start", "click", move |_| p.borrow_mut().start_plan())?;
+    let p = page.clone();
+    dom.on("plan-cancel", "click", move |_| {
+        let mut page = p.borrow_mut();
+        page.lab.plan = None;
+        page.render_lab();
+    })?;
+    let p = page.clone();
+    dom.on("budget", "change", move |_| {
+        let mut page = p.borrow_mut();
+        if let Some(e) = page.lab.plan.as_ref().and_then(|plan| plan.experiment) {
+            page.propose(e);
+        }
+    })?;
+    let p = page.clone();
+    dom.on("continue-experiment", "click", move |_| p.borrow().send(ToWorker::ContinueExperiment))?;
+    let p = page.clone();
+    dom.on("discard-experiment", "click", move |_| p.borrow().send(ToWorker::DiscardExperiment))?;
+    // Changing a control: its expected duration again (a preset's line gives way).
+    let p = page.clone();
+    dom.on("controls", "input", move |_| {
+        let mut page = p.borrow_mut();
+        page.lab.preset_line = None;
+        page.render_lab();
+    })?;
+    // The runs list: overlay boxes, exports, deletions.
+    let p = page.clone();
+    dom.on("runs-list", "change", move |e| {
+        let Some(input) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
+        if let Some(id) = input.get_attribute("data-run") {
+            p.borrow_mut().toggle_run(id, input.checked());
+        }
+    })?;
+    let p = page.clone();
+    dom.on("runs-list", "click", move |e| {
+        let Some(target) = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return };
+        if let Some(id) = target.get_attribute("data-delete-run") {
+            p.borrow().send(ToWorker::DeleteRun { id });
+        } else if let Some(id) = target.get_attribute("data-export-run") {
+            let format = target.get_attribute("data-format").unwrap_or_default();
+            p.borrow_mut().export_lab(&format, Some(&id));
+        }
+    })?;
+    for (id, what) in [("compare-csv", "csv"), ("compare-json", "json"), ("compare-svg", "svg")] {
+        let p = page.clone();
+        dom.on(id, "click", move |_| p.borrow_mut().export_lab(what, None))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,234 @@
+//! The lab in the worker: measuring the device's speed, running an experiment's networks one
+//! after another (and going on with one after a reload), and keeping every run that ends.
+
+use burn::prelude::*;
+
+use super::run::{RunEnd, run};
+use super::saved::save_error;
+use super::state::{STATE, WISH, Wish, post, texts};
+use crate::checkpoint::Checkpoint;
+use crate::experiment::{Cost, Experiment, Ongoing, Speed};
+use crate::metrics::EpochMetrics;
+use crate::model::ResNetConfig;
+use crate::protocol::{FromWorker, RunState};
+use crate::recipe::TrainConfig;
+use crate::runs::RunRecord;
+use crate::summary::Summary;
+use crate::trainer::{Control, Current, Event, Observer, Start, train_from};
+use crate::web::sleep_ms;
+use crate::web::store::{self, EXPERIMENT, LAB, LAST, RUNS};
+
+/// The kept runs, newest first; a record that cannot be read is skipped (and said in the console).
+async fn kept_runs() -> Result<Vec<RunRecord>, String> {
+    let mut runs: Vec<RunRecord> = store::all_json(RUNS)
+        .await?
+        .iter()
+        .filter_map(|json| match serde_json::from_str(json) {
+            Ok(run) => Some(run),
+            Err(e) => {
+                web_sys::console::warn_1(&format!("a kept run cannot be read: {e}").into());
+                None
+            }
+        })
+        .collect();
+    runs.sort_by(|a, b| b.started_ms.total_cmp(&a.started_ms));
+    Ok(runs)
+}
+
+async fn post_runs() {
+    match kept_runs().await {
+        Ok(runs) => post(&FromWorker::Runs { runs }),
+        Err(e) => post(&FromWorker::StorageError { message: (texts().storage_unavailable)(&e) }),
+    }
+}
+
+async fn stored_experiment() -> Option<Ongoing> {
+    let json = store::get_json(LAB, EXPERIMENT).await.ok().flatten()?;
+    serde_json::from_str(&json).ok()
+}
+
+/// At start-up: the kept runs, and the experiment under way if there is one.
+pub(super) async fn announce_lab() {
+    post_runs().await;
+    match stored_experiment().await {
+        Some(ongoing) => post(&FromWorker::Experiment { ongoing, running: false }),
+        None => post(&FromWorker::NoExperiment),
+    }
+}
+
+/// Keeps a run that ended (with at least one epoch): a continued run updates its record.
+pub(super) async fn keep_run(
+    config: &TrainConfig,
+    history: Vec<EpochMetrics>,
+    stopped: bool,
+    started_ms: f64,
+    experiment: Option<(f64, Experiment)>,
+) {
+    if history.is_empty() {
+        return;
+    }
+    let earlier = kept_runs().await.unwrap_or_default().into_iter().find(|r| r.continued_by(config, &history));
+    let device = STATE.with_borrow(|s| s.device_name.clone());
+    let record = match earlier {
+        Some(earlier) => RunRecord {
+            config: config.clone(),
+            history,
+            stopped,
+            device,
+            experiment: experiment.or(earlier.experiment),
+            ..earlier
+        },
+        None => RunRecord {
+            id: format!("{}-{}", config.model, started_ms as u64),
+            started_ms,
+            config: config.clone(),
+            history,
+            stopped,
+            device,
+            experiment,
+        },
+    };
+    let json = match serde_json::to_string(&record) {
+        Ok(json) => json,
+        Err(e) => return post(&FromWorker::StorageError { message: (texts().storage_failed)(&e.to_string()) }),
+    };
+    if let Err(e) = store::put_json(RUNS, &record.id, &json).await {
+        post(&FromWorker::StorageError { message: save_error(&e) });
+    }
+    post_runs().await;
+}
+
+pub(super) async fn delete_run(id: String) {
+    if let Err(e) = store::delete(RUNS, &id).await {
+        post(&FromWorker::StorageError { message: (texts().storage_failed)(&e) });
+    }
+    post_runs().await;
+}
+
+/// Catches a short run's epochs, and lets the controls stop it.
+struct Measuring {
+    epochs: Vec<EpochMetrics>,
+}
+
+impl Observer for Measuring {
+    fn event(&mut self, event: &Event) {
+        if let Event::Epoch(metrics) = event {
+            self.epochs.push(metrics.clone());
+        }
+    }
+
+    async fn control(&mut self, _current: Current<'_>) -> Control {
+        sleep_ms(0).await;
+        if WISH.get() == Wish::Stop { Control::Stop } else { Control::Continue }
+    }
+}
+
+/// Measures the device with two epochs of three steps of `config` (the first warms up: kernels,
+/// allocations) and says the second one's training speed.
+pub(super) async fn measure(config: TrainConfig) {
+    let (data, device, running) = STATE.with_borrow(|s| (s.data.clone(), s.device.clone(), s.running));
+    let t = texts();
+    if running {
+        return post(&FromWorker::Error { message: t.lab.busy.into() });
+    }
+    let (Some(data), Some((device, _))) = (data, device) else {
+        return post(&FromWorker::Error { message: t.data_not_ready.into() });
+    };
+    let batch = config.batch_size;
+    let train = (3 * batch).min(data.train.len());
+    let test = batch.min(data.test.len());
+    let short = TrainConfig { epochs: 2, limit_train: Some(train), limit_test: Some(test), metrics_every: 1000, ..config };
+    let cost = match ResNetConfig::from(short.model).try_init(&Device::flex()) {
+        Ok(model) => {
+            let s = Summary::of(&model);
+            Cost { train_flops: s.training_flops_per_image(), forward_flops: s.forward_flops() }
+        }
+        Err(e) => return post(&FromWorker::Error { message: e.to_string() }),
+    };
+    STATE.with_borrow_mut(|s| s.running = true);
+    WISH.set(Wish::Run);
+    let mut observer = Measuring { epochs: Vec::new() };
+    let result = train_from(&data, Start::Fresh(short.clone()), &device, &mut observer).await;
+    STATE.with_borrow_mut(|s| s.running = false);
+    if let Err(e) = result {
+        return post(&FromWorker::Error { message: (t.training_stopped)(&e.to_string()) });
+    }
+    match observer.epochs.last().and_then(|m| Speed::from_training(m.images_per_sec, cost).map(|s| (s, m.images_per_sec))) {
+        Some((speed, images_per_sec)) => {
+            post(&FromWorker::Measured { speed, model: short.model.to_string(), images_per_sec })
+        }
+        None => post(&FromWorker::Error { message: (t.training_stopped)("no measurable epoch") }),
+    }
+}
+
+async fn store_experiment(ongoing: &Ongoing) {
+    match serde_json::to_string(ongoing) {
+        Ok(json) => {
+            if let Err(e) = store::put_json(LAB, EXPERIMENT, &json).await {
+                post(&FromWorker::StorageError { message: save_error(&e) });
+            }
+        }
+        Err(e) => post(&FromWorker::StorageError { message: (texts().storage_failed)(&e.to_string()) }),
+    }
+}
+
+/// Runs the experiment's networks from `ongoing.next` on; with `resume`, the first of them from
+/// the saved checkpoint when it is that network's (a reload in the middle of it).
+pub(super) async fn run_experiment(mut ongoing: Ongoing, mut resume: bool) {
+    if STATE.with_borrow(|s| s.running) {
+        return post(&FromWorker::Error { message: texts().lab.busy.into() });
+    }
+    let tag = ongoing.experiment().map(|e| (ongoing.id, e));
+    while let Some(config) = ongoing.plan.runs.get(ongoing.next).cloned() {
+        store_experiment(&ongoing).await;
+        post(&FromWorker::Experiment { ongoing: ongoing.clone(), running: true });
+        let start = match resume.then_some(()).and(saved_checkpoint().await) {
+            Some(checkpoint) if checkpoint.run.config == config => {
+                if checkpoint.run.epochs_done >= config.epochs {
+                    // It had finished (and was kept) just before the reload.
+                    ongoing.next += 1;
+                    resume = false;
+                    continue;
+                }
+                Start::Resume(Box::new(checkpoint))
+            }
+            _ => Start::Fresh(config),
+        };
+        resume = false;
+        match run(start, tag).await {
+            RunEnd::Finished => ongoing.next += 1,
+            RunEnd::Stopped | RunEnd::Failed => {
+                // Kept as it stands: «Continuar el experimento» goes on from this network.
+                store_experiment(&ongoing).await;
+                post(&FromWorker::Experiment { ongoing, running: false });
+                return;
+            }
+        }
+    }
+    if let Err(e) = store::delete(LAB, EXPERIMENT).await {
+        post(&FromWorker::StorageError { message: (texts().storage_failed)(&e) });
+    }
+    post(&FromWorker::NoExperiment);
+    post(&FromWorker::State { state: RunState::Finished });
+}
+
+async fn saved_checkpoint() -> Option<Checkpoint> {
+    let record = store::load(LAST).await.ok().flatten()?;
+    Checkpoint::from_bytes(&record.bytes).ok()
+}
+
+/// Goes on with the stored experiment.
+pub(super) async fn continue_experiment() {
+    match stored_experiment().await {
+        Some(ongoing) => run_experiment(ongoing, true).await,
+        None => post(&FromWorker::NoExperiment),
+    }
+}
+
+/// Forgets the stored experiment; its finished runs stay kept.
+pub(super) async fn discard_experiment() {
+    if let Err(e) = store::delete(LAB, EXPERIMENT).await {
+        post(&FromWorker::StorageError { message: (texts().storage_failed)(&e) });
+    }
+    post(&FromWorker::NoExperiment);
+}
