@@ -307,44 +307,47 @@ impl Finding {
         Some(Finding { numbers, train_images, test_images })
     }
 
-    /// - degradation: plain-56 ends with a higher *training* error than plain-20, and ResNet-56
-    ///   with a lower one than ResNet-20;
+    /// The comparisons the verdict rests on, each with the noise it is judged against:
+    /// - degradation: plain-56 ends with a higher *training* error than plain-20; ResNet-56 with a
+    ///   lower one than ResNet-20;
     /// - augmentation: without it the gap between test and training error is wider;
-    /// - versions: v2 ends with the lower test error;
-    ///
-    /// each beyond the noise of the images measured ([`noise`]).
-    pub fn verdict(&self) -> Verdict {
+    /// - versions: v2 ends with the lower test error.
+    pub fn checks(&self) -> Vec<Check> {
         let (n, m) = (self.train_images, self.test_images);
-        let checks = match self.numbers {
+        let check = |higher: f64, lower: f64, margin: f64| Check { holds: beyond_noise(higher, lower, margin), margin };
+        match self.numbers {
             Numbers::Degradation { plain20, plain56, resnet20, resnet56 } => vec![
-                beyond_noise(plain56.train, plain20.train, noise(plain56.train, plain20.train, n)),
-                beyond_noise(resnet20.train, resnet56.train, noise(resnet20.train, resnet56.train, n)),
+                check(plain56.train, plain20.train, noise(plain56.train, plain20.train, n)),
+                check(resnet20.train, resnet56.train, noise(resnet20.train, resnet56.train, n)),
             ],
             Numbers::Augmentation { with, without } => {
                 let margin = (noise(with.train, without.train, n).powi(2) + noise(with.test, without.test, m).powi(2)).sqrt();
-                vec![beyond_noise(without.test - without.train, with.test - with.train, margin)]
+                vec![check(without.test - without.train, with.test - with.train, margin)]
             }
-            Numbers::Versions { v1, v2 } => vec![beyond_noise(v1.test, v2.test, noise(v1.test, v2.test, m))],
-        };
-        if checks.contains(&Some(false)) {
+            Numbers::Versions { v1, v2 } => vec![check(v1.test, v2.test, noise(v1.test, v2.test, m))],
+        }
+    }
+
+    /// Shown when every check holds beyond the noise; not shown when one is reversed beyond it;
+    /// unclear otherwise.
+    pub fn verdict(&self) -> Verdict {
+        let checks = self.checks();
+        if checks.iter().any(|c| c.holds == Some(false)) {
             Verdict::NotShown
-        } else if checks.iter().all(|c| *c == Some(true)) {
+        } else if checks.iter().all(|c| c.holds == Some(true)) {
             Verdict::Shown
         } else {
             Verdict::Unclear
         }
     }
+}
 
-    /// The noise of the comparison the verdict rests on, in points of error (for the sentence).
-    pub fn noise_points(&self) -> f64 {
-        let (n, m) = (self.train_images, self.test_images);
-        100.0
-            * match self.numbers {
-                Numbers::Degradation { plain20, plain56, .. } => noise(plain56.train, plain20.train, n),
-                Numbers::Augmentation { with, without } => noise(with.test, without.test, m),
-                Numbers::Versions { v1, v2 } => noise(v1.test, v2.test, m),
-            }
-    }
+/// One comparison of a finding: whether it holds (`None`: within the noise), and the noise, as
+/// a fraction.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Check {
+    pub holds: Option<bool>,
+    pub margin: f64,
 }
 
 /// An experiment under way, as the lab stores it: its id (its start time, milliseconds since

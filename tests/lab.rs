@@ -155,15 +155,27 @@ fn findings_say_whether_the_runs_show_what_the_paper_saw_beyond_the_noise() {
     assert_eq!(f.verdict(), Verdict::Shown);
     let sentence = (ES.lab.finding)(&f);
     assert!(sentence.contains("plana-56 30.0 %") && sentence.ends_with("Esta ejecución lo muestra."), "{sentence}");
+    assert!(sentence.contains("se ve la degradación") && sentence.contains("la profundidad ayuda"), "{sentence}");
     // The same numbers on 64 images: within the noise, and said so.
     let f = Finding::of(Experiment::Degradation, &[&p20, &r20, &p56, &r56], 64, 100).expect("four runs");
     assert_eq!(f.verdict(), Verdict::Unclear);
-    assert!((f.noise_points() - 100.0 * noise(0.3, 0.2, 64)).abs() < 1e-9);
-    assert!((ES.lab.finding)(&f).contains("caben en el ruido (±15.2 puntos)"), "{}", (ES.lab.finding)(&f));
+    assert_eq!(f.checks()[0].holds, None);
+    assert!((f.checks()[0].margin - noise(0.3, 0.2, 64)).abs() < 1e-9);
+    let sentence = (ES.lab.finding)(&f);
+    assert!(sentence.contains("Entre las dos redes planas la diferencia cabe en el ruido (±15.2 puntos)"), "{sentence}");
+    assert!(sentence.ends_with("prueba con más tiempo."), "{sentence}");
+    // What the 10-minute run on this VM showed (BENCHMARKS.md): the plain nets apart beyond the
+    // noise, the ResNets within it; said clause by clause.
+    let f = Finding::of(Experiment::Degradation, &[&h(0.789, 0.874), &h(0.721, 0.878), &h(0.876, 0.902), &h(0.746, 0.90)], 1024, 1000)
+        .expect("four runs");
+    assert_eq!(f.checks().iter().map(|c| c.holds).collect::<Vec<_>>(), [Some(true), None]);
+    assert_eq!(f.verdict(), Verdict::Unclear);
+    let sentence = (EN.lab.finding)(&f);
+    assert!(sentence.contains("degradation shows") && sentence.contains("Between the two ResNets the difference is within the noise (±3.9 points)"), "{sentence}");
     // Plain-56 clearly better than plain-20 is not degradation: said so.
     let f = Finding::of(Experiment::Degradation, &[&p20, &r20, &h(0.10, 0.2), &r56], 10_000, 1_000).expect("four runs");
     assert_eq!(f.verdict(), Verdict::NotShown);
-    assert!((EN.lab.finding)(&f).contains("does not show it"));
+    assert!((EN.lab.finding)(&f).contains("ends better than the 20-layer one, beyond the noise"));
     // Augmentation: the gap without it is wider.
     let f = Finding::of(Experiment::Augmentation, &[&h(0.2, 0.25), &h(0.05, 0.3)], 10_000, 10_000).expect("two runs");
     assert_eq!(f.verdict(), Verdict::Shown);

@@ -127,6 +127,25 @@ try {
   await page.waitForFunction((before) => document.querySelector("#feature-maps").toDataURL() !== before
     && /imagen 4 de la tira/.test(document.querySelector("#feature-maps-label").textContent), first, { timeout: 60_000 });
   await page.locator("#feature-maps").screenshot({ path: `${shots}/feature-maps.png` });
+  const pixels = () => page.evaluate(() => {
+    const c = document.querySelector("#feature-maps");
+    return Array.from(c.getContext("2d").getImageData(0, 0, c.width, c.height).data);
+  });
+  // Strip image 1 is test image 0: its maps, to compare with the same image classified as a PNG.
+  const fourth = await page.evaluate(() => document.querySelector("#feature-maps").toDataURL());
+  await page.locator("#test-strip").click({ position: { x: 5, y: stripBox.height / 2 } });
+  await page.waitForFunction((before) => document.querySelector("#feature-maps").toDataURL() !== before
+    && /imagen 1 de la tira/.test(document.querySelector("#feature-maps-label").textContent), fourth, { timeout: 60_000 });
+  const testZero = await pixels();
+  // A click on an explorer image shows its maps.
+  const card = page.locator("#explore-labels figure").first();
+  const cardIndex = await card.getAttribute("data-index");
+  const beforeCard = await page.evaluate(() => document.querySelector("#feature-maps").toDataURL());
+  await card.click();
+  await page.waitForFunction(([before, i]) => document.querySelector("#feature-maps").toDataURL() !== before
+    && new RegExp(`imagen de prueba n\\.º ${i},`).test(document.querySelector("#feature-maps-label").textContent),
+    [beforeCard, cardIndex], { timeout: 60_000 });
+  console.log(`explorer click: ${await page.textContent("#feature-maps-label")}`);
 
   // Classify: test image 0 as PNG, cut from the strip of test images (drawn pixel for pixel).
   const png = await page.evaluate(() => {
@@ -147,6 +166,12 @@ try {
   check(best === strip.p && diff <= 1e-5, "the PNG path gives the tensor path's probability within 1e-5");
   check(await page.evaluate(() => document.querySelector("#classify-preview").width) === 32, "32×32 preview drawn");
   check(/época 1|final/.test(await page.textContent("#classify-model")), "the model used is named");
+  // The person's image gets its feature maps too: test image 0's, as the strip showed them.
+  await page.waitForFunction(() => /^\(tu imagen; /.test(document.querySelector("#feature-maps-label").textContent), null, { timeout: 60_000 });
+  const own = await pixels();
+  const worst = own.length === testZero.length ? own.reduce((m, v, i) => Math.max(m, Math.abs(v - testZero[i])), 0) : Infinity;
+  console.log(`own image's feature maps: ${await page.textContent("#feature-maps-label")}; largest difference from test image 0's: ${worst}`);
+  check(worst <= 2, `a person's copy of test image 0 has its feature maps (largest pixel difference ${worst})`);
 
   // A drawing.
   await page.locator("#sketch").scrollIntoViewIfNeeded();

@@ -1,6 +1,6 @@
 //! The lab's texts (experiments, presets, compared runs), in both languages side by side.
 
-use crate::experiment::{Errors, Experiment, Finding, Numbers, Verdict};
+use crate::experiment::{Check, Errors, Experiment, Finding, Numbers, Verdict};
 use crate::html::duration;
 
 /// A plan, formatted for [`LabTexts::plan`].
@@ -51,6 +51,10 @@ pub struct LabTexts {
     pub paper: &'static str,
     pub busy: &'static str,
     pub all_images: &'static str,
+    /// Whose feature maps: a test image (its index, class, the model's epoch from 1); the
+    /// person's own image (the model that looked at it).
+    pub feature_maps_test: fn(usize, &str, usize) -> String,
+    pub feature_maps_own: fn(&str) -> String,
 }
 
 fn pct(x: f64) -> String {
@@ -63,6 +67,108 @@ fn errors_es(e: Errors) -> String {
 
 fn errors_en(e: Errors) -> String {
     format!("{} (test {})", pct(e.train), pct(e.test))
+}
+
+fn points(c: &Check) -> String {
+    format!("±{:.1}", 100.0 * c.margin)
+}
+
+fn finding_es(f: &Finding) -> String {
+    let checks = f.checks();
+    let (numbers, clauses) = match f.numbers {
+        Numbers::Degradation { plain20, plain56, resnet20, resnet56 } => {
+            let plain = match checks[0].holds {
+                Some(true) => format!("Sin atajos, la red de 56 capas acaba peor que la de 20, más allá del ruido ({} puntos): se ve la degradación.", points(&checks[0])),
+                Some(false) => format!("Sin atajos, la red de 56 capas acaba mejor que la de 20, más allá del ruido ({} puntos): aquí no hay degradación.", points(&checks[0])),
+                None => format!("Entre las dos redes planas la diferencia cabe en el ruido ({} puntos).", points(&checks[0])),
+            };
+            let residual = match checks[1].holds {
+                Some(true) => "Con atajos, la de 56 capas acaba mejor que la de 20: la profundidad ayuda.".to_string(),
+                Some(false) => format!("Con atajos, la de 56 capas acaba peor que la de 20, más allá del ruido ({} puntos).", points(&checks[1])),
+                None => format!("Entre las dos ResNet la diferencia cabe en el ruido ({} puntos).", points(&checks[1])),
+            };
+            (
+                format!(
+                    "Error final de entrenamiento: plana-20 {}, plana-56 {}, ResNet-20 {}, ResNet-56 {}.",
+                    errors_es(plain20), errors_es(plain56), errors_es(resnet20), errors_es(resnet56)
+                ),
+                format!("{plain} {residual}"),
+            )
+        }
+        Numbers::Augmentation { with, without } => (
+            format!(
+                "Error final de entrenamiento: con aumentación {}, sin ella {}; distancia de prueba a entrenamiento {:.1} frente a {:.1} puntos.",
+                errors_es(with), errors_es(without), 100.0 * (with.test - with.train), 100.0 * (without.test - without.train)
+            ),
+            single_es(&checks[0]),
+        ),
+        Numbers::Versions { v1, v2 } => (
+            format!("Error final de entrenamiento: ResNet-20 v1 {}, ResNet-29 v2 {}.", errors_es(v1), errors_es(v2)),
+            single_es(&checks[0]),
+        ),
+    };
+    let end = match f.verdict() {
+        Verdict::Shown => " Esta ejecución lo muestra.",
+        _ => " Con un presupuesto corto las curvas pueden no haberse separado todavía: prueba con más tiempo.",
+    };
+    format!("{numbers} {clauses}{end}")
+}
+
+fn single_es(c: &Check) -> String {
+    match c.holds {
+        Some(true) => format!("La diferencia va en el sentido esperado, más allá del ruido ({} puntos).", points(c)),
+        Some(false) => format!("La diferencia va en el sentido contrario, más allá del ruido ({} puntos).", points(c)),
+        None => format!("La diferencia cabe en el ruido ({} puntos).", points(c)),
+    }
+}
+
+fn finding_en(f: &Finding) -> String {
+    let checks = f.checks();
+    let (numbers, clauses) = match f.numbers {
+        Numbers::Degradation { plain20, plain56, resnet20, resnet56 } => {
+            let plain = match checks[0].holds {
+                Some(true) => format!("Without shortcuts, the 56-layer net ends worse than the 20-layer one, beyond the noise ({} points): degradation shows.", points(&checks[0])),
+                Some(false) => format!("Without shortcuts, the 56-layer net ends better than the 20-layer one, beyond the noise ({} points): no degradation here.", points(&checks[0])),
+                None => format!("Between the two plain nets the difference is within the noise ({} points).", points(&checks[0])),
+            };
+            let residual = match checks[1].holds {
+                Some(true) => "With shortcuts, the 56-layer net ends better than the 20-layer one: depth helps.".to_string(),
+                Some(false) => format!("With shortcuts, the 56-layer net ends worse than the 20-layer one, beyond the noise ({} points).", points(&checks[1])),
+                None => format!("Between the two ResNets the difference is within the noise ({} points).", points(&checks[1])),
+            };
+            (
+                format!(
+                    "Final training error: plain-20 {}, plain-56 {}, ResNet-20 {}, ResNet-56 {}.",
+                    errors_en(plain20), errors_en(plain56), errors_en(resnet20), errors_en(resnet56)
+                ),
+                format!("{plain} {residual}"),
+            )
+        }
+        Numbers::Augmentation { with, without } => (
+            format!(
+                "Final training error: with augmentation {}, without {}; test-to-training gap {:.1} versus {:.1} points.",
+                errors_en(with), errors_en(without), 100.0 * (with.test - with.train), 100.0 * (without.test - without.train)
+            ),
+            single_en(&checks[0]),
+        ),
+        Numbers::Versions { v1, v2 } => (
+            format!("Final training error: ResNet-20 v1 {}, ResNet-29 v2 {}.", errors_en(v1), errors_en(v2)),
+            single_en(&checks[0]),
+        ),
+    };
+    let end = match f.verdict() {
+        Verdict::Shown => " This run shows it.",
+        _ => " On a short budget the curves may not have parted yet: try a longer one.",
+    };
+    format!("{numbers} {clauses}{end}")
+}
+
+fn single_en(c: &Check) -> String {
+    match c.holds {
+        Some(true) => format!("The difference goes the expected way, beyond the noise ({} points).", points(c)),
+        Some(false) => format!("The difference goes the other way, beyond the noise ({} points).", points(c)),
+        None => format!("The difference is within the noise ({} points).", points(c)),
+    }
 }
 
 pub static LAB_ES: LabTexts = LabTexts {
@@ -86,32 +192,7 @@ pub static LAB_ES: LabTexts = LabTexts {
              imagen; ¿compensa con un error de prueba menor en el mismo número de épocas?"
         }
     },
-    finding: |f| {
-        let verdict = match f.verdict() {
-            Verdict::Shown => "Esta ejecución lo muestra.".to_string(),
-            Verdict::NotShown => "Esta ejecución no lo muestra: con un presupuesto corto las curvas pueden no haberse separado todavía; prueba con más tiempo.".to_string(),
-            Verdict::Unclear => format!(
-                "Con {} imágenes las diferencias caben en el ruido (±{:.1} puntos): esta ejecución no permite decirlo; prueba con más tiempo.",
-                crate::html::group(f.train_images), f.noise_points()
-            ),
-        };
-        match f.numbers {
-            Numbers::Degradation { plain20, plain56, resnet20, resnet56 } => format!(
-                "Error final de entrenamiento: plana-20 {}, plana-56 {}, ResNet-20 {}, ResNet-56 {}. {verdict}",
-                errors_es(plain20), errors_es(plain56), errors_es(resnet20), errors_es(resnet56)
-            ),
-            Numbers::Augmentation { with, without } => format!(
-                "Error final de entrenamiento: con aumentación {}, sin ella {}; distancia de prueba a \
-                 entrenamiento {:.1} frente a {:.1} puntos. {verdict}",
-                errors_es(with), errors_es(without),
-                100.0 * (with.test - with.train), 100.0 * (without.test - without.train)
-            ),
-            Numbers::Versions { v1, v2 } => format!(
-                "Error final de entrenamiento: ResNet-20 v1 {}, ResNet-29 v2 {}. {verdict}",
-                errors_es(v1), errors_es(v2)
-            ),
-        }
-    },
+    finding: finding_es,
     plan: |p| {
         let what = match p.name {
             Some(name) => format!("Experimento «{name}»: {} una tras otra, con", p.models),
@@ -148,6 +229,8 @@ pub static LAB_ES: LabTexts = LabTexts {
     paper: "Receta del artículo",
     busy: "Espera a que termine (o detén) el entrenamiento en curso.",
     all_images: "todas",
+    feature_maps_test: |i, class, epoch| format!("(imagen de prueba n.º {i}, {class}; modelo de la época {epoch})"),
+    feature_maps_own: |source| format!("(tu imagen; {source})"),
 };
 
 pub static LAB_EN: LabTexts = LabTexts {
@@ -170,32 +253,7 @@ pub static LAB_EN: LabTexts = LabTexts {
              does it pay back with a lower test error in the same number of epochs?"
         }
     },
-    finding: |f| {
-        let verdict = match f.verdict() {
-            Verdict::Shown => "This run shows it.".to_string(),
-            Verdict::NotShown => "This run does not show it: on a short budget the curves may not have parted yet; try a longer one.".to_string(),
-            Verdict::Unclear => format!(
-                "With {} images the differences are within the noise (±{:.1} points): this run cannot tell; try a longer one.",
-                f.train_images, f.noise_points()
-            ),
-        };
-        match f.numbers {
-            Numbers::Degradation { plain20, plain56, resnet20, resnet56 } => format!(
-                "Final training error: plain-20 {}, plain-56 {}, ResNet-20 {}, ResNet-56 {}. {verdict}",
-                errors_en(plain20), errors_en(plain56), errors_en(resnet20), errors_en(resnet56)
-            ),
-            Numbers::Augmentation { with, without } => format!(
-                "Final training error: with augmentation {}, without {}; test-to-training gap {:.1} \
-                 versus {:.1} points. {verdict}",
-                errors_en(with), errors_en(without),
-                100.0 * (with.test - with.train), 100.0 * (without.test - without.train)
-            ),
-            Numbers::Versions { v1, v2 } => format!(
-                "Final training error: ResNet-20 v1 {}, ResNet-29 v2 {}. {verdict}",
-                errors_en(v1), errors_en(v2)
-            ),
-        }
-    },
+    finding: finding_en,
     plan: |p| {
         let what = match p.name {
             Some(name) => format!("Experiment “{name}”: {} one after another, with", p.models),
@@ -232,4 +290,6 @@ pub static LAB_EN: LabTexts = LabTexts {
     paper: "The paper's recipe",
     busy: "Wait for the current training to finish (or stop it).",
     all_images: "all",
+    feature_maps_test: |i, class, epoch| format!("(test image no. {i}, {class}; model of epoch {epoch})"),
+    feature_maps_own: |source| format!("(your image; {source})"),
 };

@@ -10,7 +10,7 @@ use web_sys::HtmlSelectElement;
 use super::chart::Charts;
 use super::dom::{Dom, chosen_file, drop_zone, query_pairs};
 use super::link::{Link, Send, send_file};
-use super::page::{LANG_KEY, Page, RunView, Saved, Setup, Shared, Status};
+use super::page::{Feature, LANG_KEY, Page, RunView, Saved, Setup, Shared, Status};
 use super::use_model::UseModel;
 use crate::export::config_from_pairs;
 use crate::i18n::Lang;
@@ -127,7 +127,18 @@ fn wire_controls(page: &Shared, dom: &Dom) -> Result<(), JsValue> {
         let mut page = p.borrow_mut();
         let width = page.dom.el("test-strip").map_or(0, |el| el.client_width()).max(1) as f64;
         let index = (mouse.offset_x() as f64 / width * crate::protocol::STRIP_LEN as f64).floor();
-        page.run.feature_image = (index.max(0.0) as usize).min(crate::protocol::STRIP_LEN - 1);
+        page.run.feature = Feature::Strip((index.max(0.0) as usize).min(crate::protocol::STRIP_LEN - 1));
+        page.request_feature_maps();
+    })?;
+    // So does a click on an image of the explorer.
+    let p = page.clone();
+    dom.on("explore-labels", "click", move |e| {
+        let Some(target) = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return };
+        let Ok(Some(figure)) = target.closest("figure[data-index]") else { return };
+        let number = |key: &str| figure.get_attribute(key).and_then(|v| v.parse::<usize>().ok());
+        let (Some(index), Some(truth)) = (number("data-index"), number("data-truth")) else { return };
+        let mut page = p.borrow_mut();
+        page.run.feature = Feature::Test { index, truth };
         page.request_feature_maps();
     })?;
     let p = page.clone();

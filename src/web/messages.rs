@@ -132,6 +132,9 @@ impl Page {
             }
             FromWorker::ModelAvailable { source } => self.use_model.on_model_available(&self.dom, t, source),
             FromWorker::Classified { probabilities, source } => {
+                // The worker drew the image's feature maps too.
+                self.run.feature = super::page::Feature::Own(source.clone());
+                self.dom.set_text("feature-maps-label", &(t.lab.feature_maps_own)(&(t.model_source)(&source)));
                 self.use_model.on_classified(&self.dom, t, probabilities, source)
             }
             FromWorker::ClassifyError { message } => self.dom.set_text("classify-status", &message),

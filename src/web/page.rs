@@ -77,8 +77,9 @@ pub(crate) struct RunView {
     /// The first layer's kernels as last reported: after which epoch (`None`: initial), shape,
     /// weights.
     pub(crate) filters: Option<(Option<usize>, [usize; 4], Vec<f32>)>,
-    /// The strip image whose feature maps are shown (0–9; a click on the strip picks another).
-    pub(crate) feature_image: usize,
+    /// The image whose feature maps are shown (a click on the strip or the explorer picks a
+    /// test image; classifying a person's image shows theirs).
+    pub(crate) feature: Feature,
     pub(crate) live: Option<Live>,
     /// Training and test images of the run (its subsets), from its start.
     pub(crate) images: Option<(usize, usize)>,
@@ -100,7 +101,7 @@ impl Default for RunView {
             batch_points: Vec::new(),
             gradients: Vec::new(),
             filters: None,
-            feature_image: 0,
+            feature: Feature::Strip(0),
             live: None,
             images: None,
             best: None,
@@ -108,6 +109,17 @@ impl Default for RunView {
             finished: None,
         }
     }
+}
+
+/// Whose feature maps are shown.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Feature {
+    /// Strip image 0–9.
+    Strip(usize),
+    /// A test image chosen in the explorer: its index and true class.
+    Test { index: usize, truth: usize },
+    /// The person's own image, with the model that looked at it.
+    Own(crate::i18n::ModelSource),
 }
 
 /// A run saved in IndexedDB that can be continued.

@@ -6,7 +6,7 @@ use web_sys::Element;
 
 use super::chart::EpochPoint;
 use super::dom::location;
-use super::page::{Page, Status};
+use super::page::{Feature, Page, Status};
 use crate::charts::{Series, line_chart_svg};
 use crate::export::{config_to_query, history_csv, history_json};
 use crate::html;
@@ -333,12 +333,26 @@ impl Page {
 
 impl Page {
     /// Asks the worker for the chosen strip image's feature maps, and says which image they are.
+    ///
+    /// A person's own image is not asked for again: the worker drew it when it classified it.
     pub(crate) fn request_feature_maps(&self) {
         let Some(strip) = &self.run.strip else { return };
-        let index = self.run.feature_image.min(strip.truth.len().saturating_sub(1));
         let t = self.t();
-        let class = strip.truth.get(index).and_then(|&c| t.classes.get(c)).copied().unwrap_or("");
-        self.dom.set_text("feature-maps-label", &(t.feature_maps_of)(index + 1, class, strip.epoch + 1));
-        self.send(ToWorker::FeatureMaps { index });
+        match &self.run.feature {
+            Feature::Strip(i) => {
+                let index = (*i).min(strip.truth.len().saturating_sub(1));
+                let class = strip.truth.get(index).and_then(|&c| t.classes.get(c)).copied().unwrap_or("");
+                self.dom.set_text("feature-maps-label", &(t.feature_maps_of)(index + 1, class, strip.epoch + 1));
+                self.send(ToWorker::FeatureMaps { index });
+            }
+            Feature::Test { index, truth } => {
+                let class = t.classes.get(*truth).copied().unwrap_or("");
+                self.dom.set_text("feature-maps-label", &(t.lab.feature_maps_test)(*index, class, strip.epoch + 1));
+                self.send(ToWorker::FeatureMaps { index: *index });
+            }
+            Feature::Own(source) => {
+                self.dom.set_text("feature-maps-label", &(t.lab.feature_maps_own)(&(t.model_source)(source)));
+            }
+        }
     }
 }

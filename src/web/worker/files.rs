@@ -25,8 +25,13 @@ pub(super) async fn classify(picture: Result<image::RgbaImage, ImageInputError>)
     };
     let picture32 = to_cifar(&picture);
     post(&FromWorker::Pixels { canvas: Canvas::ClassifyPreview, image: image((SIDE, SIDE, rgba(&picture32))) });
-    match probabilities(&snapshot.model, &as_split(picture32), &[0], &snapshot.mean, &snapshot.device).await {
-        Ok(probabilities) => post(&FromWorker::Classified { probabilities, source: snapshot.source }),
+    let split = as_split(picture32);
+    match probabilities(&snapshot.model, &split, &[0], &snapshot.mean, &snapshot.device).await {
+        Ok(probabilities) => {
+            // What the network saw in it, stage by stage.
+            draw_feature_maps(&snapshot, &split, 0).await;
+            post(&FromWorker::Classified { probabilities, source: snapshot.source });
+        }
         Err(e) => post(&FromWorker::ClassifyError { message: e.to_string() }),
     }
 }
@@ -94,8 +99,13 @@ pub(super) async fn feature_maps(index: usize) {
     if index >= data.test.len() {
         return;
     }
+    draw_feature_maps(&snapshot, &data.test, index).await;
+}
+
+/// The feature maps of image `index` of `split` with `snapshot`'s model, as `Pixels`.
+async fn draw_feature_maps(snapshot: &Snapshot, split: &crate::data::Split, index: usize) {
     let mut images = Vec::new();
-    crate::augment::assemble(&data.test, &[index], &[], &snapshot.mean, &mut images);
+    crate::augment::assemble(split, &[index], &[], &snapshot.mean, &mut images);
     let images = burn::prelude::Tensor::<4>::from_data(
         burn::prelude::TensorData::new(images, [1, 3, SIDE, SIDE]),
         &snapshot.device,
