@@ -166,12 +166,15 @@ pub enum FromWorker {
     NoSaved,
     /// This device's speed, measured with a few training steps of `model`.
     Measured { speed: Speed, model: String, images_per_sec: f64 },
+    /// The measurement could not be made; the message says why.
+    MeasureFailed { message: String },
     /// The kept runs, newest first (at start-up and after every change).
     Runs { runs: Vec<RunRecord> },
     /// An experiment under way (found at start-up, or one whose run `next` now starts).
     Experiment { ongoing: Ongoing, running: bool },
-    /// No experiment under way (any more): the last one ended, or was discarded.
-    NoExperiment,
+    /// No experiment under way (any more): `finished` when the last one ran to its end (not
+    /// discarded).
+    NoExperiment { finished: bool },
     /// The checkpoints of an epoch are stored (`best` too when it improved).
     Stored { epochs_done: usize, best: bool },
     /// A checkpoint could not be stored; training goes on and the previous ones are intact.

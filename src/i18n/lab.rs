@@ -109,7 +109,8 @@ fn finding_es(f: &Finding) -> String {
     };
     let end = match f.verdict() {
         Verdict::Shown => " Esta ejecución lo muestra.",
-        _ => " Con un presupuesto corto las curvas pueden no haberse separado todavía: prueba con más tiempo.",
+        Verdict::NotShown => " Esta ejecución no lo muestra.",
+        Verdict::Unclear => " Con un presupuesto corto las curvas pueden no haberse separado todavía: prueba con más tiempo.",
     };
     format!("{numbers} {clauses}{end}")
 }
@@ -158,7 +159,8 @@ fn finding_en(f: &Finding) -> String {
     };
     let end = match f.verdict() {
         Verdict::Shown => " This run shows it.",
-        _ => " On a short budget the curves may not have parted yet: try a longer one.",
+        Verdict::NotShown => " This run does not show it.",
+        Verdict::Unclear => " On a short budget the curves may not have parted yet: try a longer one.",
     };
     format!("{numbers} {clauses}{end}")
 }
@@ -271,7 +273,7 @@ pub static LAB_EN: LabTexts = LabTexts {
     eta: |s| format!("Expected duration with these settings: ≈ {}.", duration(s)),
     progress: |name, i, n, model| format!("Experiment “{name}”: network {i} of {n} ({model})."),
     done: |name| format!("Experiment “{name}” finished."),
-    saved: |name, done, n| format!("An experiment “{name}” is half done: {done} of {n} networks finished."),
+    saved: |name, done, n| format!("An experiment “{name}” is unfinished: {done} of {n} networks finished."),
     runs_empty: "No finished runs yet: each one that finishes (or that you stop after an epoch) is kept here.",
     runs_head: ["Model", "Settings", "Date", "Best accuracy", ""],
     settings: |done, epochs, batch, images, augment| {

@@ -46,8 +46,8 @@ pub(crate) enum Pending {
 pub(crate) struct Lab {
     /// This device's speed: measured, or remembered from an earlier visit, or from the last epoch.
     pub(crate) speed: Option<Speed>,
-    /// The last measurement, in words.
-    pub(crate) speed_note: Option<String>,
+    /// The last measurement: training images per second, and the model's label.
+    pub(crate) speed_note: Option<(f64, String)>,
     pub(crate) measuring: bool,
     pub(crate) pending: Option<Pending>,
     /// The plan shown, waiting for «Empezar».
@@ -56,20 +56,32 @@ pub(crate) struct Lab {
     pub(crate) ongoing: Option<(Ongoing, bool)>,
     /// The experiment whose runs the overlay shows, and its verdict: id and which.
     pub(crate) shown: Option<(f64, Experiment)>,
-    /// The line under the controls after a preset.
-    pub(crate) preset_line: Option<String>,
+    /// Whether the overlay follows that experiment's runs as they are kept (until the person
+    /// ticks runs themselves).
+    pub(crate) follow: bool,
+    /// The preset just put in the controls, and its expected seconds.
+    pub(crate) preset_line: Option<(Preset, f64)>,
     /// The kept runs, newest first, and those overlaid, in order.
     pub(crate) runs: Vec<RunRecord>,
     pub(crate) selected: Vec<String>,
-    /// A line of what the lab did last (an experiment finished…).
-    pub(crate) status: Option<String>,
+    /// The experiment that last ran to its end.
+    pub(crate) done: Option<Experiment>,
+    /// Operation counts per network, computed once each (a model is built to count them).
+    costs: std::cell::RefCell<std::collections::HashMap<ModelKind, Cost>>,
 }
 
-/// A network's operation counts, from its summary on the CPU backend.
-fn cost(model: ModelKind) -> Option<Cost> {
-    let model = ResNetConfig::from(model).try_init(&Device::flex()).ok()?;
-    let s = Summary::of(&model);
-    Some(Cost { train_flops: s.training_flops_per_image(), forward_flops: s.forward_flops() })
+impl Lab {
+    /// A network's operation counts, from its summary on the CPU backend (once per network).
+    fn cost(&self, kind: ModelKind) -> Option<Cost> {
+        if let Some(cost) = self.costs.borrow().get(&kind) {
+            return Some(*cost);
+        }
+        let model = ResNetConfig::from(kind).try_init(&Device::flex()).ok()?;
+        let s = Summary::of(&model);
+        let cost = Cost { train_flops: s.training_flops_per_image(), forward_flops: s.forward_flops() };
+        self.costs.borrow_mut().insert(kind, cost);
+        Some(cost)
+    }
 }
 
 fn storage() -> Option<web_sys::Storage> {
@@ -81,8 +93,11 @@ impl Page {
         self.setup.data_ready && self.setup.device_ready
     }
 
+    /// Training, measuring, or an experiment between two of its networks.
     fn lab_busy(&self) -> bool {
-        self.lab.measuring || matches!(self.run.state, RunState::Running | RunState::Paused | RunState::Stopping)
+        self.lab.measuring
+            || self.lab.ongoing.as_ref().is_some_and(|(_, running)| *running)
+            || matches!(self.run.state, RunState::Running | RunState::Paused | RunState::Stopping)
     }
 
     /// The key of this device's speed in local storage.
@@ -164,7 +179,7 @@ impl Page {
     fn propose(&mut self, e: Experiment) {
         let Some(speed) = self.lab.speed else { return };
         let base = self.base_config();
-        let costs: Option<Vec<Cost>> = e.arms().iter().map(|a| cost(a.model)).collect();
+        let costs: Option<Vec<Cost>> = e.arms().iter().map(|a| self.lab.cost(a.model)).collect();
         let Some(costs) = costs else { return };
         let available = self.available(base.batch_size);
         self.lab.plan = Some(experiment::plan(Some(e), &base, &costs, &speed, self.budget_seconds(), available));
@@ -173,23 +188,22 @@ impl Page {
 
     fn apply_preset(&mut self, preset: Preset) {
         let Some(speed) = self.lab.speed else { return };
-        let t = self.t();
         let base = self.base_config();
-        let Some(cost) = cost(base.model) else { return };
+        let Some(cost) = self.lab.cost(base.model) else { return };
         let available = self.available(base.batch_size);
-        let (config, seconds, name) = match preset {
+        let (config, seconds) = match preset {
             Preset::Quick => {
                 let plan = experiment::plan(None, &base, &[cost], &speed, QUICK_SECONDS, available);
-                (plan.runs[0].clone(), plan.expected_seconds, t.lab.quick)
+                (plan.runs[0].clone(), plan.expected_seconds)
             }
             Preset::Paper => {
                 let config = TrainConfig { model: base.model, ..TrainConfig::default() };
                 let seconds = experiment::run_seconds(&speed, cost, &config, available);
-                (config, seconds, t.lab.paper)
+                (config, seconds)
             }
         };
         self.show_config(&config);
-        self.lab.preset_line = Some((t.lab.preset_ready)(name, seconds));
+        self.lab.preset_line = Some((preset, seconds));
         self.render_lab();
     }
 
@@ -198,7 +212,8 @@ impl Page {
         let Some(plan) = self.lab.plan.take() else { return };
         let id = js_sys::Date::now();
         self.lab.shown = plan.experiment.map(|e| (id, e));
-        self.lab.status = None;
+        self.lab.follow = true;
+        self.lab.done = None;
         self.send(ToWorker::StartExperiment { id, plan });
         self.render_lab();
     }
@@ -207,7 +222,7 @@ impl Page {
         self.lab.measuring = false;
         self.remember_speed(speed);
         let label = model.parse::<ModelKind>().map_or(model.to_string(), |m| m.label());
-        self.lab.speed_note = Some((self.t().lab.measured)(images_per_sec, &label));
+        self.lab.speed_note = Some((images_per_sec, label));
         if let Some(pending) = self.lab.pending.take() {
             self.lab_ask(pending);
         }
@@ -215,20 +230,20 @@ impl Page {
         self.render_lab();
     }
 
-    /// A measurement that failed: nothing pending any more.
-    pub(crate) fn lab_error(&mut self) {
-        if self.lab.measuring {
-            self.lab.measuring = false;
-            self.lab.pending = None;
-            self.render_lab();
-        }
+    /// A measurement that failed: nothing pending any more, and why.
+    pub(crate) fn on_measure_failed(&mut self, message: String) {
+        self.lab.measuring = false;
+        self.lab.pending = None;
+        self.say(message);
+        self.render_controls();
     }
 
     /// Every finished epoch of a run refines the device's speed: not a run's first (it warms
     /// up: kernels, allocations), nor one too short to time.
     pub(crate) fn lab_epoch(&mut self, m: &EpochMetrics) {
         let (Some((train, test)), Some(Ok(summary))) = (self.run.images, &self.summary) else { return };
-        if m.epoch == self.run.first_epoch || train < MIN_TIMED_IMAGES {
+        // (`<=`: a resumed run first replays its earlier epochs, timed elsewhere or warming up.)
+        if m.epoch <= self.run.first_epoch || train < MIN_TIMED_IMAGES {
             return;
         }
         let cost = Cost { train_flops: summary.training_flops_per_image(), forward_flops: summary.forward_flops() };
@@ -240,7 +255,7 @@ impl Page {
     pub(crate) fn on_runs(&mut self, runs: Vec<RunRecord>) {
         self.lab.runs = runs;
         self.lab.selected.retain(|id| self.lab.runs.iter().any(|r| r.id == *id));
-        if let Some((id, _)) = self.lab.shown {
+        if let (Some((id, _)), true) = (self.lab.shown, self.lab.follow) {
             // The experiment's runs, in the order they ran.
             let mut ours: Vec<&RunRecord> = self.lab.runs.iter().filter(|r| r.experiment.is_some_and(|x| x.0 == id)).collect();
             ours.sort_by(|a, b| a.started_ms.total_cmp(&b.started_ms));
@@ -251,19 +266,19 @@ impl Page {
 
     pub(crate) fn on_experiment(&mut self, ongoing: Ongoing, running: bool) {
         self.lab.shown = ongoing.experiment().map(|e| (ongoing.id, e));
+        self.lab.follow = true;
         self.lab.ongoing = Some((ongoing, running));
-        self.lab.status = None;
+        self.lab.done = None;
         let runs = std::mem::take(&mut self.lab.runs);
         self.on_runs(runs);
         self.render_controls();
     }
 
-    pub(crate) fn on_no_experiment(&mut self) {
+    pub(crate) fn on_no_experiment(&mut self, finished: bool) {
         if let Some((ongoing, _)) = self.lab.ongoing.take()
-            && let Some(e) = ongoing.experiment()
-            && ongoing.next + 1 >= ongoing.plan.runs.len()
+            && finished
         {
-            self.lab.status = Some((self.t().lab.done)((self.t().lab.name)(e)));
+            self.lab.done = ongoing.experiment();
         }
         self.render_controls();
         self.render_lab();
@@ -271,6 +286,9 @@ impl Page {
 
     /// A box of the runs list ticked or not.
     pub(crate) fn toggle_run(&mut self, id: String, on: bool) {
+        // The person's own choice: the overlay no longer follows an experiment.
+        self.lab.follow = false;
+        self.lab.shown = None;
         self.lab.selected.retain(|s| *s != id);
         if on {
             self.lab.selected.push(id);
@@ -291,8 +309,12 @@ impl Page {
             .arms()
             .iter()
             .map(|arm| {
+                // The latest complete run of each network (a stopped one may have been redone).
                 ours.iter()
-                    .find(|r| r.config.model == arm.model && r.config.augment == arm.augment)
+                    .rev()
+                    .find(|r| {
+                        r.config.model == arm.model && r.config.augment == arm.augment && !r.stopped && r.history.len() == r.config.epochs
+                    })
                     .map(|r| r.history.as_slice())
             })
             .collect();
@@ -356,13 +378,21 @@ impl Page {
                 None
             }
         };
-        let status = if lab.measuring { Some(t.lab.measuring.to_string()) } else { status.or(lab.status.clone()) };
-        let line = [status, lab.speed_note.clone()].into_iter().flatten().collect::<Vec<_>>().join(" ");
+        let done = lab.done.map(|e| (t.lab.done)((t.lab.name)(e)));
+        let status = if lab.measuring { Some(t.lab.measuring.to_string()) } else { status.or(done) };
+        let note = lab.speed_note.as_ref().map(|(ips, model)| (t.lab.measured)(*ips, model));
+        let line = [status, note].into_iter().flatten().collect::<Vec<_>>().join(" ");
         dom.set_text("experiment-status", &line);
         // The controls' expected duration.
         let eta = match (&lab.preset_line, lab.speed, self.config()) {
-            (Some(line), _, _) => line.clone(),
-            (None, Some(speed), Ok(config)) => match cost(config.model) {
+            (Some((preset, seconds)), _, _) => {
+                let name = match preset {
+                    Preset::Quick => t.lab.quick,
+                    Preset::Paper => t.lab.paper,
+                };
+                (t.lab.preset_ready)(name, *seconds)
+            }
+            (None, Some(speed), Ok(config)) => match lab.cost(config.model) {
                 Some(cost) => (t.lab.eta)(experiment::run_seconds(&speed, cost, &config, self.available(config.batch_size))),
                 None => String::new(),
             },
@@ -490,7 +520,15 @@ pub(crate) fn wire(page: &Shared, dom: &Dom) -> Result<(), JsValue> {
         }
     })?;
     let p = page.clone();
-    dom.on("continue-experiment", "click", move |_| p.borrow().send(ToWorker::ContinueExperiment))?;
+    dom.on("continue-experiment", "click", move |_| {
+        let mut page = p.borrow_mut();
+        // Running from now on (the worker says so too): one click, one experiment.
+        if let Some((_, running)) = &mut page.lab.ongoing {
+            *running = true;
+        }
+        page.send(ToWorker::ContinueExperiment);
+        page.render_controls();
+    })?;
     let p = page.clone();
     dom.on("discard-experiment", "click", move |_| p.borrow().send(ToWorker::DiscardExperiment))?;
     // Changing a control: its expected duration again (a preset's line gives way).

@@ -95,15 +95,13 @@ impl Page {
                 self.status = Status::Run(state);
                 self.render_controls();
             }
-            FromWorker::Error { message } => {
-                self.lab_error();
-                self.say(message)
-            }
+            FromWorker::Error { message } => self.say(message),
+            FromWorker::MeasureFailed { message } => self.on_measure_failed(message),
             FromWorker::Notice { message } => self.say(message),
             FromWorker::Measured { speed, model, images_per_sec } => self.on_measured(speed, &model, images_per_sec),
             FromWorker::Runs { runs } => self.on_runs(runs),
             FromWorker::Experiment { ongoing, running } => self.on_experiment(ongoing, running),
-            FromWorker::NoExperiment => self.on_no_experiment(),
+            FromWorker::NoExperiment { finished } => self.on_no_experiment(finished),
             FromWorker::Busy => self.say(t.other_tab),
             FromWorker::Saved { config, epochs_done, best_val_accuracy, history } => {
                 self.on_saved(SavedRun { config, epochs_done, best: best_val_accuracy }, history)

@@ -90,6 +90,12 @@ fn recover(page: &Shared, why: String) {
         p.setup.backend = None;
         p.run.state = RunState::Idle;
         p.saved.offer = None;
+        // A measurement or an experiment in the lost worker is not going on.
+        p.lab.measuring = false;
+        p.lab.pending = None;
+        if let Some((_, running)) = &mut p.lab.ongoing {
+            *running = false;
+        }
         let t = p.t();
         let gave_up = p.link.recoveries > MAX_RECOVERIES;
         let next = if gave_up { t.recovery_gave_up } else { t.recovery_next };

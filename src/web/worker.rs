@@ -62,6 +62,9 @@ fn handle(data: JsValue) {
         }
         ToWorker::UseBackend { backend } => spawn_local(device::use_backend(backend)),
         ToWorker::Start { config } => spawn_local(async {
+            if STATE.with_borrow(|s| s.experiment_active) {
+                return post(&FromWorker::Error { message: texts().lab.busy.into() });
+            }
             run::run(Start::Fresh(config), None).await;
         }),
         ToWorker::Measure { config } => spawn_local(lab::measure(config)),
@@ -71,7 +74,12 @@ fn handle(data: JsValue) {
         ToWorker::ContinueExperiment => spawn_local(lab::continue_experiment()),
         ToWorker::DiscardExperiment => spawn_local(lab::discard_experiment()),
         ToWorker::DeleteRun { id } => spawn_local(lab::delete_run(id)),
-        ToWorker::Continue { epochs } => spawn_local(run::continue_saved(epochs)),
+        ToWorker::Continue { epochs } => spawn_local(async move {
+            if STATE.with_borrow(|s| s.experiment_active) {
+                return post(&FromWorker::Error { message: texts().lab.busy.into() });
+            }
+            run::continue_saved(epochs).await;
+        }),
         ToWorker::Discard => spawn_local(async {
             // The saved run is another tab's while that tab trains.
             let Some(_lock) = lock::run_lock().await else { return post(&FromWorker::Busy) };

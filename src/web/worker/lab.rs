@@ -52,7 +52,7 @@ pub(super) async fn announce_lab() {
     post_runs().await;
     match stored_experiment().await {
         Some(ongoing) => post(&FromWorker::Experiment { ongoing, running: false }),
-        None => post(&FromWorker::NoExperiment),
+        None => post(&FromWorker::NoExperiment { finished: false }),
     }
 }
 
@@ -126,13 +126,14 @@ impl Observer for Measuring {
 /// Measures the device with two epochs of three steps of `config` (the first warms up: kernels,
 /// allocations) and says the second one's training speed.
 pub(super) async fn measure(config: TrainConfig) {
-    let (data, device, running) = STATE.with_borrow(|s| (s.data.clone(), s.device.clone(), s.running));
+    let (data, device, busy) = STATE.with_borrow(|s| (s.data.clone(), s.device.clone(), s.running || s.experiment_active));
     let t = texts();
-    if running {
-        return post(&FromWorker::Error { message: t.lab.busy.into() });
+    let failed = |message: String| post(&FromWorker::MeasureFailed { message });
+    if busy {
+        return failed(t.lab.busy.into());
     }
     let (Some(data), Some((device, _))) = (data, device) else {
-        return post(&FromWorker::Error { message: t.data_not_ready.into() });
+        return failed(t.data_not_ready.into());
     };
     let batch = config.batch_size;
     let train = (3 * batch).min(data.train.len());
@@ -143,7 +144,7 @@ pub(super) async fn measure(config: TrainConfig) {
             let s = Summary::of(&model);
             Cost { train_flops: s.training_flops_per_image(), forward_flops: s.forward_flops() }
         }
-        Err(e) => return post(&FromWorker::Error { message: e.to_string() }),
+        Err(e) => return failed(e.to_string()),
     };
     STATE.with_borrow_mut(|s| s.running = true);
     WISH.set(Wish::Run);
@@ -151,13 +152,13 @@ pub(super) async fn measure(config: TrainConfig) {
     let result = train_from(&data, Start::Fresh(short.clone()), &device, &mut observer).await;
     STATE.with_borrow_mut(|s| s.running = false);
     if let Err(e) = result {
-        return post(&FromWorker::Error { message: (t.training_stopped)(&e.to_string()) });
+        return failed((t.training_stopped)(&e.to_string()));
     }
     match observer.epochs.last().and_then(|m| Speed::from_training(m.images_per_sec, cost).map(|s| (s, m.images_per_sec))) {
         Some((speed, images_per_sec)) => {
             post(&FromWorker::Measured { speed, model: short.model.to_string(), images_per_sec })
         }
-        None => post(&FromWorker::Error { message: (t.training_stopped)("no measurable epoch") }),
+        None => failed((t.training_stopped)("no measurable epoch")),
     }
 }
 
@@ -174,9 +175,23 @@ async fn store_experiment(ongoing: &Ongoing) {
 
 /// Runs the experiment's networks from `ongoing.next` on; with `resume`, the first of them from
 /// the saved checkpoint when it is that network's (a reload in the middle of it).
-pub(super) async fn run_experiment(mut ongoing: Ongoing, mut resume: bool) {
-    if STATE.with_borrow(|s| s.running) {
+pub(super) async fn run_experiment(ongoing: Ongoing, resume: bool) {
+    // One experiment at a time, and nothing else while it runs, between its networks too.
+    if STATE.with_borrow(|s| s.running || s.experiment_active) {
         return post(&FromWorker::Error { message: texts().lab.busy.into() });
+    }
+    STATE.with_borrow_mut(|s| s.experiment_active = true);
+    WISH.set(Wish::Run);
+    experiment_runs(ongoing, resume).await;
+    STATE.with_borrow_mut(|s| s.experiment_active = false);
+}
+
+async fn experiment_runs(mut ongoing: Ongoing, mut resume: bool) {
+    // Another tab training the one saved run: then this one neither trains nor overwrites the
+    // stored experiment.
+    match super::lock::run_lock().await {
+        Some(lock) => drop(lock),
+        None => return post(&FromWorker::Busy),
     }
     let tag = ongoing.experiment().map(|e| (ongoing.id, e));
     while let Some(config) = ongoing.plan.runs.get(ongoing.next).cloned() {
@@ -185,7 +200,9 @@ pub(super) async fn run_experiment(mut ongoing: Ongoing, mut resume: bool) {
         let start = match resume.then_some(()).and(saved_checkpoint().await) {
             Some(checkpoint) if checkpoint.run.config == config => {
                 if checkpoint.run.epochs_done >= config.epochs {
-                    // It had finished (and was kept) just before the reload.
+                    // It had finished just before the reload (kept again: the reload may have
+                    // come before its record was written).
+                    keep_run(&config, checkpoint.run.history.clone(), false, js_sys::Date::now(), tag).await;
                     ongoing.next += 1;
                     resume = false;
                     continue;
@@ -196,6 +213,17 @@ pub(super) async fn run_experiment(mut ongoing: Ongoing, mut resume: bool) {
         };
         resume = false;
         match run(start, tag).await {
+            // A stop pressed as the network ended stops the experiment there.
+            RunEnd::Finished if WISH.get() == Wish::Stop => {
+                ongoing.next += 1;
+                store_experiment(&ongoing).await;
+                let finished = ongoing.next >= ongoing.plan.runs.len();
+                if finished {
+                    break;
+                }
+                post(&FromWorker::Experiment { ongoing, running: false });
+                return;
+            }
             RunEnd::Finished => ongoing.next += 1,
             RunEnd::Stopped | RunEnd::Failed => {
                 // Kept as it stands: «Continuar el experimento» goes on from this network.
@@ -208,7 +236,7 @@ pub(super) async fn run_experiment(mut ongoing: Ongoing, mut resume: bool) {
     if let Err(e) = store::delete(LAB, EXPERIMENT).await {
         post(&FromWorker::StorageError { message: (texts().storage_failed)(&e) });
     }
-    post(&FromWorker::NoExperiment);
+    post(&FromWorker::NoExperiment { finished: true });
     post(&FromWorker::State { state: RunState::Finished });
 }
 
@@ -221,7 +249,7 @@ async fn saved_checkpoint() -> Option<Checkpoint> {
 pub(super) async fn continue_experiment() {
     match stored_experiment().await {
         Some(ongoing) => run_experiment(ongoing, true).await,
-        None => post(&FromWorker::NoExperiment),
+        None => post(&FromWorker::NoExperiment { finished: false }),
     }
 }
 
@@ -230,5 +258,5 @@ pub(super) async fn discard_experiment() {
     if let Err(e) = store::delete(LAB, EXPERIMENT).await {
         post(&FromWorker::StorageError { message: (texts().storage_failed)(&e) });
     }
-    post(&FromWorker::NoExperiment);
+    post(&FromWorker::NoExperiment { finished: false });
 }

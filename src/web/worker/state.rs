@@ -66,6 +66,8 @@ pub(super) struct State {
     /// The device as the page names it (kept with every run): `WebGPU · adapter` or the CPU.
     pub(super) device_name: String,
     pub(super) running: bool,
+    /// An experiment is under way (also between its networks, when `running` is false).
+    pub(super) experiment_active: bool,
     pub(super) lang: Lang,
     pub(super) snapshot: Option<Snapshot>,
     pub(super) explorable: Option<Explorable>,

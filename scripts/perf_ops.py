@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""Where a CPU training step's time goes: reads `perf script` output (samples with DWARF call
+stacks of `bench --backend flex`) on stdin and prints, as a Markdown table, the share of samples
+by kind of work: the innermost burn-flex routine on each sample's stack (convolution as im2col +
+gemm, transposed convolution for the data gradient, layout copies, element-wise kernels,
+reductions…), and within each the share spent in gemm's matmul microkernels.
+
+The operation that *called* a routine (forward, or which gradient) is often lost: burn-flex runs
+its loops as rayon jobs, and a rayon worker's stack starts at the job. So this is a profile by
+kernel family, not by layer.
+
+    perf script -i perf.data | python3 scripts/perf_ops.py
+"""
+import re
+import sys
+from collections import Counter
+
+# (family, pattern on one frame), searched from the leaf up; the first frame that matches wins.
+FAMILIES = [
+    ("memory: page faults, zeroing, allocator", r"^\[k\]|memset|^(__)?(libc_)?(malloc|free|calloc|realloc)|_int_(malloc|free)|cfree"),
+    ("layout copies (`copy_2d_tiled`, contiguous)", r"burn_flex::tensor::(copy_2d_tiled|FlexTensor::(to|into)_contiguous)|memmove|memcpy"),
+    ("transposed convolution (data gradient)", r"burn_flex::ops::conv_transpose"),
+    ("convolution: im2col + gemm (forward, weight gradient)", r"burn_flex::ops::conv::"),
+    ("reductions (batch-norm statistics, sums, means)", r"burn_flex::ops::reduce"),
+    ("element-wise (binary, unary, comparisons, SIMD)", r"burn_flex::(ops::(binary|unary|comparison|float|activation)|zip|simd)|macerator"),
+    ("slices, concatenation, indexing", r"burn_flex::ops::(slice|cat|gather|select|index|expand|repeat)"),
+    ("pooling", r"burn_flex::ops::pool"),
+    ("plain matmul (classifier)", r"burn_flex::ops::matmul|float_matmul"),
+    ("autodiff bookkeeping", r"burn_autodiff::"),
+    ("our code (batches, Adam, metrics)", r"resnet_webgpu::"),
+]
+
+# Samples with no burn-flex frame: rayon job bodies whose code was inlined into an anonymous
+# closure (the convolution's per-image loop, which calls its gemm, is one of them).
+OTHER = "unnamed rayon closures (inlined loop bodies)"
+
+def samples(lines):
+    stack = []
+    for line in lines:
+        line = line.rstrip("\n")
+        if not line.strip():
+            if stack:
+                yield stack
+            stack = []
+        elif line.startswith((" ", "\t")):
+            parts = line.strip().split(" ", 1)
+            frame = parts[1] if len(parts) > 1 else parts[0]
+            kernel = "[kernel.kallsyms]" in frame or "[unknown]" in frame and frame.startswith("ffff")
+            frame = re.sub(r"\+0x[0-9a-f]+.*$", "", frame)
+            stack.append(("[k] " if kernel else "") + frame)
+    if stack:
+        yield stack
+
+def main():
+    families, gemm = Counter(), Counter()
+    total = 0
+    for stack in samples(sys.stdin):
+        total += 1
+        family = next((name for frame in stack for name, pattern in FAMILIES if re.search(pattern, frame)), OTHER)
+        families[family] += 1
+        if re.search(r"^gemm_|gemm_common", stack[0]):
+            gemm[family] += 1
+    if not total:
+        sys.exit("no samples")
+    print(f"{total} samples\n")
+    print("| kind of work | share of the step | of which in gemm's microkernels |")
+    print("|---|---:|---:|")
+    for family, n in families.most_common():
+        print(f"| {family} | {100 * n / total:.1f} % | {100 * gemm[family] / total:.1f} % |")
+
+if __name__ == "__main__":
+    main()
