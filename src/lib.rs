@@ -2,6 +2,7 @@
 //! browser on WebGPU. One concern per module.
 
 pub mod adam;
+pub mod alloc;
 pub mod augment;
 pub mod charts;
 pub mod checkpoint;

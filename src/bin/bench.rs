@@ -92,6 +92,10 @@ struct Args {
     /// backward pass instead of kept), as training does.
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     checkpointing: bool,
+    /// Keep freed memory in the process (glibc's allocator tuned as `train` and `soak` tune
+    /// it, `resnet_webgpu::alloc`); `false` measures glibc's defaults.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    keep_freed_memory: bool,
     /// Side of the matrices of the wgpu peak measurement (a multiple of 64).
     #[arg(long, default_value_t = 1024)]
     peak_n: usize,
@@ -210,6 +214,9 @@ fn measure(
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if args.keep_freed_memory {
+        resnet_webgpu::alloc::keep_freed_memory();
+    }
     if args.kernels {
         // SAFETY: nothing else runs yet (no thread has started, cubecl reads its settings on
         // first use).
