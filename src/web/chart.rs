@@ -132,23 +132,45 @@ pub(crate) struct GradientWindow {
     pub(crate) norms: Vec<f64>,
 }
 
+/// A line chart drawn whole from its data each time (no series fixed in advance), its y axis
+/// `y_type` (`linear`, `logarithmic`), the legend below.
+fn whole_chart(canvas: &HtmlCanvasElement, y_type: &str) -> Result<ChartJs, JsValue> {
+    let config = json!({
+        "type": "line",
+        "data": {"labels": [], "datasets": []},
+        "options": {
+            "animation": false, "responsive": true, "maintainAspectRatio": false,
+            "scales": {"y": {"type": y_type, "title": {"display": true, "text": ""}},
+                       "x": {"title": {"display": true, "text": ""}}},
+            "plugins": {"legend": {"position": "bottom"}}
+        }
+    });
+    let config = js_sys::JSON::parse(&config.to_string())?;
+    ChartJs::new(canvas, &config)
+}
+
+/// Replaces a [`whole_chart`]'s labels and datasets, names its axes, and redraws.
+fn replace_all(chart: &ChartJs, labels: &[String], datasets: Vec<serde_json::Value>, y_title: &str, x_title: &str) {
+    let data = chart.data();
+    if let (Ok(labels), Ok(datasets)) = (
+        js_sys::JSON::parse(&serde_json::to_string(labels).unwrap_or_default()),
+        js_sys::JSON::parse(&serde_json::Value::from(datasets).to_string()),
+    ) {
+        let _ = Reflect::set(&data, &"labels".into(), &labels);
+        let _ = Reflect::set(&data, &"datasets".into(), &datasets);
+    }
+    let options = chart.options();
+    set_path(&options, &["scales", "y", "title", "text"], &y_title.into());
+    set_path(&options, &["scales", "x", "title", "text"], &x_title.into());
+    chart.update("none");
+}
+
 /// The gradient-flow chart: layer index on x, norm on a log scale, one line per recent window.
 pub(crate) struct GradientChart(ChartJs);
 
 impl GradientChart {
     fn new(canvas: &HtmlCanvasElement) -> Result<Self, JsValue> {
-        let config = json!({
-            "type": "line",
-            "data": {"labels": [], "datasets": []},
-            "options": {
-                "animation": false, "responsive": true, "maintainAspectRatio": false,
-                "scales": {"y": {"type": "logarithmic", "title": {"display": true, "text": ""}},
-                           "x": {"title": {"display": true, "text": ""}}},
-                "plugins": {"legend": {"position": "bottom"}}
-            }
-        });
-        let config = js_sys::JSON::parse(&config.to_string())?;
-        Ok(Self(ChartJs::new(canvas, &config)?))
+        Ok(Self(whole_chart(canvas, "logarithmic")?))
     }
 
     /// Draws `windows` (oldest first) in the language of `t`: x is the layer's depth from 1,
@@ -171,18 +193,7 @@ impl GradientChart {
                        "tension": 0, "layers": w.layers})
             })
             .collect();
-        let data = self.0.data();
-        if let (Ok(labels), Ok(datasets)) = (
-            js_sys::JSON::parse(&serde_json::to_string(&labels).unwrap_or_default()),
-            js_sys::JSON::parse(&serde_json::Value::from(datasets).to_string()),
-        ) {
-            let _ = Reflect::set(&data, &"labels".into(), &labels);
-            let _ = Reflect::set(&data, &"datasets".into(), &datasets);
-        }
-        let options = self.0.options();
-        set_path(&options, &["scales", "y", "title", "text"], &t.axis_grad_norm.into());
-        set_path(&options, &["scales", "x", "title", "text"], &t.axis_layer.into());
-        self.0.update("none");
+        replace_all(&self.0, &labels, datasets, t.axis_grad_norm, t.axis_layer);
     }
 }
 
@@ -191,18 +202,7 @@ pub(crate) struct OverlayChart(ChartJs);
 
 impl OverlayChart {
     fn new(canvas: &HtmlCanvasElement) -> Result<Self, JsValue> {
-        let config = json!({
-            "type": "line",
-            "data": {"labels": [], "datasets": []},
-            "options": {
-                "animation": false, "responsive": true, "maintainAspectRatio": false,
-                "scales": {"y": {"title": {"display": true, "text": ""}},
-                           "x": {"title": {"display": true, "text": ""}}},
-                "plugins": {"legend": {"position": "bottom"}}
-            }
-        });
-        let config = js_sys::JSON::parse(&config.to_string())?;
-        Ok(Self(ChartJs::new(canvas, &config)?))
+        Ok(Self(whole_chart(canvas, "linear")?))
     }
 
     /// Draws `curves` (epochs from 1 on x, error in % on y) in the language of `t`.
@@ -225,18 +225,7 @@ impl OverlayChart {
                        "borderWidth": if c.training { 1 } else { 2 }, "pointRadius": 2, "tension": 0})
             })
             .collect();
-        let data = self.0.data();
-        if let (Ok(labels), Ok(datasets)) = (
-            js_sys::JSON::parse(&serde_json::to_string(&labels).unwrap_or_default()),
-            js_sys::JSON::parse(&serde_json::Value::from(datasets).to_string()),
-        ) {
-            let _ = Reflect::set(&data, &"labels".into(), &labels);
-            let _ = Reflect::set(&data, &"datasets".into(), &datasets);
-        }
-        let options = self.0.options();
-        set_path(&options, &["scales", "y", "title", "text"], &t.lab.axis_error.into());
-        set_path(&options, &["scales", "x", "title", "text"], &t.axis_epoch.into());
-        self.0.update("none");
+        replace_all(&self.0, &labels, datasets, t.lab.axis_error, t.axis_epoch);
     }
 }
 

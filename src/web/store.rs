@@ -108,13 +108,7 @@ pub async fn save(records: &[(&str, &Record)]) -> Result<(), SaveError> {
             return Err(failed(e));
         }
     }
-    let outcome = transaction.await;
-    database.close();
-    match outcome {
-        Ok(TransactionResult::Committed) => Ok(()),
-        Ok(TransactionResult::Aborted) => Err(SaveError::Refused(usage().await)),
-        Err(e) => Err(failed(e)),
-    }
+    committed(transaction, database).await
 }
 
 /// The record stored under `key`, if any.
@@ -167,13 +161,7 @@ pub async fn put_json(store: &str, key: &str, json: &str) -> Result<(), SaveErro
         let _ = transaction.abort();
         return Err(failed(e));
     }
-    let outcome = transaction.await;
-    database.close();
-    match outcome {
-        Ok(TransactionResult::Committed) => Ok(()),
-        Ok(TransactionResult::Aborted) => Err(SaveError::Refused(usage().await)),
-        Err(e) => Err(failed(e)),
-    }
+    committed(transaction, database).await
 }
 
 /// The JSON under `key` in `store`, if any.
@@ -208,5 +196,17 @@ pub async fn delete(store: &str, key: &str) -> Result<(), String> {
         Ok(TransactionResult::Committed) => Ok(()),
         Ok(TransactionResult::Aborted) => Err("the browser refused to delete it".into()),
         Err(e) => Err(describe(&e)),
+    }
+}
+
+/// Waits for a write transaction's outcome and closes the database: a refusal (an abort) says
+/// how much space the site uses.
+async fn committed(transaction: idb::Transaction, database: Database) -> Result<(), SaveError> {
+    let outcome = transaction.await;
+    database.close();
+    match outcome {
+        Ok(TransactionResult::Committed) => Ok(()),
+        Ok(TransactionResult::Aborted) => Err(SaveError::Refused(usage().await)),
+        Err(e) => Err(SaveError::Failed(describe(&e))),
     }
 }
