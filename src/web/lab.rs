@@ -1,23 +1,21 @@
 //! The lab on the page: the device's measured speed, the experiments (plan, ETA, progress,
 //! what they showed), the presets, and the kept runs overlaid. Its state is [`Lab`], a part of
-//! [`Page`]; the worker runs and keeps everything (`worker/lab.rs`).
+//! [`Page`] (`page.rs`); the worker runs and keeps everything (`worker/lab.rs`).
 
-use burn::prelude::*;
 use wasm_bindgen::prelude::*;
 
 use super::dom::{Dom, query_pairs};
-use super::page::{Page, Shared};
+use super::page::{Page, Pending, Preset, Shared};
 use crate::charts::{Series, line_chart_svg};
-use crate::experiment::{self, Available, Cost, Experiment, Finding, Ongoing, Plan, Speed};
+use crate::experiment::{self, Available, Cost, Experiment, Finding, Ongoing, Speed};
 use crate::export::{history_csv, history_json};
 use crate::html;
 use crate::i18n::PlanTexts;
 use crate::metrics::EpochMetrics;
-use crate::model::{ModelKind, ResNetConfig};
+use crate::model::ModelKind;
 use crate::protocol::{RunState, ToWorker};
 use crate::recipe::TrainConfig;
 use crate::runs::{RunRecord, overlay, overlay_csv, overlay_json};
-use crate::summary::Summary;
 
 /// Where a device's measured speed is remembered between visits (one key per device).
 const SPEED_KEY: &str = "resnet-webgpu-speed";
@@ -25,64 +23,6 @@ const SPEED_KEY: &str = "resnet-webgpu-speed";
 const MIN_TIMED_IMAGES: usize = 500;
 /// The quick preset's budget.
 const QUICK_SECONDS: f64 = 300.0;
-
-/// A preset of the controls.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Preset {
-    /// A subset and a few epochs, sized to [`QUICK_SECONDS`] on this device.
-    Quick,
-    /// The seed's recipe: 200 epochs over everything.
-    Paper,
-}
-
-/// What to do once the device's speed is known.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Pending {
-    Experiment(Experiment),
-    Preset(Preset),
-}
-
-#[derive(Default)]
-pub(crate) struct Lab {
-    /// This device's speed: measured, or remembered from an earlier visit, or from the last epoch.
-    pub(crate) speed: Option<Speed>,
-    /// The last measurement: training images per second, and the model's label.
-    pub(crate) speed_note: Option<(f64, String)>,
-    pub(crate) measuring: bool,
-    pub(crate) pending: Option<Pending>,
-    /// The plan shown, waiting for «Empezar».
-    pub(crate) plan: Option<Plan>,
-    /// The experiment under way, and whether it is running now.
-    pub(crate) ongoing: Option<(Ongoing, bool)>,
-    /// The experiment whose runs the overlay shows, and its verdict: id and which.
-    pub(crate) shown: Option<(f64, Experiment)>,
-    /// Whether the overlay follows that experiment's runs as they are kept (until the person
-    /// ticks runs themselves).
-    pub(crate) follow: bool,
-    /// The preset just put in the controls, and its expected seconds.
-    pub(crate) preset_line: Option<(Preset, f64)>,
-    /// The kept runs, newest first, and those overlaid, in order.
-    pub(crate) runs: Vec<RunRecord>,
-    pub(crate) selected: Vec<String>,
-    /// The experiment that last ran to its end.
-    pub(crate) done: Option<Experiment>,
-    /// Operation counts per network, computed once each (a model is built to count them).
-    costs: std::cell::RefCell<std::collections::HashMap<ModelKind, Cost>>,
-}
-
-impl Lab {
-    /// A network's operation counts, from its summary on the CPU backend (once per network).
-    fn cost(&self, kind: ModelKind) -> Option<Cost> {
-        if let Some(cost) = self.costs.borrow().get(&kind) {
-            return Some(*cost);
-        }
-        let model = ResNetConfig::from(kind).try_init(&Device::flex()).ok()?;
-        let s = Summary::of(&model);
-        let cost = Cost { train_flops: s.training_flops_per_image(), forward_flops: s.forward_flops() };
-        self.costs.borrow_mut().insert(kind, cost);
-        Some(cost)
-    }
-}
 
 fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()

@@ -3,8 +3,8 @@
 //! The page, from the bottom up: `dom.rs` and `chart.rs` (JS bindings), `link.rs` (sending to
 //! the worker), `use_model.rs` (classify and explore, its own state), `page.rs` (the one state
 //! struct), `view.rs` and `messages.rs` (drawing it, and the worker's messages changing it),
-//! `supervisor.rs` (receiving, replacing a lost worker), `app.rs` (the entry point and the
-//! controls). The worker: `worker.rs` and `worker/`. Checkpoints in IndexedDB: `store.rs`.
+//! `supervisor.rs` (receiving, replacing a lost worker), `lab.rs` (experiments, presets,
+//! compared runs), `app.rs` (the entry point and the controls). The worker: `worker.rs` and `worker/`. Checkpoints in IndexedDB: `store.rs`.
 
 pub mod app;
 mod chart;

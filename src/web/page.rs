@@ -9,14 +9,15 @@ use burn::prelude::*;
 
 use super::chart::{Charts, GradientWindow};
 use super::dom::{Dom, query_pairs};
-use super::lab::Lab;
 use super::link::Link;
 use super::use_model::UseModel;
 use crate::export::{LinkError, config_from_pairs};
 use crate::html::{Finished, Strip};
 use crate::i18n::{Lang, Texts};
 use crate::metrics::EpochMetrics;
+use crate::experiment::{Cost, Experiment, Ongoing, Plan, Speed};
 use crate::model::{ModelKind, ResNetConfig};
+use crate::runs::RunRecord;
 use crate::protocol::{BackendChoice, RunState, ToWorker};
 use crate::recipe::TrainConfig;
 use crate::summary::Summary;
@@ -138,6 +139,66 @@ pub(crate) struct Saved {
     /// The checkpoint line (what was stored, or why not).
     pub(crate) line: Option<String>,
 }
+
+/// A preset of the controls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Preset {
+    /// A subset and a few epochs, sized to about five minutes on this device.
+    Quick,
+    /// The seed's recipe: 200 epochs over everything.
+    Paper,
+}
+
+/// What to do once the device's speed is known.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Pending {
+    Experiment(Experiment),
+    Preset(Preset),
+}
+
+/// The lab's part of the page (`lab.rs` draws it and handles its messages).
+#[derive(Default)]
+pub(crate) struct Lab {
+    /// This device's speed: measured, or remembered from an earlier visit, or from the last epoch.
+    pub(crate) speed: Option<Speed>,
+    /// The last measurement: training images per second, and the model's label.
+    pub(crate) speed_note: Option<(f64, String)>,
+    pub(crate) measuring: bool,
+    pub(crate) pending: Option<Pending>,
+    /// The plan shown, waiting for «Empezar».
+    pub(crate) plan: Option<Plan>,
+    /// The experiment under way, and whether it is running now.
+    pub(crate) ongoing: Option<(Ongoing, bool)>,
+    /// The experiment whose runs the overlay shows, and its verdict: id and which.
+    pub(crate) shown: Option<(f64, Experiment)>,
+    /// Whether the overlay follows that experiment's runs as they are kept (until the person
+    /// ticks runs themselves).
+    pub(crate) follow: bool,
+    /// The preset just put in the controls, and its expected seconds.
+    pub(crate) preset_line: Option<(Preset, f64)>,
+    /// The kept runs, newest first, and those overlaid, in order.
+    pub(crate) runs: Vec<RunRecord>,
+    pub(crate) selected: Vec<String>,
+    /// The experiment that last ran to its end.
+    pub(crate) done: Option<Experiment>,
+    /// Operation counts per network, computed once each (a model is built to count them).
+    costs: std::cell::RefCell<std::collections::HashMap<ModelKind, Cost>>,
+}
+
+impl Lab {
+    /// A network's operation counts, from its summary on the CPU backend (once per network).
+    pub(crate) fn cost(&self, kind: ModelKind) -> Option<Cost> {
+        if let Some(cost) = self.costs.borrow().get(&kind) {
+            return Some(*cost);
+        }
+        let model = ResNetConfig::from(kind).try_init(&Device::flex()).ok()?;
+        let s = Summary::of(&model);
+        let cost = Cost { train_flops: s.training_flops_per_image(), forward_flops: s.forward_flops() };
+        self.costs.borrow_mut().insert(kind, cost);
+        Some(cost)
+    }
+}
+
 
 /// The status line.
 pub(crate) enum Status {

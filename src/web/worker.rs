@@ -5,6 +5,7 @@
 mod data;
 mod device;
 mod files;
+mod kept;
 mod lab;
 mod lock;
 mod run;
@@ -73,7 +74,7 @@ fn handle(data: JsValue) {
         }
         ToWorker::ContinueExperiment => spawn_local(lab::continue_experiment()),
         ToWorker::DiscardExperiment => spawn_local(lab::discard_experiment()),
-        ToWorker::DeleteRun { id } => spawn_local(lab::delete_run(id)),
+        ToWorker::DeleteRun { id } => spawn_local(kept::delete_run(id)),
         ToWorker::Continue { epochs } => spawn_local(async move {
             if STATE.with_borrow(|s| s.experiment_active) {
                 return post(&FromWorker::Error { message: texts().lab.busy.into() });

@@ -3,44 +3,20 @@
 
 use burn::prelude::*;
 
+use super::kept::{keep_run, post_runs};
 use super::run::{RunEnd, run};
 use super::saved::save_error;
 use super::state::{STATE, WISH, Wish, post, texts};
 use crate::checkpoint::Checkpoint;
-use crate::experiment::{Cost, Experiment, Ongoing, Speed};
+use crate::experiment::{Cost, Ongoing, Speed};
 use crate::metrics::EpochMetrics;
 use crate::model::ResNetConfig;
 use crate::protocol::{FromWorker, RunState};
 use crate::recipe::TrainConfig;
-use crate::runs::RunRecord;
 use crate::summary::Summary;
 use crate::trainer::{Control, Current, Event, Observer, Start, train_from};
 use crate::web::sleep_ms;
-use crate::web::store::{self, EXPERIMENT, LAB, LAST, RUNS};
-
-/// The kept runs, newest first; a record that cannot be read is skipped (and said in the console).
-async fn kept_runs() -> Result<Vec<RunRecord>, String> {
-    let mut runs: Vec<RunRecord> = store::all_json(RUNS)
-        .await?
-        .iter()
-        .filter_map(|json| match serde_json::from_str(json) {
-            Ok(run) => Some(run),
-            Err(e) => {
-                web_sys::console::warn_1(&format!("a kept run cannot be read: {e}").into());
-                None
-            }
-        })
-        .collect();
-    runs.sort_by(|a, b| b.started_ms.total_cmp(&a.started_ms));
-    Ok(runs)
-}
-
-async fn post_runs() {
-    match kept_runs().await {
-        Ok(runs) => post(&FromWorker::Runs { runs }),
-        Err(e) => post(&FromWorker::StorageError { message: (texts().storage_unavailable)(&e) }),
-    }
-}
+use crate::web::store::{self, EXPERIMENT, LAB, LAST};
 
 async fn stored_experiment() -> Option<Ongoing> {
     let json = store::get_json(LAB, EXPERIMENT).await.ok().flatten()?;
@@ -54,55 +30,6 @@ pub(super) async fn announce_lab() {
         Some(ongoing) => post(&FromWorker::Experiment { ongoing, running: false }),
         None => post(&FromWorker::NoExperiment { finished: false }),
     }
-}
-
-/// Keeps a run that ended (with at least one epoch): a continued run updates its record.
-pub(super) async fn keep_run(
-    config: &TrainConfig,
-    history: Vec<EpochMetrics>,
-    stopped: bool,
-    started_ms: f64,
-    experiment: Option<(f64, Experiment)>,
-) {
-    if history.is_empty() {
-        return;
-    }
-    let earlier = kept_runs().await.unwrap_or_default().into_iter().find(|r| r.continued_by(config, &history));
-    let device = STATE.with_borrow(|s| s.device_name.clone());
-    let record = match earlier {
-        Some(earlier) => RunRecord {
-            config: config.clone(),
-            history,
-            stopped,
-            device,
-            experiment: experiment.or(earlier.experiment),
-            ..earlier
-        },
-        None => RunRecord {
-            id: format!("{}-{}", config.model, started_ms as u64),
-            started_ms,
-            config: config.clone(),
-            history,
-            stopped,
-            device,
-            experiment,
-        },
-    };
-    let json = match serde_json::to_string(&record) {
-        Ok(json) => json,
-        Err(e) => return post(&FromWorker::StorageError { message: (texts().storage_failed)(&e.to_string()) }),
-    };
-    if let Err(e) = store::put_json(RUNS, &record.id, &json).await {
-        post(&FromWorker::StorageError { message: save_error(&e) });
-    }
-    post_runs().await;
-}
-
-pub(super) async fn delete_run(id: String) {
-    if let Err(e) = store::delete(RUNS, &id).await {
-        post(&FromWorker::StorageError { message: (texts().storage_failed)(&e) });
-    }
-    post_runs().await;
 }
 
 /// Catches a short run's epochs, and lets the controls stop it.

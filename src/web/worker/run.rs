@@ -6,7 +6,7 @@ use std::rc::Rc;
 use burn::prelude::*;
 
 use super::device::memory;
-use super::lab::keep_run;
+use super::kept::keep_run;
 use super::saved::{announce_saved, record_of, save_error};
 use super::state::{Explorable, STATE, Snapshot, WISH, Wish, post, set_snapshot, texts};
 use crate::checkpoint::Checkpoint;

@@ -1,0 +1,85 @@
+//! The lab's kept runs in the worker: every run that ends (finished, or stopped after an epoch)
+//! stored in IndexedDB's `runs`, a continued run updating its record; listed for the page.
+
+use super::saved::save_error;
+use super::state::{STATE, post, texts};
+use crate::experiment::Experiment;
+use crate::metrics::EpochMetrics;
+use crate::protocol::FromWorker;
+use crate::recipe::TrainConfig;
+use crate::runs::RunRecord;
+use crate::web::store::{self, RUNS};
+
+/// The kept runs, newest first; a record that cannot be read is skipped (and said in the console).
+async fn kept_runs() -> Result<Vec<RunRecord>, String> {
+    let mut runs: Vec<RunRecord> = store::all_json(RUNS)
+        .await?
+        .iter()
+        .filter_map(|json| match serde_json::from_str(json) {
+            Ok(run) => Some(run),
+            Err(e) => {
+                web_sys::console::warn_1(&format!("a kept run cannot be read: {e}").into());
+                None
+            }
+        })
+        .collect();
+    runs.sort_by(|a, b| b.started_ms.total_cmp(&a.started_ms));
+    Ok(runs)
+}
+
+pub(super) async fn post_runs() {
+    match kept_runs().await {
+        Ok(runs) => post(&FromWorker::Runs { runs }),
+        Err(e) => post(&FromWorker::StorageError { message: (texts().storage_unavailable)(&e) }),
+    }
+}
+
+/// Keeps a run that ended (with at least one epoch): a continued run updates its record.
+pub(super) async fn keep_run(
+    config: &TrainConfig,
+    history: Vec<EpochMetrics>,
+    stopped: bool,
+    started_ms: f64,
+    experiment: Option<(f64, Experiment)>,
+) {
+    if history.is_empty() {
+        return;
+    }
+    let earlier = kept_runs().await.unwrap_or_default().into_iter().find(|r| r.continued_by(config, &history));
+    let device = STATE.with_borrow(|s| s.device_name.clone());
+    let record = match earlier {
+        Some(earlier) => RunRecord {
+            config: config.clone(),
+            history,
+            stopped,
+            device,
+            experiment: experiment.or(earlier.experiment),
+            ..earlier
+        },
+        None => RunRecord {
+            id: format!("{}-{}", config.model, started_ms as u64),
+            started_ms,
+            config: config.clone(),
+            history,
+            stopped,
+            device,
+            experiment,
+        },
+    };
+    let json = match serde_json::to_string(&record) {
+        Ok(json) => json,
+        Err(e) => return post(&FromWorker::StorageError { message: (texts().storage_failed)(&e.to_string()) }),
+    };
+    if let Err(e) = store::put_json(RUNS, &record.id, &json).await {
+        post(&FromWorker::StorageError { message: save_error(&e) });
+    }
+    post_runs().await;
+}
+
+pub(super) async fn delete_run(id: String) {
+    if let Err(e) = store::delete(RUNS, &id).await {
+        post(&FromWorker::StorageError { message: (texts().storage_failed)(&e) });
+    }
+    post_runs().await;
+}
+
