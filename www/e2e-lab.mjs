@@ -62,7 +62,9 @@ try {
   await page.waitForFunction(() => !document.querySelector("#pause").disabled, null, { timeout: 60_000 });
   await page.click("#pause");
   await waitText(page, "status", /pausa/i, 60_000);
-  check(/red 1 de 4/.test(await text(page, "experiment-status")), "paused in the first network");
+  const during = await text(page, "experiment-status");
+  check(/red 1 de 4/.test(during), "paused in the first network");
+  check(/Quedan ≈ \d/.test(during), `the time the experiment has left: ${during}`);
   await page.click("#pause");
   await waitText(page, "experiment-status", /red 3 de 4 \(Plain-56\)/);
   await waitText(page, "checkpoint-status", /época 1 guardada/, 300_000);

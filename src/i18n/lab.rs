@@ -30,6 +30,8 @@ pub struct LabTexts {
     pub eta: fn(f64) -> String,
     /// Experiment name, run (from 1), runs, model.
     pub progress: fn(&str, usize, usize, &str) -> String,
+    /// The seconds an experiment has left.
+    pub left: fn(f64) -> String,
     pub done: fn(&str) -> String,
     /// An unfinished experiment found at start-up: name, runs finished, runs.
     pub saved: fn(&str, usize, usize) -> String,
@@ -211,6 +213,7 @@ pub static LAB_ES: LabTexts = LabTexts {
     measured: |ips, model| format!("Velocidad medida: {ips:.1} imágenes/s entrenando {model}."),
     eta: |s| format!("Duración estimada con estos ajustes: ≈ {}.", duration(s)),
     progress: |name, i, n, model| format!("Experimento «{name}»: red {i} de {n} ({model})."),
+    left: |s| format!("Quedan ≈ {} para terminarlo.", duration(s)),
     done: |name| format!("Experimento «{name}» terminado."),
     saved: |name, done, n| format!("Hay un experimento «{name}» a medias: {done} de {n} redes terminadas."),
     runs_empty: "Aún no hay ejecuciones terminadas: cada una que termine (o que detengas tras una época) se guarda aquí.",
@@ -272,6 +275,7 @@ pub static LAB_EN: LabTexts = LabTexts {
     measured: |ips, model| format!("Measured speed: {ips:.1} images/s training {model}."),
     eta: |s| format!("Expected duration with these settings: ≈ {}.", duration(s)),
     progress: |name, i, n, model| format!("Experiment “{name}”: network {i} of {n} ({model})."),
+    left: |s| format!("About {} left to finish it.", duration(s)),
     done: |name| format!("Experiment “{name}” finished."),
     saved: |name, done, n| format!("An experiment “{name}” is unfinished: {done} of {n} networks finished."),
     runs_empty: "No finished runs yet: each one that finishes (or that you stop after an epoch) is kept here.",

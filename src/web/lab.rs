@@ -301,28 +301,18 @@ impl Page {
             None => dom.show("plan", false),
         }
         // The experiment under way.
-        let status = match &lab.ongoing {
+        match &lab.ongoing {
             Some((ongoing, running)) => {
                 let name = ongoing.experiment().map_or("", t.lab.name);
-                let n = ongoing.plan.runs.len();
                 dom.show("experiment-saved", !running);
                 if !running {
-                    dom.set_text("experiment-saved-text", &(t.lab.saved)(name, ongoing.next, n));
+                    dom.set_text("experiment-saved-text", &(t.lab.saved)(name, ongoing.next, ongoing.plan.runs.len()));
                 }
                 dom.enable("continue-experiment", free && !running);
-                let model = ongoing.plan.runs.get(ongoing.next).map_or(String::new(), |c| run_label(t, c));
-                if *running { Some((t.lab.progress)(name, ongoing.next + 1, n, &model)) } else { None }
             }
-            None => {
-                dom.show("experiment-saved", false);
-                None
-            }
-        };
-        let done = lab.done.map(|e| (t.lab.done)((t.lab.name)(e)));
-        let status = if lab.measuring { Some(t.lab.measuring.to_string()) } else { status.or(done) };
-        let note = lab.speed_note.as_ref().map(|(ips, model)| (t.lab.measured)(*ips, model));
-        let line = [status, note].into_iter().flatten().collect::<Vec<_>>().join(" ");
-        dom.set_text("experiment-status", &line);
+            None => dom.show("experiment-saved", false),
+        }
+        self.render_experiment_status();
         // The controls' expected duration.
         let eta = match (&lab.preset_line, lab.speed, self.config()) {
             (Some((preset, seconds)), _, _) => {
@@ -355,6 +345,44 @@ impl Page {
         let look_for = lab.shown.map_or(if lab.selected.is_empty() { t.lab.pick_runs } else { "" }, |(_, e)| (t.lab.look_for)(e));
         dom.set_text("look-for", look_for);
         dom.set_text("verdict", &self.finding().map_or(String::new(), |f| (t.lab.finding)(&f)));
+    }
+
+    /// The lab's status line: measuring, the experiment's progress and the time it has left, or
+    /// that it finished; and the measured speed. Drawn again with every batch metric.
+    pub(crate) fn render_experiment_status(&self) {
+        let (lab, t) = (&self.lab, self.t());
+        let progress = match &lab.ongoing {
+            Some((ongoing, true)) => {
+                let name = ongoing.experiment().map_or("", t.lab.name);
+                let model = ongoing.plan.runs.get(ongoing.next).map_or(String::new(), |c| run_label(t, c));
+                let line = (t.lab.progress)(name, ongoing.next + 1, ongoing.plan.runs.len(), &model);
+                Some(match self.experiment_left(ongoing) {
+                    Some(seconds) => format!("{line} {}", (t.lab.left)(seconds)),
+                    None => line,
+                })
+            }
+            _ => None,
+        };
+        let done = lab.done.map(|e| (t.lab.done)((t.lab.name)(e)));
+        let status = if lab.measuring { Some(t.lab.measuring.to_string()) } else { progress.or(done) };
+        let note = lab.speed_note.as_ref().map(|(ips, model)| (t.lab.measured)(*ips, model));
+        let line = [status, note].into_iter().flatten().collect::<Vec<_>>().join(" ");
+        self.dom.set_text("experiment-status", &line);
+    }
+
+    /// Seconds the experiment has left: the network in progress by its own live ETA (by the
+    /// plan until its first metrics), the ones after it by the plan's arithmetic.
+    fn experiment_left(&self, ongoing: &Ongoing) -> Option<f64> {
+        let speed = self.lab.speed?;
+        let plan = &ongoing.plan;
+        let later = |from: usize| -> Option<f64> {
+            let costs: Option<Vec<Cost>> = plan.runs.iter().skip(from).map(|c| self.lab.cost(c.model)).collect();
+            Some(experiment::expected_seconds(&speed, &costs?, plan.epochs, plan.train_images, plan.test_images))
+        };
+        match &self.run.live {
+            Some(live) if self.run.state == RunState::Running => Some(live.eta_seconds + later(ongoing.next + 1)?),
+            _ => later(ongoing.next),
+        }
     }
 
     /// The overlay's exports, and a single run's.

@@ -193,6 +193,7 @@ impl Page {
                     charts.push_batch(x, loss);
                 }
                 self.render_live();
+                self.render_experiment_status();
             }
             Event::Epoch(metrics) => self.on_epoch(metrics),
             Event::LrReduced { next_lr, .. } => self.say((t.lr_reduced)(next_lr)),

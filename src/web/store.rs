@@ -113,15 +113,7 @@ pub async fn save(records: &[(&str, &Record)]) -> Result<(), SaveError> {
 
 /// The record stored under `key`, if any.
 pub async fn load(key: &str) -> Result<Option<Record>, String> {
-    let database = open().await?;
-    let transaction = database.transaction(&[STORE], TransactionMode::ReadOnly).map_err(|e| describe(&e))?;
-    let store = transaction.object_store(STORE).map_err(|e| describe(&e))?;
-    let value = store
-        .get(JsValue::from_str(key))
-        .map_err(|e| describe(&e))?
-        .await
-        .map_err(|e| describe(&e))?;
-    database.close();
+    let value = reading(STORE, async |objects| objects.get(JsValue::from_str(key))?.await).await?;
     Ok(value.as_ref().and_then(from_js))
 }
 
@@ -166,21 +158,13 @@ pub async fn put_json(store: &str, key: &str, json: &str) -> Result<(), SaveErro
 
 /// The JSON under `key` in `store`, if any.
 pub async fn get_json(store: &str, key: &str) -> Result<Option<String>, String> {
-    let database = open().await?;
-    let transaction = database.transaction(&[store], TransactionMode::ReadOnly).map_err(|e| describe(&e))?;
-    let objects = transaction.object_store(store).map_err(|e| describe(&e))?;
-    let value = objects.get(JsValue::from_str(key)).map_err(|e| describe(&e))?.await.map_err(|e| describe(&e))?;
-    database.close();
+    let value = reading(store, async |objects| objects.get(JsValue::from_str(key))?.await).await?;
     Ok(value.and_then(|v| v.as_string()))
 }
 
 /// Every JSON value in `store`, in key order.
 pub async fn all_json(store: &str) -> Result<Vec<String>, String> {
-    let database = open().await?;
-    let transaction = database.transaction(&[store], TransactionMode::ReadOnly).map_err(|e| describe(&e))?;
-    let objects = transaction.object_store(store).map_err(|e| describe(&e))?;
-    let values = objects.get_all(None, None).map_err(|e| describe(&e))?.await.map_err(|e| describe(&e))?;
-    database.close();
+    let values = reading(store, async |objects| objects.get_all(None, None)?.await).await?;
     Ok(values.into_iter().filter_map(|v| v.as_string()).collect())
 }
 
@@ -209,4 +193,16 @@ async fn committed(transaction: idb::Transaction, database: Database) -> Result<
         Ok(TransactionResult::Aborted) => Err(SaveError::Refused(usage().await)),
         Err(e) => Err(SaveError::Failed(describe(&e))),
     }
+}
+
+/// Runs `read` on `store` in a read-only transaction; the database is closed whatever happens.
+async fn reading<T>(store: &str, read: impl AsyncFnOnce(idb::ObjectStore) -> Result<T, idb::Error>) -> Result<T, String> {
+    let database = open().await?;
+    let result = async {
+        let transaction = database.transaction(&[store], TransactionMode::ReadOnly)?;
+        read(transaction.object_store(store)?).await
+    }
+    .await;
+    database.close();
+    result.map_err(|e| describe(&e))
 }

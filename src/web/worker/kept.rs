@@ -53,7 +53,10 @@ pub(super) async fn keep_run(
             history,
             stopped,
             device,
-            experiment: experiment.or(earlier.experiment),
+            // A network of an experiment continued on its own with more epochs is no longer
+            // that experiment's (whose networks all have the same epochs).
+            experiment: experiment
+                .or(earlier.experiment.filter(|_| earlier.config.epochs == config.epochs)),
             ..earlier
         },
         None => RunRecord {
