@@ -105,6 +105,13 @@ pub struct Cost {
     pub forward_flops: u64,
 }
 
+impl Cost {
+    /// The counts of a network from its summary.
+    pub fn of(summary: &crate::summary::Summary) -> Self {
+        Cost { train_flops: summary.training_flops_per_image(), forward_flops: summary.forward_flops() }
+    }
+}
+
 /// Seconds each run spends outside its epochs (model set-up, first-step compilation, the
 /// predictions after each epoch), assumed by the plan.
 pub const RUN_OVERHEAD_S: f64 = 3.0;

@@ -40,9 +40,14 @@ impl RunRecord {
 
     /// A short label: the model, and «sin aumentación» / «no augmentation» style suffix given.
     pub fn label(&self, no_augment: &str) -> String {
-        let model = self.config.model.label();
-        if self.config.augment { model } else { format!("{model} ({no_augment})") }
+        config_label(&self.config, no_augment)
     }
+}
+
+/// A run's network as people read it, `no_augment` after it when augmentation is off.
+pub fn config_label(config: &TrainConfig, no_augment: &str) -> String {
+    let model = config.model.label();
+    if config.augment { model } else { format!("{model} ({no_augment})") }
 }
 
 /// Colours of the overlaid runs, `(r, g, b)`, in order (then again).

@@ -17,8 +17,7 @@ use resnet_webgpu::summary::Summary;
 use burn::prelude::*;
 
 fn cost(model: ModelKind) -> Cost {
-    let summary = Summary::of(&ResNetConfig::from(model).try_init(&Device::flex()).expect("model"));
-    Cost { train_flops: summary.training_flops_per_image(), forward_flops: summary.forward_flops() }
+    Cost::of(&Summary::of(&ResNetConfig::from(model).try_init(&Device::flex()).expect("model")))
 }
 
 const FULL: Available = Available { train: 50_000, test: 10_000, batch_size: 128 };

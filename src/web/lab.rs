@@ -47,7 +47,8 @@ impl Page {
         Some(format!("{SPEED_KEY}:{backend:?}:{adapter}"))
     }
 
-    /// The device is ready: its remembered speed, and whatever was asked meanwhile.
+    /// The device is ready: its remembered speed, and whatever was asked meanwhile. (The
+    /// callers draw the controls next, and with them the lab.)
     pub(crate) fn lab_device_ready(&mut self) {
         self.lab.speed = self
             .speed_key()
@@ -58,7 +59,6 @@ impl Page {
         {
             self.lab_ask(pending);
         }
-        self.render_lab();
     }
 
     fn remember_speed(&mut self, speed: Speed) {
@@ -101,8 +101,8 @@ impl Page {
                 (config.model, config.augment) = (arm.model, arm.augment);
             }
             self.send(ToWorker::Measure { config });
+            // (The controls' drawing draws the lab too.)
             self.render_controls();
-            self.render_lab();
             return;
         }
         match pending {
@@ -167,7 +167,6 @@ impl Page {
             self.lab_ask(pending);
         }
         self.render_controls();
-        self.render_lab();
     }
 
     /// A measurement that failed: nothing pending any more, and why.
@@ -186,8 +185,7 @@ impl Page {
         if m.epoch <= self.run.first_epoch || train < MIN_TIMED_IMAGES {
             return;
         }
-        let cost = Cost { train_flops: summary.training_flops_per_image(), forward_flops: summary.forward_flops() };
-        if let Some(speed) = Speed::from_epoch(m, train, test, cost) {
+        if let Some(speed) = Speed::from_epoch(m, train, test, Cost::of(summary)) {
             self.remember_speed(speed);
         }
     }
@@ -195,13 +193,22 @@ impl Page {
     pub(crate) fn on_runs(&mut self, runs: Vec<RunRecord>) {
         self.lab.runs = runs;
         self.lab.selected.retain(|id| self.lab.runs.iter().any(|r| r.id == *id));
-        if let (Some((id, _)), true) = (self.lab.shown, self.lab.follow) {
-            // The experiment's runs, in the order they ran.
-            let mut ours: Vec<&RunRecord> = self.lab.runs.iter().filter(|r| r.experiment.is_some_and(|x| x.0 == id)).collect();
-            ours.sort_by(|a, b| a.started_ms.total_cmp(&b.started_ms));
-            self.lab.selected = ours.iter().map(|r| r.id.clone()).collect();
-        }
+        self.follow_experiment();
         self.render_lab();
+    }
+
+    /// Overlays the shown experiment's runs, unless the person has ticked runs themselves.
+    fn follow_experiment(&mut self) {
+        if let (Some((id, _)), true) = (self.lab.shown, self.lab.follow) {
+            self.lab.selected = self.experiment_runs(id).iter().map(|r| r.id.clone()).collect();
+        }
+    }
+
+    /// The kept runs of experiment `id`, in the order they ran.
+    fn experiment_runs(&self, id: f64) -> Vec<&RunRecord> {
+        let mut ours: Vec<&RunRecord> = self.lab.runs.iter().filter(|r| r.experiment.is_some_and(|x| x.0 == id)).collect();
+        ours.sort_by(|a, b| a.started_ms.total_cmp(&b.started_ms));
+        ours
     }
 
     pub(crate) fn on_experiment(&mut self, ongoing: Ongoing, running: bool) {
@@ -209,8 +216,7 @@ impl Page {
         self.lab.follow = true;
         self.lab.ongoing = Some((ongoing, running));
         self.lab.done = None;
-        let runs = std::mem::take(&mut self.lab.runs);
-        self.on_runs(runs);
+        self.follow_experiment();
         self.render_controls();
     }
 
@@ -221,7 +227,6 @@ impl Page {
             self.lab.done = ongoing.experiment();
         }
         self.render_controls();
-        self.render_lab();
     }
 
     /// A box of the runs list ticked or not.
@@ -243,8 +248,7 @@ impl Page {
     /// What the shown experiment's runs say, once every network has an epoch.
     fn finding(&self) -> Option<Finding> {
         let (id, e) = self.lab.shown?;
-        let mut ours: Vec<&RunRecord> = self.lab.runs.iter().filter(|r| r.experiment.is_some_and(|x| x.0 == id)).collect();
-        ours.sort_by(|a, b| a.started_ms.total_cmp(&b.started_ms));
+        let ours = self.experiment_runs(id);
         let histories: Option<Vec<&[EpochMetrics]>> = e
             .arms()
             .iter()
@@ -419,7 +423,7 @@ impl Page {
 
 /// A run's network as the plan names it (its augmentation said when off).
 fn run_label(t: &crate::i18n::Texts, c: &TrainConfig) -> String {
-    if c.augment { c.model.label() } else { format!("{} ({})", c.model.label(), t.lab.no_augment) }
+    crate::runs::config_label(c, t.lab.no_augment)
 }
 
 fn enable_selector(dom: &Dom, selector: &str, enabled: bool) {

@@ -192,8 +192,7 @@ impl Lab {
             return Some(*cost);
         }
         let model = ResNetConfig::from(kind).try_init(&Device::flex()).ok()?;
-        let s = Summary::of(&model);
-        let cost = Cost { train_flops: s.training_flops_per_image(), forward_flops: s.forward_flops() };
+        let cost = Cost::of(&Summary::of(&model));
         self.costs.borrow_mut().insert(kind, cost);
         Some(cost)
     }

@@ -97,18 +97,11 @@ fn from_js(value: &JsValue) -> Option<Record> {
 
 /// Writes `records` (key, record) in one transaction: all of them or none.
 pub async fn save(records: &[(&str, &Record)]) -> Result<(), SaveError> {
-    let failed = |e: idb::Error| SaveError::Failed(describe(&e));
-    let database = open().await.map_err(SaveError::Failed)?;
-    let transaction = database.transaction(&[STORE], TransactionMode::ReadWrite).map_err(failed)?;
-    let store = transaction.object_store(STORE).map_err(failed)?;
-    for (key, record) in records {
+    let written = writing(STORE, |store| {
         // Not awaited one by one: the transaction's outcome covers every request in it.
-        if let Err(e) = store.put(&to_js(record), Some(&JsValue::from_str(key))) {
-            let _ = transaction.abort();
-            return Err(failed(e));
-        }
-    }
-    committed(transaction, database).await
+        records.iter().try_for_each(|(key, record)| store.put(&to_js(record), Some(&JsValue::from_str(key))).map(drop))
+    });
+    saved(written.await).await
 }
 
 /// The record stored under `key`, if any.
@@ -119,16 +112,9 @@ pub async fn load(key: &str) -> Result<Option<Record>, String> {
 
 /// Deletes both checkpoints.
 pub async fn clear() -> Result<(), String> {
-    let database = open().await?;
-    let transaction = database.transaction(&[STORE], TransactionMode::ReadWrite).map_err(|e| describe(&e))?;
-    let store = transaction.object_store(STORE).map_err(|e| describe(&e))?;
-    store.clear().map_err(|e| describe(&e))?;
-    let outcome = transaction.await;
-    database.close();
-    match outcome {
-        Ok(TransactionResult::Committed) => Ok(()),
-        Ok(TransactionResult::Aborted) => Err("the browser refused to delete them".into()),
-        Err(e) => Err(describe(&e)),
+    match writing(STORE, |store| store.clear().map(drop)).await? {
+        true => Ok(()),
+        false => Err("the browser refused to delete them".into()),
     }
 }
 
@@ -145,15 +131,8 @@ pub async fn usage() -> Option<(f64, f64)> {
 
 /// Writes `json` under `key` in `store` (`runs` or `lab`).
 pub async fn put_json(store: &str, key: &str, json: &str) -> Result<(), SaveError> {
-    let failed = |e: idb::Error| SaveError::Failed(describe(&e));
-    let database = open().await.map_err(SaveError::Failed)?;
-    let transaction = database.transaction(&[store], TransactionMode::ReadWrite).map_err(failed)?;
-    let objects = transaction.object_store(store).map_err(failed)?;
-    if let Err(e) = objects.put(&JsValue::from_str(json), Some(&JsValue::from_str(key))) {
-        let _ = transaction.abort();
-        return Err(failed(e));
-    }
-    committed(transaction, database).await
+    let written = writing(store, |objects| objects.put(&JsValue::from_str(json), Some(&JsValue::from_str(key))).map(drop));
+    saved(written.await).await
 }
 
 /// The JSON under `key` in `store`, if any.
@@ -170,29 +149,38 @@ pub async fn all_json(store: &str) -> Result<Vec<String>, String> {
 
 /// Deletes `key` from `store`.
 pub async fn delete(store: &str, key: &str) -> Result<(), String> {
-    let database = open().await?;
-    let transaction = database.transaction(&[store], TransactionMode::ReadWrite).map_err(|e| describe(&e))?;
-    let objects = transaction.object_store(store).map_err(|e| describe(&e))?;
-    objects.delete(JsValue::from_str(key)).map_err(|e| describe(&e))?;
-    let outcome = transaction.await;
-    database.close();
-    match outcome {
-        Ok(TransactionResult::Committed) => Ok(()),
-        Ok(TransactionResult::Aborted) => Err("the browser refused to delete it".into()),
-        Err(e) => Err(describe(&e)),
+    match writing(store, |objects| objects.delete(JsValue::from_str(key)).map(drop)).await? {
+        true => Ok(()),
+        false => Err("the browser refused to delete it".into()),
     }
 }
 
-/// Waits for a write transaction's outcome and closes the database: a refusal (an abort) says
-/// how much space the site uses.
-async fn committed(transaction: idb::Transaction, database: Database) -> Result<(), SaveError> {
-    let outcome = transaction.await;
-    database.close();
-    match outcome {
-        Ok(TransactionResult::Committed) => Ok(()),
-        Ok(TransactionResult::Aborted) => Err(SaveError::Refused(usage().await)),
-        Err(e) => Err(SaveError::Failed(describe(&e))),
+/// A write's outcome as a [`SaveError`]: an abort is the browser refusing (almost always for
+/// space), said with how much the site uses.
+async fn saved(written: Result<bool, String>) -> Result<(), SaveError> {
+    match written {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(SaveError::Refused(usage().await)),
+        Err(e) => Err(SaveError::Failed(e)),
     }
+}
+
+/// Runs `write` on `store` in a read-write transaction and waits for its outcome: `true`
+/// committed, `false` aborted by the browser. A request that cannot be made aborts the whole
+/// transaction. The database is closed whatever happens.
+async fn writing(store: &str, write: impl FnOnce(&idb::ObjectStore) -> Result<(), idb::Error>) -> Result<bool, String> {
+    let database = open().await?;
+    let result = async {
+        let transaction = database.transaction(&[store], TransactionMode::ReadWrite)?;
+        if let Err(e) = write(&transaction.object_store(store)?) {
+            let _ = transaction.abort();
+            return Err(e);
+        }
+        Ok(matches!(transaction.await?, TransactionResult::Committed))
+    }
+    .await;
+    database.close();
+    result.map_err(|e| describe(&e))
 }
 
 /// Runs `read` on `store` in a read-only transaction; the database is closed whatever happens.

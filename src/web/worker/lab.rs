@@ -67,10 +67,7 @@ pub(super) async fn measure(config: TrainConfig) {
     let test = batch.min(data.test.len());
     let short = TrainConfig { epochs: 2, limit_train: Some(train), limit_test: Some(test), metrics_every: 1000, ..config };
     let cost = match ResNetConfig::from(short.model).try_init(&Device::flex()) {
-        Ok(model) => {
-            let s = Summary::of(&model);
-            Cost { train_flops: s.training_flops_per_image(), forward_flops: s.forward_flops() }
-        }
+        Ok(model) => Cost::of(&Summary::of(&model)),
         Err(e) => return failed(e.to_string()),
     };
     STATE.with_borrow_mut(|s| s.running = true);
