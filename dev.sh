@@ -51,6 +51,9 @@ native_deps() {
 
 web_deps() {
   rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+  # The standard library's sources: the threaded CPU module rebuilds std with `+atomics`
+  # (scripts/build-threads.sh).
+  rustup component list --installed | grep -qx rust-src || rustup component add rust-src
   # Its lock file pins a webpki-roots no longer on crates.io: installed without --locked.
   cargo_tool wasm-bindgen wasm-bindgen-cli "$WASM_BINDGEN_VERSION"
   cargo_tool trunk trunk "$TRUNK_VERSION" --locked
@@ -87,7 +90,7 @@ case "${1:-}" in
     cargo test --release --workspace
     log "browser tests: wasm-pack in headless Chromium on WebGPU"
     WASM_BINDGEN_TEST_TIMEOUT=900 wasm-pack test --headless --chrome --release \
-      --chromedriver /usr/bin/chromedriver . --no-default-features --test browser
+      --chromedriver /usr/bin/chromedriver . --no-default-features --features webgpu --test browser
     log "end to end: the built page in headless Chromium"
     trunk build
     # The lesson in dist/index.html, then `./dev.sh serve` itself: one build, no reloads.

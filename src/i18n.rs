@@ -109,7 +109,10 @@ pub struct Texts {
     pub no_webgpu_html: fn(&str) -> String,
     pub no_navigator_gpu: &'static str,
     pub no_adapter: fn(&str) -> String,
-    pub cpu_backend: &'static str,
+    /// The CPU backend with its threads (the device line, a run's device).
+    pub cpu_threads: fn(usize) -> String,
+    /// The threaded module asked for WebGPU.
+    pub threads_no_webgpu: &'static str,
     pub webgpu_adapter: &'static str,
     pub downloading: &'static str,
     pub from_cache: &'static str,

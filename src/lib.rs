@@ -19,8 +19,10 @@ pub mod kind;
 pub mod learner;
 pub mod metrics;
 pub mod model;
+#[cfg(feature = "webgpu")]
 pub mod peak;
 pub mod pipeline;
+#[cfg(feature = "webgpu")]
 pub mod profile;
 pub mod protocol;
 pub mod recipe;

@@ -11,38 +11,22 @@
 //!
 //! Only wgpu devices have it (the CPU backend assembles batches on the host, which is where its
 //! data already is), and only while burn-wgpu's `fusion` is off: with it, tensors are fusion
-//! handles rather than cubecl buffers.
+//! handles rather than cubecl buffers. The device half (`pipeline/device.rs`) is built with the
+//! `webgpu` feature; the page's threaded CPU module has only the host half.
 
-use burn::backend::wgpu::CubeTensor;
-use burn::backend::{Cube, DispatchDevice};
-use burn::cubecl::ir::metadata::Info;
-use burn::cubecl::ir::{ElemType, UIntKind};
-use burn::cubecl::prelude::{
-    AddressType, CubeCount, CubeDim, ExecutionMode, KernelDefinition, KernelId, KernelMetadata,
-    KernelSettings, Scope,
-};
-use burn::cubecl::server::{Handle, KernelArguments};
-use burn::cubecl::{CubeKernel, PrecompiledSource};
 use burn::prelude::*;
-use burn::tensor::DType;
 use thiserror::Error;
 
 use crate::augment::{Transform, assemble};
 use crate::data::{IMAGE_BYTES, SIDE, Split};
 
-/// The kernel's source.
-pub const SHADER: &str = include_str!("../shaders/augment.wgsl");
-
-/// The largest storage binding every WebGPU adapter allows (`maxStorageBufferBindingSize`'s
-/// default): a shard of the set is never larger.
-pub const MAX_BINDING_BYTES: usize = 128 << 20;
+#[cfg(feature = "webgpu")]
+mod device;
+#[cfg(feature = "webgpu")]
+pub use device::{DeviceImages, MAX_BINDING_BYTES, SHADER, pack};
 
 /// Storage bindings the kernel has for the set (`shard0`, `shard1`).
 pub const SHARDS: usize = 2;
-
-/// Invocations per workgroup (the shader's `@workgroup_size`); an image is
-/// `IMAGE_BYTES / WORKGROUP` workgroups.
-const WORKGROUP: u32 = 256;
 
 /// Why a split cannot be put on the device.
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -58,159 +42,6 @@ pub enum PipelineError {
     Mean(usize),
 }
 
-/// `shaders/augment.wgsl` as a cubecl kernel: the source is the kernel, there is nothing for
-/// cubecl to compile. (burn-cubecl's `template` feature has the same type, `SourceKernel`; it
-/// would rebuild all of cubecl for these few lines.)
-struct AugmentKernel;
-
-impl KernelMetadata for AugmentKernel {
-    fn id(&self) -> KernelId {
-        KernelId::new::<Self>()
-    }
-
-    fn address_type(&self) -> ElemType {
-        UIntKind::U32.into()
-    }
-}
-
-impl CubeKernel for AugmentKernel {
-    fn define(&self) -> KernelDefinition {
-        // Only keys the compilation cache: `source` replaces the compiled body.
-        let settings = KernelSettings::new(
-            CubeDim::new_1d(WORKGROUP).0,
-            ExecutionMode::Checked,
-            AddressType::U32,
-        );
-        KernelDefinition { body: Scope::root(settings.clone()), settings, info: Info::default() }
-    }
-
-    fn source(&self) -> Option<PrecompiledSource> {
-        Some(PrecompiledSource { source: SHADER.to_string(), entrypoint_name: "main".into(), lang: "wgsl" })
-    }
-}
-
-/// Packs a transform as the kernel reads it.
-pub fn pack(transform: Transform) -> u32 {
-    assert!(transform.dx.abs() < 128 && transform.dy.abs() < 128, "shift {transform:?} out of range");
-    (transform.dx + 128) as u32 | ((transform.dy + 128) as u32) << 8 | u32::from(transform.flip) << 16
-}
-
-/// A split of the data set on the GPU, ready to be batched by the kernel.
-pub struct DeviceImages {
-    /// `b / 255` for the 256 byte values, then the mean: the client and device come from it.
-    lut: CubeTensor,
-    shards: [Handle; SHARDS],
-    /// `[images per shard]`.
-    info: Handle,
-    len: usize,
-    labels: Vec<u8>,
-}
-
-impl DeviceImages {
-    /// Uploads `split` (with `mean`, 3,072 values, or none) to `device`, a wgpu device with or
-    /// without autodiff.
-    pub fn new(split: &Split, mean: &[f32], device: &Device) -> Result<Self, PipelineError> {
-        Self::with_shard_bytes(split, mean, device, MAX_BINDING_BYTES)
-    }
-
-    /// As [`new`](Self::new), with shards of at most `shard_bytes` bytes (tests use small ones to
-    /// check that a set too large is refused). The set is split evenly between the two bindings
-    /// whatever the limit.
-    pub fn with_shard_bytes(
-        split: &Split,
-        mean: &[f32],
-        device: &Device,
-        shard_bytes: usize,
-    ) -> Result<Self, PipelineError> {
-        if !(mean.is_empty() || mean.len() == IMAGE_BYTES) {
-            return Err(PipelineError::Mean(mean.len()));
-        }
-        let plain = device.clone().without_autodiff();
-        if !matches!(plain.as_dispatch(), DispatchDevice::Cube(_)) {
-            return Err(PipelineError::NotWgpu);
-        }
-        let len = split.len();
-        let per_shard = (shard_bytes / IMAGE_BYTES).max(1);
-        if len > SHARDS * per_shard {
-            return Err(PipelineError::TooLarge { images: len, per_shard });
-        }
-        // Balanced shards: CIFAR-10's 50,000 images become two buffers of 76.8 MB.
-        let per_shard = len.div_ceil(SHARDS).max(1);
-
-        let mut lut: Vec<f32> = (0..=255u8).map(|b| b as f32 / 255.0).collect();
-        if mean.is_empty() {
-            lut.resize(256 + IMAGE_BYTES, 0.0);
-        } else {
-            lut.extend_from_slice(mean);
-        }
-        let lut = Tensor::<1>::from_data(TensorData::new(lut, [256 + IMAGE_BYTES]), &plain)
-            .try_into_primitive::<Cube>()
-            .map_err(|_| PipelineError::NotWgpu)?;
-
-        let shard = |k: usize| {
-            let start = (k * per_shard).min(len) * IMAGE_BYTES;
-            let end = ((k + 1) * per_shard).min(len) * IMAGE_BYTES;
-            // An empty shard still needs a buffer of its own to bind.
-            let bytes = if start < end { &split.images[start..end] } else { &[0u8; 4][..] };
-            lut.client.create_from_slice(bytes)
-        };
-        let shards = [shard(0), shard(1)];
-        let info = lut.client.create_from_slice(&(per_shard as u32).to_le_bytes());
-        Ok(Self { lut, shards, info, len, labels: split.labels.clone() })
-    }
-
-    /// Images in the split.
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    /// Whether the split is empty.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    /// The batch `indices`, transformed by `transforms` (one per index, or none), normalised, as a
-    /// `[n, 3, 32, 32]` tensor on `device` (this split's device, with or without autodiff), and
-    /// its labels.
-    pub fn batch(&self, indices: &[usize], transforms: &[Transform], device: &Device) -> (Tensor<4>, Tensor<1, Int>) {
-        assert!(transforms.is_empty() || transforms.len() == indices.len());
-        let n = indices.len();
-        let mut params = Vec::with_capacity(2 * n);
-        for (k, &index) in indices.iter().enumerate() {
-            assert!(index < self.len, "image {index} of a split of {}", self.len);
-            params.push(index as u32);
-            params.push(pack(transforms.get(k).copied().unwrap_or_default()));
-        }
-        let client = &self.lut.client;
-        let params = client.create_from_slice(&params.iter().flat_map(|p| p.to_le_bytes()).collect::<Vec<u8>>());
-        let shape = Shape::new([n, 3, SIDE, SIDE]);
-        let output = client.empty(shape.num_elements() * DType::F32.size());
-        let output = CubeTensor::new_contiguous(client.clone(), self.lut.device.clone(), shape, output, DType::F32);
-        if n > 0 {
-            client.launch(
-                Box::new(AugmentKernel),
-                CubeCount::Static(IMAGE_BYTES as u32 / WORKGROUP, n as u32, 1),
-                KernelArguments::new().with_buffers(vec![
-                    self.shards[0].clone().binding(),
-                    self.shards[1].clone().binding(),
-                    params.binding(),
-                    self.lut.handle.clone().binding(),
-                    output.handle.clone().binding(),
-                    self.info.clone().binding(),
-                ]),
-            );
-        }
-        let images = Tensor::<4>::from_primitive::<Cube>(output);
-        // On a training device, an autodiff tensor with the device's gradient checkpointing
-        // (every operand of an operation must share it).
-        let images = match device.gradient_checkpointing_strategy() {
-            Some(strategy) => images.autodiff().with_gradient_checkpointing_strategy(strategy),
-            None => images,
-        };
-        (images, labels_tensor(&self.labels, indices, device))
-    }
-}
-
 /// The labels of the images `indices`, as the loss takes them.
 fn labels_tensor(labels: &[u8], indices: &[usize], device: &Device) -> Tensor<1, Int> {
     let batch: Vec<i32> = indices.iter().map(|&i| labels[i] as i32).collect();
@@ -220,6 +51,7 @@ fn labels_tensor(labels: &[u8], indices: &[usize], device: &Device) -> Tensor<1,
 /// Where a run's batches come from: the device itself (wgpu), or the host, which assembles them
 /// with [`assemble`] and uploads them (the CPU backend, whose memory the host's is).
 pub enum Batches<'a> {
+    #[cfg(feature = "webgpu")]
     Device(DeviceImages),
     Host { split: &'a Split, mean: &'a [f32], scratch: Vec<f32> },
 }
@@ -229,10 +61,17 @@ impl<'a> Batches<'a> {
     /// wgpu device that cannot take `split` is an error, not a silent fall back to the slower
     /// host path.
     pub fn new(split: &'a Split, mean: &'a [f32], device: &Device) -> Result<Self, PipelineError> {
+        #[cfg(feature = "webgpu")]
         match DeviceImages::new(split, mean, device) {
             Ok(images) => Ok(Self::Device(images)),
             Err(PipelineError::NotWgpu) => Ok(Self::host(split, mean)),
             Err(e) => Err(e),
+        }
+        // Without the wgpu backend every device is the CPU backend's.
+        #[cfg(not(feature = "webgpu"))]
+        {
+            let _ = device;
+            Ok(Self::host(split, mean))
         }
     }
 
@@ -245,6 +84,7 @@ impl<'a> Batches<'a> {
     /// `[n, 3, 32, 32]` tensor on `device`, and its labels.
     pub fn batch(&mut self, indices: &[usize], transforms: &[Transform], device: &Device) -> (Tensor<4>, Tensor<1, Int>) {
         match self {
+            #[cfg(feature = "webgpu")]
             Self::Device(images) => images.batch(indices, transforms, device),
             Self::Host { split, mean, scratch } => {
                 assemble(split, indices, transforms, mean, scratch);

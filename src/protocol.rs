@@ -92,6 +92,50 @@ pub enum BackendChoice {
     Cpu,
 }
 
+/// The page's two WebAssembly modules, of which a worker runs one (`www/worker.js` picks it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WorkerModule {
+    /// The page's module: WebGPU, and the CPU backend on one thread.
+    WebGpu,
+    /// The CPU backend over a thread pool (`+atomics`; only where the page is cross-origin
+    /// isolated, which shared memory needs). No WebGPU.
+    Threads,
+}
+
+impl WorkerModule {
+    /// The module a worker should start with for `choice`: the threaded one for the CPU where the
+    /// page is cross-origin isolated; for «Automático», `www/worker.js` looks at the adapter
+    /// itself (`auto`).
+    pub fn wanted(choice: BackendChoice, isolated: bool) -> &'static str {
+        match choice {
+            BackendChoice::Cpu if isolated => "threads",
+            BackendChoice::Cpu | BackendChoice::WebGpu => "webgpu",
+            BackendChoice::Auto if isolated => "auto",
+            BackendChoice::Auto => "webgpu",
+        }
+    }
+
+    /// The module that must replace a worker running `self` to train on `choice`, if any:
+    /// WebGPU needs the WebGPU module; the CPU, where the page is isolated, is faster on the
+    /// threaded one. «Automático» keeps what `www/worker.js` chose.
+    pub fn switch_for(self, choice: BackendChoice, isolated: bool) -> Option<Self> {
+        match (self, choice) {
+            (Self::Threads, BackendChoice::WebGpu) => Some(Self::WebGpu),
+            (Self::WebGpu, BackendChoice::Cpu) if isolated => Some(Self::Threads),
+            _ => None,
+        }
+    }
+
+    /// The query value `www/worker.js` reads (`?module=`) for this module.
+    pub fn query(self) -> &'static str {
+        match self {
+            Self::WebGpu => "webgpu",
+            Self::Threads => "threads",
+        }
+    }
+}
+
 /// Which saved checkpoint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -117,8 +161,9 @@ pub enum RunState {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum FromWorker {
-    /// The worker's WebAssembly is up and listens.
-    Ready,
+    /// The worker's WebAssembly is up and listens: which module it runs, with how many threads
+    /// for the CPU backend (1 in the WebGPU module).
+    Ready { module: WorkerModule, threads: usize },
     /// The device is ready: which one (`WebGpu` or `Cpu`). `software_adapter` names the WebGPU
     /// adapter that `Auto` passed over for the CPU.
     /// `peak_gflops`: on WebGPU, the adapter's measured matmul peak (`shaders/matmul.wgsl`).

@@ -36,3 +36,30 @@ fn the_device_lost_message_of_worker_js_parses() {
 fn an_unknown_message_is_refused() {
     assert!(serde_json::from_value::<ToWorker>(serde_json::json!({ "type": "test_destroy_device" })).is_err());
 }
+
+/// Which module a worker starts with and when the page replaces it (`www/worker.js`'s
+/// `?module=`): the threaded CPU module only where the page is cross-origin isolated.
+#[test]
+fn the_worker_module_follows_the_device_and_the_isolation() {
+    use resnet_webgpu::protocol::{BackendChoice as B, WorkerModule as M};
+    assert_eq!(M::wanted(B::Cpu, true), "threads");
+    assert_eq!(M::wanted(B::Cpu, false), "webgpu");
+    assert_eq!(M::wanted(B::WebGpu, true), "webgpu");
+    assert_eq!(M::wanted(B::Auto, true), "auto");
+    assert_eq!(M::wanted(B::Auto, false), "webgpu");
+    // WebGPU needs the WebGPU module wherever the worker runs the threaded one.
+    assert_eq!(M::Threads.switch_for(B::WebGpu, true), Some(M::WebGpu));
+    assert_eq!(M::Threads.switch_for(B::Cpu, true), None);
+    assert_eq!(M::Threads.switch_for(B::Auto, true), None);
+    // The CPU moves to the threads only where they can run.
+    assert_eq!(M::WebGpu.switch_for(B::Cpu, true), Some(M::Threads));
+    assert_eq!(M::WebGpu.switch_for(B::Cpu, false), None);
+    assert_eq!(M::WebGpu.switch_for(B::Auto, true), None);
+    assert_eq!(M::WebGpu.switch_for(B::WebGpu, true), None);
+    for module in [M::WebGpu, M::Threads] {
+        assert_eq!(M::wanted(if module == M::Threads { B::Cpu } else { B::WebGpu }, true), module.query());
+    }
+    // worker.rs's `Ready`, as the page reads it.
+    let ready: FromWorker = serde_json::from_value(serde_json::json!({ "type": "ready", "module": "threads", "threads": 2 })).unwrap();
+    assert!(matches!(ready, FromWorker::Ready { module: M::Threads, threads: 2 }));
+}

@@ -2,7 +2,7 @@
 //   1. the built page (dist/): the lesson is in index.html itself (HTML with MathML, tables,
 //      figures), inside <article id="tutorial">, and reads in a browser with JavaScript off; no
 //      inline script (the policy allows none); the wasm has no name section (unless KEEP_NAMES=1)
-//      and has .gz/.br copies (unless PRECOMPRESS=0).
+//      and has .gz/.br copies (unless PRECOMPRESS=0), the threaded module (threads/) likewise.
 //   2. the README's serve command, the README's way: `CIFAR10_ARCHIVE=… ./dev.sh serve --port P`
 //      as a child process (plus `--dist`, so that the served build, which carries trunk's
 //      autoreload script, does not replace dist/ for the tests after this one). Once the first
@@ -22,7 +22,7 @@ import { createWriteStream, existsSync } from "node:fs";
 import { mkdir, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
-import { CSP, launch, serve } from "./harness.mjs";
+import { CSP, ISOLATION, launch, serve } from "./harness.mjs";
 import { sections } from "../scripts/optimize-dist.mjs";
 
 const dist = resolve(process.argv[2] ?? "dist");
@@ -45,14 +45,20 @@ check(/<table>/.test(article) && /<figure>/.test(article) && /id="model-summary"
 check(!html.includes("<!--lesson-->"), "the lesson marker is still in dist/index.html");
 const inline = [...html.matchAll(/<script\b(?![^>]*\bsrc=)[^>]*>/g)].map((m) => m[0]);
 check(inline.length === 0, `inline scripts in dist/index.html, which the policy blocks: ${inline.join(" ")}`);
-const wasmPath = join(dist, "resnet-webgpu_bg.wasm");
-const wasm = await readFile(wasmPath);
-const custom = sections(wasm).filter((s) => s.id === 0).map((s) => s.name);
-console.log(`wasm: ${(wasm.length / 1e6).toFixed(2)} MB, custom sections: ${custom.join(", ") || "none"}`);
-if (process.env.KEEP_NAMES !== "1") check(!custom.includes("name"), "the wasm still has its name section");
+// Both modules: the page's, and the threaded CPU module (scripts/build-threads.sh).
+for (const file of ["resnet-webgpu_bg.wasm", "threads/resnet-webgpu-threads_bg.wasm"]) {
+  const wasmPath = join(dist, file);
+  if (!check(existsSync(wasmPath), `no ${file} in dist/`)) continue;
+  const wasm = await readFile(wasmPath);
+  const custom = sections(wasm).filter((s) => s.id === 0).map((s) => s.name);
+  console.log(`${file}: ${(wasm.length / 1e6).toFixed(2)} MB, custom sections: ${custom.join(", ") || "none"}`);
+  if (process.env.KEEP_NAMES !== "1") check(!custom.includes("name"), `${file} still has its name section`);
+  if (process.env.PRECOMPRESS !== "0") {
+    check(existsSync(`${wasmPath}.br`) && existsSync(`${wasmPath}.gz`), `no precompressed .br/.gz copies of ${file}`);
+  }
+}
 if (process.env.PRECOMPRESS !== "0") {
-  check(existsSync(`${wasmPath}.br`) && existsSync(`${wasmPath}.gz`) && existsSync(join(dist, "index.html.br")),
-    "no precompressed .br/.gz copies in dist/");
+  check(existsSync(join(dist, "index.html.br")), "no precompressed .br/.gz copies in dist/");
 }
 
 // The lesson reads without JavaScript; the lab says it needs it.
@@ -151,6 +157,10 @@ try {
   const policy = response.headers.get("content-security-policy");
   check(policy === CSP.replace("script-src 'self' 'wasm-unsafe-eval'", "script-src 'self' 'wasm-unsafe-eval' 'unsafe-inline'"),
     `trunk serve's Content-Security-Policy differs from www/harness.mjs's CSP (+ 'unsafe-inline' for the autoreload):\n  ${policy}\n  ${CSP}`);
+  // And the cross-origin isolation the threaded CPU module needs, as www/harness.mjs sends it.
+  for (const [name, value] of Object.entries(ISOLATION)) {
+    check(response.headers.get(name) === value, `trunk serve's ${name} is ${response.headers.get(name)}, not ${value}`);
+  }
   check((served.match(/<math/g)?.length ?? 0) > 10, "the served page has no lesson");
 
   browser = await launch();
@@ -165,6 +175,7 @@ try {
   page.on("worker", (w) => w.on("console", (m) => { if (m.type() === "error") errors.push(`worker: ${m.text()}`); }));
   await page.goto(url);
   await page.waitForTimeout(watchSeconds * 1000);
+  check(await page.evaluate(() => self.crossOriginIsolated), "the page trunk serves is not cross-origin isolated");
   const status = await page.textContent("#status").catch(() => "?");
   console.log(`over ${watchSeconds} s with the page open: trunk started ${counts.started} build(s), `
     + `${counts.success} "success", ${counts.applied} "applying new distribution"; page: ${seen.loads} load(s), `

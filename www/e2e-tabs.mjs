@@ -1,7 +1,9 @@
 // End-to-end test of two tabs and the one saved run (a Web Lock, src/web/worker/lock.rs), in
 // headless Chromium on the CPU backend: while tab A trains, tab B's «Entrenar», «Descartar» and
 // «Continuar un estado guardado» say that another tab holds the saved run and change nothing;
-// once A has stopped, B trains. Also: a link's bad values are named in the status line.
+// once A has stopped, B trains. Also: a link's bad values are named in the status line. Served
+// without cross-origin isolation, as a host without COOP/COEP would: the CPU backend on one
+// thread, in the page's own module.
 // Screenshot: target/e2e/tabs.png.
 //
 //   node www/e2e-tabs.mjs [dist]
@@ -12,7 +14,7 @@ import { launch, report, serve } from "./harness.mjs";
 const dist = process.argv[2] ?? "dist";
 const shots = resolve("target/e2e");
 await mkdir(shots, { recursive: true });
-const server = await serve(dist);
+const server = await serve(dist, { isolated: false });
 const { watch, check, fail, dump, finish } = report("e2e-tabs");
 const browser = await launch({ webgpu: false });
 const OTHER_TAB = /Otra pestaña de esta página está entrenando/;
@@ -27,6 +29,8 @@ try {
   watch(a);
   await a.goto(`${server.url}?${query}`);
   await ready(a);
+  const device = await a.textContent("#m-adapter");
+  check(/^CPU \(WebAssembly, 1 hilo\)/.test(device), `not isolated: the CPU on one thread, got «${device}»`);
   await a.click("#start");
   await a.waitForFunction(() => !document.querySelector("#stop").disabled, null, { timeout: 60_000 });
   // Its first epoch stored: a saved run exists that B could overwrite.

@@ -26,6 +26,11 @@ try {
   const auto = await page.textContent("#m-adapter");
   console.log(`page ready (data parsed, device up) after ${((Date.now() - t0) / 1000).toFixed(1)} s: ${auto}`);
   if (!/^CPU.*automáticamente/.test(auto)) fail(`automatic choice on a software adapter: ${auto}`);
+  // The page is cross-origin isolated (harness.mjs): the CPU backend runs on the threaded module,
+  // one thread per core.
+  const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+  const threads = Number(/CPU \(WebAssembly, (\d+) hilos?\)/.exec(auto)?.[1]);
+  if (threads !== cores) fail(`isolated: the CPU on ${cores} threads, got «${auto}»`);
   await page.selectOption("#backend", "webgpu");
   await page.waitForFunction(() => /^WebGPU/.test(document.querySelector("#m-adapter").textContent)
     && !document.querySelector("#start").disabled, null, { timeout: 120_000 });

@@ -11,7 +11,8 @@ const TYPES = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", "
 
 /**
  * The page's Content-Security-Policy (README, "Hosting the page"): only what it loads. Its own
- * scripts (start.js, resnet-webgpu.js, chart.umd.min.js, worker.js as a module worker) and the
+ * scripts (start.js, resnet-webgpu.js, chart.umd.min.js, worker.js as a module worker, the
+ * threaded module's pool workers from a blob: copy of wasm-bindgen-rayon's script) and the
  * compiled wasm ('wasm-unsafe-eval'); styles from style.css and the style="…" attributes of the HTML
  * the module generates (bars, confusion-matrix cells: 'unsafe-inline' in style-src only); images
  * of its own, data: and blob: (previews, exports); fetches of its own (the archive). Downloads go
@@ -25,12 +26,21 @@ export const CSP = [
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data: blob:",
   "connect-src 'self'",
-  "worker-src 'self'",
+  "worker-src 'self' blob:",
   "object-src 'none'",
   "base-uri 'self'",
   "form-action 'none'",
   "frame-ancestors 'none'",
 ].join("; ");
+
+/**
+ * Cross-origin isolation (README, "Hosting the page"): with these two headers the page may share
+ * memory between threads, and the worker trains on the CPU with the threaded module.
+ */
+export const ISOLATION = {
+  "cross-origin-opener-policy": "same-origin",
+  "cross-origin-embedder-policy": "require-corp",
+};
 
 /** The precompressed copies a request accepts, best first: [[suffix, encoding], …]. */
 function encodingsFor(req, file) {
@@ -45,10 +55,12 @@ function encodingsFor(req, file) {
  * the policy above and `nosniff` on every response, and the `.br` or `.gz` file that
  * scripts/optimize-dist.mjs put next to a file when the request accepts that encoding
  * (`compress: false` serves the files as they are; `policy: false` sends no policy, for builds
-from before it, which started the module with an inline script). Resolves to { url, close, served }, where
+ * from before it, which started the module with an inline script; `isolated: false` leaves out
+ * the cross-origin isolation headers, as a host without them would: the single-threaded CPU
+ * path). Resolves to { url, close, served }, where
  * `served` counts the responses by encoding ("identity", "gzip", "br").
  */
-export async function serve(dist, { compress = true, policy = true } = {}) {
+export async function serve(dist, { compress = true, policy = true, isolated = true } = {}) {
   const root = resolve(dist);
   const served = { identity: 0, gzip: 0, br: 0 };
   const server = createServer(async (req, res) => {
@@ -58,7 +70,7 @@ export async function serve(dist, { compress = true, policy = true } = {}) {
       const file = (await stat(path)).isDirectory() ? join(path, "index.html") : path;
       const headers = { "content-type": TYPES[extname(file)] ?? "application/octet-stream",
         "x-content-type-options": "nosniff", "vary": "accept-encoding",
-        ...(policy ? { "content-security-policy": CSP } : {}) };
+        ...(policy ? { "content-security-policy": CSP } : {}), ...(isolated ? ISOLATION : {}) };
       let body = null;
       for (const [suffix, encoding] of compress ? encodingsFor(req, file) : []) {
         body = await readFile(file + suffix).catch(() => null);

@@ -6,7 +6,8 @@
 //   node www/measure.mjs [dist] [batch] [backends, default auto,webgpu,cpu] [models, default resnet20v1]
 //                        [link queries, default none: e.g. conv=backend,conv=gemm, one row each]
 //
-// MEASURE_EPOCH=1 also lets the one epoch finish (its evaluation included) before reading the
+// ISOLATED=0 serves the page without cross-origin isolation (the CPU backend on one thread, in
+// the page's module) instead of with it (the threaded module). MEASURE_EPOCH=1 also lets the one epoch finish (its evaluation included) before reading the
 // memory: pair it with a short epoch, e.g. the query train_images=2560.
 import { launch, openReady, serve } from "./harness.mjs";
 
@@ -15,7 +16,7 @@ const batch = process.argv[3] ?? "32";
 const backends = (process.argv[4] ?? "auto,webgpu,cpu").split(",");
 const models = (process.argv[5] ?? "resnet20v1").split(",");
 const queries = (process.argv[6] ?? "").split(",");
-const server = await serve(dist);
+const server = await serve(dist, { isolated: process.env.ISOLATED !== "0" });
 const browser = await launch();
 const rows = [];
 try {

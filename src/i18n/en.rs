@@ -165,7 +165,11 @@ pub static EN: Texts = Texts {
     },
     no_navigator_gpu: "This browser does not offer WebGPU (navigator.gpu does not exist).",
     no_adapter: |e| format!("WebGPU could not give us an adapter: {e}"),
-    cpu_backend: "CPU (WebAssembly)",
+    cpu_threads: |n| match n {
+        1 => "CPU (WebAssembly, 1 thread)".into(),
+        n => format!("CPU (WebAssembly, {n} threads)"),
+    },
+    threads_no_webgpu: "This worker module trains on the CPU with several threads and has no WebGPU; reload the page.",
     webgpu_adapter: "WebGPU adapter",
     downloading: "Downloading CIFAR-10",
     from_cache: "Reading from the cache",

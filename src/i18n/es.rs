@@ -165,7 +165,11 @@ pub static ES: Texts = Texts {
     },
     no_navigator_gpu: "Este navegador no ofrece WebGPU (navigator.gpu no existe).",
     no_adapter: |e| format!("WebGPU no pudo darnos un adaptador: {e}"),
-    cpu_backend: "CPU (WebAssembly)",
+    cpu_threads: |n| match n {
+        1 => "CPU (WebAssembly, 1 hilo)".into(),
+        n => format!("CPU (WebAssembly, {n} hilos)"),
+    },
+    threads_no_webgpu: "Este módulo del worker entrena en la CPU con varios hilos y no tiene WebGPU; recarga la página.",
     webgpu_adapter: "adaptador WebGPU",
     downloading: "Descargando CIFAR-10",
     from_cache: "Leyendo de la caché",

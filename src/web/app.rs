@@ -9,12 +9,12 @@ use web_sys::HtmlSelectElement;
 
 use super::chart::Charts;
 use super::dom::{Dom, chosen_file, drop_zone, query_pairs};
-use super::link::{Link, Send, send_file};
+use super::link::{Link, Send, isolated, send_file};
 use super::page::{Feature, LANG_KEY, Page, RunView, Saved, Setup, Shared, Status};
 use super::use_model::UseModel;
 use crate::export::config_from_pairs;
 use crate::i18n::Lang;
-use crate::protocol::{Bytes, RunState, ToWorker, Which};
+use crate::protocol::{BackendChoice, Bytes, RunState, ToWorker, Which};
 
 /// The interface language: `?lang=` in the link, else the one chosen on an earlier visit, else
 /// the browser's preference.
@@ -56,7 +56,7 @@ fn page_main() -> Result<(), JsValue> {
     let page: Shared = Rc::new(RefCell::new(Page {
         dom: dom.clone(),
         lang,
-        link: Link::spawn()?,
+        link: Link::spawn(if has_gpu { BackendChoice::Auto } else { BackendChoice::Cpu })?,
         charts: charts.ok(),
         setup: Setup { link_errors, ..Setup::default() },
         run: RunView::default(),
@@ -183,7 +183,14 @@ fn wire_controls(page: &Shared, dom: &Dom) -> Result<(), JsValue> {
         page.setup.device_ready = false;
         page.render_controls();
         let backend = page.backend_choice();
-        page.send(ToWorker::UseBackend { backend });
+        // WebGPU needs the WebGPU module; the CPU, where the page is isolated, the threaded one.
+        match page.setup.module.and_then(|m| m.switch_for(backend, isolated())) {
+            Some(module) => {
+                drop(page);
+                super::supervisor::switch_module(&p, module);
+            }
+            None => page.send(ToWorker::UseBackend { backend }),
+        }
     })?;
     let p = page.clone();
     dom.on("lang", "change", move |e| {

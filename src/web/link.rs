@@ -6,31 +6,47 @@ use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
-use web_sys::{Worker, WorkerOptions, WorkerType};
+use web_sys::{BroadcastChannel, Worker, WorkerOptions, WorkerType};
 
 use super::dom::{Dom, read_file};
 use super::js_error;
 use crate::i18n::Texts;
-use crate::protocol::{Bytes, ToWorker};
+use crate::protocol::{BackendChoice, Bytes, ToWorker, WorkerModule};
 
 /// Sends a message to the worker (for the parts of the page that do not hold the [`Link`]).
 pub(crate) type Send = Rc<dyn Fn(ToWorker)>;
 
-/// The training worker and how often it was replaced.
+/// The training worker, the channel its pool threads report their crashes on, and how often it
+/// was replaced.
 pub(crate) struct Link {
     pub(crate) worker: Worker,
+    pub(crate) crashes: BroadcastChannel,
     pub(crate) recoveries: usize,
 }
 
-pub(crate) fn new_worker() -> Result<Worker, JsValue> {
+/// A worker running the module `www/worker.js` is asked for (`webgpu`, `threads` or `auto`:
+/// [`WorkerModule::wanted`]), and a channel of its own for the crashes of its pool threads
+/// (`www/worker.js`).
+pub(crate) fn new_worker(module: &str) -> Result<(Worker, BroadcastChannel), JsValue> {
+    let channel = format!("resnet-webgpu-crashes-{:016x}", (js_sys::Math::random() * 2f64.powi(53)) as u64);
+    let crashes = BroadcastChannel::new(&channel)?;
     let options = WorkerOptions::new();
     options.set_type(WorkerType::Module);
-    Worker::new_with_options("./worker.js", &options)
+    let worker = Worker::new_with_options(&format!("./worker.js?module={module}&crashes={channel}"), &options)?;
+    Ok((worker, crashes))
+}
+
+/// Whether the page is cross-origin isolated (COOP + COEP), which the threaded module's shared
+/// memory needs.
+pub(crate) fn isolated() -> bool {
+    js_sys::Reflect::get(&js_sys::global(), &"crossOriginIsolated".into()).is_ok_and(|v| v.is_truthy())
 }
 
 impl Link {
-    pub(crate) fn spawn() -> Result<Self, JsValue> {
-        Ok(Self { worker: new_worker()?, recoveries: 0 })
+    /// The worker for a first choice of device.
+    pub(crate) fn spawn(choice: BackendChoice) -> Result<Self, JsValue> {
+        let (worker, crashes) = new_worker(WorkerModule::wanted(choice, isolated()))?;
+        Ok(Self { worker, crashes, recoveries: 0 })
     }
 
     /// Posts `message`, transferring its bytes.

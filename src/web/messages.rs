@@ -20,7 +20,9 @@ impl Page {
     pub(crate) fn on_message(&mut self, message: FromWorker) {
         let t = self.t();
         match message {
-            FromWorker::Ready => {
+            FromWorker::Ready { module, threads } => {
+                self.setup.module = Some(module);
+                self.setup.threads = threads;
                 let backend = self.backend_choice();
                 self.send(ToWorker::UseBackend { backend });
                 self.send(ToWorker::LoadUrl { url: ARCHIVE_URL.into() });

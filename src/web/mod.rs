@@ -19,6 +19,11 @@ mod use_model;
 mod view;
 pub mod worker;
 
+/// `initThreadPool(n)` for `www/worker.js`: rayon's pool as Web Workers sharing this module's
+/// memory (the threaded module only).
+#[cfg(feature = "threads")]
+pub use wasm_bindgen_rayon::init_thread_pool;
+
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;

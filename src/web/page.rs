@@ -18,7 +18,7 @@ use crate::metrics::EpochMetrics;
 use crate::experiment::{Cost, Experiment, Ongoing, Plan, Speed};
 use crate::model::{ModelKind, ResNetConfig};
 use crate::runs::RunRecord;
-use crate::protocol::{BackendChoice, RunState, ToWorker};
+use crate::protocol::{BackendChoice, RunState, ToWorker, WorkerModule};
 use crate::recipe::TrainConfig;
 use crate::summary::Summary;
 
@@ -45,6 +45,9 @@ pub(crate) struct Setup {
     pub(crate) link_errors: Vec<LinkError>,
     /// Training and test images in the archive, once parsed.
     pub(crate) sizes: Option<(usize, usize)>,
+    /// The worker's module and the CPU backend's threads in it, once it is up.
+    pub(crate) module: Option<WorkerModule>,
+    pub(crate) threads: usize,
 }
 
 /// The last batch metric, as shown under «En vivo».

@@ -5,17 +5,32 @@ use web_sys::MessageEvent;
 
 use super::dom::listen;
 use super::js_error;
-use super::link::new_worker;
-use super::page::{Shared, Status};
+use super::link::{isolated, new_worker};
+use super::page::{Page, Shared, Status};
 use crate::i18n::Texts;
-use crate::protocol::{BackendChoice, FromWorker, RunState};
+use crate::protocol::{BackendChoice, FromWorker, RunState, WorkerModule};
 
 /// Workers replaced in one visit before the page gives up and asks for a reload.
 const MAX_RECOVERIES: usize = 3;
 
 /// Listens to the page's current worker; a crash or a lost device replaces it ([`recover`]).
 pub(crate) fn wire(page: &Shared) {
-    let worker = page.borrow().link.worker.clone();
+    let (worker, crashes) = {
+        let p = page.borrow();
+        (p.link.worker.clone(), p.link.crashes.clone())
+    };
+    // A pool thread of the threaded module that crashed (`www/worker.js`: the worker itself is
+    // blocked waiting for that thread, and cannot say it).
+    let (p, this) = (page.clone(), worker.clone());
+    listen(&crashes, "message", move |e: MessageEvent| {
+        if !js_sys::Object::is(&p.borrow().link.worker, &this) {
+            return;
+        }
+        if let Ok(FromWorker::Crashed { message }) = serde_wasm_bindgen::from_value(e.data()) {
+            let t = p.borrow().t();
+            recover(&p, crash_text(t, &message));
+        }
+    });
     let (p, this) = (page.clone(), worker.clone());
     listen(&worker, "message", move |e: MessageEvent| {
         // Messages still queued from a worker already replaced are dropped.
@@ -42,6 +57,15 @@ pub(crate) fn wire(page: &Shared) {
                 }
             }
             FromWorker::Crashed { message } => recover(&p, crash_text(t, &message)),
+            // A worker whose module cannot train on the device chosen (the choice changed while
+            // it started) is replaced before it loads anything.
+            FromWorker::Ready { module, threads } => {
+                let wanted = module.switch_for(p.borrow().backend_choice(), isolated());
+                match wanted {
+                    Some(wanted) => switch_module(&p, wanted),
+                    None => p.borrow_mut().on_message(FromWorker::Ready { module, threads }),
+                }
+            }
             message => p.borrow_mut().on_message(message),
         }
     });
@@ -81,38 +105,68 @@ fn crash_text(t: &Texts, message: &str) -> String {
 /// crashed) with a fresh one, which gets a new device, reloads the data from the cache and
 /// offers to continue from the last checkpoint in IndexedDB: the person decides.
 fn recover(page: &Shared, why: String) {
-    {
+    let module = {
         let mut p = page.borrow_mut();
-        p.link.worker.terminate();
         p.link.recoveries += 1;
-        p.setup.data_ready = false;
-        p.setup.device_ready = false;
-        p.setup.backend = None;
-        p.run.state = RunState::Idle;
-        p.saved.offer = None;
-        // A measurement or an experiment in the lost worker is not going on.
-        p.lab.measuring = false;
-        p.lab.pending = None;
-        if let Some((_, running)) = &mut p.lab.ongoing {
-            *running = false;
-        }
         let t = p.t();
         let gave_up = p.link.recoveries > MAX_RECOVERIES;
         let next = if gave_up { t.recovery_gave_up } else { t.recovery_next };
         p.dom.set_text("recovery", &format!("{why} {next}"));
         p.dom.show("recovery", true);
         p.status = Status::Message(why);
-        p.render_controls();
         if gave_up {
-            return;
+            p.link.worker.terminate();
+            p.link.crashes.close();
+            forget_worker(&mut p);
+            return p.render_controls();
         }
-        match new_worker() {
-            Ok(worker) => p.link.worker = worker,
+        WorkerModule::wanted(p.backend_choice(), isolated())
+    };
+    replace_worker(page, module);
+}
+
+/// Replaces the worker with one running `module`, because the device chosen needs it (WebGPU
+/// is only in the WebGPU module, the CPU's threads only in the threaded one). Nothing is lost
+/// but the parsed data, which the new worker reads again from the cache; the choice is made
+/// while nothing trains (the controls are locked during a run).
+pub(crate) fn switch_module(page: &Shared, module: WorkerModule) {
+    replace_worker(page, module.query());
+}
+
+/// Terminates the worker and starts one running `module` (`www/worker.js`'s `?module=`).
+fn replace_worker(page: &Shared, module: &str) {
+    {
+        let mut p = page.borrow_mut();
+        p.link.worker.terminate();
+        p.link.crashes.close();
+        forget_worker(&mut p);
+        p.render_controls();
+        match new_worker(module) {
+            Ok((worker, crashes)) => {
+                p.link.worker = worker;
+                p.link.crashes = crashes;
+            }
             Err(e) => {
-                let message = (t.worker_failed)(&js_error(&e));
+                let message = (p.t().worker_failed)(&js_error(&e));
                 return p.say(message);
             }
         }
     }
     wire(page);
+}
+
+/// What the page knew of a worker that is gone: its data and device, a run in progress, a
+/// measurement or an experiment going on.
+fn forget_worker(p: &mut Page) {
+    p.setup.data_ready = false;
+    p.setup.device_ready = false;
+    p.setup.backend = None;
+    p.setup.module = None;
+    p.run.state = RunState::Idle;
+    p.saved.offer = None;
+    p.lab.measuring = false;
+    p.lab.pending = None;
+    if let Some((_, running)) = &mut p.lab.ongoing {
+        *running = false;
+    }
 }

@@ -201,7 +201,7 @@ impl Page {
             let adapter = if adapter.is_empty() { t.webgpu_adapter.to_string() } else { adapter.clone() };
             let what = match backend {
                 BackendChoice::WebGpu => format!("WebGPU · {adapter}"),
-                _ => t.cpu_backend.to_string(),
+                _ => (t.cpu_threads)(self.setup.threads.max(1)),
             };
             let note = match software {
                 Some(name) => (t.auto_chose_cpu)(name),

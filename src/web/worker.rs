@@ -17,14 +17,18 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::MessageEvent;
 
 use crate::classify::{decode, from_rgba};
-use crate::protocol::{FromWorker, RunState, ToWorker};
+use crate::protocol::{FromWorker, RunState, ToWorker, WorkerModule};
 use crate::trainer::Start;
 use crate::web::store;
 use state::{STATE, WISH, Wish, post, scope, texts};
 
-/// Entry point, called by `worker.js` once the module is instantiated.
+/// Entry point, called by `worker.js` once the module is instantiated: `threads` is the CPU
+/// backend's thread pool it started (1 in the WebGPU module). When it chose the threaded module
+/// for «Automático», it says why: the software WebGPU adapter it passed over
+/// (`software_adapter`, its name), or that there is none (`no_adapter`, why; empty without
+/// `navigator.gpu`). The WebGPU module looks at the adapter itself and ignores both.
 #[wasm_bindgen]
-pub fn worker_main() {
+pub fn worker_main(threads: usize, software_adapter: Option<String>, no_adapter: Option<String>) {
     // A panic leaves this WebAssembly instance unusable (a lost device, memory exhausted, a bug):
     // log it, and tell the page, which replaces the worker and offers the last checkpoint.
     std::panic::set_hook(Box::new(|info| {
@@ -34,7 +38,21 @@ pub fn worker_main() {
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(|event: MessageEvent| handle(event.data()));
     scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
-    post(&FromWorker::Ready);
+    let module = if cfg!(feature = "webgpu") { WorkerModule::WebGpu } else { WorkerModule::Threads };
+    STATE.with_borrow_mut(|s| {
+        s.threads = threads.max(1);
+        #[cfg(not(feature = "webgpu"))]
+        {
+            s.seen = match (software_adapter, no_adapter) {
+                (Some(name), _) => Some(state::Seen::Software(name)),
+                (None, Some(why)) => Some(state::Seen::NoAdapter(why)),
+                (None, None) => None,
+            };
+        }
+    });
+    #[cfg(feature = "webgpu")]
+    let _ = (software_adapter, no_adapter);
+    post(&FromWorker::Ready { module, threads: threads.max(1) });
     spawn_local(async {
         saved::announce_saved().await;
         lab::announce_lab().await;

@@ -2,34 +2,31 @@
 //! in use.
 
 use burn::prelude::*;
+#[cfg(feature = "webgpu")]
 use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 
-use super::state::{STATE, post, scope, texts};
+#[cfg(feature = "webgpu")]
+use super::state::scope;
+use super::state::{STATE, post, texts};
 use crate::protocol::{BackendChoice, FromWorker};
+#[cfg(feature = "webgpu")]
 use crate::web::js_error;
 
 /// Initialises the device once (WebGPU or the CPU backend) and says which it is.
 pub(super) async fn use_backend(choice: BackendChoice) {
     // Always answers with `Backend` (the page waits for it); WebGPU is initialised only once.
-    let cpu = || (Device::flex(), texts().cpu_backend.to_string(), false);
     let (result, effective, software_adapter) = match choice {
         BackendChoice::Cpu => (Ok(cpu()), BackendChoice::Cpu, None),
         BackendChoice::WebGpu => (init_webgpu().await, BackendChoice::WebGpu, None),
-        BackendChoice::Auto => match init_webgpu().await {
-            // A software adapter emulates the GPU on the CPU, several times slower than burn's
-            // own CPU backend (BENCHMARKS.md): train there, and say why.
-            Ok((_, name, true)) => (Ok(cpu()), BackendChoice::Cpu, Some(name)),
-            Ok(hardware) => (Ok(hardware), BackendChoice::WebGpu, None),
-            Err(reason) => (Err(reason), BackendChoice::Cpu, None),
-        },
+        BackendChoice::Auto => auto().await,
     };
     match result {
         Ok((device, adapter, fallback)) => {
             let adapter = if adapter.is_empty() { texts().webgpu_adapter.to_string() } else { adapter };
             let name = match effective {
                 BackendChoice::WebGpu => format!("WebGPU · {adapter}"),
-                _ => texts().cpu_backend.to_string(),
+                _ => cpu().1,
             };
             STATE.with_borrow_mut(|s| {
                 s.device = Some((device, effective));
@@ -42,8 +39,59 @@ pub(super) async fn use_backend(choice: BackendChoice) {
     }
 }
 
+/// The CPU backend, named with its threads.
+fn cpu() -> (Device, String, bool) {
+    let threads = STATE.with_borrow(|s| s.threads).max(1);
+    (Device::flex(), (texts().cpu_threads)(threads), false)
+}
+
+/// What a device's initialisation gives: the device, the adapter's name, software or not.
+type Initialised = Result<(Device, String, bool), String>;
+
+/// «Automático»: WebGPU on a hardware adapter, else the CPU backend (with the software adapter
+/// it passed over, if any).
+#[cfg(feature = "webgpu")]
+async fn auto() -> (Initialised, BackendChoice, Option<String>) {
+    match init_webgpu().await {
+        // A software adapter emulates the GPU on the CPU, several times slower than burn's
+        // own CPU backend (BENCHMARKS.md): train there, and say why.
+        Ok((_, name, true)) => (Ok(cpu()), BackendChoice::Cpu, Some(name)),
+        Ok(hardware) => (Ok(hardware), BackendChoice::WebGpu, None),
+        Err(reason) => (Err(reason), BackendChoice::Cpu, None),
+    }
+}
+
+/// «Automático» in the threaded module: `www/worker.js` loaded it because the adapter is a
+/// software one (the CPU backend, naming it) or there is none (said as the WebGPU module says
+/// it: the page shows why and switches to the CPU).
+#[cfg(not(feature = "webgpu"))]
+async fn auto() -> (Initialised, BackendChoice, Option<String>) {
+    use super::state::Seen;
+    match STATE.with_borrow(|s| match &s.seen {
+        Some(Seen::Software(name)) => Ok(Some(name.clone())),
+        Some(Seen::NoAdapter(why)) => Err(why.clone()),
+        None => Ok(None),
+    }) {
+        Ok(software) => (Ok(cpu()), BackendChoice::Cpu, software),
+        Err(why) if why.is_empty() => (Err(texts().no_navigator_gpu.into()), BackendChoice::Cpu, None),
+        Err(why) => (Err((texts().no_adapter)(&why)), BackendChoice::Cpu, None),
+    }
+}
+
+/// The threaded module has no WebGPU (the page replaces it with the WebGPU module first).
+#[cfg(not(feature = "webgpu"))]
+async fn init_webgpu() -> Initialised {
+    Err(texts().threads_no_webgpu.into())
+}
+
+#[cfg(not(feature = "webgpu"))]
+async fn webgpu_peak() -> Option<f64> {
+    None
+}
+
 /// The WebGPU adapter's matmul peak (GFLOP/s), measured once on burn's own device and queue
 /// with `shaders/matmul.wgsl` (512×512 matrices, 4 times: a fraction of a second).
+#[cfg(feature = "webgpu")]
 pub(super) async fn webgpu_peak() -> Option<f64> {
     if let Some(peak) = STATE.with_borrow(|s| s.peak_gflops) {
         return Some(peak);
@@ -62,7 +110,8 @@ pub(super) async fn webgpu_peak() -> Option<f64> {
     }
 }
 
-pub(super) async fn init_webgpu() -> Result<(Device, String, bool), String> {
+#[cfg(feature = "webgpu")]
+pub(super) async fn init_webgpu() -> Initialised {
     if let Some(webgpu) = STATE.with_borrow(|s| s.webgpu.clone()) {
         return Ok(webgpu);
     }

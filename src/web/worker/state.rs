@@ -73,10 +73,19 @@ pub(super) struct State {
     pub(super) explorable: Option<Explorable>,
     /// The WebGPU device once initialised (burn sets it up once per worker): device, adapter
     /// name, software adapter or not.
+    #[cfg(feature = "webgpu")]
     pub(super) webgpu: Option<(Device, String, bool)>,
     /// burn's wgpu device and queue (for the peak measurement) and the peak once measured.
+    #[cfg(feature = "webgpu")]
     pub(super) wgpu_handles: Option<(burn::tensor::wgpu::wgpu::Device, burn::tensor::wgpu::wgpu::Queue)>,
+    #[cfg(feature = "webgpu")]
     pub(super) peak_gflops: Option<f64>,
+    /// Threads of the CPU backend (the pool `www/worker.js` started; 1 in the WebGPU module).
+    pub(super) threads: usize,
+    /// What `www/worker.js` saw of WebGPU when it chose the threaded module for «Automático»
+    /// (the WebGPU module looks itself).
+    #[cfg(not(feature = "webgpu"))]
+    pub(super) seen: Option<Seen>,
 }
 
 pub(super) fn texts() -> &'static Texts {
@@ -86,6 +95,15 @@ pub(super) fn texts() -> &'static Texts {
 pub(super) fn set_snapshot(snapshot: Snapshot) {
     post(&FromWorker::ModelAvailable { source: snapshot.source.clone() });
     STATE.with_borrow_mut(|s| s.snapshot = Some(snapshot));
+}
+
+/// Why `www/worker.js` chose the threaded module for «Automático».
+#[cfg(not(feature = "webgpu"))]
+pub(super) enum Seen {
+    /// A software adapter (its name, maybe empty), slower than the CPU backend.
+    Software(String),
+    /// No adapter: why (empty when the browser has no `navigator.gpu`).
+    NoAdapter(String),
 }
 
 /// What the controls asked for, read by the trainer between steps.
