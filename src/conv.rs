@@ -18,6 +18,8 @@
 //! every call). Padding is TensorFlow's "same" (more at the bottom and right when the total is
 //! odd), as the Keras nets need.
 
+pub mod cpu;
+
 use burn::prelude::*;
 use burn::tensor::ops::PadMode;
 use burn::tensor::Slice;
@@ -33,16 +35,20 @@ pub enum ConvRoute {
     Backend,
     /// [`conv2d_gemm`]: im2col views and batched matrix products.
     Gemm,
+    /// [`cpu::conv2d`]: our own im2col + `gemm` kernel, forward and backward, on burn's CPU
+    /// backend (the backend's own `conv2d` on any other device).
+    Cpu,
 }
 
 impl ConvRoute {
-    /// The route [`Auto`](Self::Auto) takes on `device`: the backend's own convolutions on
-    /// every device for now. Measured (BENCHMARKS.md, "GEMM convolutions"): on lavapipe the GEMM
-    /// route trains ResNet20 v1 at 0.74× (batch 32) and 0.85× (128) of burn's direct
-    /// convolutions, and on SwiftShader at 0.2× (burn's matmul kernel is slow there); no
-    /// hardware GPU has been measured yet (`scripts/gpu-bench.sh` runs both routes).
-    pub fn for_device(_device: &Device) -> Self {
-        ConvRoute::Backend
+    /// The route [`Auto`](Self::Auto) takes on `device`, as measured (BENCHMARKS.md): on burn's
+    /// CPU backend our own kernel ([`cpu::conv2d`]: ResNet20 v1 at batch 128 trains 1.6× as fast
+    /// as with burn-flex's convolutions, ResNet29 v2 1.7×); on wgpu the backend's own convolutions
+    /// (on lavapipe the GEMM route trains ResNet20 v1 at 0.74× (batch 32) and 0.85× (128) of
+    /// burn's direct convolutions, on SwiftShader at 0.2×; no hardware GPU has been measured yet:
+    /// `scripts/gpu-bench.sh` runs both routes).
+    pub fn for_device(device: &Device) -> Self {
+        if cpu::supports(device) { ConvRoute::Cpu } else { ConvRoute::Backend }
     }
 
     /// The route this one takes for an input on `device`.
@@ -59,6 +65,7 @@ impl ConvRoute {
             ConvRoute::Auto => "auto",
             ConvRoute::Backend => "backend",
             ConvRoute::Gemm => "gemm",
+            ConvRoute::Cpu => "cpu",
         }
     }
 }
@@ -70,7 +77,8 @@ impl std::str::FromStr for ConvRoute {
             "auto" => Ok(ConvRoute::Auto),
             "backend" | "direct" => Ok(ConvRoute::Backend),
             "gemm" => Ok(ConvRoute::Gemm),
-            other => Err(format!("unknown convolution route `{other}`: write `auto`, `gemm` or `backend`")),
+            "cpu" => Ok(ConvRoute::Cpu),
+            other => Err(format!("unknown convolution route `{other}`: write `auto`, `cpu`, `gemm` or `backend`")),
         }
     }
 }

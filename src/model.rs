@@ -11,7 +11,7 @@ use burn::prelude::*;
 use burn::tensor::activation::{relu, softmax};
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
-use crate::conv::{ConvRoute, conv2d_gemm};
+use crate::conv::{ConvRoute, conv2d_gemm, cpu};
 // The network's name and kind live in `kind.rs`; kept reachable here, where they always were.
 pub use crate::kind::{ModelError, ModelKind, PLAIN_DEPTHS, V1_DEPTHS, V2_DEPTHS, Version};
 
@@ -147,6 +147,14 @@ impl ResnetLayer {
             ConvRoute::Gemm => {
                 let bias = self.conv.bias.as_ref().map(|b| b.val());
                 conv2d_gemm(x, self.conv.weight.val(), bias, self.conv.stride[0]) // [b, filters, h', w']
+            }
+            ConvRoute::Cpu => {
+                let weight = self.conv.weight.val();
+                let cpu = match &self.conv.bias {
+                    Some(bias) if cpu::supports(&x.device()) => cpu::conv2d(&x, &weight, &bias.val(), self.conv.stride[0]),
+                    _ => None,
+                };
+                cpu.unwrap_or_else(|| self.conv.forward(x)) // [b, filters, h', w']
             }
             _ => self.conv.forward(x), // [b, filters, h', w']
         }

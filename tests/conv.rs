@@ -23,6 +23,10 @@ const CASES: [(usize, usize, usize, usize, usize); 7] = [
     (64, 16, 1, 1, 5),
 ];
 
+/// Images per test batch: more than one of the CPU kernel's groups (`cpu::GROUP`), the last
+/// one partly filled.
+const BATCH: usize = 6;
+
 /// The same pseudo-random values on every device.
 fn host_tensor(shape: [usize; 4], seed: u64, device: &Device) -> Tensor<4> {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
@@ -44,7 +48,7 @@ fn run(case: (usize, usize, usize, usize, usize), route: ConvRoute, device: &Dev
     layer.route = route;
     // A non-zero bias, so that its gradient and its broadcast are both checked.
     layer.conv.bias = Some(Param::from_tensor(Tensor::full([f], 0.25, &device)));
-    let x = host_tensor([3, c, side, side], 1, &device).require_grad();
+    let x = host_tensor([BATCH, c, side, side], 1, &device).require_grad();
     let y = match chunk_bytes {
         Some(bytes) => conv2d_gemm_chunked(
             x.clone(),
@@ -56,7 +60,7 @@ fn run(case: (usize, usize, usize, usize, usize), route: ConvRoute, device: &Dev
         None => layer.forward(x.clone()),
     };
     let out = side.div_ceil(s);
-    assert_eq!(y.dims(), [3, f, out, out]);
+    assert_eq!(y.dims(), [BATCH, f, out, out]);
     let probe = host_tensor(y.dims(), 2, &device);
     let grads = (y.clone() * probe).sum().backward();
     let values = |t: Tensor<4>| t.into_data().iter::<f32>().collect::<Vec<f32>>();
@@ -72,14 +76,18 @@ fn assert_close(what: &str, expected: &[f32], got: &[f32]) {
     assert_eq!(expected.len(), got.len(), "{what}: lengths");
     let scale = expected.iter().fold(0f32, |m, v| m.max(v.abs())).max(1.0);
     for (i, (a, b)) in expected.iter().zip(got).enumerate() {
-        assert!((a - b).abs() <= 2e-4 * scale, "{what}[{i}]: burn's conv2d {a} vs GEMM {b} (scale {scale})");
+        assert!((a - b).abs() <= 2e-4 * scale, "{what}[{i}]: burn's conv2d {a} vs the route's {b} (scale {scale})");
     }
 }
 
 fn check(device: &Device, reference_device: &Device) {
+    check_route(ConvRoute::Gemm, device, reference_device);
+}
+
+fn check_route(route: ConvRoute, device: &Device, reference_device: &Device) {
     for case in CASES {
         let expected = run(case, ConvRoute::Backend, reference_device, None);
-        let got = run(case, ConvRoute::Gemm, device, None);
+        let got = run(case, route, device, None);
         for (name, (e, g)) in ["output", "input gradient", "kernel gradient", "bias gradient"].iter().zip(expected.iter().zip(&got)) {
             assert_close(&format!("{case:?} {name}"), e, g);
         }
@@ -89,6 +97,39 @@ fn check(device: &Device, reference_device: &Device) {
 #[test]
 fn gemm_matches_burns_conv2d_on_the_cpu_backend() {
     check(&Device::flex(), &Device::flex());
+}
+
+#[test]
+fn the_cpu_kernel_matches_burns_conv2d() {
+    assert_eq!(resnet_webgpu::conv::cpu::GROUP, 4, "BATCH is chosen for groups of 4");
+    check_route(ConvRoute::Cpu, &Device::flex(), &Device::flex());
+}
+
+#[test]
+fn the_cpu_kernel_takes_every_autodiff_context_and_only_the_cpu_backend() {
+    use burn::backend::GradientCheckpointingStrategy;
+    use resnet_webgpu::conv::cpu;
+    let plain = Device::flex();
+    let x = host_tensor([2, 3, 5, 5], 1, &plain);
+    let w = host_tensor([4, 3, 3, 3], 2, &plain);
+    let b = Tensor::<1>::zeros([4], &plain);
+    let reference = cpu::conv2d(&x, &w, &b, 1).expect("plain tensors").into_data();
+    let tracked = |t: &Tensor<4>, s| t.clone().autodiff().with_gradient_checkpointing_strategy(s);
+    for strategy in [GradientCheckpointingStrategy::Balanced, GradientCheckpointingStrategy::Disabled] {
+        // Both tracked, or the input a constant of tracked weights (as a batch from the host is).
+        for (x, w) in [(tracked(&x, strategy), tracked(&w, strategy).require_grad()), (x.clone(), tracked(&w, strategy).require_grad())] {
+            let y = cpu::conv2d(&x, &w, &b, 1).expect("tensors of the CPU backend");
+            assert_eq!(y.gradient_checkpointing_strategy(), Some(strategy));
+            y.clone().inner().into_data().assert_approx_eq::<f32>(&reference, burn::tensor::Tolerance::absolute(1e-6));
+            let grads = y.sum().backward();
+            assert!(w.grad(&grads).is_some(), "the kernel's gradient");
+        }
+    }
+    assert!(cpu::supports(&plain) && cpu::supports(&plain.clone().autodiff()));
+    assert!(!cpu::supports(&Device::wgpu(DeviceKind::DefaultDevice)));
+    // A rectangular kernel is not ours: burn's conv2d takes it.
+    let w = host_tensor([4, 3, 3, 1], 2, &plain);
+    assert!(cpu::conv2d(&x, &w, &b, 1).is_none());
 }
 
 #[test]
@@ -127,8 +168,10 @@ fn routes_parse_and_resolve_by_device() {
     assert_eq!("gemm".parse::<ConvRoute>(), Ok(ConvRoute::Gemm));
     assert_eq!(" Backend ".parse::<ConvRoute>(), Ok(ConvRoute::Backend));
     assert!("winograd".parse::<ConvRoute>().unwrap_err().contains("gemm"));
-    assert_eq!(ConvRoute::Auto.resolve(&Device::flex()), ConvRoute::Backend);
-    assert_eq!(ConvRoute::Auto.resolve(&Device::flex().autodiff()), ConvRoute::Backend);
+    assert_eq!("CPU".parse::<ConvRoute>(), Ok(ConvRoute::Cpu));
+    // The measured choice (BENCHMARKS.md): our own kernel on the CPU backend.
+    assert_eq!(ConvRoute::Auto.resolve(&Device::flex()), ConvRoute::Cpu);
+    assert_eq!(ConvRoute::Auto.resolve(&Device::flex().autodiff()), ConvRoute::Cpu);
     let gpu = Device::wgpu(DeviceKind::DefaultDevice);
     // The measured choice (BENCHMARKS.md): the backend's own convolutions on software adapters.
     assert_eq!(ConvRoute::Auto.resolve(&gpu), ConvRoute::Backend);
