@@ -4,6 +4,7 @@
 pub mod adam;
 pub mod alloc;
 pub mod augment;
+pub mod batch_norm;
 pub mod charts;
 pub mod checkpoint;
 pub mod classify;

@@ -11,6 +11,7 @@ use burn::prelude::*;
 use burn::tensor::activation::{relu, softmax};
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
+use crate::batch_norm;
 use crate::conv::{ConvRoute, conv2d_gemm, cpu};
 // The network's name and kind live in `kind.rs`; kept reachable here, where they always were.
 pub use crate::kind::{ModelError, ModelKind, PLAIN_DEPTHS, V1_DEPTHS, V2_DEPTHS, Version};
@@ -162,7 +163,7 @@ impl ResnetLayer {
 
     fn norm_act(&self, x: Tensor<4>) -> Tensor<4> {
         let x = match &self.bn {
-            Some(bn) => bn.forward(x),
+            Some(bn) => batch_norm::forward(bn, x), // burn's BatchNorm, our kernel on the CPU
             None => x,
         };
         if self.relu { relu(x) } else { x }
@@ -409,7 +410,7 @@ impl ResNet {
             x = block.forward(x); // [b, c, 32|16|8, 32|16|8]
         }
         if let Some(bn) = &self.head_bn {
-            x = relu(bn.forward(x)); // [b, 256, 8, 8]
+            x = relu(batch_norm::forward(bn, x)); // [b, 256, 8, 8]
         }
         let x = self.pool.forward(x); // [b, c, 1, 1]
         let x = x.flatten::<2>(1, 3); // [b, c]

@@ -305,20 +305,22 @@ pub fn backward(g: &Geometry, x: &[f32], weight: &[f32], dy: &[f32], want_input:
     (dx, dw, db)
 }
 
-fn values(t: &FlexTensor) -> std::borrow::Cow<'_, [f32]> {
+/// The values of a CPU tensor, in row-major order (borrowed where it is contiguous).
+pub(crate) fn values(t: &FlexTensor) -> std::borrow::Cow<'_, [f32]> {
     match t.as_slice::<f32>() {
         Some(v) => std::borrow::Cow::Borrowed(v),
         None => std::borrow::Cow::Owned(t.to_contiguous().storage::<f32>().to_vec()),
     }
 }
 
-fn flex(values: Vec<f32>, shape: impl Into<Shape>) -> FlexTensor {
+/// A CPU tensor of `values` in row-major order.
+pub(crate) fn flex_tensor(values: Vec<f32>, shape: impl Into<Shape>) -> FlexTensor {
     FlexTensor::from_data(TensorData::new(values, shape.into()))
 }
 
 fn forward_flex(g: &Geometry, x: &FlexTensor, weight: &FlexTensor, bias: &FlexTensor) -> FlexTensor {
     let y = forward(g, &values(x), &values(weight), &values(bias));
-    flex(y, [g.batch, g.filters, g.out_h, g.out_w])
+    flex_tensor(y, [g.batch, g.filters, g.out_h, g.out_w])
 }
 
 /// The backward step of the autodiff graph.
@@ -337,13 +339,13 @@ impl Backward<Flex, 3> for ConvBackward {
         let w: FlexTensor = checkpointer.retrieve_node_output(w_state);
         let (dx, dw, db) = backward(&g, &values(&x), &values(&w), &values(&dy), node_x.is_some());
         if let Some(node) = node_x {
-            grads.register::<Flex>(node.id, flex(dx, [g.batch, g.channels, g.height, g.width]));
+            grads.register::<Flex>(node.id, flex_tensor(dx, [g.batch, g.channels, g.height, g.width]));
         }
         if let Some(node) = node_w {
-            grads.register::<Flex>(node.id, flex(dw, [g.filters, g.channels, g.kernel, g.kernel]));
+            grads.register::<Flex>(node.id, flex_tensor(dw, [g.filters, g.channels, g.kernel, g.kernel]));
         }
         if let Some(node) = node_b {
-            grads.register::<Flex>(node.id, flex(db, [g.filters]));
+            grads.register::<Flex>(node.id, flex_tensor(db, [g.filters]));
         }
     }
 }
