@@ -15,14 +15,17 @@
 //!   gradients of γ and β are the two sums.
 //!
 //! The variance is the biased one, as burn's (and the running variance follows it the same way,
-//! [`forward`] being a drop-in for `BatchNorm::forward`). Like burn's, the operation is
-//! compute-bound for checkpointing: the input and γ are kept, the statistics ride along.
+//! [`forward`] being a drop-in for `BatchNorm::forward`). For gradient checkpointing the
+//! operation is memory-bound (burn's is compute-bound): its output is recomputed in the backward
+//! pass from the input and the saved statistics instead of being kept.
 
 use burn::backend::{Autodiff, BackendTypes, DispatchKindConversion, DispatchTensor, Flex, GradientCheckpointingStrategy};
 use burn::nn::BatchNorm;
 use burn::prelude::*;
 use burn::tensor::DType;
 use burn_autodiff::checkpoint::base::Checkpointer;
+use burn_autodiff::checkpoint::retro_forward::RetroForward;
+use burn_autodiff::checkpoint::state::BackwardStates;
 use burn_autodiff::checkpoint::strategy::{BalancedCheckpointing, CheckpointStrategy, NoCheckpointing};
 use burn_autodiff::grads::Gradients;
 use burn_autodiff::ops::{Backward, Ops, OpsKind};
@@ -173,7 +176,36 @@ impl Backward<Flex, 3> for BatchNormBackward {
     }
 }
 
+/// The output again, in the backward pass, from the input, γ, β and the batch's statistics
+/// (which the forward pass computed): what lets gradient checkpointing drop the output.
+#[derive(Debug)]
+struct Recompute {
+    x: NodeId,
+    gamma: NodeId,
+    beta: NodeId,
+    mean: FlexTensor,
+    var: FlexTensor,
+    epsilon: f64,
+}
+
+impl RetroForward for Recompute {
+    fn forward(&self, states: &mut BackwardStates, out_node: NodeId) {
+        let x: FlexTensor = states.get_state(&self.x);
+        let gamma: FlexTensor = states.get_state(&self.gamma);
+        let beta: FlexTensor = states.get_state(&self.beta);
+        let shape = x.layout().shape().clone();
+        let s = sizes(&shape.dims::<4>());
+        let y = normalise(&s, &values(&x), &values(&self.mean), &values(&self.var), &values(&gamma), &values(&beta), self.epsilon);
+        states.save(out_node, flex_tensor(y, shape));
+    }
+}
+
 /// Output, mean and variance of the operation on autodiff tensors with strategy `C`.
+///
+/// Unlike burn's (compute-bound: its output is kept for whatever needs it in the backward pass),
+/// ours is memory-bound: with gradient checkpointing the output is recomputed from the input
+/// (a convolution's output, which is kept anyway), one pass with the statistics saved. A
+/// network of conv → BN → ReLU layers then keeps one activation per layer instead of two.
 fn tracked<C: CheckpointStrategy>(x: &Tensor<4>, gamma: &Tensor<1>, beta: &Tensor<1>, epsilon: f64) -> Option<(Tensor<4>, Tensor<1>, Tensor<1>)>
 where
     DispatchTensor: DispatchKindConversion<Autodiff<Flex, C>>,
@@ -182,7 +214,14 @@ where
     let gamma = gamma.clone().try_into_primitive::<Autodiff<Flex, C>>().ok()?;
     let beta = beta.clone().try_into_primitive::<Autodiff<Flex, C>>().ok()?;
     let (y, mean, var) = forward_flex(x.primitive(), gamma.primitive(), beta.primitive(), epsilon);
-    let output = match BatchNormBackward.prepare::<C>([x.node(), gamma.node(), beta.node()]).compute_bound().stateful() {
+    let recompute = Recompute { x: x.id(), gamma: gamma.id(), beta: beta.id(), mean: mean.clone(), var: var.clone(), epsilon };
+    let output = match BatchNormBackward
+        .prepare::<C>([x.node(), gamma.node(), beta.node()])
+        .memory_bound()
+        .retro_forward(recompute)
+        .parents([&x, &gamma, &beta])
+        .stateful()
+    {
         OpsKind::Tracked(mut prep) => {
             let x_state = prep.checkpoint(&x);
             let gamma_state = prep.checkpoint(&gamma);

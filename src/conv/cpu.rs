@@ -142,8 +142,15 @@ pub fn col2im(g: &Geometry, cols: &[f32], dx: &mut [f32]) {
                     let line = &row[oy * g.out_w + ox0..oy * g.out_w + ox1];
                     let dst = &mut plane[(oy * s + ki - g.top) * g.width..][..g.width];
                     let first = ox0 * s + kj - g.left;
-                    for (d, v) in dst[first..].iter_mut().step_by(s).zip(line) {
-                        *d += *v;
+                    if s == 1 {
+                        // Contiguous: the compiler vectorises this form.
+                        for (d, v) in dst[first..first + line.len()].iter_mut().zip(line) {
+                            *d += *v;
+                        }
+                    } else {
+                        for (d, v) in dst[first..].iter_mut().step_by(s).zip(line) {
+                            *d += *v;
+                        }
                     }
                 }
             }
