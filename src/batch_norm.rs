@@ -33,28 +33,7 @@ use burn_autodiff::NodeId;
 use burn_flex::FlexTensor;
 
 use crate::conv::cpu::{flex_tensor, supports, values};
-
-/// Runs `body` for every item, in parallel where the crate is built with rayon.
-fn for_each<T: Send, F: Fn(T) + Sync + Send>(items: Vec<T>, body: F) {
-    #[cfg(feature = "parallel")]
-    {
-        use rayon::prelude::*;
-        items.into_par_iter().for_each(body);
-    }
-    #[cfg(not(feature = "parallel"))]
-    items.into_iter().for_each(body);
-}
-
-/// `body` of every item, in order, in parallel where the crate is built with rayon.
-fn map<T: Send, R: Send, F: Fn(T) -> R + Sync + Send>(items: Vec<T>, body: F) -> Vec<R> {
-    #[cfg(feature = "parallel")]
-    {
-        use rayon::prelude::*;
-        items.into_par_iter().map(body).collect()
-    }
-    #[cfg(not(feature = "parallel"))]
-    items.into_iter().map(body).collect()
-}
+use crate::parallel::{for_each, map};
 
 /// The sizes: `batch` images of `channels` planes of `plane` values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -20,6 +20,7 @@ pub mod kind;
 pub mod learner;
 pub mod metrics;
 pub mod model;
+pub mod parallel;
 #[cfg(feature = "webgpu")]
 pub mod peak;
 pub mod pipeline;

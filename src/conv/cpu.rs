@@ -30,6 +30,8 @@ use burn_autodiff::grads::Gradients;
 use burn_autodiff::ops::{Backward, Ops, OpsKind};
 use burn_flex::FlexTensor;
 
+use crate::parallel::{for_each, map};
+
 use super::same_padding;
 
 /// Images per group of the parallel loops: small enough to give every thread work at batch 32,
@@ -209,28 +211,6 @@ fn matmul(m: usize, n: usize, k: usize, dst: &mut [f32], lhs: Operand, rhs: Oper
             gemm::Parallelism::None,
         );
     }
-}
-
-/// Runs `body(group, item)` for every item, in parallel where the crate is built with rayon.
-fn for_each<T: Send, F: Fn(T) + Sync + Send>(items: Vec<T>, body: F) {
-    #[cfg(feature = "parallel")]
-    {
-        use rayon::prelude::*;
-        items.into_par_iter().for_each(body);
-    }
-    #[cfg(not(feature = "parallel"))]
-    items.into_iter().for_each(body);
-}
-
-/// `map` of every item, in order, in parallel where the crate is built with rayon.
-fn map<T: Send, R: Send, F: Fn(T) -> R + Sync + Send>(items: Vec<T>, body: F) -> Vec<R> {
-    #[cfg(feature = "parallel")]
-    {
-        use rayon::prelude::*;
-        items.into_par_iter().map(body).collect()
-    }
-    #[cfg(not(feature = "parallel"))]
-    items.into_iter().map(body).collect()
 }
 
 /// The forward pass: `x` `[b, c, h, w]`, `weight` `[f, c, k, k]`, `bias` `[f]` → `[b, f, h', w']`.
