@@ -247,6 +247,11 @@ pub fn backward(g: &Geometry, x: &[f32], weight: &[f32], dy: &[f32], want_input:
         (0..g.batch.div_ceil(GROUP)).map(|_| None).collect()
     };
     let groups: Vec<(usize, Option<&mut [f32]>)> = dx_groups.drain(..).enumerate().collect();
+    // gemm makes its destination column-major by transposing the product, and then copies
+    // ("packs") its left operand unless that is column-major too: for `dy · colsᵀ` that is the
+    // whole `[K, P]` im2col matrix, image after image. Computed as `(cols · dyᵀ)ᵀ` it packs the
+    // `[f, P]` output gradient instead, smaller whenever there are fewer filters than rows.
+    let transposed = filters < rows;
     let partial = map(groups, |(group, mut dx)| {
         let start = group * GROUP;
         let end = (start + GROUP).min(g.batch);
@@ -266,8 +271,13 @@ pub fn backward(g: &Geometry, x: &[f32], weight: &[f32], dy: &[f32], want_input:
                 im2col(g, x, &mut cols);
                 &cols[..]
             };
-            // dW += dy[b] · cols[b]ᵀ: [f, P] · [P, K]
-            matmul(filters, rows, pixels, &mut dw, Operand::rows(dy, pixels), Operand::transposed(cols, pixels), true);
+            if transposed {
+                // dWᵀ += cols[b] · dy[b]ᵀ: [K, P] · [P, f]
+                matmul(rows, filters, pixels, &mut dw, Operand::rows(cols, pixels), Operand::transposed(dy, pixels), true);
+            } else {
+                // dW += dy[b] · cols[b]ᵀ: [f, P] · [P, K]
+                matmul(filters, rows, pixels, &mut dw, Operand::rows(dy, pixels), Operand::transposed(cols, pixels), true);
+            }
             if let Some(dx) = dx.as_deref_mut() {
                 let dx = &mut dx[(b - start) * image..(b - start + 1) * image];
                 // dcols[b] = Wᵀ · dy[b]: [K, f] · [f, P]
@@ -286,7 +296,14 @@ pub fn backward(g: &Geometry, x: &[f32], weight: &[f32], dy: &[f32], want_input:
     let mut dw = vec![0.0f32; filters * rows];
     let mut db = vec![0.0f32; filters];
     for (pdw, pdb) in partial {
-        dw.iter_mut().zip(&pdw).for_each(|(a, b)| *a += b);
+        if transposed {
+            // pdw is [K, f].
+            for (f, dw) in dw.chunks_mut(rows).enumerate() {
+                dw.iter_mut().zip(pdw[f..].iter().step_by(filters)).for_each(|(a, b)| *a += b);
+            }
+        } else {
+            dw.iter_mut().zip(&pdw).for_each(|(a, b)| *a += b);
+        }
         db.iter_mut().zip(&pdb).for_each(|(a, b)| *a += b);
     }
     (dx, dw, db)
