@@ -251,7 +251,11 @@ pub fn backward(g: &Geometry, x: &[f32], weight: &[f32], dy: &[f32], want_input:
     // ("packs") its left operand unless that is column-major too: for `dy · colsᵀ` that is the
     // whole `[K, P]` im2col matrix, image after image. Computed as `(cols · dyᵀ)ᵀ` it packs the
     // `[f, P]` output gradient instead, smaller whenever there are fewer filters than rows.
-    let transposed = filters < rows;
+    // Natively that is faster (one thread, ResNet20 v1: +17–22 %; gemm's AVX2 tile is 16 rows,
+    // which the 16–64 filters fill). In WebAssembly it was not (the page, ResNet29 v2: −7 %,
+    // within the noise for ResNet20 v1; simd128's tile is 12 rows, which 16 filters do not
+    // fill), so the page keeps the first form (BENCHMARKS.md, "Our CPU kernels").
+    let transposed = filters < rows && !cfg!(target_arch = "wasm32");
     let partial = map(groups, |(group, mut dx)| {
         let start = group * GROUP;
         let end = (start + GROUP).min(g.batch);
