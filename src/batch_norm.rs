@@ -115,16 +115,18 @@ pub fn backward(s: &Sizes, x: &[f32], dy: &[f32], mean: &[f32], var: &[f32], gam
 
 /// The statistics and output of one training forward pass, as CPU tensors.
 fn forward_flex(x: &FlexTensor, gamma: &FlexTensor, beta: &FlexTensor, epsilon: f64) -> (FlexTensor, FlexTensor, FlexTensor) {
-    let shape = x.layout().shape().clone();
-    let s = sizes(&shape.dims::<4>());
+    let (s, shape) = sizes(x);
     let x = values(x);
     let (mean, var) = statistics(&s, &x);
     let y = normalise(&s, &x, &mean, &var, &values(gamma), &values(beta), epsilon);
     (flex_tensor(y, shape), flex_tensor(mean, [s.channels]), flex_tensor(var, [s.channels]))
 }
 
-fn sizes(dims: &[usize; 4]) -> Sizes {
-    Sizes { batch: dims[0], channels: dims[1], plane: dims[2] * dims[3] }
+/// The sizes of a `[b, c, h, w]` CPU tensor, and its shape.
+fn sizes(t: &FlexTensor) -> (Sizes, Shape) {
+    let shape = t.layout().shape().clone();
+    let [batch, channels, h, w] = shape.dims::<4>();
+    (Sizes { batch, channels, plane: h * w }, shape)
 }
 
 #[derive(Debug)]
@@ -140,8 +142,7 @@ impl Backward<Flex, 3> for BatchNormBackward {
         let (x_state, gamma_state, mean, var, epsilon) = ops.state;
         let x: FlexTensor = checkpointer.retrieve_node_output(x_state);
         let gamma: FlexTensor = checkpointer.retrieve_node_output(gamma_state);
-        let shape = x.layout().shape().clone();
-        let s = sizes(&shape.dims::<4>());
+        let (s, shape) = sizes(&x);
         let (dx, dgamma, dbeta) = backward(&s, &values(&x), &values(&dy), &values(&mean), &values(&var), &values(&gamma), epsilon);
         if let Some(node) = node_x {
             grads.register::<Flex>(node.id, flex_tensor(dx, shape));
@@ -172,8 +173,7 @@ impl RetroForward for Recompute {
         let x: FlexTensor = states.get_state(&self.x);
         let gamma: FlexTensor = states.get_state(&self.gamma);
         let beta: FlexTensor = states.get_state(&self.beta);
-        let shape = x.layout().shape().clone();
-        let s = sizes(&shape.dims::<4>());
+        let (s, shape) = sizes(&x);
         let y = normalise(&s, &values(&x), &values(&self.mean), &values(&self.var), &values(&gamma), &values(&beta), self.epsilon);
         states.save(out_node, flex_tensor(y, shape));
     }

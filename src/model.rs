@@ -152,7 +152,7 @@ impl ResnetLayer {
             ConvRoute::Cpu => {
                 let weight = self.conv.weight.val();
                 let cpu = match &self.conv.bias {
-                    Some(bias) if cpu::supports(&x.device()) => cpu::conv2d(&x, &weight, &bias.val(), self.conv.stride[0]),
+                    Some(bias) => cpu::conv2d(&x, &weight, &bias.val(), self.conv.stride[0]),
                     _ => None,
                 };
                 cpu.unwrap_or_else(|| self.conv.forward(x)) // [b, filters, h', w']

@@ -241,12 +241,11 @@ pub fn forward(g: &Geometry, x: &[f32], weight: &[f32], bias: &[f32]) -> Vec<f32
 pub fn backward(g: &Geometry, x: &[f32], weight: &[f32], dy: &[f32], want_input: bool) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
     let (rows, pixels, image, filters) = (g.rows(), g.pixels(), g.image(), g.filters);
     let mut dx = vec![0.0f32; if want_input { g.batch * image } else { 0 }];
-    let mut dx_groups: Vec<Option<&mut [f32]>> = if want_input {
-        dx.chunks_mut(GROUP * image).map(Some).collect()
+    let groups: Vec<(usize, Option<&mut [f32]>)> = if want_input {
+        dx.chunks_mut(GROUP * image).map(Some).enumerate().collect()
     } else {
-        (0..g.batch.div_ceil(GROUP)).map(|_| None).collect()
+        (0..g.batch.div_ceil(GROUP)).map(|group| (group, None)).collect()
     };
-    let groups: Vec<(usize, Option<&mut [f32]>)> = dx_groups.drain(..).enumerate().collect();
     // gemm makes its destination column-major by transposing the product, and then copies
     // ("packs") its left operand unless that is column-major too: for `dy · colsᵀ` that is the
     // whole `[K, P]` im2col matrix, image after image. Computed as `(cols · dyᵀ)ᵀ` it packs the
@@ -379,6 +378,11 @@ where
     Some(Tensor::from_primitive::<Autodiff<Flex, C>>(output))
 }
 
+/// `t` as an autodiff tensor with `strategy`: itself if it is one, else an untracked constant.
+fn lift<const D: usize>(t: &Tensor<D>, strategy: GradientCheckpointingStrategy) -> Tensor<D> {
+    if t.is_autodiff() { t.clone() } else { t.clone().autodiff().with_gradient_checkpointing_strategy(strategy) }
+}
+
 /// Whether [`conv2d`] runs on tensors of this device: burn's CPU backend, with or without
 /// autodiff.
 pub fn supports(device: &Device) -> bool {
@@ -390,7 +394,7 @@ pub fn supports(device: &Device) -> bool {
 /// backward pass on autodiff tensors. `None` where the tensors are not all f32 tensors of the CPU
 /// backend in one autodiff context (the caller then uses burn's own `conv2d`).
 pub fn conv2d(x: &Tensor<4>, weight: &Tensor<4>, bias: &Tensor<1>, stride: usize) -> Option<Tensor<4>> {
-    if [x.dtype(), weight.dtype(), bias.dtype()].iter().any(|d| *d != DType::F32) || stride == 0 {
+    if [x.dtype(), weight.dtype(), bias.dtype()].iter().any(|d| *d != DType::F32) || stride == 0 || !supports(&x.device()) {
         return None;
     }
     let [f, c, kh, kw] = weight.dims();
@@ -406,9 +410,7 @@ pub fn conv2d(x: &Tensor<4>, weight: &Tensor<4>, bias: &Tensor<1>, stride: usize
         .next();
     match strategy {
         Some(strategy) => {
-            let lift = |t: &Tensor<4>| if t.is_autodiff() { t.clone() } else { t.clone().autodiff().with_gradient_checkpointing_strategy(strategy) };
-            let (x, weight) = (lift(x), lift(weight));
-            let bias = if bias.is_autodiff() { bias.clone() } else { bias.clone().autodiff().with_gradient_checkpointing_strategy(strategy) };
+            let (x, weight, bias) = (lift(x, strategy), lift(weight, strategy), lift(bias, strategy));
             match strategy {
                 GradientCheckpointingStrategy::Balanced => tracked::<BalancedCheckpointing>(&g, &x, &weight, &bias),
                 GradientCheckpointingStrategy::Disabled => tracked::<NoCheckpointing>(&g, &x, &weight, &bias),
