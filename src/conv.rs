@@ -19,6 +19,9 @@
 //! odd), as the Keras nets need.
 
 pub mod cpu;
+#[cfg(feature = "webgpu")]
+pub mod gpu;
+pub mod op;
 
 use burn::prelude::*;
 use burn::tensor::ops::PadMode;
@@ -38,6 +41,10 @@ pub enum ConvRoute {
     /// [`cpu::conv2d`]: our own im2col + `gemm` kernel, forward and backward, on burn's CPU
     /// backend (the backend's own `conv2d` on any other device).
     Cpu,
+    /// `gpu::conv2d`: our own implicit-GEMM WGSL kernels (`shaders/conv.wgsl`), forward and
+    /// backward, on wgpu (the backend's own `conv2d` on any other device, or in a build without
+    /// the `webgpu` feature).
+    Wgsl,
 }
 
 impl ConvRoute {
@@ -48,7 +55,14 @@ impl ConvRoute {
     /// burn's direct convolutions, on SwiftShader at 0.2×; no hardware GPU has been measured yet:
     /// `scripts/gpu-bench.sh` runs both routes).
     pub fn for_device(device: &Device) -> Self {
-        if cpu::supports(device) { ConvRoute::Cpu } else { ConvRoute::Backend }
+        if cpu::supports(device) {
+            return ConvRoute::Cpu;
+        }
+        #[cfg(feature = "webgpu")]
+        if gpu::supports(device) {
+            return ConvRoute::Wgsl;
+        }
+        ConvRoute::Backend
     }
 
     /// The route this one takes for an input on `device`.
@@ -66,6 +80,19 @@ impl ConvRoute {
             ConvRoute::Backend => "backend",
             ConvRoute::Gemm => "gemm",
             ConvRoute::Cpu => "cpu",
+            ConvRoute::Wgsl => "wgsl",
+        }
+    }
+
+    /// The convolution by our own kernel of this route ([`Cpu`](Self::Cpu) or
+    /// [`Wgsl`](Self::Wgsl)), or `None` where the route has none for these tensors (then the
+    /// caller uses the backend's `conv2d`).
+    pub fn own_kernel(self, x: &Tensor<4>, weight: &Tensor<4>, bias: &Tensor<1>, stride: usize) -> Option<Tensor<4>> {
+        match self {
+            ConvRoute::Cpu => cpu::conv2d(x, weight, bias, stride),
+            #[cfg(feature = "webgpu")]
+            ConvRoute::Wgsl => gpu::conv2d(x, weight, bias, stride),
+            _ => None,
         }
     }
 }
@@ -78,7 +105,8 @@ impl std::str::FromStr for ConvRoute {
             "backend" | "direct" => Ok(ConvRoute::Backend),
             "gemm" => Ok(ConvRoute::Gemm),
             "cpu" => Ok(ConvRoute::Cpu),
-            other => Err(format!("unknown convolution route `{other}`: write `auto`, `cpu`, `gemm` or `backend`")),
+            "wgsl" => Ok(ConvRoute::Wgsl),
+            other => Err(format!("unknown convolution route `{other}`: write `auto`, `cpu`, `wgsl`, `gemm` or `backend`")),
         }
     }
 }

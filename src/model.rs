@@ -12,7 +12,7 @@ use burn::tensor::activation::{relu, softmax};
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
 use crate::batch_norm;
-use crate::conv::{ConvRoute, conv2d_gemm, cpu};
+use crate::conv::{ConvRoute, conv2d_gemm};
 // The network's name and kind live in `kind.rs`; kept reachable here, where they always were.
 pub use crate::kind::{ModelError, ModelKind, PLAIN_DEPTHS, V1_DEPTHS, V2_DEPTHS, Version};
 
@@ -149,13 +149,12 @@ impl ResnetLayer {
                 let bias = self.conv.bias.as_ref().map(|b| b.val());
                 conv2d_gemm(x, self.conv.weight.val(), bias, self.conv.stride[0]) // [b, filters, h', w']
             }
-            ConvRoute::Cpu => {
-                let weight = self.conv.weight.val();
-                let cpu = match &self.conv.bias {
-                    Some(bias) => cpu::conv2d(&x, &weight, &bias.val(), self.conv.stride[0]),
-                    _ => None,
+            route @ (ConvRoute::Cpu | ConvRoute::Wgsl) => {
+                let ours = match &self.conv.bias {
+                    Some(bias) => route.own_kernel(&x, &self.conv.weight.val(), &bias.val(), self.conv.stride[0]),
+                    None => None,
                 };
-                cpu.unwrap_or_else(|| self.conv.forward(x)) // [b, filters, h', w']
+                ours.unwrap_or_else(|| self.conv.forward(x)) // [b, filters, h', w']
             }
             _ => self.conv.forward(x), // [b, filters, h', w']
         }

@@ -7,6 +7,7 @@ use std::cell::RefCell;
 use burn::prelude::*;
 use resnet_webgpu::augment::assemble;
 use resnet_webgpu::classify::{as_split, decode, to_cifar};
+use resnet_webgpu::conv::ConvRoute;
 use resnet_webgpu::data::{Cifar10, SIDE, rgba};
 use resnet_webgpu::model::{ModelKind, ResNetConfig};
 use resnet_webgpu::recipe::TrainConfig;
@@ -201,6 +202,42 @@ async fn gpu_input_pipeline_matches_the_cpu_reference_on_webgpu() {
         let labels: Vec<i64> = labels.into_data_async().await.expect("read back").iter::<i64>().collect();
         let truth: Vec<i64> = indices.iter().map(|&i| data.train.labels[i] as i64).collect();
         assert_eq!(labels, truth);
+    }
+}
+
+/// Output, and the gradients of `sum(output · probe)` for the input, the kernel and the bias, of
+/// one convolution `case` of tests/common by `route` on `device`, read back asynchronously.
+async fn convolution(case: (usize, usize, usize, usize, usize), route: ConvRoute, device: &Device) -> [Vec<f32>; 4] {
+    let (c, f, k, s, side) = case;
+    let device = device.clone().autodiff();
+    let tensor = |shape: [usize; 4], seed| Tensor::<4>::from_data(TensorData::new(common::conv_values(shape, seed), shape), &device);
+    let x = tensor([3, c, side, side], 1).require_grad();
+    let w = tensor([f, c, k, k], 3).require_grad();
+    let b = Tensor::<1>::from_data(TensorData::new((0..f).map(|i| i as f32 * 0.1).collect::<Vec<f32>>(), [f]), &device).require_grad();
+    let y = route.own_kernel(&x, &w, &b, s).expect("the route's kernel takes these tensors");
+    let probe = tensor(y.dims(), 2);
+    let grads = (y.clone() * probe).sum().backward();
+    let read = |data: TensorData| data.iter::<f32>().collect::<Vec<f32>>();
+    [
+        read(y.inner().into_data_async().await.expect("read back")),
+        read(x.grad(&grads).expect("input gradient").into_data_async().await.expect("read back")),
+        read(w.grad(&grads).expect("kernel gradient").into_data_async().await.expect("read back")),
+        read(b.grad(&grads).expect("bias gradient").into_data_async().await.expect("read back")),
+    ]
+}
+
+/// `shaders/conv.wgsl` on WebGPU against our CPU kernel (itself tested natively against burn's
+/// `conv2d`) in the same browser: output, input, kernel and bias gradients, for every kind of
+/// convolution in the nets.
+#[wasm_bindgen_test]
+async fn wgsl_convolution_matches_the_cpu_on_webgpu() {
+    let (device, _) = webgpu().await;
+    for case in common::CONV_CASES {
+        let expected = convolution(case, ConvRoute::Cpu, &Device::flex()).await;
+        let got = convolution(case, ConvRoute::Wgsl, &device).await;
+        for (name, (e, g)) in ["output", "input gradient", "kernel gradient", "bias gradient"].iter().zip(expected.iter().zip(&got)) {
+            common::assert_close(&format!("{case:?} {name}"), e, g);
+        }
     }
 }
 

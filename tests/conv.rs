@@ -5,23 +5,15 @@
 
 use burn::module::Param;
 use burn::prelude::*;
-use rand::{RngExt, SeedableRng};
+use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
 use resnet_webgpu::conv::{ConvRoute, conv2d_gemm_chunked, same_padding};
 use resnet_webgpu::model::ResnetLayerConfig;
 
-/// `(channels in, filters, kernel, stride, side)`: the stem, 3×3 stride 1 and 2 on even and odd
-/// sides (TensorFlow's "same" pads one more at the bottom and right), 1×1 projections and
-/// bottleneck convolutions.
-const CASES: [(usize, usize, usize, usize, usize); 7] = [
-    (3, 16, 3, 1, 8),
-    (16, 16, 3, 1, 8),
-    (16, 32, 3, 2, 8),
-    (8, 8, 3, 2, 7),
-    (16, 32, 1, 2, 8),
-    (16, 64, 1, 1, 6),
-    (64, 16, 1, 1, 5),
-];
+mod common;
+
+/// Every kind of convolution the nets have (tests/common).
+const CASES: [(usize, usize, usize, usize, usize); 7] = common::CONV_CASES;
 
 /// Images per test batch: more than one of the CPU kernel's groups (`cpu::GROUP`), the last
 /// one partly filled.
@@ -29,13 +21,20 @@ const BATCH: usize = 6;
 
 /// The same pseudo-random values on every device.
 fn host_tensor(shape: [usize; 4], seed: u64, device: &Device) -> Tensor<4> {
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-    let values: Vec<f32> = (0..shape.iter().product()).map(|_| rng.random::<f32>() * 2.0 - 1.0).collect();
-    Tensor::from_data(TensorData::new(values, shape), device)
+    Tensor::from_data(TensorData::new(common::conv_values(shape, seed), shape), device)
 }
 
 /// Output, and the gradients of `sum(output · probe)` for the input, the kernel and the bias.
 fn run(case: (usize, usize, usize, usize, usize), route: ConvRoute, device: &Device, chunk_bytes: Option<usize>) -> [Vec<f32>; 4] {
+    run_with(case, BATCH, route, device, chunk_bytes)
+}
+
+/// [`run`] with `batch` images.
+fn run_batch(case: (usize, usize, usize, usize, usize), batch: usize, route: ConvRoute, device: &Device) -> [Vec<f32>; 4] {
+    run_with(case, batch, route, device, None)
+}
+
+fn run_with(case: (usize, usize, usize, usize, usize), batch: usize, route: ConvRoute, device: &Device, chunk_bytes: Option<usize>) -> [Vec<f32>; 4] {
     let (c, f, k, s, side) = case;
     let device = device.clone().autodiff();
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
@@ -48,7 +47,7 @@ fn run(case: (usize, usize, usize, usize, usize), route: ConvRoute, device: &Dev
     layer.route = route;
     // A non-zero bias, so that its gradient and its broadcast are both checked.
     layer.conv.bias = Some(Param::from_tensor(Tensor::full([f], 0.25, &device)));
-    let x = host_tensor([BATCH, c, side, side], 1, &device).require_grad();
+    let x = host_tensor([batch, c, side, side], 1, &device).require_grad();
     let y = match chunk_bytes {
         Some(bytes) => conv2d_gemm_chunked(
             x.clone(),
@@ -60,7 +59,7 @@ fn run(case: (usize, usize, usize, usize, usize), route: ConvRoute, device: &Dev
         None => layer.forward(x.clone()),
     };
     let out = side.div_ceil(s);
-    assert_eq!(y.dims(), [BATCH, f, out, out]);
+    assert_eq!(y.dims(), [batch, f, out, out]);
     let probe = host_tensor(y.dims(), 2, &device);
     let grads = (y.clone() * probe).sum().backward();
     let values = |t: Tensor<4>| t.into_data().iter::<f32>().collect::<Vec<f32>>();
@@ -73,11 +72,7 @@ fn run(case: (usize, usize, usize, usize, usize), route: ConvRoute, device: &Dev
 }
 
 fn assert_close(what: &str, expected: &[f32], got: &[f32]) {
-    assert_eq!(expected.len(), got.len(), "{what}: lengths");
-    let scale = expected.iter().fold(0f32, |m, v| m.max(v.abs())).max(1.0);
-    for (i, (a, b)) in expected.iter().zip(got).enumerate() {
-        assert!((a - b).abs() <= 2e-4 * scale, "{what}[{i}]: burn's conv2d {a} vs the route's {b} (scale {scale})");
-    }
+    common::assert_close(what, expected, got);
 }
 
 fn check(device: &Device, reference_device: &Device) {
@@ -140,6 +135,62 @@ fn gemm_on_wgpu_matches_burns_conv2d_on_wgpu_and_on_the_cpu() {
 }
 
 #[test]
+fn the_wgsl_kernels_match_burns_conv2d_on_wgpu_and_on_the_cpu() {
+    let gpu = Device::wgpu(DeviceKind::DefaultDevice);
+    check_route(ConvRoute::Wgsl, &gpu, &Device::flex());
+}
+
+/// Layers as the nets have them, large enough for several tiles along the rows (64 and 128
+/// filters: tiles of 64 rows), columns past one tile, and a kernel gradient split into several
+/// partial sums: the WGSL kernels against burn's `conv2d` on the CPU backend.
+#[test]
+fn the_wgsl_kernels_match_on_full_size_layers() {
+    use resnet_webgpu::conv::gpu;
+    use resnet_webgpu::conv::op::Geometry;
+    let gpu_device = Device::wgpu(DeviceKind::DefaultDevice);
+    // (channels, filters, kernel, stride, side), batch 4: 16×16 maps give 4 × 256 output pixels.
+    for case in [(32, 64, 3, 2, 16), (64, 128, 1, 1, 8), (16, 16, 3, 1, 16)] {
+        let (c, f, k, s, side) = case;
+        let g = Geometry::new([4, c, side, side], [f, c, k, k], s);
+        let expected = run_batch(case, 4, ConvRoute::Backend, &Device::flex());
+        let got = run_batch(case, 4, ConvRoute::Wgsl, &gpu_device);
+        for (name, (e, g)) in ["output", "input gradient", "kernel gradient", "bias gradient"].iter().zip(expected.iter().zip(&got)) {
+            assert_close(&format!("{case:?} {name}"), e, g);
+        }
+        assert!(gpu::fits(&g));
+    }
+    // 16×16 at batch 4 is 1,024 output pixels per filter: one slice; at 256 images, 64.
+    assert_eq!(gpu::split(4 * 256, 3), (1024, 1));
+    assert_eq!(gpu::split(128 * 1024, 3), (1024, 128));
+    assert_eq!(gpu::split(100, 1), (1024, 1));
+}
+
+#[test]
+fn the_wgsl_kernels_take_every_autodiff_context_and_only_wgpu() {
+    use burn::backend::GradientCheckpointingStrategy;
+    use resnet_webgpu::conv::gpu;
+    let plain = Device::wgpu(DeviceKind::DefaultDevice);
+    let x = host_tensor([2, 3, 5, 5], 1, &plain);
+    let w = host_tensor([4, 3, 3, 3], 2, &plain);
+    let b = Tensor::<1>::zeros([4], &plain);
+    let reference = gpu::conv2d(&x, &w, &b, 1).expect("plain tensors").into_data();
+    let tracked = |t: &Tensor<4>, s| t.clone().autodiff().with_gradient_checkpointing_strategy(s);
+    for strategy in [GradientCheckpointingStrategy::Balanced, GradientCheckpointingStrategy::Disabled] {
+        for (x, w) in [(tracked(&x, strategy), tracked(&w, strategy).require_grad()), (x.clone(), tracked(&w, strategy).require_grad())] {
+            let y = gpu::conv2d(&x, &w, &b, 1).expect("tensors of the wgpu backend");
+            assert_eq!(y.gradient_checkpointing_strategy(), Some(strategy));
+            y.clone().inner().into_data().assert_approx_eq::<f32>(&reference, burn::tensor::Tolerance::absolute(1e-6));
+            let grads = y.sum().backward();
+            assert!(w.grad(&grads).is_some(), "the kernel's gradient");
+        }
+    }
+    assert!(gpu::supports(&plain) && gpu::supports(&plain.clone().autodiff()));
+    assert!(!gpu::supports(&Device::flex()));
+    let flex = Device::flex();
+    assert!(gpu::conv2d(&host_tensor([2, 3, 5, 5], 1, &flex), &host_tensor([4, 3, 3, 3], 2, &flex), &Tensor::zeros([4], &flex), 1).is_none());
+}
+
+#[test]
 fn batches_split_into_chunks_give_the_same_result() {
     // 16 channels × 9 × 16 outputs × 4 bytes = 9,216 bytes per image: 10,000 puts one image in
     // each chunk, 20,000 two and one.
@@ -169,11 +220,12 @@ fn routes_parse_and_resolve_by_device() {
     assert_eq!(" Backend ".parse::<ConvRoute>(), Ok(ConvRoute::Backend));
     assert!("winograd".parse::<ConvRoute>().unwrap_err().contains("gemm"));
     assert_eq!("CPU".parse::<ConvRoute>(), Ok(ConvRoute::Cpu));
+    assert_eq!("wgsl".parse::<ConvRoute>(), Ok(ConvRoute::Wgsl));
     // The measured choice (BENCHMARKS.md): our own kernel on the CPU backend.
     assert_eq!(ConvRoute::Auto.resolve(&Device::flex()), ConvRoute::Cpu);
     assert_eq!(ConvRoute::Auto.resolve(&Device::flex().autodiff()), ConvRoute::Cpu);
     let gpu = Device::wgpu(DeviceKind::DefaultDevice);
-    // The measured choice (BENCHMARKS.md): the backend's own convolutions on software adapters.
-    assert_eq!(ConvRoute::Auto.resolve(&gpu), ConvRoute::Backend);
+    // The measured choice (BENCHMARKS.md): our own WGSL kernels on wgpu.
+    assert_eq!(ConvRoute::Auto.resolve(&gpu), ConvRoute::Wgsl);
     assert_eq!(ConvRoute::Gemm.resolve(&gpu.clone().autodiff()), ConvRoute::Gemm);
 }

@@ -78,9 +78,10 @@ struct Args {
     /// where the adapter has them): the rest of the wall time is spent outside the kernels.
     #[arg(long)]
     profile: bool,
-    /// How the convolutions run: `auto` (the measured choice, `ConvRoute::for_device`), `gemm`
-    /// (im2col + matmul, src/conv.rs) or `backend` (the backend's conv2d); several give one row
-    /// each.
+    /// How the convolutions run: `auto` (the measured choice, `ConvRoute::for_device`), `wgsl`
+    /// (our implicit-GEMM kernels on wgpu, shaders/conv.wgsl), `cpu` (our im2col + gemm kernel on
+    /// the CPU backend), `gemm` (im2col + matmul from tensor operations, src/conv.rs) or
+    /// `backend` (the backend's conv2d); several give one row each.
     #[arg(long, default_values = ["auto"])]
     conv: Vec<ConvRoute>,
     /// Also print a kernel profile of each row's timed steps (wgpu only): the top kernels by

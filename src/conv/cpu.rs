@@ -20,82 +20,18 @@
 //! the numbers do not depend on the number of threads (the page on one thread, the page on
 //! several and the native build give the same losses). Padding is TensorFlow's "same".
 
-use burn::backend::{Autodiff, DispatchKindConversion, DispatchTensor, Flex, GradientCheckpointingStrategy};
+use burn::backend::Flex;
 use burn::prelude::*;
-use burn::tensor::DType;
-use burn_autodiff::NodeId;
-use burn_autodiff::checkpoint::base::Checkpointer;
-use burn_autodiff::checkpoint::strategy::{BalancedCheckpointing, CheckpointStrategy, NoCheckpointing};
-use burn_autodiff::grads::Gradients;
-use burn_autodiff::ops::{Backward, Ops, OpsKind};
 use burn_flex::FlexTensor;
 
 use crate::parallel::{for_each, map};
 
-use super::same_padding;
+use super::op::{self, ConvGradients, Kernels};
+pub use super::op::Geometry;
 
 /// Images per group of the parallel loops: small enough to give every thread work at batch 32,
 /// large enough that the groups' partial kernel gradients (at most 64 × 576 floats each) stay few.
 pub const GROUP: usize = 4;
-
-/// The sizes of one convolution.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Geometry {
-    pub batch: usize,
-    pub channels: usize,
-    pub height: usize,
-    pub width: usize,
-    pub filters: usize,
-    pub kernel: usize,
-    pub stride: usize,
-    /// Zero rows above the image ("same" padding; one more goes below when the total is odd).
-    pub top: usize,
-    /// Zero columns left of the image.
-    pub left: usize,
-    pub out_h: usize,
-    pub out_w: usize,
-}
-
-impl Geometry {
-    /// `x` `[b, c, h, w]`, a `[f, c, k, k]` kernel, `stride`, "same" padding.
-    pub fn new(x: [usize; 4], weight: [usize; 4], stride: usize) -> Self {
-        let [batch, channels, height, width] = x;
-        let [filters, _, kernel, _] = weight;
-        let (top, _, out_h) = same_padding(height, kernel, stride);
-        let (left, _, out_w) = same_padding(width, kernel, stride);
-        Self { batch, channels, height, width, filters, kernel, stride, top, left, out_h, out_w }
-    }
-
-    /// Rows of an image's im2col matrix: `c·k·k`.
-    pub fn rows(&self) -> usize {
-        self.channels * self.kernel * self.kernel
-    }
-
-    /// Output pixels of one image: `h'·w'`.
-    pub fn pixels(&self) -> usize {
-        self.out_h * self.out_w
-    }
-
-    fn image(&self) -> usize {
-        self.channels * self.height * self.width
-    }
-
-    /// A 1×1 stride-1 convolution reads the image itself as its im2col matrix.
-    fn is_pointwise(&self) -> bool {
-        self.kernel == 1 && self.stride == 1
-    }
-
-    /// For kernel offset `k` along an axis of `size` with `pad` before it and `out` outputs: the
-    /// outputs `o` whose input `o·stride + k − pad` lies inside, as `start..end`.
-    fn inside(&self, k: usize, pad: usize, size: usize, out: usize) -> (usize, usize) {
-        let s = self.stride;
-        // o·s + k ≥ pad  ⇔  o ≥ ⌈(pad − k) / s⌉
-        let start = pad.saturating_sub(k).div_ceil(s).min(out);
-        // o·s + k − pad ≤ size − 1  ⇔  o ≤ (size − 1 + pad − k) / s
-        let end = if size + pad > k { ((size - 1 + pad - k) / s + 1).min(out) } else { 0 };
-        (start, end.max(start))
-    }
-}
 
 /// The im2col matrix of one image `x` `[c, h, w]` into `cols` `[c·k·k, h'·w']` (rows ordered
 /// channel, kernel row, kernel column: a `[f, c, k, k]` kernel flattened to `[f, c·k·k]`).
@@ -325,62 +261,23 @@ pub(crate) fn flex_tensor(values: Vec<f32>, shape: impl Into<Shape>) -> FlexTens
     FlexTensor::from_data(TensorData::new(values, shape.into()))
 }
 
-fn forward_flex(g: &Geometry, x: &FlexTensor, weight: &FlexTensor, bias: &FlexTensor) -> FlexTensor {
-    let y = forward(g, &values(x), &values(weight), &values(bias));
-    flex_tensor(y, [g.batch, g.filters, g.out_h, g.out_w])
-}
+impl Kernels for Flex {
+    fn owns(device: &Device) -> bool {
+        supports(device)
+    }
 
-/// The backward step of the autodiff graph.
-#[derive(Debug)]
-struct ConvBackward;
+    fn conv_forward(g: &Geometry, x: FlexTensor, weight: FlexTensor, bias: FlexTensor) -> FlexTensor {
+        flex_tensor(forward(g, &values(&x), &values(&weight), &values(&bias)), g.output_shape())
+    }
 
-impl Backward<Flex, 3> for ConvBackward {
-    /// The input's and the kernel's checkpoints, and the sizes.
-    type State = (NodeId, NodeId, Geometry);
-
-    fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, checkpointer: &mut Checkpointer) {
-        let [node_x, node_w, node_b] = ops.parents;
-        let dy: FlexTensor = grads.consume::<Flex>(&ops.node);
-        let (x_state, w_state, g) = ops.state;
-        let x: FlexTensor = checkpointer.retrieve_node_output(x_state);
-        let w: FlexTensor = checkpointer.retrieve_node_output(w_state);
-        let (dx, dw, db) = backward(&g, &values(&x), &values(&w), &values(&dy), node_x.is_some());
-        if let Some(node) = node_x {
-            grads.register::<Flex>(node.id, flex_tensor(dx, [g.batch, g.channels, g.height, g.width]));
-        }
-        if let Some(node) = node_w {
-            grads.register::<Flex>(node.id, flex_tensor(dw, [g.filters, g.channels, g.kernel, g.kernel]));
-        }
-        if let Some(node) = node_b {
-            grads.register::<Flex>(node.id, flex_tensor(db, [g.filters]));
+    fn conv_backward(g: &Geometry, x: FlexTensor, weight: FlexTensor, dy: FlexTensor, want_input: bool) -> ConvGradients<Flex> {
+        let (dx, dw, db) = backward(g, &values(&x), &values(&weight), &values(&dy), want_input);
+        ConvGradients {
+            input: want_input.then(|| flex_tensor(dx, g.input_shape())),
+            kernel: flex_tensor(dw, g.kernel_shape()),
+            bias: flex_tensor(db, [g.filters]),
         }
     }
-}
-
-/// The operation on autodiff tensors with checkpointing strategy `C`, or `None` where one of the
-/// three is not such a tensor.
-fn tracked<C: CheckpointStrategy>(g: &Geometry, x: &Tensor<4>, w: &Tensor<4>, b: &Tensor<1>) -> Option<Tensor<4>>
-where
-    DispatchTensor: DispatchKindConversion<Autodiff<Flex, C>>,
-{
-    let x = x.clone().try_into_primitive::<Autodiff<Flex, C>>().ok()?;
-    let w = w.clone().try_into_primitive::<Autodiff<Flex, C>>().ok()?;
-    let b = b.clone().try_into_primitive::<Autodiff<Flex, C>>().ok()?;
-    let output = forward_flex(g, x.primitive(), w.primitive(), b.primitive());
-    let output = match ConvBackward.prepare::<C>([x.node(), w.node(), b.node()]).compute_bound().stateful() {
-        OpsKind::Tracked(mut prep) => {
-            let x_state = prep.checkpoint(&x);
-            let w_state = prep.checkpoint(&w);
-            prep.finish((x_state, w_state, *g), output)
-        }
-        OpsKind::UnTracked(prep) => prep.finish(output),
-    };
-    Some(Tensor::from_primitive::<Autodiff<Flex, C>>(output))
-}
-
-/// `t` as an autodiff tensor with `strategy`: itself if it is one, else an untracked constant.
-fn lift<const D: usize>(t: &Tensor<D>, strategy: GradientCheckpointingStrategy) -> Tensor<D> {
-    if t.is_autodiff() { t.clone() } else { t.clone().autodiff().with_gradient_checkpointing_strategy(strategy) }
 }
 
 /// Whether [`conv2d`] runs on tensors of this device: burn's CPU backend, with or without
@@ -394,33 +291,5 @@ pub fn supports(device: &Device) -> bool {
 /// backward pass on autodiff tensors. `None` where the tensors are not all f32 tensors of the CPU
 /// backend in one autodiff context (the caller then uses burn's own `conv2d`).
 pub fn conv2d(x: &Tensor<4>, weight: &Tensor<4>, bias: &Tensor<1>, stride: usize) -> Option<Tensor<4>> {
-    if [x.dtype(), weight.dtype(), bias.dtype()].iter().any(|d| *d != DType::F32) || stride == 0 || !supports(&x.device()) {
-        return None;
-    }
-    let [f, c, kh, kw] = weight.dims();
-    if x.dims()[1] != c || kh != kw || bias.dims()[0] != f {
-        return None;
-    }
-    let g = Geometry::new(x.dims(), weight.dims(), stride);
-    // One autodiff context for the three, as burn merges them: a tensor without autodiff is a
-    // constant of an operation on autodiff tensors.
-    let strategy = [x.gradient_checkpointing_strategy(), weight.gradient_checkpointing_strategy(), bias.gradient_checkpointing_strategy()]
-        .into_iter()
-        .flatten()
-        .next();
-    match strategy {
-        Some(strategy) => {
-            let (x, weight, bias) = (lift(x, strategy), lift(weight, strategy), lift(bias, strategy));
-            match strategy {
-                GradientCheckpointingStrategy::Balanced => tracked::<BalancedCheckpointing>(&g, &x, &weight, &bias),
-                GradientCheckpointingStrategy::Disabled => tracked::<NoCheckpointing>(&g, &x, &weight, &bias),
-            }
-        }
-        None => {
-            let x = x.clone().try_into_primitive::<Flex>().ok()?;
-            let w = weight.clone().try_into_primitive::<Flex>().ok()?;
-            let b = bias.clone().try_into_primitive::<Flex>().ok()?;
-            Some(Tensor::from_primitive::<Flex>(forward_flex(&g, &x, &w, &b)))
-        }
-    }
+    op::conv2d::<Flex>(x, weight, bias, stride)
 }

@@ -42,3 +42,32 @@ pub fn matmul_case(n: usize) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
         .collect();
     (a, b, expected)
 }
+
+/// `(channels in, filters, kernel, stride, side)`: the stem, 3×3 stride 1 and 2 on even and odd
+/// sides (TensorFlow's "same" pads one more at the bottom and right), 1×1 projections and
+/// bottleneck convolutions: every kind of convolution the nets have, for the convolution tests.
+pub const CONV_CASES: [(usize, usize, usize, usize, usize); 7] = [
+    (3, 16, 3, 1, 8),
+    (16, 16, 3, 1, 8),
+    (16, 32, 3, 2, 8),
+    (8, 8, 3, 2, 7),
+    (16, 32, 1, 2, 8),
+    (16, 64, 1, 1, 6),
+    (64, 16, 1, 1, 5),
+];
+
+/// Pseudo-random values in [-1, 1) for a tensor of `shape`, the same on every device.
+pub fn conv_values(shape: [usize; 4], seed: u64) -> Vec<f32> {
+    use rand::{RngExt, SeedableRng};
+    let mut rng = rand::rngs::Xoshiro256PlusPlus::seed_from_u64(seed);
+    (0..shape.iter().product()).map(|_| rng.random::<f32>() * 2.0 - 1.0).collect()
+}
+
+/// `got` equals `expected` within 2·10⁻⁴ of the largest expected magnitude (at least 1).
+pub fn assert_close(what: &str, expected: &[f32], got: &[f32]) {
+    assert_eq!(expected.len(), got.len(), "{what}: lengths");
+    let scale = expected.iter().fold(0f32, |m, v| m.max(v.abs())).max(1.0);
+    for (i, (a, b)) in expected.iter().zip(got).enumerate() {
+        assert!((a - b).abs() <= 2e-4 * scale, "{what}[{i}]: the reference {a} vs {b} (scale {scale})");
+    }
+}

@@ -1,0 +1,274 @@
+// A "same"-padded 2-D convolution as a tiled matrix product whose im2col operand is gathered on
+// the fly from the image ("implicit GEMM"): no im2col matrix is ever written to memory.
+// src/conv/gpu.rs launches the three entry points on burn's own wgpu device, one for each product
+// of a training step (NCHW everywhere, the kernel as burn keeps it, [f, c, k, k]):
+//
+//   forward           y  = W · cols(x) + bias      M = filters,  N = batch·h'·w', K = c·k·k
+//   input_gradient    dx = Wᵀ ⋆ dy                 M = channels, N = batch·h·w,   K = f·k·k
+//   kernel_gradient   dW = dy · cols(x)ᵀ           M = filters,  N = c·k·k,       K = batch·h'·w'
+//
+// cols(x) is the im2col matrix: row (c, i, j), column (b, oy, ox) holds the input pixel under
+// kernel tap (i, j) of output pixel (oy, ox), or zero in the padding. The input gradient is the
+// same product turned around: for input pixel (y, x) and tap (f, i, j) it gathers the output
+// gradient of the output pixel that read (y, x) through tap (i, j), if there is one (with stride
+// 2, three taps in four have none).
+//
+// Tiling, the same for the three: a workgroup of 16 × TM/4 invocations computes a TM × 64 tile
+// of the product, each invocation a 4 × 4 block of it held in four vec4 registers. The shared
+// dimension is walked DEPTH = 16 at a time, both slices staged in workgroup memory, so that a
+// value gathered from storage is used TM times (right-hand operand) or 64 times (left-hand).
+// TM is 16, 32 or 64, the tile that fits the layer's rows (a 16-filter layer would leave three
+// quarters of a 64-row tile idle); src/conv/gpu.rs writes it into the `const TM` line below.
+//
+// The kernel gradient's shared dimension (131,072 at batch 128 on 32×32 maps) is long and its
+// tiles are few (three for a 3×3 16→16 layer), so it is split along the dispatch's z: workgroup
+// z sums the slice [z·split, (z+1)·split) and writes its own partial product, which
+// src/conv/gpu.rs adds up (burn's sum over z).
+//
+// Every index is checked before it is read or written: cubecl compiles this without wgpu's
+// bounds checks.
+
+// Left-hand operand: the kernel [f, c, k, k] (forward, input_gradient) or the output gradient
+// dy [b, f, h', w'] (kernel_gradient).
+@group(0) @binding(0) var<storage, read_write> lhs: array<f32>;
+// Right-hand operand, gathered: the input x [b, c, h, w] (forward, kernel_gradient) or the
+// output gradient dy (input_gradient).
+@group(0) @binding(1) var<storage, read_write> rhs: array<f32>;
+// The result: y [b, f, h', w'], dx [b, c, h, w], or the partial kernel gradients [z, f, c·k·k].
+@group(0) @binding(2) var<storage, read_write> result: array<f32>;
+// The sizes, as the Geo struct below lists them.
+@group(0) @binding(3) var<storage, read_write> geo: array<u32>;
+// The bias [f] (forward; the gradients bind one unused value).
+@group(0) @binding(4) var<storage, read_write> bias: array<f32>;
+
+const TM: u32 = 64u;            // rows of a tile (16, 32 or 64): written by src/conv/gpu.rs
+const TN: u32 = 64u;            // columns of a tile
+const DEPTH: u32 = 16u;         // slice of the shared dimension staged per step
+const B_LOADS: u32 = 64u / TM;  // vec4 of the right-hand slice each invocation gathers per step
+
+const FORWARD: u32 = 0u;
+const INPUT: u32 = 1u;
+const KERNEL: u32 = 2u;
+
+struct Geo {
+    batch: u32,
+    channels: u32,
+    height: u32,
+    width: u32,
+    filters: u32,
+    kernel: u32,
+    stride: u32,
+    top: u32,     // zero rows above the image
+    left: u32,    // zero columns left of it
+    out_h: u32,
+    out_w: u32,
+    m: u32,       // rows of the product
+    n: u32,       // its columns
+    k: u32,       // its shared dimension
+    split: u32,   // the slice of it one z sums (kernel_gradient; otherwise k)
+}
+
+// The current slices: tile_a[k][q] = rows 4q .. 4q+3 of the left-hand slice at k (so that one
+// read gives an invocation its four rows), tile_b[k][q] = columns 4q .. 4q+3 of the right-hand
+// slice at k.
+var<workgroup> tile_a: array<array<vec4<f32>, TM / 4u>, DEPTH>;
+var<workgroup> tile_b: array<array<vec4<f32>, 16>, DEPTH>;
+// This workgroup's range of the shared dimension, made uniform for the loop around the barriers.
+var<workgroup> span: vec2<u32>;
+
+fn geometry() -> Geo {
+    return Geo(geo[0], geo[1], geo[2], geo[3], geo[4], geo[5], geo[6], geo[7], geo[8], geo[9],
+               geo[10], geo[11], geo[12], geo[13], geo[14]);
+}
+
+// Four consecutive columns of the product, decomposed once per invocation: forward (b, oy, ox),
+// input_gradient (b, y, x), kernel_gradient (c, i, j); `valid` is false past the last column.
+struct Columns {
+    a: vec4<i32>,
+    b: vec4<i32>,
+    c: vec4<i32>,
+    valid: vec4<bool>,
+}
+
+fn columns(mode: u32, g: Geo, first: u32) -> Columns {
+    let n = vec4<u32>(first, first + 1u, first + 2u, first + 3u);
+    let valid = n < vec4<u32>(g.n);
+    let nn = select(vec4<u32>(0u), n, valid);
+    var plane = g.out_h * g.out_w;   // forward: output pixels of an image
+    var row = g.out_w;
+    if (mode == INPUT) {
+        plane = g.height * g.width;  // input pixels of an image
+        row = g.width;
+    } else if (mode == KERNEL) {
+        plane = g.kernel * g.kernel; // taps of a channel
+        row = g.kernel;
+    }
+    let q = nn % plane;
+    return Columns(vec4<i32>(nn / plane), vec4<i32>(q / row), vec4<i32>(q % row), valid);
+}
+
+// Four values of the right-hand operand: row `kk` of the shared dimension, the invocation's four
+// columns. Zero past `end` and wherever the im2col matrix holds padding.
+fn gather(mode: u32, g: Geo, cols: Columns, kk: u32, end: u32) -> vec4<f32> {
+    if (kk >= end) {
+        return vec4<f32>(0.0);
+    }
+    let s = i32(g.stride);
+    let h = vec4<i32>(i32(g.height));
+    let w = vec4<i32>(i32(g.width));
+    let zero = vec4<i32>(0);
+    var idx: vec4<i32>;
+    var ok: vec4<bool>;
+    if (mode == KERNEL) {
+        // kk = (b, oy, ox) of an output pixel; the columns are taps (c, i, j).
+        let plane = g.out_h * g.out_w;
+        let b = i32(kk / plane);
+        let p = kk % plane;
+        let oy = i32(p / g.out_w);
+        let ox = i32(p % g.out_w);
+        let iy = cols.b + (oy * s - i32(g.top));
+        let ix = cols.c + (ox * s - i32(g.left));
+        ok = cols.valid & (iy >= zero) & (iy < h) & (ix >= zero) & (ix < w);
+        idx = ((cols.a + b * i32(g.channels)) * h + iy) * w + ix;
+    } else {
+        // kk = a tap (channel or filter, i, j); the columns are pixels.
+        let taps = g.kernel * g.kernel;
+        let ch = i32(kk / taps);
+        let t = kk % taps;
+        let i = i32(t / g.kernel);
+        let j = i32(t % g.kernel);
+        if (mode == FORWARD) {
+            let iy = cols.b * s + (i - i32(g.top));
+            let ix = cols.c * s + (j - i32(g.left));
+            ok = cols.valid & (iy >= zero) & (iy < h) & (ix >= zero) & (ix < w);
+            idx = ((cols.a * i32(g.channels) + ch) * h + iy) * w + ix;
+        } else {
+            // Output pixel (oy, ox) read input pixel (y, x) through tap (i, j) when
+            // oy·s + i − top = y, i.e. oy = (y + top − i) / s exactly.
+            let ty = cols.b + (i32(g.top) - i);
+            let tx = cols.c + (i32(g.left) - j);
+            let oy = ty / s;
+            let ox = tx / s;
+            ok = cols.valid & (ty >= zero) & (tx >= zero) & (ty % s == zero) & (tx % s == zero)
+                & (oy < vec4<i32>(i32(g.out_h))) & (ox < vec4<i32>(i32(g.out_w)));
+            idx = ((cols.a * i32(g.filters) + ch) * i32(g.out_h) + oy) * i32(g.out_w) + ox;
+        }
+    }
+    // `select` evaluates both sides: read index 0 where the value is not wanted.
+    let at = vec4<u32>(select(zero, idx, ok));
+    return select(vec4<f32>(0.0), vec4<f32>(rhs[at.x], rhs[at.y], rhs[at.z], rhs[at.w]), ok);
+}
+
+// Rows `first` .. `first`+3 of the left-hand operand at `kk` of the shared dimension.
+fn rows4(mode: u32, g: Geo, first: u32, kk: u32, end: u32) -> vec4<f32> {
+    if (kk >= end) {
+        return vec4<f32>(0.0);
+    }
+    let r = vec4<u32>(first, first + 1u, first + 2u, first + 3u);
+    let ok = r < vec4<u32>(g.m);
+    var idx: vec4<u32>;
+    if (mode == FORWARD) {
+        // W as [f, c·k·k].
+        idx = r * g.k + kk;
+    } else if (mode == INPUT) {
+        // Rows are channels, kk = (f, i, j): W[f, c, i, j].
+        let taps = g.kernel * g.kernel;
+        idx = ((kk / taps) * g.channels + r) * taps + kk % taps;
+    } else {
+        // Rows are filters, kk = (b, p): dy[b, f, p].
+        let plane = g.out_h * g.out_w;
+        idx = ((kk / plane) * g.filters + r) * plane + kk % plane;
+    }
+    let at = select(vec4<u32>(0u), idx, ok);
+    return select(vec4<f32>(0.0), vec4<f32>(lhs[at.x], lhs[at.y], lhs[at.z], lhs[at.w]), ok);
+}
+
+// Writes row `row` of the tile's result at the invocation's four columns.
+fn put(mode: u32, g: Geo, cols: Columns, row: u32, z: u32, value: vec4<f32>) {
+    if (row >= g.m) {
+        return;
+    }
+    let r = i32(row);
+    var idx: vec4<i32>;
+    var v = value;
+    if (mode == FORWARD) {
+        idx = ((cols.a * i32(g.filters) + r) * i32(g.out_h) + cols.b) * i32(g.out_w) + cols.c;
+        v += vec4<f32>(bias[row]);
+    } else if (mode == INPUT) {
+        idx = ((cols.a * i32(g.channels) + r) * i32(g.height) + cols.b) * i32(g.width) + cols.c;
+    } else {
+        let k = i32(g.kernel);
+        idx = i32((z * g.m + row) * g.n) + (cols.a * k + cols.b) * k + cols.c;
+    }
+    if (cols.valid.x) { result[u32(idx.x)] = v.x; }
+    if (cols.valid.y) { result[u32(idx.y)] = v.y; }
+    if (cols.valid.z) { result[u32(idx.z)] = v.z; }
+    if (cols.valid.w) { result[u32(idx.w)] = v.w; }
+}
+
+fn product(mode: u32, group: vec3<u32>, local: vec3<u32>) {
+    let g = geometry();
+    if (local.x == 0u && local.y == 0u) {
+        var start = 0u;
+        var end = g.k;
+        if (mode == KERNEL) {
+            start = group.z * g.split;
+            end = min(g.k, start + g.split);
+        }
+        span = vec2<u32>(start, end);
+    }
+    let range = workgroupUniformLoad(&span);
+
+    let m0 = group.y * TM;
+    // The invocation computes rows m0 + 4·local.y .. +3 and columns first .. first+3, and
+    // gathers the same four columns of the right-hand slice.
+    let first = group.x * TN + local.x * 4u;
+    let cols = columns(mode, g, first);
+
+    var acc0 = vec4<f32>(0.0);
+    var acc1 = vec4<f32>(0.0);
+    var acc2 = vec4<f32>(0.0);
+    var acc3 = vec4<f32>(0.0);
+    for (var k0 = range.x; k0 < range.y; k0 += DEPTH) {
+        // Stage both slices: one vec4 of the left-hand (four rows at k = local.x) and B_LOADS of
+        // the right-hand (rows local.y, local.y + TM/4, …) per invocation.
+        tile_a[local.x][local.y] = rows4(mode, g, m0 + local.y * 4u, k0 + local.x, range.y);
+        for (var l = 0u; l < B_LOADS; l++) {
+            let k = local.y + l * (TM / 4u);
+            tile_b[k][local.x] = gather(mode, g, cols, k0 + k, range.y);
+        }
+        workgroupBarrier();
+
+        for (var k = 0u; k < DEPTH; k++) {
+            let a = tile_a[k][local.y];
+            let b = tile_b[k][local.x];
+            acc0 = fma(vec4<f32>(a.x), b, acc0);
+            acc1 = fma(vec4<f32>(a.y), b, acc1);
+            acc2 = fma(vec4<f32>(a.z), b, acc2);
+            acc3 = fma(vec4<f32>(a.w), b, acc3);
+        }
+        // Nobody overwrites the slices while others still read them.
+        workgroupBarrier();
+    }
+
+    let row = m0 + local.y * 4u;
+    put(mode, g, cols, row, group.z, acc0);
+    put(mode, g, cols, row + 1u, group.z, acc1);
+    put(mode, g, cols, row + 2u, group.z, acc2);
+    put(mode, g, cols, row + 3u, group.z, acc3);
+}
+
+@compute @workgroup_size(16, TM / 4u, 1)
+fn forward(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_id) local: vec3<u32>) {
+    product(FORWARD, group, local);
+}
+
+@compute @workgroup_size(16, TM / 4u, 1)
+fn input_gradient(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_id) local: vec3<u32>) {
+    product(INPUT, group, local);
+}
+
+@compute @workgroup_size(16, TM / 4u, 1)
+fn kernel_gradient(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_id) local: vec3<u32>) {
+    product(KERNEL, group, local);
+}

@@ -1,0 +1,260 @@
+//! Our own convolution on wgpu: `shaders/conv.wgsl`'s three implicit-GEMM products (forward,
+//! input gradient, kernel gradient) launched on burn's own cubecl client, as a burn autodiff
+//! operation ([`op`](super::op)); only with the `webgpu` feature.
+//!
+//! Why (BENCHMARKS.md, "GEMM convolutions"): burn-cubecl 0.22.1 without `autotune` runs every
+//! convolution as a *direct* convolution between NCHW↔NHWC permutations, the kernel gradient as a
+//! few thousand threads each summing a whole batch in series; our tensor-op GEMM route
+//! (`conv2d_gemm`) multiplies fast but spends as long again writing and reading back its im2col
+//! matrices. Here the im2col matrix never exists: each workgroup gathers the slice of it that
+//! its tile needs into workgroup memory, for the three products alike, in NCHW, with no
+//! permutation around them. The kernel gradient's long sum is split along the batch into
+//! partial products (burn adds them up), and the bias gradient is burn's sum of the output
+//! gradient.
+
+use burn::backend::wgpu::CubeTensor;
+use burn::backend::{Cube, DispatchDevice};
+use burn::cubecl::ir::metadata::Info;
+use burn::cubecl::ir::{ElemType, UIntKind};
+use burn::cubecl::prelude::{
+    AddressType, CubeCount, CubeDim, ExecutionMode, KernelDefinition, KernelId, KernelMetadata,
+    KernelSettings, Scope,
+};
+use burn::cubecl::server::KernelArguments;
+use burn::cubecl::{CubeKernel, PrecompiledSource};
+use burn::prelude::*;
+use burn::tensor::DType;
+use burn_backend::ops::FloatTensorOps;
+
+use super::op::{self, ConvGradients, Geometry, Kernels};
+
+/// The kernels' source, with a 64-row tile ([`source`] writes the tile a layer gets).
+pub const SHADER: &str = include_str!("../../shaders/conv.wgsl");
+
+/// Columns of a tile (the shader's `TN`).
+const TILE_COLUMNS: usize = 64;
+/// The shared dimension's slice a workgroup stages per step (the shader's `DEPTH`).
+const DEPTH: usize = 16;
+/// The kernel gradient is split until the product has about this many workgroups…
+const TARGET_WORKGROUPS: usize = 1024;
+/// …but no workgroup sums fewer than this many output pixels.
+const MIN_SPLIT: usize = 1024;
+/// WebGPU's limit on workgroups along one axis of a dispatch.
+const MAX_WORKGROUPS: usize = 65_535;
+
+/// One of the three products.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Product {
+    /// `y = W · cols(x) + bias`.
+    Forward,
+    /// `dx = Wᵀ ⋆ dy`.
+    InputGradient,
+    /// `dW = dy · cols(x)ᵀ`, in partial sums along the batch.
+    KernelGradient,
+}
+
+impl Product {
+    /// The shader's entry point.
+    fn entry(self) -> &'static str {
+        match self {
+            Product::Forward => "forward",
+            Product::InputGradient => "input_gradient",
+            Product::KernelGradient => "kernel_gradient",
+        }
+    }
+
+    /// `(rows, columns, shared dimension)` of the product.
+    fn sizes(self, g: &Geometry) -> (usize, usize, usize) {
+        match self {
+            Product::Forward => (g.filters, g.batch * g.pixels(), g.rows()),
+            Product::InputGradient => (g.channels, g.batch * g.height * g.width, g.filters * g.kernel * g.kernel),
+            Product::KernelGradient => (g.filters, g.rows(), g.batch * g.pixels()),
+        }
+    }
+}
+
+/// The rows of the tile for a product of `rows` rows: 16, 32 or 64.
+pub fn tile_rows(rows: usize) -> u32 {
+    match rows {
+        0..=16 => 16,
+        17..=32 => 32,
+        _ => 64,
+    }
+}
+
+/// `shaders/conv.wgsl` with tiles of `tile_rows` rows.
+pub fn source(tile_rows: u32) -> String {
+    SHADER.replacen("const TM: u32 = 64u;", &format!("const TM: u32 = {tile_rows}u;"), 1)
+}
+
+/// One entry point of the shader with one tile: the source is the kernel, there is nothing for
+/// cubecl to compile.
+struct ConvKernel {
+    product: Product,
+    tile_rows: u32,
+}
+
+impl KernelMetadata for ConvKernel {
+    fn name(&self) -> &'static str {
+        // The kernel profile's names (`bench --kernels`).
+        match self.product {
+            Product::Forward => "ConvForward",
+            Product::InputGradient => "ConvInputGradient",
+            Product::KernelGradient => "ConvKernelGradient",
+        }
+    }
+
+    fn id(&self) -> KernelId {
+        KernelId::new::<Self>().info((self.product, self.tile_rows))
+    }
+
+    fn address_type(&self) -> ElemType {
+        UIntKind::U32.into()
+    }
+}
+
+impl CubeKernel for ConvKernel {
+    fn define(&self) -> KernelDefinition {
+        // Only keys the compilation cache: `source` replaces the compiled body.
+        let settings = KernelSettings::new(
+            CubeDim::new_2d(16, self.tile_rows / 4).0,
+            ExecutionMode::Checked,
+            AddressType::U32,
+        );
+        KernelDefinition { body: Scope::root(settings.clone()), settings, info: Info::default() }
+    }
+
+    fn source(&self) -> Option<PrecompiledSource> {
+        Some(PrecompiledSource {
+            source: source(self.tile_rows),
+            entrypoint_name: self.product.entry().into(),
+            lang: "wgsl",
+        })
+    }
+}
+
+/// How the kernel gradient's shared dimension `k` is cut for a product of `tiles` tiles:
+/// `(slice, slices)`, the slice a multiple of the shader's step.
+pub fn split(k: usize, tiles: usize) -> (usize, usize) {
+    let wanted = TARGET_WORKGROUPS.div_ceil(tiles.max(1));
+    let slice = k.div_ceil(wanted).max(MIN_SPLIT).next_multiple_of(DEPTH);
+    (slice, k.div_ceil(slice).max(1))
+}
+
+/// Whether every product of `g` fits one dispatch.
+pub fn fits(g: &Geometry) -> bool {
+    [Product::Forward, Product::InputGradient, Product::KernelGradient].iter().all(|p| {
+        Grid::new(*p, g).workgroups.iter().all(|w| *w <= MAX_WORKGROUPS)
+    })
+}
+
+/// `t` with row-major strides (a copy by burn where it has other strides).
+fn contiguous(t: CubeTensor) -> CubeTensor {
+    if t.is_contiguous() {
+        return t;
+    }
+    let shape = t.meta.shape().clone();
+    let flat = Cube::float_reshape(t, Shape::new([shape.num_elements()]));
+    Cube::float_reshape(flat, shape)
+}
+
+/// How a product is dispatched.
+struct Grid {
+    tile_rows: u32,
+    /// Workgroups along the columns, the rows and the shared dimension.
+    workgroups: [usize; 3],
+    /// The shared dimension's slice one workgroup sums.
+    slice: usize,
+}
+
+impl Grid {
+    fn new(product: Product, g: &Geometry) -> Self {
+        let (m, n, k) = product.sizes(g);
+        let tile_rows = tile_rows(m);
+        let (columns, rows) = (n.div_ceil(TILE_COLUMNS), m.div_ceil(tile_rows as usize));
+        let (slice, slices) = match product {
+            Product::KernelGradient => split(k, columns * rows),
+            _ => (k, 1),
+        };
+        Self { tile_rows, workgroups: [columns, rows, slices], slice }
+    }
+}
+
+/// Runs `product` of `g` on `lhs` and `rhs` (and `bias`, forward only): `y` `[b, f, h', w']`,
+/// `dx` `[b, c, h, w]`, or the kernel gradient's partial sums `[slices, f, c·k·k]`.
+fn launch(product: Product, g: &Geometry, lhs: CubeTensor, rhs: CubeTensor, bias: Option<CubeTensor>) -> CubeTensor {
+    let (lhs, rhs) = (contiguous(lhs), contiguous(rhs));
+    let client = lhs.client.clone();
+    let (m, n, k) = product.sizes(g);
+    let grid = Grid::new(product, g);
+    let [columns, rows, slices] = grid.workgroups;
+    let shape = match product {
+        Product::Forward => Shape::new(g.output_shape()),
+        Product::InputGradient => Shape::new(g.input_shape()),
+        Product::KernelGradient => Shape::new([slices, m, n]),
+    };
+    let sizes = [
+        g.batch, g.channels, g.height, g.width, g.filters, g.kernel, g.stride, g.top, g.left, g.out_h, g.out_w, m, n, k,
+        grid.slice,
+    ];
+    let sizes: Vec<u8> = sizes.iter().flat_map(|v| (*v as u32).to_le_bytes()).collect();
+    let sizes = client.create_from_slice(&sizes);
+    // The gradients' entry points read no bias, but the shader declares one binding for all three.
+    let bias = match bias {
+        Some(bias) => contiguous(bias).handle.clone(),
+        None => client.create_from_slice(&0f32.to_le_bytes()),
+    };
+    let output = client.empty(shape.num_elements() * DType::F32.size());
+    let output = CubeTensor::new_contiguous(client.clone(), lhs.device.clone(), shape, output, DType::F32);
+    client.launch(
+        Box::new(ConvKernel { product, tile_rows: grid.tile_rows }),
+        CubeCount::Static(columns as u32, rows as u32, slices as u32),
+        KernelArguments::new().with_buffers(vec![
+            lhs.handle.clone().binding(),
+            rhs.handle.clone().binding(),
+            output.handle.clone().binding(),
+            sizes.binding(),
+            bias.binding(),
+        ]),
+    );
+    output
+}
+
+impl Kernels for Cube {
+    fn owns(device: &Device) -> bool {
+        matches!(device.clone().without_autodiff().as_dispatch(), DispatchDevice::Cube(_))
+    }
+
+    fn conv_forward(g: &Geometry, x: CubeTensor, weight: CubeTensor, bias: CubeTensor) -> CubeTensor {
+        launch(Product::Forward, g, weight, x, Some(bias))
+    }
+
+    fn conv_backward(g: &Geometry, x: CubeTensor, weight: CubeTensor, dy: CubeTensor, want_input: bool) -> ConvGradients<Cube> {
+        let dy = contiguous(dy);
+        let input = want_input.then(|| launch(Product::InputGradient, g, weight, dy.clone(), None));
+        let partial = launch(Product::KernelGradient, g, dy.clone(), x, None); // [slices, f, c·k·k]
+        let kernel = Cube::float_reshape(Cube::float_sum_dim(partial, 0), Shape::new(g.kernel_shape()));
+        // Σ over the batch and the pixels of dy [b, f, h'·w'].
+        let dy = Cube::float_reshape(dy, Shape::new([g.batch, g.filters, g.pixels()]));
+        let bias = Cube::float_reshape(Cube::float_sum_dim(Cube::float_sum_dim(dy, 2), 0), Shape::new([g.filters]));
+        ConvGradients { input, kernel, bias }
+    }
+}
+
+/// Whether [`conv2d`] runs on tensors of this device: burn's wgpu backend, with or without
+/// autodiff.
+pub fn supports(device: &Device) -> bool {
+    Cube::owns(device)
+}
+
+/// A "same"-padded 2-D convolution with square `kernel` and `stride` by `shaders/conv.wgsl`:
+/// `x` `[b, c, h, w]`, `weight` `[f, c, k, k]`, `bias` `[f]` → `[b, f, ⌈h/s⌉, ⌈w/s⌉]`, with its
+/// backward pass on autodiff tensors. `None` where the tensors are not all f32 tensors of the
+/// wgpu backend in one autodiff context, or a product would need more workgroups than one
+/// dispatch has (the caller then uses burn's own `conv2d`).
+pub fn conv2d(x: &Tensor<4>, weight: &Tensor<4>, bias: &Tensor<1>, stride: usize) -> Option<Tensor<4>> {
+    if stride == 0 || weight.dims()[2] != weight.dims()[3] || !fits(&Geometry::new(x.dims(), weight.dims(), stride)) {
+        return None;
+    }
+    op::conv2d::<Cube>(x, weight, bias, stride)
+}
