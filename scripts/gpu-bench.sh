@@ -33,7 +33,7 @@
 #                      without a GPU)
 #   GPU_BENCH_WARMUP [3]  GPU_BENCH_STEPS [10]  GPU_BENCH_PEAK_N [4096]: bench's --warmup,
 #                      --steps, --peak-n (the matmul peak's matrix side)
-#   GPU_BENCH_ARGS     bench flags (default "--conv backend --conv gemm": one row per route)
+#   GPU_BENCH_ARGS     bench flags (default "--conv backend --conv wgsl --conv gemm": one row per route)
 #   GPU_BENCH_PEER_DEVICE [auto]  GPU_BENCH_PEER_WARMUP [5]  GPU_BENCH_PEER_STEPS [20]
 #   GPU_BENCH_PEER_ARGS more torch_peer.py flags (--tf32, --cudnn-benchmark)
 #   GPU_BENCH_PEER_TIMEOUT [150]  seconds the peer may take in all
@@ -250,7 +250,7 @@ run_all() {
     echo "backend=$backend"
     echo "models=${models[*]}"
     echo "batches=${batches[*]}"
-    echo "bench_settings=warm-up $warmup, median of $steps steps, flags: ${GPU_BENCH_ARGS---conv backend --conv gemm}"
+    echo "bench_settings=warm-up $warmup, median of $steps steps, flags: ${GPU_BENCH_ARGS---conv backend --conv wgsl --conv gemm}"
     echo "date=$(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "host=$(uname -m), $(nproc) cores"
     [ -f target/gpu-bench/bench.info ] && sed 's/^/binary=/' target/gpu-bench/bench.info
@@ -297,7 +297,7 @@ run_all() {
   local bench_args=()
   # Both convolution routes by default (src/conv.rs): which one a real GPU wants is what this
   # run is for. GPU_BENCH_ARGS="" runs the default route only.
-  read -r -a bench_args <<<"${GPU_BENCH_ARGS---conv backend --conv gemm}"
+  read -r -a bench_args <<<"${GPU_BENCH_ARGS---conv backend --conv wgsl --conv gemm}"
   [ "$backend" = wgpu ] && bench_args+=(--peak-n "${GPU_BENCH_PEAK_N:-4096}")
   local left=$((${#models[@]} * ${#batches[@]})) limit t0
   for m in "${models[@]}"; do
