@@ -36,11 +36,7 @@
 @group(0) @binding(1) var<storage, read_write> rhs: array<f32>;
 // The result: y [b, f, h', w'], dx [b, c, h, w], or the partial kernel gradients [z, f, c·k·k].
 @group(0) @binding(2) var<storage, read_write> result: array<f32>;
-// The sizes, as the Geo struct below lists them, then a table that spares the gathers their
-// integer divisions (slow on every GPU, and done lane by lane on the CPU's software adapters):
-// forward and input_gradient, for each row kk of the shared dimension, its tap packed as
-// channel-or-filter << 16 | i << 8 | j; kernel_gradient, for each output pixel p of an image,
-// oy << 16 | ox.
+// The sizes, as the Geo struct below lists them.
 @group(0) @binding(3) var<storage, read_write> geo: array<u32>;
 // The bias [f] (forward; the gradients bind one unused value).
 @group(0) @binding(4) var<storage, read_write> bias: array<f32>;
@@ -53,8 +49,6 @@ const B_LOADS: u32 = 64u / TM;  // vec4 of the right-hand slice each invocation 
 const FORWARD: u32 = 0u;
 const INPUT: u32 = 1u;
 const KERNEL: u32 = 2u;
-
-const TABLE: u32 = 15u;         // where the table starts in `geo`
 
 struct Geo {
     batch: u32,
@@ -128,21 +122,21 @@ fn gather(mode: u32, g: Geo, cols: Columns, kk: u32, end: u32) -> vec4<f32> {
     if (mode == KERNEL) {
         // kk = (b, oy, ox) of an output pixel; the columns are taps (c, i, j).
         let plane = g.out_h * g.out_w;
-        let image = kk / plane;
-        let pixel = geo[TABLE + kk - image * plane];
-        let b = i32(image);
-        let oy = i32(pixel >> 16u);
-        let ox = i32(pixel & 0xffffu);
+        let b = i32(kk / plane);
+        let p = kk % plane;
+        let oy = i32(p / g.out_w);
+        let ox = i32(p % g.out_w);
         let iy = cols.b + (oy * s - i32(g.top));
         let ix = cols.c + (ox * s - i32(g.left));
         ok = cols.valid & (iy >= zero) & (iy < h) & (ix >= zero) & (ix < w);
         idx = ((cols.a + b * i32(g.channels)) * h + iy) * w + ix;
     } else {
         // kk = a tap (channel or filter, i, j); the columns are pixels.
-        let tap = geo[TABLE + kk];
-        let ch = i32(tap >> 16u);
-        let i = i32((tap >> 8u) & 0xffu);
-        let j = i32(tap & 0xffu);
+        let taps = g.kernel * g.kernel;
+        let ch = i32(kk / taps);
+        let t = kk % taps;
+        let i = i32(t / g.kernel);
+        let j = i32(t % g.kernel);
         if (mode == FORWARD) {
             let iy = cols.b * s + (i - i32(g.top));
             let ix = cols.c * s + (j - i32(g.left));
@@ -179,13 +173,11 @@ fn rows4(mode: u32, g: Geo, first: u32, kk: u32, end: u32) -> vec4<f32> {
     } else if (mode == INPUT) {
         // Rows are channels, kk = (f, i, j): W[f, c, i, j].
         let taps = g.kernel * g.kernel;
-        let tap = geo[TABLE + kk];
-        idx = ((tap >> 16u) * g.channels + r) * taps + ((tap >> 8u) & 0xffu) * g.kernel + (tap & 0xffu);
+        idx = ((kk / taps) * g.channels + r) * taps + kk % taps;
     } else {
         // Rows are filters, kk = (b, p): dy[b, f, p].
         let plane = g.out_h * g.out_w;
-        let image = kk / plane;
-        idx = (image * g.filters + r) * plane + (kk - image * plane);
+        idx = ((kk / plane) * g.filters + r) * plane + kk % plane;
     }
     let at = select(vec4<u32>(0u), idx, ok);
     return select(vec4<f32>(0.0), vec4<f32>(lhs[at.x], lhs[at.y], lhs[at.z], lhs[at.w]), ok);

@@ -50,10 +50,10 @@ pub enum ConvRoute {
 impl ConvRoute {
     /// The route [`Auto`](Self::Auto) takes on `device`, as measured (BENCHMARKS.md): on burn's
     /// CPU backend our own kernel ([`cpu::conv2d`]: ResNet20 v1 at batch 128 trains 1.6× as fast
-    /// as with burn-flex's convolutions, ResNet29 v2 1.7×); on wgpu the backend's own convolutions
-    /// (on lavapipe the GEMM route trains ResNet20 v1 at 0.74× (batch 32) and 0.85× (128) of
-    /// burn's direct convolutions, on SwiftShader at 0.2×; no hardware GPU has been measured yet:
-    /// `scripts/gpu-bench.sh` runs both routes).
+    /// as with burn-flex's convolutions, ResNet29 v2 1.7×); on wgpu our WGSL kernels (on
+    /// SwiftShader, the page's WebGPU without a GPU, ResNet20 v1 trains 1.46× as fast as with
+    /// burn's direct convolutions; on lavapipe 0.94× at batch 32 and 0.77× at 128; no hardware
+    /// GPU has been measured yet: `scripts/gpu-bench.sh` runs the routes side by side).
     pub fn for_device(device: &Device) -> Self {
         if cpu::supports(device) {
             return ConvRoute::Cpu;

@@ -141,11 +141,11 @@ pub fn split(k: usize, tiles: usize) -> (usize, usize) {
     (slice, k.div_ceil(slice).max(1))
 }
 
-/// Whether every product of `g` fits one dispatch and the shader's packed tables.
+/// Whether every product of `g` fits one dispatch.
 pub fn fits(g: &Geometry) -> bool {
-    let packable = g.kernel < 256 && g.channels.max(g.filters) < 1 << 16 && g.out_h.max(g.out_w) < 1 << 16;
-    let products = [Product::Forward, Product::InputGradient, Product::KernelGradient];
-    packable && products.iter().all(|p| Grid::new(*p, g).workgroups.iter().all(|w| *w <= MAX_WORKGROUPS))
+    [Product::Forward, Product::InputGradient, Product::KernelGradient].iter().all(|p| {
+        Grid::new(*p, g).workgroups.iter().all(|w| *w <= MAX_WORKGROUPS)
+    })
 }
 
 /// `t` with row-major strides (a copy by burn where it has other strides).
@@ -180,19 +180,6 @@ impl Grid {
     }
 }
 
-/// The table after the sizes in the shader's `geo`: forward and input gradient, each row of the
-/// shared dimension's tap (channel or filter, kernel row, kernel column) packed as
-/// `ch << 16 | i << 8 | j`; kernel gradient, each output pixel of an image as `oy << 16 | ox`.
-pub fn table(product: Product, g: &Geometry) -> Vec<u32> {
-    let pack = |hi: usize, mid: usize, lo: usize| (hi << 16 | mid << 8 | lo) as u32;
-    let (k, taps) = (g.kernel, g.kernel * g.kernel);
-    match product {
-        Product::Forward => (0..g.rows()).map(|kk| pack(kk / taps, kk % taps / k, kk % k)).collect(),
-        Product::InputGradient => (0..g.filters * taps).map(|kk| pack(kk / taps, kk % taps / k, kk % k)).collect(),
-        Product::KernelGradient => (0..g.pixels()).map(|p| ((p / g.out_w) << 16 | p % g.out_w) as u32).collect(),
-    }
-}
-
 /// Runs `product` of `g` on `lhs` and `rhs` (and `bias`, forward only): `y` `[b, f, h', w']`,
 /// `dx` `[b, c, h, w]`, or the kernel gradient's partial sums `[slices, f, c·k·k]`.
 fn launch(product: Product, g: &Geometry, lhs: CubeTensor, rhs: CubeTensor, bias: Option<CubeTensor>) -> CubeTensor {
@@ -210,7 +197,7 @@ fn launch(product: Product, g: &Geometry, lhs: CubeTensor, rhs: CubeTensor, bias
         g.batch, g.channels, g.height, g.width, g.filters, g.kernel, g.stride, g.top, g.left, g.out_h, g.out_w, m, n, k,
         grid.slice,
     ];
-    let sizes: Vec<u8> = sizes.iter().map(|v| *v as u32).chain(table(product, g)).flat_map(u32::to_le_bytes).collect();
+    let sizes: Vec<u8> = sizes.iter().flat_map(|v| (*v as u32).to_le_bytes()).collect();
     let sizes = client.create_from_slice(&sizes);
     // The gradients' entry points read no bias, but the shader declares one binding for all three.
     let bias = match bias {
