@@ -100,31 +100,42 @@ fn the_cpu_kernel_matches_burns_conv2d() {
     check_route(ConvRoute::Cpu, &Device::flex(), &Device::flex());
 }
 
-#[test]
-fn the_cpu_kernel_takes_every_autodiff_context_and_only_the_cpu_backend() {
+/// One of our kernels (`conv2d` of `resnet_webgpu::conv::cpu` or `gpu`).
+type OwnConv = fn(&Tensor<4>, &Tensor<4>, &Tensor<1>, usize) -> Option<Tensor<4>>;
+
+/// `conv` on tensors of `plain` gives the same output in every autodiff context (both
+/// checkpointing strategies; input and kernel tracked, or the input a constant of a tracked
+/// kernel, as a batch from the host is), with the kernel's gradient, and refuses the tensors of
+/// `other` (another backend) and a rectangular kernel.
+fn check_contexts(conv: OwnConv, plain: &Device, other: &Device) {
     use burn::backend::GradientCheckpointingStrategy;
-    use resnet_webgpu::conv::cpu;
-    let plain = Device::flex();
-    let x = host_tensor([2, 3, 5, 5], 1, &plain);
-    let w = host_tensor([4, 3, 3, 3], 2, &plain);
-    let b = Tensor::<1>::zeros([4], &plain);
-    let reference = cpu::conv2d(&x, &w, &b, 1).expect("plain tensors").into_data();
+    let x = host_tensor([2, 3, 5, 5], 1, plain);
+    let w = host_tensor([4, 3, 3, 3], 2, plain);
+    let b = Tensor::<1>::zeros([4], plain);
+    let reference = conv(&x, &w, &b, 1).expect("plain tensors").into_data();
     let tracked = |t: &Tensor<4>, s| t.clone().autodiff().with_gradient_checkpointing_strategy(s);
     for strategy in [GradientCheckpointingStrategy::Balanced, GradientCheckpointingStrategy::Disabled] {
-        // Both tracked, or the input a constant of tracked weights (as a batch from the host is).
         for (x, w) in [(tracked(&x, strategy), tracked(&w, strategy).require_grad()), (x.clone(), tracked(&w, strategy).require_grad())] {
-            let y = cpu::conv2d(&x, &w, &b, 1).expect("tensors of the CPU backend");
+            let y = conv(&x, &w, &b, 1).expect("tensors of the kernel's backend");
             assert_eq!(y.gradient_checkpointing_strategy(), Some(strategy));
             y.clone().inner().into_data().assert_approx_eq::<f32>(&reference, burn::tensor::Tolerance::absolute(1e-6));
             let grads = y.sum().backward();
             assert!(w.grad(&grads).is_some(), "the kernel's gradient");
         }
     }
-    assert!(cpu::supports(&plain) && cpu::supports(&plain.clone().autodiff()));
-    assert!(!cpu::supports(&Device::wgpu(DeviceKind::DefaultDevice)));
+    let on_other = (host_tensor([2, 3, 5, 5], 1, other), host_tensor([4, 3, 3, 3], 2, other), Tensor::<1>::zeros([4], other));
+    assert!(conv(&on_other.0, &on_other.1, &on_other.2, 1).is_none());
     // A rectangular kernel is not ours: burn's conv2d takes it.
-    let w = host_tensor([4, 3, 3, 1], 2, &plain);
-    assert!(cpu::conv2d(&x, &w, &b, 1).is_none());
+    assert!(conv(&x, &host_tensor([4, 3, 3, 1], 2, plain), &b, 1).is_none());
+}
+
+#[test]
+fn the_cpu_kernel_takes_every_autodiff_context_and_only_the_cpu_backend() {
+    use resnet_webgpu::conv::cpu;
+    let (plain, gpu) = (Device::flex(), Device::wgpu(DeviceKind::DefaultDevice));
+    check_contexts(cpu::conv2d, &plain, &gpu);
+    assert!(cpu::supports(&plain) && cpu::supports(&plain.clone().autodiff()));
+    assert!(!cpu::supports(&gpu));
 }
 
 #[test]
@@ -167,27 +178,11 @@ fn the_wgsl_kernels_match_on_full_size_layers() {
 
 #[test]
 fn the_wgsl_kernels_take_every_autodiff_context_and_only_wgpu() {
-    use burn::backend::GradientCheckpointingStrategy;
     use resnet_webgpu::conv::gpu;
-    let plain = Device::wgpu(DeviceKind::DefaultDevice);
-    let x = host_tensor([2, 3, 5, 5], 1, &plain);
-    let w = host_tensor([4, 3, 3, 3], 2, &plain);
-    let b = Tensor::<1>::zeros([4], &plain);
-    let reference = gpu::conv2d(&x, &w, &b, 1).expect("plain tensors").into_data();
-    let tracked = |t: &Tensor<4>, s| t.clone().autodiff().with_gradient_checkpointing_strategy(s);
-    for strategy in [GradientCheckpointingStrategy::Balanced, GradientCheckpointingStrategy::Disabled] {
-        for (x, w) in [(tracked(&x, strategy), tracked(&w, strategy).require_grad()), (x.clone(), tracked(&w, strategy).require_grad())] {
-            let y = gpu::conv2d(&x, &w, &b, 1).expect("tensors of the wgpu backend");
-            assert_eq!(y.gradient_checkpointing_strategy(), Some(strategy));
-            y.clone().inner().into_data().assert_approx_eq::<f32>(&reference, burn::tensor::Tolerance::absolute(1e-6));
-            let grads = y.sum().backward();
-            assert!(w.grad(&grads).is_some(), "the kernel's gradient");
-        }
-    }
+    let (plain, flex) = (Device::wgpu(DeviceKind::DefaultDevice), Device::flex());
+    check_contexts(gpu::conv2d, &plain, &flex);
     assert!(gpu::supports(&plain) && gpu::supports(&plain.clone().autodiff()));
-    assert!(!gpu::supports(&Device::flex()));
-    let flex = Device::flex();
-    assert!(gpu::conv2d(&host_tensor([2, 3, 5, 5], 1, &flex), &host_tensor([4, 3, 3, 3], 2, &flex), &Tensor::zeros([4], &flex), 1).is_none());
+    assert!(!gpu::supports(&flex));
 }
 
 #[test]
