@@ -225,6 +225,10 @@ impl Kernels for Cube {
         matches!(device.clone().without_autodiff().as_dispatch(), DispatchDevice::Cube(_))
     }
 
+    fn takes(g: &Geometry) -> bool {
+        fits(g)
+    }
+
     fn conv_forward(g: &Geometry, x: CubeTensor, weight: CubeTensor, bias: CubeTensor) -> CubeTensor {
         launch(Product::Forward, g, weight, x, Some(bias))
     }
@@ -253,8 +257,5 @@ pub fn supports(device: &Device) -> bool {
 /// wgpu backend in one autodiff context, or a product would need more workgroups than one
 /// dispatch has (the caller then uses burn's own `conv2d`).
 pub fn conv2d(x: &Tensor<4>, weight: &Tensor<4>, bias: &Tensor<1>, stride: usize) -> Option<Tensor<4>> {
-    if stride == 0 || weight.dims()[2] != weight.dims()[3] || !fits(&Geometry::new(x.dims(), weight.dims(), stride)) {
-        return None;
-    }
     op::conv2d::<Cube>(x, weight, bias, stride)
 }

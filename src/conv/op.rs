@@ -106,6 +106,12 @@ pub trait Kernels: Backend {
     /// Whether tensors on `device` (with or without autodiff) are this backend's.
     fn owns(device: &Device) -> bool;
 
+    /// Whether the kernels take a convolution of these sizes (all of them, unless a backend's
+    /// kernels have limits of their own).
+    fn takes(_g: &Geometry) -> bool {
+        true
+    }
+
     /// `x` `[b, c, h, w]`, `weight` `[f, c, k, k]`, `bias` `[f]` → `[b, f, h', w']`.
     fn conv_forward(g: &Geometry, x: FloatTensor<Self>, weight: FloatTensor<Self>, bias: FloatTensor<Self>) -> FloatTensor<Self>;
 
@@ -181,7 +187,8 @@ fn lift<const D: usize>(t: &Tensor<D>, strategy: GradientCheckpointingStrategy) 
 /// A "same"-padded 2-D convolution with square `kernel` and `stride` by `B`'s kernels:
 /// `x` `[b, c, h, w]`, `weight` `[f, c, k, k]`, `bias` `[f]` → `[b, f, ⌈h/s⌉, ⌈w/s⌉]`, with its
 /// backward pass on autodiff tensors. `None` where the tensors are not all f32 tensors of `B` in
-/// one autodiff context (the caller then uses burn's own `conv2d`).
+/// one autodiff context, or `B`'s kernels do not [take](Kernels::takes) these sizes (the caller
+/// then uses burn's own `conv2d`).
 pub fn conv2d<B: Kernels>(x: &Tensor<4>, weight: &Tensor<4>, bias: &Tensor<1>, stride: usize) -> Option<Tensor<4>>
 where
     DispatchTensor: DispatchKindConversion<B>
@@ -196,6 +203,9 @@ where
         return None;
     }
     let g = Geometry::new(x.dims(), weight.dims(), stride);
+    if !B::takes(&g) {
+        return None;
+    }
     // One autodiff context for the three, as burn merges them: a tensor without autodiff is a
     // constant of an operation on autodiff tensors.
     let strategy = [x.gradient_checkpointing_strategy(), weight.gradient_checkpointing_strategy(), bias.gradient_checkpointing_strategy()]
