@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
 """Where a CPU training step's time goes: reads `perf script` output (samples with DWARF call
-stacks of `bench --backend flex`) on stdin and prints, as a Markdown table, the share of samples
-by kind of work: the innermost burn-flex routine on each sample's stack (convolution as im2col +
-gemm, transposed convolution for the data gradient, layout copies, element-wise kernels,
-reductions…), and within each the share spent in gemm's matmul microkernels.
+stacks of `bench --backend flex`, or the page's samples in the same form from
+www/page-profile.mjs) on stdin and prints, as a Markdown table, the share of samples by kind of
+work: the innermost routine of ours or of burn-flex on each sample's stack (our convolution's
+im2col, col2im and products, our batch norm, burn-flex's element-wise kernels, reductions,
+layout copies…), and within each the share spent in gemm's matmul microkernels.
 
 The operation that *called* a routine (forward, or which gradient) is often lost: burn-flex runs
 its loops as rayon jobs, and a rayon worker's stack starts at the job. So this is a profile by
 kernel family, not by layer.
 
     perf script -i perf.data | python3 scripts/perf_ops.py
+    node --experimental-websocket www/page-profile.mjs dist | python3 scripts/perf_ops.py
 """
 import re
 import sys
@@ -17,7 +19,12 @@ from collections import Counter
 
 # (family, pattern on one frame), searched from the leaf up; the first frame that matches wins.
 FAMILIES = [
-    ("memory: page faults, zeroing, allocator", r"^\[k\]|memset|^(__)?(libc_)?(malloc|free|calloc|realloc)|_int_(malloc|free)|cfree"),
+    ("our convolution: im2col", r"resnet_webgpu::conv::cpu::im2col"),
+    ("our convolution: col2im (data gradient)", r"resnet_webgpu::conv::cpu::col2im"),
+    ("our convolution: forward products (gemm)", r"resnet_webgpu::conv::cpu::forward"),
+    ("our convolution: backward products (gemm: data and kernel gradients)", r"resnet_webgpu::conv::cpu::backward"),
+    ("our batch norm (statistics, normalisation, backward)", r"resnet_webgpu::batch_norm::"),
+    ("memory: page faults, zeroing, allocator", r"^\[k\]|memset|^(__)?(libc_)?(malloc|free|calloc|realloc)|_int_(malloc|free)|cfree|dlmalloc"),
     ("layout copies (`copy_2d_tiled`, contiguous)", r"burn_flex::tensor::(copy_2d_tiled|FlexTensor::(to|into)_contiguous)|memmove|memcpy"),
     ("transposed convolution (data gradient)", r"burn_flex::ops::conv_transpose"),
     ("convolution: im2col + gemm (forward, weight gradient)", r"burn_flex::ops::conv::"),
@@ -27,7 +34,8 @@ FAMILIES = [
     ("pooling", r"burn_flex::ops::pool"),
     ("plain matmul (classifier)", r"burn_flex::ops::matmul|float_matmul"),
     ("autodiff bookkeeping", r"burn_autodiff::"),
-    ("our code (batches, Adam, metrics)", r"resnet_webgpu::"),
+    # conv::cpu::matmul is our gemm call: its samples go to the convolution routine above it.
+    ("our code (batches, Adam, metrics)", r"resnet_webgpu::(?!conv::cpu::matmul)"),
 ]
 
 # Samples with no burn-flex frame: rayon job bodies whose code was inlined into an anonymous

@@ -91,13 +91,13 @@ export async function serve(dist, { compress = true, policy = true, isolated = t
   return { url: `http://127.0.0.1:${server.address().port}/`, close: () => server.close(), served };
 }
 
-/** Headless Chromium, with WebGPU enabled unless `webgpu` is false. */
-export function launch({ webgpu = true } = {}) {
+/** Headless Chromium, with WebGPU enabled unless `webgpu` is false, and any further `args`. */
+export function launch({ webgpu = true, args = [] } = {}) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
     args: [...(webgpu ? ["--enable-unsafe-webgpu"] : []), "--no-sandbox", "--disable-dev-shm-usage",
       "--disable-background-networking", "--disable-component-update", "--disable-sync",
-      "--no-first-run"],
+      "--no-first-run", ...args],
   });
 }
 
