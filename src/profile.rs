@@ -7,9 +7,17 @@
 //!
 //! Profiling waits for each kernel before the next, so the kernels' times add up to more than an
 //! unprofiled step: read the shares and the dispatch counts, not the sum, as the step's cost.
+//!
+//! In the browser there is no log file: a [`Recording`] watches every launch instead (cubecl's
+//! launch observer) and times each on the device's clock with WebGPU timestamp queries, read back
+//! without blocking once the recorded steps are done (`?kernels=1` in the page, `www/kernel-profile.mjs`).
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use burn::cubecl::config::{TypeNameFormatLevel, type_name_format};
+use burn::cubecl::logging::{LaunchObservation, LaunchObserver, ProfileDuration, TimingRequest};
 
 /// One kernel's executions in the profiled steps.
 #[derive(Clone, Debug, PartialEq)]
@@ -29,16 +37,13 @@ pub struct KernelProfile {
 }
 
 impl KernelProfile {
-    /// The profile of the execution lines in `log` (other lines, such as compilation logs, are
-    /// skipped).
-    pub fn parse(log: &str) -> Self {
+    /// The profile of `(name, seconds)` executions.
+    fn of(executions: impl IntoIterator<Item = (String, f64)>) -> Self {
         let mut by_name: HashMap<String, (f64, usize)> = HashMap::new();
-        for line in log.lines() {
-            if let Some((seconds, name)) = execution(line) {
-                let entry = by_name.entry(name.to_string()).or_default();
-                entry.0 += seconds;
-                entry.1 += 1;
-            }
+        for (name, seconds) in executions {
+            let entry = by_name.entry(name).or_default();
+            entry.0 += seconds;
+            entry.1 += 1;
         }
         let mut rows: Vec<KernelRow> = by_name
             .into_iter()
@@ -46,6 +51,12 @@ impl KernelProfile {
             .collect();
         rows.sort_by(|a, b| b.seconds.total_cmp(&a.seconds).then_with(|| a.name.cmp(&b.name)));
         Self { rows }
+    }
+
+    /// The profile of the execution lines in `log` (other lines, such as compilation logs, are
+    /// skipped).
+    pub fn parse(log: &str) -> Self {
+        Self::of(log.lines().filter_map(execution).map(|(seconds, name)| (name.to_string(), seconds)))
     }
 
     /// Device time of every kernel, in seconds.
@@ -96,6 +107,58 @@ impl KernelProfile {
             self.dispatches() as f64 / steps
         );
         out
+    }
+}
+
+/// The kernels launched while it lives (by anyone: cubecl's launch observer is process-wide), each
+/// timed on the device's clock and kept unread, so that nothing waits: the recorded steps run
+/// as they do unrecorded, but for a pair of timestamp writes around each kernel.
+pub struct Recording {
+    launches: Arc<Launches>,
+    observation: LaunchObservation,
+}
+
+#[derive(Default)]
+struct Launches(Mutex<Vec<(&'static str, ProfileDuration)>>);
+
+impl LaunchObserver for Launches {
+    fn launched(&self, _kernel: &'static str) {}
+
+    fn timing(&self) -> TimingRequest {
+        TimingRequest::Deferred
+    }
+
+    fn profiled(&self, kernel: &'static str, profile: ProfileDuration) {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).push((kernel, profile));
+    }
+}
+
+impl Recording {
+    /// Starts recording. Needs an adapter with timestamp queries (cubecl-wgpu asks WebGPU for
+    /// every feature the adapter has; Chromium offers them).
+    pub fn start() -> Self {
+        let launches = Arc::new(Launches::default());
+        let observation = LaunchObservation::new(launches.clone());
+        Self { launches, observation }
+    }
+
+    /// Stops recording and reads the timings back (awaiting the device, never blocking): the
+    /// profile, and how many launches came back without a measurement.
+    pub async fn finish(self) -> (KernelProfile, usize) {
+        let Self { launches, observation } = self;
+        drop(observation);
+        let kept = std::mem::take(&mut *launches.0.lock().unwrap_or_else(PoisonError::into_inner));
+        let mut executions = Vec::with_capacity(kept.len());
+        let mut unmeasured = 0;
+        for (kernel, profile) in kept {
+            match profile.resolve().await {
+                // The logger's short name: `MatmulEntry`, `ConvForward`.
+                Some(ticks) => executions
+                    .push((type_name_format(kernel, TypeNameFormatLevel::Short), ticks.duration().as_secs_f64())),
+                None => unmeasured += 1,
+            }
+        }
+        (KernelProfile::of(executions), unmeasured)
     }
 }
 

@@ -16,6 +16,7 @@ use resnet_webgpu::recipe::LrState;
 use resnet_webgpu::trainer::{Learner, probabilities};
 use resnet_webgpu::peak::Matmul;
 use resnet_webgpu::pipeline::DeviceImages;
+use resnet_webgpu::profile::Recording;
 use resnet_webgpu::timing::{dispatch_cost, timed_step};
 use resnet_webgpu::web::store;
 use burn::tensor::wgpu::wgpu;
@@ -238,6 +239,27 @@ async fn wgsl_convolution_matches_the_cpu_on_webgpu() {
         for (name, (e, g)) in ["output", "input gradient", "kernel gradient", "bias gradient"].iter().zip(expected.iter().zip(&got)) {
             common::assert_close(&format!("{case:?} {name}"), e, g);
         }
+    }
+}
+
+/// The page's kernel profile (`?kernels=1`): a recording of one convolution's forward and
+/// backward passes names each of our three kernels once, each timed on the device's clock
+/// (timestamp queries), and no launch without a measurement.
+#[wasm_bindgen_test]
+async fn a_recording_times_each_kernel_on_the_device() {
+    let (device, _) = webgpu().await;
+    // One run first, so that the recording holds launches only, not compilations.
+    let case = common::CONV_CASES[0];
+    convolution(case, ConvRoute::Wgsl, &device).await;
+    let recording = Recording::start();
+    convolution(case, ConvRoute::Wgsl, &device).await;
+    let (profile, unmeasured) = recording.finish().await;
+    web_sys::console::log_1(&profile.table(1, 10).into());
+    assert_eq!(unmeasured, 0);
+    for kernel in ["ConvForward", "ConvInputGradient", "ConvKernelGradient"] {
+        let row = profile.rows.iter().find(|r| r.name == kernel).unwrap_or_else(|| panic!("{kernel} in {profile:?}"));
+        assert_eq!(row.dispatches, 1, "{row:?}");
+        assert!(row.seconds > 0.0 && row.seconds < 10.0, "{row:?}");
     }
 }
 

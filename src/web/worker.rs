@@ -5,6 +5,8 @@
 mod data;
 mod device;
 mod files;
+#[cfg(feature = "webgpu")]
+mod kernels;
 mod kept;
 mod lab;
 mod lock;

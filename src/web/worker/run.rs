@@ -36,6 +36,8 @@ impl Observer for WorkerObserver {
     fn event(&mut self, event: &Event) {
         if let Event::Batch { epoch, step, .. } = event {
             (self.epoch, self.step) = (*epoch, *step);
+            #[cfg(feature = "webgpu")]
+            super::kernels::reported(*epoch, *step);
         }
         post(&FromWorker::Train { event: event.clone() });
         if let Event::Batch { .. } = event {

@@ -1,0 +1,42 @@
+// The page's kernel profile on WebGPU: the top kernels by device time over a fresh run's steps
+// 2–11 in the browser, each kernel timed with WebGPU timestamp queries (the page opened with
+// `?kernels=1`: src/web/worker/kernels.rs), one Markdown table per model × link query.
+//
+//   node www/kernel-profile.mjs [dist] [batch] [models, default resnet20v1] [link queries, e.g. conv=backend,conv=wgsl]
+//
+// Headless Chromium with --enable-unsafe-webgpu, which also turns off Dawn's rounding of
+// timestamps to 65.5 µs (in a visitor's Chrome: --enable-webgpu-developer-features). Here the
+// adapter is SwiftShader: read shares and dispatch counts, not milliseconds.
+import { launch, openReady, serve } from "./harness.mjs";
+
+const dist = process.argv[2] ?? "dist";
+const batch = process.argv[3] ?? "32";
+const models = (process.argv[4] ?? "resnet20v1").split(",");
+const queries = (process.argv[5] ?? "").split(",");
+const server = await serve(dist);
+const browser = await launch();
+const tables = [];
+try {
+  for (const model of models) for (const query of queries) {
+    const url = `${server.url}?kernels=1${query ? `&${query}` : ""}`;
+    const page = await openReady(browser, url, "webgpu");
+    const profile = new Promise((resolve) => page.on("console", (message) => {
+      if (message.text().startsWith("kernel profile")) resolve(message.text());
+    }));
+    await page.selectOption("#model", model);
+    await page.fill("#batch-size", batch);
+    await page.fill("#epochs", "1");
+    const adapter = await page.textContent("#m-adapter");
+    await page.click("#start");
+    const timeout = new Promise((_, fail) => setTimeout(() => fail(new Error("no kernel profile within 20 minutes")), 1_200_000));
+    const text = await Promise.race([profile, timeout]);
+    const speed = await page.textContent("#m-speed");
+    tables.push(`### ${model}, batch ${batch}, ${query || "default link"} — ${adapter}; ${speed} (steps 2–11, profiled)\n\n${text}`);
+    await page.click("#stop");
+    await page.close();
+  }
+} finally {
+  await browser.close();
+  server.close();
+}
+console.log(tables.join("\n\n"));
