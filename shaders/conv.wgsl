@@ -13,8 +13,10 @@
 // gradient of the output pixel that read (y, x) through tap (i, j), if there is one (with stride
 // 2, three taps in four have none).
 //
-// Tiling, the same for the three: a workgroup of 16 × TM/4 invocations computes a TM × 64 tile
-// of the product, each invocation a 4 × 4 block of it held in four vec4 registers. The shared
+// Tiling, the same for the three: a workgroup of 16 × TM/8 invocations computes a TM × 64 tile
+// of the product, each invocation an 8 × 4 block of it held in eight vec4 registers (three reads
+// of workgroup memory for 32 multiply-adds: on emulated GPUs those reads cost as much as the
+// arithmetic, BENCHMARKS.md). The shared
 // dimension is walked DEPTH = 16 at a time, both slices staged in workgroup memory, so that a
 // value gathered from storage is used TM times (right-hand operand) or 64 times (left-hand).
 // TM is 16, 32 or 64, the tile that fits the layer's rows (a 16-filter layer would leave three
@@ -44,7 +46,9 @@
 const TM: u32 = 64u;            // rows of a tile (16, 32 or 64): written by src/conv/gpu.rs
 const TN: u32 = 64u;            // columns of a tile
 const DEPTH: u32 = 16u;         // slice of the shared dimension staged per step
-const B_LOADS: u32 = 64u / TM;  // vec4 of the right-hand slice each invocation gathers per step
+const ROWS: u32 = 8u;           // rows of the product an invocation computes
+const A_LOADS: u32 = ROWS / 4u; // vec4 of the left-hand slice each invocation reads per step
+const B_LOADS: u32 = 128u / TM; // vec4 of the right-hand slice each invocation gathers per step
 
 const FORWARD: u32 = 0u;
 const INPUT: u32 = 1u;
@@ -220,7 +224,7 @@ fn product(mode: u32, group: vec3<u32>, local: vec3<u32>) {
     let range = workgroupUniformLoad(&span);
 
     let m0 = group.y * TM;
-    // The invocation computes rows m0 + 4·local.y .. +3 and columns first .. first+3, and
+    // The invocation computes rows m0 + 8·local.y .. +7 and columns first .. first+3, and
     // gathers the same four columns of the right-hand slice.
     let first = group.x * TN + local.x * 4u;
     let cols = columns(mode, g, first);
@@ -229,46 +233,62 @@ fn product(mode: u32, group: vec3<u32>, local: vec3<u32>) {
     var acc1 = vec4<f32>(0.0);
     var acc2 = vec4<f32>(0.0);
     var acc3 = vec4<f32>(0.0);
+    var acc4 = vec4<f32>(0.0);
+    var acc5 = vec4<f32>(0.0);
+    var acc6 = vec4<f32>(0.0);
+    var acc7 = vec4<f32>(0.0);
     for (var k0 = range.x; k0 < range.y; k0 += DEPTH) {
-        // Stage both slices: one vec4 of the left-hand (four rows at k = local.x) and B_LOADS of
-        // the right-hand (rows local.y, local.y + TM/4, …) per invocation.
-        tile_a[local.x][local.y] = rows4(mode, g, m0 + local.y * 4u, k0 + local.x, range.y);
+        // Stage both slices: A_LOADS vec4 of the left-hand (the invocation's own eight rows at
+        // k = local.x) and B_LOADS of the right-hand (rows local.y, local.y + TM/8, …).
+        for (var l = 0u; l < A_LOADS; l++) {
+            let q = local.y * A_LOADS + l;
+            tile_a[local.x][q] = rows4(mode, g, m0 + q * 4u, k0 + local.x, range.y);
+        }
         for (var l = 0u; l < B_LOADS; l++) {
-            let k = local.y + l * (TM / 4u);
+            let k = local.y + l * (TM / ROWS);
             tile_b[k][local.x] = gather(mode, g, cols, k0 + k, range.y);
         }
         workgroupBarrier();
 
         for (var k = 0u; k < DEPTH; k++) {
-            let a = tile_a[k][local.y];
+            let a = tile_a[k][local.y * A_LOADS];
+            let c = tile_a[k][local.y * A_LOADS + 1u];
             let b = tile_b[k][local.x];
             acc0 = fma(vec4<f32>(a.x), b, acc0);
             acc1 = fma(vec4<f32>(a.y), b, acc1);
             acc2 = fma(vec4<f32>(a.z), b, acc2);
             acc3 = fma(vec4<f32>(a.w), b, acc3);
+            acc4 = fma(vec4<f32>(c.x), b, acc4);
+            acc5 = fma(vec4<f32>(c.y), b, acc5);
+            acc6 = fma(vec4<f32>(c.z), b, acc6);
+            acc7 = fma(vec4<f32>(c.w), b, acc7);
         }
         // Nobody overwrites the slices while others still read them.
         workgroupBarrier();
     }
 
-    let row = m0 + local.y * 4u;
+    let row = m0 + local.y * ROWS;
     put(mode, g, cols, row, group.z, acc0);
     put(mode, g, cols, row + 1u, group.z, acc1);
     put(mode, g, cols, row + 2u, group.z, acc2);
     put(mode, g, cols, row + 3u, group.z, acc3);
+    put(mode, g, cols, row + 4u, group.z, acc4);
+    put(mode, g, cols, row + 5u, group.z, acc5);
+    put(mode, g, cols, row + 6u, group.z, acc6);
+    put(mode, g, cols, row + 7u, group.z, acc7);
 }
 
-@compute @workgroup_size(16, TM / 4u, 1)
+@compute @workgroup_size(16, TM / ROWS, 1)
 fn forward(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_id) local: vec3<u32>) {
     product(FORWARD, group, local);
 }
 
-@compute @workgroup_size(16, TM / 4u, 1)
+@compute @workgroup_size(16, TM / ROWS, 1)
 fn input_gradient(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_id) local: vec3<u32>) {
     product(INPUT, group, local);
 }
 
-@compute @workgroup_size(16, TM / 4u, 1)
+@compute @workgroup_size(16, TM / ROWS, 1)
 fn kernel_gradient(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_id) local: vec3<u32>) {
     product(KERNEL, group, local);
 }

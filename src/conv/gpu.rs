@@ -31,6 +31,9 @@ use super::op::{self, ConvGradients, Geometry, Kernels};
 /// The kernels' source, with a 64-row tile ([`source`] writes the tile a layer gets).
 pub const SHADER: &str = include_str!("../../shaders/conv.wgsl");
 
+/// Rows of the product one invocation computes (the shader's `ROWS`): a workgroup has 16 × tile
+/// rows / 8 invocations.
+const ROWS_PER_INVOCATION: u32 = 8;
 /// Columns of a tile (the shader's `TN`).
 const TILE_COLUMNS: usize = 64;
 /// The shared dimension's slice a workgroup stages per step (the shader's `DEPTH`).
@@ -117,7 +120,7 @@ impl CubeKernel for ConvKernel {
     fn define(&self) -> KernelDefinition {
         // Only keys the compilation cache: `source` replaces the compiled body.
         let settings = KernelSettings::new(
-            CubeDim::new_2d(16, self.tile_rows / 4).0,
+            CubeDim::new_2d(16, self.tile_rows / ROWS_PER_INVOCATION).0,
             ExecutionMode::Checked,
             AddressType::U32,
         );
