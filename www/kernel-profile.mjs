@@ -5,8 +5,10 @@
 //   node www/kernel-profile.mjs [dist] [batch] [models, default resnet20v1] [link queries, e.g. conv=backend,conv=wgsl]
 //
 // Headless Chromium with --enable-unsafe-webgpu, which also turns off Dawn's rounding of
-// timestamps to 65.5 µs (in a visitor's Chrome: --enable-webgpu-developer-features). Here the
-// adapter is SwiftShader: read shares and dispatch counts, not milliseconds.
+// timestamps to 65.5 µs (measured here: no launch came back unmeasured). A visitor's Chrome
+// rounds them unless started with that flag or --enable-webgpu-developer-features (Chromium's
+// sources; not tried here); the table's first line counts the launches without a measurement.
+// Here the adapter is SwiftShader: read shares and dispatch counts, not milliseconds.
 import { launch, openReady, serve } from "./harness.mjs";
 
 const dist = process.argv[2] ?? "dist";
