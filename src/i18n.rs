@@ -113,6 +113,8 @@ pub struct Texts {
     pub cpu_threads: fn(usize) -> String,
     /// The threaded module asked for WebGPU.
     pub threads_no_webgpu: &'static str,
+    /// The WebGPU adapter lacks `timestamp-query`, which burn's wgpu backend needs in a browser.
+    pub no_timestamp_query: &'static str,
     pub webgpu_adapter: &'static str,
     pub downloading: &'static str,
     pub from_cache: &'static str,

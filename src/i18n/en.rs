@@ -170,6 +170,7 @@ pub static EN: Texts = Texts {
         n => format!("CPU (WebAssembly, {n} threads)"),
     },
     threads_no_webgpu: "This worker module trains on the CPU with several threads and has no WebGPU; reload the page.",
+    no_timestamp_query: "This browser's WebGPU adapter does not offer GPU timestamps (“timestamp-query”), without which burn cannot use it here.",
     webgpu_adapter: "WebGPU adapter",
     downloading: "Downloading CIFAR-10",
     from_cache: "Reading from the cache",

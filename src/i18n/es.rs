@@ -170,6 +170,7 @@ pub static ES: Texts = Texts {
         n => format!("CPU (WebAssembly, {n} hilos)"),
     },
     threads_no_webgpu: "Este módulo del worker entrena en la CPU con varios hilos y no tiene WebGPU; recarga la página.",
+    no_timestamp_query: "El adaptador WebGPU de este navegador no ofrece marcas de tiempo en la GPU («timestamp-query»), sin las que burn no puede usarlo aquí.",
     webgpu_adapter: "adaptador WebGPU",
     downloading: "Descargando CIFAR-10",
     from_cache: "Leyendo de la caché",

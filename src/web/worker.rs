@@ -14,6 +14,8 @@ mod run;
 mod saved;
 mod state;
 
+#[cfg(feature = "webgpu")]
+pub use device::has_timestamp_queries;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::MessageEvent;

@@ -120,6 +120,14 @@ pub(super) async fn init_webgpu() -> Initialised {
     if gpu.is_undefined() || gpu.is_null() {
         return Err(texts().no_navigator_gpu.into());
     }
+    // cubecl-wgpu 0.11 times its work with timestamp queries, and on WebAssembly, where it cannot
+    // block, it panics without them when it sets up its first stream: the module would trap.
+    // Ask the adapter first, and say so instead (the page then trains on the CPU).
+    if let Some(adapter) = default_adapter(&gpu).await
+        && !has_timestamp_queries(&adapter)
+    {
+        return Err(texts().no_timestamp_query.into());
+    }
     let (device, setup) = Device::wgpu_options()
         .init_with_setup_async()
         .await
@@ -137,6 +145,27 @@ pub(super) async fn init_webgpu() -> Initialised {
         s.wgpu_handles = Some((setup.device.clone(), setup.queue.clone()));
     });
     Ok((device, name, fallback))
+}
+
+/// `navigator.gpu.requestAdapter()`, or `None` where it fails or gives none (burn's own request
+/// then says why).
+#[cfg(feature = "webgpu")]
+async fn default_adapter(gpu: &JsValue) -> Option<JsValue> {
+    let request: js_sys::Function = Reflect::get(gpu, &"requestAdapter".into()).ok()?.dyn_into().ok()?;
+    let promise: js_sys::Promise = request.call0(gpu).ok()?.dyn_into().ok()?;
+    let adapter = wasm_bindgen_futures::JsFuture::from(promise).await.ok()?;
+    (!adapter.is_null() && !adapter.is_undefined()).then_some(adapter)
+}
+
+/// Whether a WebGPU adapter (a `GPUAdapter`) offers the `timestamp-query` feature, which burn's
+/// wgpu backend cannot do without in the browser.
+#[cfg(feature = "webgpu")]
+pub fn has_timestamp_queries(adapter: &JsValue) -> bool {
+    let Ok(features) = Reflect::get(adapter, &"features".into()) else { return false };
+    let Some(has) = Reflect::get(&features, &"has".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok()) else {
+        return false;
+    };
+    has.call1(&features, &"timestamp-query".into()).is_ok_and(|answer| answer.is_truthy())
 }
 
 /// The worker's WebAssembly heap and what burn's allocator holds on `device` (WebGPU only).
