@@ -21,7 +21,6 @@ use resnet_webgpu::timing::{dispatch_cost, timed_step};
 use resnet_webgpu::web::store;
 use resnet_webgpu::web::worker::has_timestamp_queries;
 use burn::tensor::wgpu::wgpu;
-use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 mod common;
@@ -245,23 +244,16 @@ async fn wgsl_convolution_matches_the_cpu_on_webgpu() {
 }
 
 /// burn's wgpu backend cannot run in a browser without `timestamp-query` (cubecl-wgpu panics
-/// setting up its first stream), so the worker asks the adapter before burn does: Chromium's has
-/// it; an adapter whose features lack it, or that has no feature set at all, is told apart.
+/// setting up its first stream), so the worker looks at the device burn set up before its first
+/// operation: Chromium's has it; a feature set that lacks it, or is empty, is told apart.
 #[wasm_bindgen_test]
 async fn adapters_without_timestamp_queries_are_told_apart() {
-    let gpu = js_sys::Reflect::get(&js_sys::Reflect::get(&js_sys::global(), &"navigator".into()).expect("navigator"), &"gpu".into())
-        .expect("navigator.gpu");
-    let request: js_sys::Function = js_sys::Reflect::get(&gpu, &"requestAdapter".into()).expect("requestAdapter").unchecked_into();
-    let promise: js_sys::Promise = request.call0(&gpu).expect("requests").unchecked_into();
-    let adapter = wasm_bindgen_futures::JsFuture::from(promise).await.expect("an adapter");
-    assert!(has_timestamp_queries(&adapter), "Chromium's adapter offers timestamp-query");
-    let without = js_sys::Object::new();
-    let features = js_sys::Set::new(&js_sys::Array::of1(&"shader-f16".into()));
-    js_sys::Reflect::set(&without, &"features".into(), &features).expect("sets");
-    assert!(!has_timestamp_queries(&without));
-    features.add(&"timestamp-query".into());
-    assert!(has_timestamp_queries(&without));
-    assert!(!has_timestamp_queries(&js_sys::Object::new()));
+    webgpu().await;
+    let features = HANDLES.with_borrow(|h| h.as_ref().expect("burn's device").0.features());
+    assert!(has_timestamp_queries(features), "Chromium's adapter offers timestamp-query: {features:?}");
+    assert!(!has_timestamp_queries(wgpu::Features::SHADER_F16));
+    assert!(has_timestamp_queries(wgpu::Features::SHADER_F16 | wgpu::Features::TIMESTAMP_QUERY));
+    assert!(!has_timestamp_queries(wgpu::Features::empty()));
 }
 
 /// The page's kernel profile (`?kernels=1`): a recording of one convolution's forward and

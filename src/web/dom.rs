@@ -178,16 +178,23 @@ pub(crate) fn now_ms() -> f64 {
     web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
 }
 
-/// The page's `location` field `key` (`search`, `origin`, `pathname`), or "".
+/// The `location` field `key` (`search`, `origin`, `pathname`) of the page, or of the worker's
+/// script where a worker asks, or "".
 pub(crate) fn location(key: &str) -> String {
-    web_sys::window()
-        .and_then(|w| Reflect::get(&w, &"location".into()).ok())
+    Reflect::get(&js_sys::global(), &"location".into())
+        .ok()
         .and_then(|l| Reflect::get(&l, &key.into()).ok())
         .and_then(|s| s.as_string())
         .unwrap_or_default()
 }
 
-/// The page link's query as `(key, value)` pairs, decoded by the platform's URL parser.
+/// Whether the query has `key=1` (a developer's switch, such as `kernels`).
+pub(crate) fn query_flag(key: &str) -> bool {
+    query_pairs().iter().any(|(k, v)| k == key && v == "1")
+}
+
+/// The page link's query (in a worker: its script's) as `(key, value)` pairs, decoded by the
+/// platform's URL parser.
 pub(crate) fn query_pairs() -> Vec<(String, String)> {
     let Ok(params) = web_sys::UrlSearchParams::new_with_str(&location("search")) else { return Vec::new() };
     let mut pairs = Vec::new();

@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{BroadcastChannel, Worker, WorkerOptions, WorkerType};
 
-use super::dom::{Dom, query_pairs, read_file};
+use super::dom::{Dom, query_flag, read_file};
 use super::js_error;
 use crate::i18n::Texts;
 use crate::protocol::{BackendChoice, Bytes, ToWorker, WorkerModule};
@@ -33,7 +33,7 @@ pub(crate) fn new_worker(module: &str) -> Result<(Worker, BroadcastChannel), JsV
     let options = WorkerOptions::new();
     options.set_type(WorkerType::Module);
     // `?kernels=1` (the kernel profile, src/web/worker/kernels.rs) goes on to the worker.
-    let kernels = if query_pairs().iter().any(|(k, v)| k == "kernels" && v == "1") { "&kernels=1" } else { "" };
+    let kernels = if query_flag("kernels") { "&kernels=1" } else { "" };
     let worker = Worker::new_with_options(&format!("./worker.js?module={module}&crashes={channel}{kernels}"), &options)?;
     Ok((worker, crashes))
 }

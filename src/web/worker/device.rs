@@ -120,18 +120,17 @@ pub(super) async fn init_webgpu() -> Initialised {
     if gpu.is_undefined() || gpu.is_null() {
         return Err(texts().no_navigator_gpu.into());
     }
-    // cubecl-wgpu 0.11 times its work with timestamp queries, and on WebAssembly, where it cannot
-    // block, it panics without them when it sets up its first stream: the module would trap.
-    // Ask the adapter first, and say so instead (the page then trains on the CPU).
-    if let Some(adapter) = default_adapter(&gpu).await
-        && !has_timestamp_queries(&adapter)
-    {
-        return Err(texts().no_timestamp_query.into());
-    }
     let (device, setup) = Device::wgpu_options()
         .init_with_setup_async()
         .await
         .map_err(|e| (texts().no_adapter)(&format!("{e:?}")))?;
+    // cubecl-wgpu 0.11 times its work with timestamp queries, and on WebAssembly, where it cannot
+    // block, it panics without them when it sets up its first stream — at the first operation,
+    // not here: streams are made on demand — and the module would trap. So look at the adapter
+    // burn chose, and say so instead (the page then trains on the CPU).
+    if !has_timestamp_queries(setup.device.features()) {
+        return Err(texts().no_timestamp_query.into());
+    }
     let info = setup.adapter.get_info();
     // Browsers may withhold the adapter's name (privacy): then it is empty.
     let name = info.name.clone();
@@ -147,25 +146,11 @@ pub(super) async fn init_webgpu() -> Initialised {
     Ok((device, name, fallback))
 }
 
-/// `navigator.gpu.requestAdapter()`, or `None` where it fails or gives none (burn's own request
-/// then says why).
+/// Whether a WebGPU device's features (cubecl-wgpu asks for all its adapter's) include
+/// `timestamp-query`, which burn's wgpu backend cannot do without in the browser.
 #[cfg(feature = "webgpu")]
-async fn default_adapter(gpu: &JsValue) -> Option<JsValue> {
-    let request: js_sys::Function = Reflect::get(gpu, &"requestAdapter".into()).ok()?.dyn_into().ok()?;
-    let promise: js_sys::Promise = request.call0(gpu).ok()?.dyn_into().ok()?;
-    let adapter = wasm_bindgen_futures::JsFuture::from(promise).await.ok()?;
-    (!adapter.is_null() && !adapter.is_undefined()).then_some(adapter)
-}
-
-/// Whether a WebGPU adapter (a `GPUAdapter`) offers the `timestamp-query` feature, which burn's
-/// wgpu backend cannot do without in the browser.
-#[cfg(feature = "webgpu")]
-pub fn has_timestamp_queries(adapter: &JsValue) -> bool {
-    let Ok(features) = Reflect::get(adapter, &"features".into()) else { return false };
-    let Some(has) = Reflect::get(&features, &"has".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok()) else {
-        return false;
-    };
-    has.call1(&features, &"timestamp-query".into()).is_ok_and(|answer| answer.is_truthy())
+pub fn has_timestamp_queries(features: burn::tensor::wgpu::wgpu::Features) -> bool {
+    features.contains(burn::tensor::wgpu::wgpu::Features::TIMESTAMP_QUERY)
 }
 
 /// The worker's WebAssembly heap and what burn's allocator holds on `device` (WebGPU only).

@@ -10,6 +10,7 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::spawn_local;
 
 use crate::profile::Recording;
+use crate::web::dom::query_flag;
 
 /// The console line that opens the table.
 pub const HEADER: &str = "kernel profile";
@@ -19,20 +20,11 @@ thread_local! {
     static RECORDING: RefCell<Option<(Recording, usize)>> = const { RefCell::new(None) };
 }
 
-/// Whether the worker was started with `kernels=1` in its query.
-fn wanted() -> bool {
-    let search = js_sys::Reflect::get(&js_sys::global(), &"location".into())
-        .and_then(|location| js_sys::Reflect::get(&location, &"search".into()))
-        .ok()
-        .and_then(|search| search.as_string())
-        .unwrap_or_default();
-    web_sys::UrlSearchParams::new_with_str(&search).is_ok_and(|params| params.get("kernels").as_deref() == Some("1"))
-}
-
 /// Called with each progress report: the first report of a fresh run starts the recording, the
 /// next one ends it and logs the profile.
 pub(super) fn reported(epoch: usize, step: usize) {
-    if !wanted() {
+    // The worker was started with `kernels=1` in its query.
+    if !query_flag("kernels") {
         return;
     }
     let recording = RECORDING.with_borrow_mut(|slot| match slot.take() {
