@@ -12,6 +12,8 @@ pub mod conv;
 pub mod data;
 pub mod experiment;
 pub mod explore;
+#[cfg(feature = "webgpu")]
+pub mod fused;
 pub mod export;
 pub mod html;
 pub mod i18n;

@@ -12,7 +12,7 @@
 //! partial products (burn adds them up), and the bias gradient is burn's sum of the output
 //! gradient.
 
-use burn::backend::wgpu::CubeTensor;
+use burn::backend::wgpu::{CubeBackend, CubeTensor};
 use burn::backend::{Cube, DispatchDevice};
 use burn::cubecl::ir::metadata::Info;
 use burn::cubecl::ir::{ElemType, UIntKind};
@@ -25,8 +25,10 @@ use burn::cubecl::{CubeKernel, PrecompiledSource};
 use burn::prelude::*;
 use burn::tensor::DType;
 use burn_backend::ops::FloatTensorOps;
+use burn_backend::tensor::FloatTensor;
 
 use super::op::{self, ConvGradients, Geometry, Kernels};
+use crate::fused;
 
 /// The kernels' source, with a 64-row tile ([`source`] writes the tile a layer gets).
 pub const SHADER: &str = include_str!("../../shaders/conv.wgsl");
@@ -157,8 +159,8 @@ fn contiguous(t: CubeTensor) -> CubeTensor {
         return t;
     }
     let shape = t.meta.shape().clone();
-    let flat = Cube::float_reshape(t, Shape::new([shape.num_elements()]));
-    Cube::float_reshape(flat, shape)
+    let flat = CubeBackend::float_reshape(t, Shape::new([shape.num_elements()]));
+    CubeBackend::float_reshape(flat, shape)
 }
 
 /// How a product is dispatched.
@@ -191,11 +193,7 @@ fn launch(product: Product, g: &Geometry, lhs: CubeTensor, rhs: CubeTensor, bias
     let (m, n, k) = product.sizes(g);
     let grid = Grid::new(product, g);
     let [columns, rows, slices] = grid.workgroups;
-    let shape = match product {
-        Product::Forward => Shape::new(g.output_shape()),
-        Product::InputGradient => Shape::new(g.input_shape()),
-        Product::KernelGradient => Shape::new([slices, m, n]),
-    };
+    let shape = output_shape(product, g);
     let sizes = [
         g.batch, g.channels, g.height, g.width, g.filters, g.kernel, g.stride, g.top, g.left, g.out_h, g.out_w, m, n, k,
         grid.slice,
@@ -223,6 +221,32 @@ fn launch(product: Product, g: &Geometry, lhs: CubeTensor, rhs: CubeTensor, bias
     output
 }
 
+/// The output shape of `product` of `g` (the kernel gradient's: its partial sums).
+fn output_shape(product: Product, g: &Geometry) -> Shape {
+    match product {
+        Product::Forward => Shape::new(g.output_shape()),
+        Product::InputGradient => Shape::new(g.input_shape()),
+        Product::KernelGradient => {
+            let (m, n, _) = product.sizes(g);
+            Shape::new([Grid::new(product, g).workgroups[2], m, n])
+        }
+    }
+}
+
+/// [`launch`] as an operation of burn's wgpu backend (queued in order under fusion).
+fn product(product: Product, g: &Geometry, lhs: FloatTensor<Cube>, rhs: FloatTensor<Cube>, bias: Option<FloatTensor<Cube>>) -> FloatTensor<Cube> {
+    let g = *g;
+    let shape = output_shape(product, &g);
+    let name = ConvKernel { product, tile_rows: 0 }.name();
+    let mut outputs = match bias {
+        Some(bias) => fused::run(name, [lhs, rhs, bias], vec![shape], move |[lhs, rhs, bias]| {
+            vec![launch(product, &g, lhs, rhs, Some(bias))]
+        }),
+        None => fused::run(name, [lhs, rhs], vec![shape], move |[lhs, rhs]| vec![launch(product, &g, lhs, rhs, None)]),
+    };
+    outputs.remove(0)
+}
+
 impl Kernels for Cube {
     fn owns(device: &Device) -> bool {
         matches!(device.clone().without_autodiff().as_dispatch(), DispatchDevice::Cube(_))
@@ -232,14 +256,23 @@ impl Kernels for Cube {
         fits(g)
     }
 
-    fn conv_forward(g: &Geometry, x: CubeTensor, weight: CubeTensor, bias: CubeTensor) -> CubeTensor {
-        launch(Product::Forward, g, weight, x, Some(bias))
+    fn conv_forward(g: &Geometry, x: FloatTensor<Cube>, weight: FloatTensor<Cube>, bias: FloatTensor<Cube>) -> FloatTensor<Cube> {
+        product(Product::Forward, g, weight, x, Some(bias))
     }
 
-    fn conv_backward(g: &Geometry, x: CubeTensor, weight: CubeTensor, dy: CubeTensor, want_input: bool) -> ConvGradients<Cube> {
+    fn conv_backward(
+        g: &Geometry,
+        x: FloatTensor<Cube>,
+        weight: FloatTensor<Cube>,
+        dy: FloatTensor<Cube>,
+        want_input: bool,
+    ) -> ConvGradients<Cube> {
+        // One copy for both products where dy has other strides (under fusion each product
+        // makes its inputs contiguous when it runs).
+        #[cfg(not(feature = "fusion"))]
         let dy = contiguous(dy);
-        let input = want_input.then(|| launch(Product::InputGradient, g, weight, dy.clone(), None));
-        let partial = launch(Product::KernelGradient, g, dy.clone(), x, None); // [slices, f, c·k·k]
+        let input = want_input.then(|| product(Product::InputGradient, g, weight, dy.clone(), None));
+        let partial = product(Product::KernelGradient, g, dy.clone(), x, None); // [slices, f, c·k·k]
         let kernel = Cube::float_reshape(Cube::float_sum_dim(partial, 0), Shape::new(g.kernel_shape()));
         // Σ over the batch and the pixels of dy [b, f, h'·w'].
         let dy = Cube::float_reshape(dy, Shape::new([g.batch, g.filters, g.pixels()]));

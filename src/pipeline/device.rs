@@ -3,6 +3,7 @@
 
 use burn::backend::wgpu::CubeTensor;
 use burn::backend::{Cube, DispatchDevice};
+use burn::cubecl::client::Client;
 use burn::cubecl::ir::metadata::Info;
 use burn::cubecl::ir::{ElemType, UIntKind};
 use burn::cubecl::prelude::{
@@ -13,9 +14,11 @@ use burn::cubecl::server::{Handle, KernelArguments};
 use burn::cubecl::{CubeKernel, PrecompiledSource};
 use burn::prelude::*;
 use burn::tensor::DType;
+use burn_backend::tensor::FloatTensor;
 
 use super::{PipelineError, SHARDS, labels_tensor};
 use crate::augment::Transform;
+use crate::fused;
 use crate::data::{IMAGE_BYTES, SIDE, Split};
 
 /// The kernel's source.
@@ -68,8 +71,11 @@ pub fn pack(transform: Transform) -> u32 {
 
 /// A split of the data set on the GPU, ready to be batched by the kernel.
 pub struct DeviceImages {
-    /// `b / 255` for the 256 byte values, then the mean: the client and device come from it.
-    lut: CubeTensor,
+    /// `b / 255` for the 256 byte values, then the mean: `[256 + 3,072]`, a tensor of burn's wgpu
+    /// backend, which orders the kernel with burn's own operations (see `fused`).
+    lut: FloatTensor<Cube>,
+    /// The device's cubecl client, which holds the shards and the parameters.
+    client: Client,
     shards: [Handle; SHARDS],
     /// `[images per shard]`.
     info: Handle,
@@ -97,9 +103,10 @@ impl DeviceImages {
             return Err(PipelineError::Mean(mean.len()));
         }
         let plain = device.clone().without_autodiff();
-        if !matches!(plain.as_dispatch(), DispatchDevice::Cube(_)) {
-            return Err(PipelineError::NotWgpu);
-        }
+        let client = match plain.as_dispatch() {
+            DispatchDevice::Cube(cube) => cube.client(),
+            _ => return Err(PipelineError::NotWgpu),
+        };
         let len = split.len();
         let per_shard = (shard_bytes / IMAGE_BYTES).max(1);
         if len > SHARDS * per_shard {
@@ -123,11 +130,11 @@ impl DeviceImages {
             let end = ((k + 1) * per_shard).min(len) * IMAGE_BYTES;
             // An empty shard still needs a buffer of its own to bind.
             let bytes = if start < end { &split.images[start..end] } else { &[0u8; 4][..] };
-            lut.client.create_from_slice(bytes)
+            client.create_from_slice(bytes)
         };
         let shards = [shard(0), shard(1)];
-        let info = lut.client.create_from_slice(&(per_shard as u32).to_le_bytes());
-        Ok(Self { lut, shards, info, len, labels: split.labels.clone() })
+        let info = client.create_from_slice(&(per_shard as u32).to_le_bytes());
+        Ok(Self { lut, client, shards, info, len, labels: split.labels.clone() })
     }
 
     /// Images in the split.
@@ -152,25 +159,30 @@ impl DeviceImages {
             params.push(index as u32);
             params.push(pack(transforms.get(k).copied().unwrap_or_default()));
         }
-        let client = &self.lut.client;
-        let params = client.create_from_slice(&params.iter().flat_map(|p| p.to_le_bytes()).collect::<Vec<u8>>());
+        let params = self.client.create_from_slice(&params.iter().flat_map(|p| p.to_le_bytes()).collect::<Vec<u8>>());
         let shape = Shape::new([n, 3, SIDE, SIDE]);
-        let output = client.empty(shape.num_elements() * DType::F32.size());
-        let output = CubeTensor::new_contiguous(client.clone(), self.lut.device.clone(), shape, output, DType::F32);
-        if n > 0 {
-            client.launch(
-                Box::new(AugmentKernel),
-                CubeCount::Static(IMAGE_BYTES as u32 / WORKGROUP, n as u32, 1),
-                KernelArguments::new().with_buffers(vec![
-                    self.shards[0].clone().binding(),
-                    self.shards[1].clone().binding(),
-                    params.binding(),
-                    self.lut.handle.clone().binding(),
-                    output.handle.clone().binding(),
-                    self.info.clone().binding(),
-                ]),
-            );
-        }
+        let (shards, info) = (self.shards.clone(), self.info.clone());
+        let output = fused::run("Augment", [self.lut.clone()], vec![shape.clone()], move |[lut]| {
+            let client = lut.client.clone();
+            let output = client.empty(shape.num_elements() * DType::F32.size());
+            let output = CubeTensor::new_contiguous(client.clone(), lut.device.clone(), shape.clone(), output, DType::F32);
+            if n > 0 {
+                client.launch(
+                    Box::new(AugmentKernel),
+                    CubeCount::Static(IMAGE_BYTES as u32 / WORKGROUP, n as u32, 1),
+                    KernelArguments::new().with_buffers(vec![
+                        shards[0].clone().binding(),
+                        shards[1].clone().binding(),
+                        params.clone().binding(),
+                        lut.handle.clone().binding(),
+                        output.handle.clone().binding(),
+                        info.clone().binding(),
+                    ]),
+                );
+            }
+            vec![output]
+        })
+        .remove(0);
         let images = Tensor::<4>::from_primitive::<Cube>(output);
         // On a training device, an autodiff tensor with the device's gradient checkpointing
         // (every operand of an operation must share it).
