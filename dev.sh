@@ -90,7 +90,7 @@ case "${1:-}" in
     cargo test --release --workspace
     log "browser tests: wasm-pack in headless Chromium on WebGPU"
     WASM_BINDGEN_TEST_TIMEOUT=900 wasm-pack test --headless --chrome --release \
-      --chromedriver /usr/bin/chromedriver . --no-default-features --features webgpu --test browser
+      --chromedriver /usr/bin/chromedriver . --no-default-features --features webgpu,fusion --test browser
     log "end to end: the built page in headless Chromium"
     trunk build
     # The lesson in dist/index.html, then `./dev.sh serve` itself: one build, no reloads.

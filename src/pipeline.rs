@@ -10,8 +10,8 @@
 //! tested against that reference bit for bit (`tests/wgpu.rs`, `tests/browser.rs`).
 //!
 //! Only wgpu devices have it (the CPU backend assembles batches on the host, which is where its
-//! data already is), and only while burn-wgpu's `fusion` is off: with it, tensors are fusion
-//! handles rather than cubecl buffers. The device half (`pipeline/device.rs`) is built with the
+//! data already is). With kernel fusion on, the kernel is queued in burn-fusion's stream like any
+//! other operation (`crate::fused`). The device half (`pipeline/device.rs`) is built with the
 //! `webgpu` feature; the page's threaded CPU module has only the host half.
 
 use burn::prelude::*;
