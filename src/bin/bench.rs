@@ -258,7 +258,9 @@ fn main() -> ExitCode {
                         continue;
                     }
                 };
-                let name = format!("wgpu ({})", setup.adapter.get_info().name);
+                // Whether burn-fusion runs the wgpu backend (the `fusion` feature) is part of the name.
+                let fusion = if cfg!(feature = "fusion") { ", fusion" } else { "" };
+                let name = format!("wgpu ({}{fusion})", setup.adapter.get_info().name);
                 // The adapter's peak, on the very device and queue burn trains on.
                 let kernel = Matmul::new(&setup.device);
                 match pollster::block_on(kernel.peak(&setup.device, &setup.queue, args.peak_n, 10)) {
