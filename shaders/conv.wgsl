@@ -27,6 +27,13 @@
 // z sums the slice [z·split, (z+1)·split) and writes its own partial product, which
 // src/conv/gpu.rs adds up (burn's sum over z).
 //
+// Nothing is divided inside the loop. A position along the shared dimension is split once into
+// the digits the gathers need (`Position`) and then moved DEPTH along per step by additions with
+// carries: an integer division by a value known only at run time costs tens of instructions on a
+// GPU, and an emulated one (lavapipe, SwiftShader) divides lane by lane. The input gradient's
+// stride is a power of two (src/conv/gpu.rs checks), so "is this tap's output pixel whole" is a
+// mask and a shift.
+//
 // Every index is checked before it is read or written: cubecl compiles this without wgpu's
 // bounds checks.
 
@@ -85,6 +92,42 @@ fn geometry() -> Geo {
                geo[10], geo[11], geo[12], geo[13], geo[14]);
 }
 
+// A position `kk` along the shared dimension and its digits: (channel or filter, tap row, tap
+// column) for forward and input_gradient, (image, output row, output column) for
+// kernel_gradient; `mid` < radix.x, `lo` < radix.y.
+struct Position {
+    kk: u32,
+    hi: u32,
+    mid: u32,
+    lo: u32,
+}
+
+// The radices of `mid` and `lo` for `mode`.
+fn radix(mode: u32, g: Geo) -> vec2<u32> {
+    if (mode == KERNEL) {
+        return vec2<u32>(g.out_h, g.out_w);
+    }
+    return vec2<u32>(g.kernel, g.kernel);
+}
+
+// `kk` split into its digits (divisions: once per invocation, before the loop).
+fn position(kk: u32, r: vec2<u32>) -> Position {
+    let plane = r.x * r.y;
+    let rest = kk % plane;
+    return Position(kk, kk / plane, rest / r.y, rest % r.y);
+}
+
+// `p` moved along by `by` (both split by `position`): each digit sum carries at most once.
+fn advance(p: Position, by: Position, r: vec2<u32>) -> Position {
+    var lo = p.lo + by.lo;
+    let carry_lo = lo >= r.y;
+    lo = select(lo, lo - r.y, carry_lo);
+    var mid = p.mid + by.mid + select(0u, 1u, carry_lo);
+    let carry_mid = mid >= r.x;
+    mid = select(mid, mid - r.x, carry_mid);
+    return Position(p.kk + by.kk, p.hi + by.hi + select(0u, 1u, carry_mid), mid, lo);
+}
+
 // Four consecutive columns of the product, decomposed once per invocation: forward (b, oy, ox),
 // input_gradient (b, y, x), kernel_gradient (c, i, j); `valid` is false past the last column.
 struct Columns {
@@ -111,10 +154,10 @@ fn columns(mode: u32, g: Geo, first: u32) -> Columns {
     return Columns(vec4<i32>(nn / plane), vec4<i32>(q / row), vec4<i32>(q % row), valid);
 }
 
-// Four values of the right-hand operand: row `kk` of the shared dimension, the invocation's four
+// Four values of the right-hand operand: row `at` of the shared dimension, the invocation's four
 // columns. Zero past `end` and wherever the im2col matrix holds padding.
-fn gather(mode: u32, g: Geo, cols: Columns, kk: u32, end: u32) -> vec4<f32> {
-    if (kk >= end) {
+fn gather(mode: u32, g: Geo, cols: Columns, at: Position, end: u32) -> vec4<f32> {
+    if (at.kk >= end) {
         return vec4<f32>(0.0);
     }
     let s = i32(g.stride);
@@ -124,23 +167,17 @@ fn gather(mode: u32, g: Geo, cols: Columns, kk: u32, end: u32) -> vec4<f32> {
     var idx: vec4<i32>;
     var ok: vec4<bool>;
     if (mode == KERNEL) {
-        // kk = (b, oy, ox) of an output pixel; the columns are taps (c, i, j).
-        let plane = g.out_h * g.out_w;
-        let b = i32(kk / plane);
-        let p = kk % plane;
-        let oy = i32(p / g.out_w);
-        let ox = i32(p % g.out_w);
-        let iy = cols.b + (oy * s - i32(g.top));
-        let ix = cols.c + (ox * s - i32(g.left));
+        // `at` = (b, oy, ox), an output pixel; the columns are taps (c, i, j).
+        let b = i32(at.hi);
+        let iy = cols.b + (i32(at.mid) * s - i32(g.top));
+        let ix = cols.c + (i32(at.lo) * s - i32(g.left));
         ok = cols.valid & (iy >= zero) & (iy < h) & (ix >= zero) & (ix < w);
         idx = ((cols.a + b * i32(g.channels)) * h + iy) * w + ix;
     } else {
-        // kk = a tap (channel or filter, i, j); the columns are pixels.
-        let taps = g.kernel * g.kernel;
-        let ch = i32(kk / taps);
-        let t = kk % taps;
-        let i = i32(t / g.kernel);
-        let j = i32(t % g.kernel);
+        // `at` = (channel or filter, i, j), a tap; the columns are pixels.
+        let ch = i32(at.hi);
+        let i = i32(at.mid);
+        let j = i32(at.lo);
         if (mode == FORWARD) {
             let iy = cols.b * s + (i - i32(g.top));
             let ix = cols.c * s + (j - i32(g.left));
@@ -148,24 +185,26 @@ fn gather(mode: u32, g: Geo, cols: Columns, kk: u32, end: u32) -> vec4<f32> {
             idx = ((cols.a * i32(g.channels) + ch) * h + iy) * w + ix;
         } else {
             // Output pixel (oy, ox) read input pixel (y, x) through tap (i, j) when
-            // oy·s + i − top = y, i.e. oy = (y + top − i) / s exactly.
+            // oy·s + i − top = y, i.e. oy = (y + top − i) / s exactly: s is a power of two.
             let ty = cols.b + (i32(g.top) - i);
             let tx = cols.c + (i32(g.left) - j);
-            let oy = ty / s;
-            let ox = tx / s;
-            ok = cols.valid & (ty >= zero) & (tx >= zero) & (ty % s == zero) & (tx % s == zero)
+            let shift = vec4<u32>(countTrailingZeros(g.stride));
+            let whole = vec4<i32>(s - 1);
+            let oy = ty >> shift;
+            let ox = tx >> shift;
+            ok = cols.valid & (ty >= zero) & (tx >= zero) & ((ty & whole) == zero) & ((tx & whole) == zero)
                 & (oy < vec4<i32>(i32(g.out_h))) & (ox < vec4<i32>(i32(g.out_w)));
             idx = ((cols.a * i32(g.filters) + ch) * i32(g.out_h) + oy) * i32(g.out_w) + ox;
         }
     }
     // `select` evaluates both sides: read index 0 where the value is not wanted.
-    let at = vec4<u32>(select(zero, idx, ok));
-    return select(vec4<f32>(0.0), vec4<f32>(rhs[at.x], rhs[at.y], rhs[at.z], rhs[at.w]), ok);
+    let index = vec4<u32>(select(zero, idx, ok));
+    return select(vec4<f32>(0.0), vec4<f32>(rhs[index.x], rhs[index.y], rhs[index.z], rhs[index.w]), ok);
 }
 
-// Rows `first` .. `first`+3 of the left-hand operand at `kk` of the shared dimension.
-fn rows4(mode: u32, g: Geo, first: u32, kk: u32, end: u32) -> vec4<f32> {
-    if (kk >= end) {
+// Rows `first` .. `first`+3 of the left-hand operand at `at` of the shared dimension.
+fn rows4(mode: u32, g: Geo, first: u32, at: Position, end: u32) -> vec4<f32> {
+    if (at.kk >= end) {
         return vec4<f32>(0.0);
     }
     let r = vec4<u32>(first, first + 1u, first + 2u, first + 3u);
@@ -173,18 +212,16 @@ fn rows4(mode: u32, g: Geo, first: u32, kk: u32, end: u32) -> vec4<f32> {
     var idx: vec4<u32>;
     if (mode == FORWARD) {
         // W as [f, c·k·k].
-        idx = r * g.k + kk;
+        idx = r * g.k + at.kk;
     } else if (mode == INPUT) {
-        // Rows are channels, kk = (f, i, j): W[f, c, i, j].
-        let taps = g.kernel * g.kernel;
-        idx = ((kk / taps) * g.channels + r) * taps + kk % taps;
+        // Rows are channels, `at` = (f, i, j): W[f, c, i, j].
+        idx = ((at.hi * g.channels + r) * g.kernel + at.mid) * g.kernel + at.lo;
     } else {
-        // Rows are filters, kk = (b, p): dy[b, f, p].
-        let plane = g.out_h * g.out_w;
-        idx = ((kk / plane) * g.filters + r) * plane + kk % plane;
+        // Rows are filters, `at` = (b, oy, ox): dy[b, f, oy, ox].
+        idx = ((at.hi * g.filters + r) * g.out_h + at.mid) * g.out_w + at.lo;
     }
-    let at = select(vec4<u32>(0u), idx, ok);
-    return select(vec4<f32>(0.0), vec4<f32>(lhs[at.x], lhs[at.y], lhs[at.z], lhs[at.w]), ok);
+    let index = select(vec4<u32>(0u), idx, ok);
+    return select(vec4<f32>(0.0), vec4<f32>(lhs[index.x], lhs[index.y], lhs[index.z], lhs[index.w]), ok);
 }
 
 // Writes row `row` of the tile's result at the invocation's four columns.
@@ -237,17 +274,28 @@ fn product(mode: u32, group: vec3<u32>, local: vec3<u32>) {
     var acc5 = vec4<f32>(0.0);
     var acc6 = vec4<f32>(0.0);
     var acc7 = vec4<f32>(0.0);
+    // Where the invocation's reads start: the left-hand slice at k = local.x, the right-hand one
+    // at rows local.y·B_LOADS … +B_LOADS−1 (one position, stepped by one row at a time); both
+    // move DEPTH along per step.
+    let r = radix(mode, g);
+    let pace = position(DEPTH, r);
+    let next = position(1u, r);
+    let rest = position(DEPTH - B_LOADS, r);
+    var a_at = position(range.x + local.x, r);
+    var b_at = position(range.x + local.y * B_LOADS, r);
     for (var k0 = range.x; k0 < range.y; k0 += DEPTH) {
         // Stage both slices: A_LOADS vec4 of the left-hand (the invocation's own eight rows at
-        // k = local.x) and B_LOADS of the right-hand (rows local.y, local.y + TM/8, …).
+        // k = local.x) and B_LOADS of the right-hand (its rows of the slice, four columns).
         for (var l = 0u; l < A_LOADS; l++) {
             let q = local.y * A_LOADS + l;
-            tile_a[local.x][q] = rows4(mode, g, m0 + q * 4u, k0 + local.x, range.y);
+            tile_a[local.x][q] = rows4(mode, g, m0 + q * 4u, a_at, range.y);
         }
+        a_at = advance(a_at, pace, r);
         for (var l = 0u; l < B_LOADS; l++) {
-            let k = local.y + l * (TM / ROWS);
-            tile_b[k][local.x] = gather(mode, g, cols, k0 + k, range.y);
+            tile_b[local.y * B_LOADS + l][local.x] = gather(mode, g, cols, b_at, range.y);
+            b_at = advance(b_at, next, r);
         }
+        b_at = advance(b_at, rest, r);
         workgroupBarrier();
 
         for (var k = 0u; k < DEPTH; k++) {

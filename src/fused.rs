@@ -6,7 +6,7 @@
 //! queued, and runs of element-wise ones are compiled into single kernels before they execute. A
 //! kernel of ours then has to be queued too, in order, as an opaque custom operation, so that
 //! the operations before it have written its inputs when it runs and those after it read its
-//! outputs. [`run`] is that one step, the same call in both builds: it takes the backend's own
+//! output. [`run`] is that one step, the same call in both builds: it takes the backend's own
 //! tensors and gives the body the cubecl buffers.
 
 use burn::backend::Cube;
@@ -15,25 +15,28 @@ use burn::prelude::Shape;
 use burn_backend::tensor::FloatTensor;
 
 /// Runs `body` on the cubecl buffers of `inputs` (f32 tensors of burn's wgpu backend) as one
-/// operation named `name`, which returns f32 tensors of `outputs`' shapes, in order.
+/// operation named `name`, which returns one f32 tensor of shape `output`.
 ///
 /// Without fusion the body runs now. With fusion it runs when burn-fusion executes the stream up
-/// to this operation; the output tensors exist at once, with their shapes, as for any lazy
+/// to this operation; the output tensor exists at once, with its shape, as for any lazy
 /// operation.
-#[cfg(not(feature = "fusion"))]
 pub fn run<const N: usize>(
-    _name: &'static str,
+    name: &'static str,
     inputs: [FloatTensor<Cube>; N],
-    outputs: Vec<Shape>,
-    body: impl Fn([CubeTensor; N]) -> Vec<CubeTensor> + Send + Sync + 'static,
-) -> Vec<FloatTensor<Cube>> {
-    let results = body(inputs);
-    debug_assert_eq!(results.iter().map(|t| t.meta.shape().clone()).collect::<Vec<_>>(), outputs, "{_name}");
-    results
+    output: Shape,
+    body: impl Fn([CubeTensor; N]) -> CubeTensor + Send + Sync + 'static,
+) -> FloatTensor<Cube> {
+    #[cfg(not(feature = "fusion"))]
+    {
+        let result = body(inputs);
+        debug_assert_eq!(result.meta.shape(), &output, "{name}");
+        result
+    }
+    #[cfg(feature = "fusion")]
+    {
+        lazy::queue(name, inputs, output, body)
+    }
 }
-
-#[cfg(feature = "fusion")]
-pub use lazy::run;
 
 #[cfg(feature = "fusion")]
 mod lazy {
@@ -46,28 +49,26 @@ mod lazy {
 
     type Handle = <<CubeBackend as FusionBackend>::FusionRuntime as FusionRuntime>::FusionHandle;
 
-    /// See the module; this is the fused build's version.
-    pub fn run<const N: usize>(
+    /// [`run`](super::run) under fusion: the body as a custom operation of burn-fusion's stream
+    /// (the calls burn's `#[backend_extension(…, Fusion)]` macro generates).
+    pub fn queue<const N: usize>(
         name: &'static str,
         inputs: [FloatTensor<Cube>; N],
-        outputs: Vec<Shape>,
-        body: impl Fn([CubeTensor; N]) -> Vec<CubeTensor> + Send + Sync + 'static,
-    ) -> Vec<FloatTensor<Cube>> {
+        output: Shape,
+        body: impl Fn([CubeTensor; N]) -> CubeTensor + Send + Sync + 'static,
+    ) -> FloatTensor<Cube> {
         let client = inputs[0].client.clone();
         let inputs: [TensorIr; N] = inputs.map(|t| t.into_ir());
-        let outputs: Vec<TensorIr> =
-            outputs.into_iter().map(|shape| TensorIr::uninit(client.create_empty_handle(), shape, DType::F32)).collect();
-        let ids: Vec<_> = outputs.iter().map(|t| t.id).collect();
-        let description = CustomOpIr { id: name.into(), inputs: inputs.to_vec(), outputs, scalars: Vec::new() };
+        let output = TensorIr::uninit(client.create_empty_handle(), output, DType::F32);
+        let id = output.id;
+        let description = CustomOpIr { id: name.into(), inputs: inputs.to_vec(), outputs: vec![output], scalars: Vec::new() };
         let operation = OperationFn(move |handles: &mut HandleContainer<Handle>| {
             let buffers = std::array::from_fn(|k| handles.get_float_tensor::<CubeBackend>(&inputs[k]));
-            let results = body(buffers);
-            debug_assert_eq!(results.len(), ids.len(), "{name}");
-            for (id, tensor) in ids.iter().zip(results) {
-                handles.register_float_tensor::<CubeBackend>(id, tensor);
-            }
+            handles.register_float_tensor::<CubeBackend>(&id, body(buffers));
             Ok(())
         });
-        client.register(StreamId::current(), OperationIr::Custom(description), operation)
+        let mut outputs = client.register(StreamId::current(), OperationIr::Custom(description), operation);
+        debug_assert_eq!(outputs.len(), 1, "{name}");
+        outputs.remove(0)
     }
 }

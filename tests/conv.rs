@@ -170,6 +170,8 @@ fn the_wgsl_kernels_match_on_full_size_layers() {
         }
         assert!(gpu::fits(&g));
     }
+    // The input gradient shifts by the stride: a stride of 3 is left to burn's conv2d.
+    assert!(!gpu::fits(&Geometry::new([4, 16, 15, 15], [16, 16, 3, 3], 3)));
     // 16×16 at batch 4 is 1,024 output pixels per filter: one slice; at 256 images, 64.
     assert_eq!(gpu::split(4 * 256, 3), (1024, 1));
     assert_eq!(gpu::split(128 * 1024, 3), (1024, 128));

@@ -68,6 +68,15 @@ impl Product {
         }
     }
 
+    /// The kernel's name, in the kernel profile (`bench --kernels`) and burn-fusion's stream.
+    fn name(self) -> &'static str {
+        match self {
+            Product::Forward => "ConvForward",
+            Product::InputGradient => "ConvInputGradient",
+            Product::KernelGradient => "ConvKernelGradient",
+        }
+    }
+
     /// `(rows, columns, shared dimension)` of the product.
     fn sizes(self, g: &Geometry) -> (usize, usize, usize) {
         match self {
@@ -101,12 +110,7 @@ struct ConvKernel {
 
 impl KernelMetadata for ConvKernel {
     fn name(&self) -> &'static str {
-        // The kernel profile's names (`bench --kernels`).
-        match self.product {
-            Product::Forward => "ConvForward",
-            Product::InputGradient => "ConvInputGradient",
-            Product::KernelGradient => "ConvKernelGradient",
-        }
+        self.product.name()
     }
 
     fn id(&self) -> KernelId {
@@ -146,9 +150,11 @@ pub fn split(k: usize, tiles: usize) -> (usize, usize) {
     (slice, k.div_ceil(slice).max(1))
 }
 
-/// Whether every product of `g` fits one dispatch.
+/// Whether the shader takes `g`: a stride that is a power of two (the input gradient shifts by
+/// it), and every product in one dispatch.
 pub fn fits(g: &Geometry) -> bool {
-    [Product::Forward, Product::InputGradient, Product::KernelGradient].iter().all(|p| {
+    g.stride.is_power_of_two()
+        && [Product::Forward, Product::InputGradient, Product::KernelGradient].iter().all(|p| {
         Grid::new(*p, g).workgroups.iter().all(|w| *w <= MAX_WORKGROUPS)
     })
 }
@@ -237,14 +243,12 @@ fn output_shape(product: Product, g: &Geometry) -> Shape {
 fn product(product: Product, g: &Geometry, lhs: FloatTensor<Cube>, rhs: FloatTensor<Cube>, bias: Option<FloatTensor<Cube>>) -> FloatTensor<Cube> {
     let g = *g;
     let shape = output_shape(product, &g);
-    let name = ConvKernel { product, tile_rows: 0 }.name();
-    let mut outputs = match bias {
-        Some(bias) => fused::run(name, [lhs, rhs, bias], vec![shape], move |[lhs, rhs, bias]| {
-            vec![launch(product, &g, lhs, rhs, Some(bias))]
+    match bias {
+        Some(bias) => fused::run(product.name(), [lhs, rhs, bias], shape, move |[lhs, rhs, bias]| {
+            launch(product, &g, lhs, rhs, Some(bias))
         }),
-        None => fused::run(name, [lhs, rhs], vec![shape], move |[lhs, rhs]| vec![launch(product, &g, lhs, rhs, None)]),
-    };
-    outputs.remove(0)
+        None => fused::run(product.name(), [lhs, rhs], shape, move |[lhs, rhs]| launch(product, &g, lhs, rhs, None)),
+    }
 }
 
 impl Kernels for Cube {

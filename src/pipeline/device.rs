@@ -162,7 +162,7 @@ impl DeviceImages {
         let params = self.client.create_from_slice(&params.iter().flat_map(|p| p.to_le_bytes()).collect::<Vec<u8>>());
         let shape = Shape::new([n, 3, SIDE, SIDE]);
         let (shards, info) = (self.shards.clone(), self.info.clone());
-        let output = fused::run("Augment", [self.lut.clone()], vec![shape.clone()], move |[lut]| {
+        let output = fused::run("Augment", [self.lut.clone()], shape.clone(), move |[lut]| {
             let client = lut.client.clone();
             let output = client.empty(shape.num_elements() * DType::F32.size());
             let output = CubeTensor::new_contiguous(client.clone(), lut.device.clone(), shape.clone(), output, DType::F32);
@@ -180,9 +180,8 @@ impl DeviceImages {
                     ]),
                 );
             }
-            vec![output]
-        })
-        .remove(0);
+            output
+        });
         let images = Tensor::<4>::from_primitive::<Cube>(output);
         // On a training device, an autodiff tensor with the device's gradient checkpointing
         // (every operand of an operation must share it).
