@@ -13,12 +13,12 @@
 // gradient of the output pixel that read (y, x) through tap (i, j), if there is one (with stride
 // 2, three taps in four have none).
 //
-// Tiling, the same for the three: a workgroup of 16 × TM/8 invocations computes a TM × 64 tile
-// of the product, each invocation an 8 × 4 block of it held in eight vec4 registers (three reads
-// of workgroup memory for 32 multiply-adds: on emulated GPUs those reads cost as much as the
-// arithmetic, BENCHMARKS.md). The shared
+// Tiling, the same for the three: a workgroup of 16 × TM/8 invocations computes a TM × 128 tile
+// of the product, each invocation an 8 × 8 block of it held in sixteen vec4 registers (four reads
+// of workgroup memory for 64 multiply-adds, as in shaders/matmul.wgsl: on emulated GPUs those
+// reads cost as much as the arithmetic, BENCHMARKS.md). The shared
 // dimension is walked DEPTH = 16 at a time, both slices staged in workgroup memory, so that a
-// value gathered from storage is used TM times (right-hand operand) or 64 times (left-hand).
+// value gathered from storage is used TM times (right-hand operand) or 128 times (left-hand).
 // TM is 16, 32 or 64, the tile that fits the layer's rows (a 16-filter layer would leave three
 // quarters of a 64-row tile idle); src/conv/gpu.rs writes it into the `const TM` line below.
 //
@@ -51,11 +51,12 @@
 @group(0) @binding(4) var<storage, read_write> bias: array<f32>;
 
 const TM: u32 = 64u;            // rows of a tile (16, 32 or 64): written by src/conv/gpu.rs
-const TN: u32 = 64u;            // columns of a tile
+const TN: u32 = 128u;           // columns of a tile
 const DEPTH: u32 = 16u;         // slice of the shared dimension staged per step
 const ROWS: u32 = 8u;           // rows of the product an invocation computes
 const A_LOADS: u32 = ROWS / 4u; // vec4 of the left-hand slice each invocation reads per step
-const B_LOADS: u32 = 128u / TM; // vec4 of the right-hand slice each invocation gathers per step
+const B_LOADS: u32 = 128u / TM; // rows of the right-hand slice each invocation gathers per step
+                                // (two vec4 each: its eight columns)
 
 const FORWARD: u32 = 0u;
 const INPUT: u32 = 1u;
@@ -83,7 +84,7 @@ struct Geo {
 // read gives an invocation its four rows), tile_b[k][q] = columns 4q .. 4q+3 of the right-hand
 // slice at k.
 var<workgroup> tile_a: array<array<vec4<f32>, TM / 4u>, DEPTH>;
-var<workgroup> tile_b: array<array<vec4<f32>, 16>, DEPTH>;
+var<workgroup> tile_b: array<array<vec4<f32>, TN / 4u>, DEPTH>;
 // This workgroup's range of the shared dimension, made uniform for the loop around the barriers.
 var<workgroup> span: vec2<u32>;
 
@@ -224,7 +225,7 @@ fn rows4(mode: u32, g: Geo, first: u32, at: Position, end: u32) -> vec4<f32> {
     return select(vec4<f32>(0.0), vec4<f32>(lhs[index.x], lhs[index.y], lhs[index.z], lhs[index.w]), ok);
 }
 
-// Writes row `row` of the tile's result at the invocation's four columns.
+// Writes row `row` of the tile's result at the four columns `cols`.
 fn put(mode: u32, g: Geo, cols: Columns, row: u32, z: u32, value: vec4<f32>) {
     if (row >= g.m) {
         return;
@@ -261,19 +262,29 @@ fn product(mode: u32, group: vec3<u32>, local: vec3<u32>) {
     let range = workgroupUniformLoad(&span);
 
     let m0 = group.y * TM;
-    // The invocation computes rows m0 + 8·local.y .. +7 and columns first .. first+3, and
-    // gathers the same four columns of the right-hand slice.
-    let first = group.x * TN + local.x * 4u;
-    let cols = columns(mode, g, first);
+    // The invocation computes rows m0 + 8·local.y .. +7 and columns first .. first+7 (`left`
+    // the first four, `right` the next), and gathers the same eight columns of the right-hand
+    // slice.
+    let first = group.x * TN + local.x * 8u;
+    let left = columns(mode, g, first);
+    let right = columns(mode, g, first + 4u);
 
-    var acc0 = vec4<f32>(0.0);
-    var acc1 = vec4<f32>(0.0);
-    var acc2 = vec4<f32>(0.0);
-    var acc3 = vec4<f32>(0.0);
-    var acc4 = vec4<f32>(0.0);
-    var acc5 = vec4<f32>(0.0);
-    var acc6 = vec4<f32>(0.0);
-    var acc7 = vec4<f32>(0.0);
+    var acc0l = vec4<f32>(0.0);
+    var acc0r = vec4<f32>(0.0);
+    var acc1l = vec4<f32>(0.0);
+    var acc1r = vec4<f32>(0.0);
+    var acc2l = vec4<f32>(0.0);
+    var acc2r = vec4<f32>(0.0);
+    var acc3l = vec4<f32>(0.0);
+    var acc3r = vec4<f32>(0.0);
+    var acc4l = vec4<f32>(0.0);
+    var acc4r = vec4<f32>(0.0);
+    var acc5l = vec4<f32>(0.0);
+    var acc5r = vec4<f32>(0.0);
+    var acc6l = vec4<f32>(0.0);
+    var acc6r = vec4<f32>(0.0);
+    var acc7l = vec4<f32>(0.0);
+    var acc7r = vec4<f32>(0.0);
     // Where the invocation's reads start: the left-hand slice at k = local.x, the right-hand one
     // at rows local.y·B_LOADS … +B_LOADS−1 (one position, stepped by one row at a time); both
     // move DEPTH along per step.
@@ -285,14 +296,16 @@ fn product(mode: u32, group: vec3<u32>, local: vec3<u32>) {
     var b_at = position(range.x + local.y * B_LOADS, r);
     for (var k0 = range.x; k0 < range.y; k0 += DEPTH) {
         // Stage both slices: A_LOADS vec4 of the left-hand (the invocation's own eight rows at
-        // k = local.x) and B_LOADS of the right-hand (its rows of the slice, four columns).
+        // k = local.x) and 2 · B_LOADS of the right-hand (its rows of the slice, eight columns).
         for (var l = 0u; l < A_LOADS; l++) {
             let q = local.y * A_LOADS + l;
             tile_a[local.x][q] = rows4(mode, g, m0 + q * 4u, a_at, range.y);
         }
         a_at = advance(a_at, pace, r);
         for (var l = 0u; l < B_LOADS; l++) {
-            tile_b[local.y * B_LOADS + l][local.x] = gather(mode, g, cols, b_at, range.y);
+            let k = local.y * B_LOADS + l;
+            tile_b[k][2u * local.x] = gather(mode, g, left, b_at, range.y);
+            tile_b[k][2u * local.x + 1u] = gather(mode, g, right, b_at, range.y);
             b_at = advance(b_at, next, r);
         }
         b_at = advance(b_at, rest, r);
@@ -301,29 +314,46 @@ fn product(mode: u32, group: vec3<u32>, local: vec3<u32>) {
         for (var k = 0u; k < DEPTH; k++) {
             let a = tile_a[k][local.y * A_LOADS];
             let c = tile_a[k][local.y * A_LOADS + 1u];
-            let b = tile_b[k][local.x];
-            acc0 = fma(vec4<f32>(a.x), b, acc0);
-            acc1 = fma(vec4<f32>(a.y), b, acc1);
-            acc2 = fma(vec4<f32>(a.z), b, acc2);
-            acc3 = fma(vec4<f32>(a.w), b, acc3);
-            acc4 = fma(vec4<f32>(c.x), b, acc4);
-            acc5 = fma(vec4<f32>(c.y), b, acc5);
-            acc6 = fma(vec4<f32>(c.z), b, acc6);
-            acc7 = fma(vec4<f32>(c.w), b, acc7);
+            let bl = tile_b[k][2u * local.x];
+            let br = tile_b[k][2u * local.x + 1u];
+            acc0l = fma(vec4<f32>(a.x), bl, acc0l);
+            acc0r = fma(vec4<f32>(a.x), br, acc0r);
+            acc1l = fma(vec4<f32>(a.y), bl, acc1l);
+            acc1r = fma(vec4<f32>(a.y), br, acc1r);
+            acc2l = fma(vec4<f32>(a.z), bl, acc2l);
+            acc2r = fma(vec4<f32>(a.z), br, acc2r);
+            acc3l = fma(vec4<f32>(a.w), bl, acc3l);
+            acc3r = fma(vec4<f32>(a.w), br, acc3r);
+            acc4l = fma(vec4<f32>(c.x), bl, acc4l);
+            acc4r = fma(vec4<f32>(c.x), br, acc4r);
+            acc5l = fma(vec4<f32>(c.y), bl, acc5l);
+            acc5r = fma(vec4<f32>(c.y), br, acc5r);
+            acc6l = fma(vec4<f32>(c.z), bl, acc6l);
+            acc6r = fma(vec4<f32>(c.z), br, acc6r);
+            acc7l = fma(vec4<f32>(c.w), bl, acc7l);
+            acc7r = fma(vec4<f32>(c.w), br, acc7r);
         }
         // Nobody overwrites the slices while others still read them.
         workgroupBarrier();
     }
 
     let row = m0 + local.y * ROWS;
-    put(mode, g, cols, row, group.z, acc0);
-    put(mode, g, cols, row + 1u, group.z, acc1);
-    put(mode, g, cols, row + 2u, group.z, acc2);
-    put(mode, g, cols, row + 3u, group.z, acc3);
-    put(mode, g, cols, row + 4u, group.z, acc4);
-    put(mode, g, cols, row + 5u, group.z, acc5);
-    put(mode, g, cols, row + 6u, group.z, acc6);
-    put(mode, g, cols, row + 7u, group.z, acc7);
+    put(mode, g, left, row, group.z, acc0l);
+    put(mode, g, right, row, group.z, acc0r);
+    put(mode, g, left, row + 1u, group.z, acc1l);
+    put(mode, g, right, row + 1u, group.z, acc1r);
+    put(mode, g, left, row + 2u, group.z, acc2l);
+    put(mode, g, right, row + 2u, group.z, acc2r);
+    put(mode, g, left, row + 3u, group.z, acc3l);
+    put(mode, g, right, row + 3u, group.z, acc3r);
+    put(mode, g, left, row + 4u, group.z, acc4l);
+    put(mode, g, right, row + 4u, group.z, acc4r);
+    put(mode, g, left, row + 5u, group.z, acc5l);
+    put(mode, g, right, row + 5u, group.z, acc5r);
+    put(mode, g, left, row + 6u, group.z, acc6l);
+    put(mode, g, right, row + 6u, group.z, acc6r);
+    put(mode, g, left, row + 7u, group.z, acc7l);
+    put(mode, g, right, row + 7u, group.z, acc7r);
 }
 
 @compute @workgroup_size(16, TM / ROWS, 1)

@@ -37,7 +37,7 @@ pub const SHADER: &str = include_str!("../../shaders/conv.wgsl");
 /// rows / 8 invocations.
 const ROWS_PER_INVOCATION: u32 = 8;
 /// Columns of a tile (the shader's `TN`).
-const TILE_COLUMNS: usize = 64;
+const TILE_COLUMNS: usize = 128;
 /// The shared dimension's slice a workgroup stages per step (the shader's `DEPTH`).
 const DEPTH: usize = 16;
 /// The kernel gradient is split until the product has about this many workgroups…
