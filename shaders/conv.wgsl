@@ -13,14 +13,16 @@
 // gradient of the output pixel that read (y, x) through tap (i, j), if there is one (with stride
 // 2, three taps in four have none).
 //
-// Tiling, the same for the three: a workgroup of 16 × TM/8 invocations computes a TM × 128 tile
+// Tiling, the same for the three: a workgroup of TN/8 × TM/8 invocations computes a TM × TN tile
 // of the product, each invocation an 8 × 8 block of it held in sixteen vec4 registers (four reads
 // of workgroup memory for 64 multiply-adds, as in shaders/matmul.wgsl: on emulated GPUs those
 // reads cost as much as the arithmetic, BENCHMARKS.md). The shared
 // dimension is walked DEPTH = 16 at a time, both slices staged in workgroup memory, so that a
-// value gathered from storage is used TM times (right-hand operand) or 128 times (left-hand).
+// value gathered from storage is used TM times (right-hand operand) or TN times (left-hand).
 // TM is 16, 32 or 64, the tile that fits the layer's rows (a 16-filter layer would leave three
-// quarters of a 64-row tile idle); src/conv/gpu.rs writes it into the `const TM` line below.
+// quarters of a 64-row tile idle), and TN 128, or 64 where that pads the columns less (the kernel
+// gradient's are the taps, c·k·k: 144 of them fill two 128-column tiles to 56 %, three 64-column
+// ones to 75 %); src/conv/gpu.rs writes both into the `const TM` and `const TN` lines below.
 //
 // The kernel gradient's shared dimension (131,072 at batch 128 on 32×32 maps) is long and its
 // tiles are few (three for a 3×3 16→16 layer), so it is split along the dispatch's z: workgroup
@@ -51,12 +53,14 @@
 @group(0) @binding(4) var<storage, read_write> bias: array<f32>;
 
 const TM: u32 = 64u;            // rows of a tile (16, 32 or 64): written by src/conv/gpu.rs
-const TN: u32 = 128u;           // columns of a tile
+const TN: u32 = 128u;           // columns of a tile (64 or 128): written by src/conv/gpu.rs
+const ACROSS: u32 = TN / 8u;    // invocations along the columns
 const DEPTH: u32 = 16u;         // slice of the shared dimension staged per step
 const ROWS: u32 = 8u;           // rows of the product an invocation computes
-const A_LOADS: u32 = ROWS / 4u; // vec4 of the left-hand slice each invocation reads per step
-const B_LOADS: u32 = 128u / TM; // rows of the right-hand slice each invocation gathers per step
-                                // (two vec4 each: its eight columns)
+// vec4 of the left-hand slice (DEPTH × TM/4 of them) each invocation stages per step.
+const A_LOADS: u32 = DEPTH * ROWS / 4u / ACROSS;
+// Rows of the right-hand slice each invocation gathers per step (two vec4 each: its eight columns).
+const B_LOADS: u32 = DEPTH * ROWS / TM;
 
 const FORWARD: u32 = 0u;
 const INPUT: u32 = 1u;
@@ -129,7 +133,7 @@ fn advance(p: Position, by: Position, r: vec2<u32>) -> Position {
     return Position(p.kk + by.kk, p.hi + by.hi + select(0u, 1u, carry_mid), mid, lo);
 }
 
-// Four consecutive columns of the product, decomposed once per invocation: forward (b, oy, ox),
+// Four consecutive columns of the product, decomposed once (an invocation has two such groups): forward (b, oy, ox),
 // input_gradient (b, y, x), kernel_gradient (c, i, j); `valid` is false past the last column.
 struct Columns {
     a: vec4<i32>,
@@ -155,8 +159,8 @@ fn columns(mode: u32, g: Geo, first: u32) -> Columns {
     return Columns(vec4<i32>(nn / plane), vec4<i32>(q / row), vec4<i32>(q % row), valid);
 }
 
-// Four values of the right-hand operand: row `at` of the shared dimension, the invocation's four
-// columns. Zero past `end` and wherever the im2col matrix holds padding.
+// Four values of the right-hand operand: row `at` of the shared dimension, the four columns
+// `cols`. Zero past `end` and wherever the im2col matrix holds padding.
 fn gather(mode: u32, g: Geo, cols: Columns, at: Position, end: u32) -> vec4<f32> {
     if (at.kk >= end) {
         return vec4<f32>(0.0);
@@ -285,21 +289,22 @@ fn product(mode: u32, group: vec3<u32>, local: vec3<u32>) {
     var acc6r = vec4<f32>(0.0);
     var acc7l = vec4<f32>(0.0);
     var acc7r = vec4<f32>(0.0);
-    // Where the invocation's reads start: the left-hand slice at k = local.x, the right-hand one
+    // Where the invocation's reads start: the left-hand slice at k = id % DEPTH, the right-hand one
     // at rows local.y·B_LOADS … +B_LOADS−1 (one position, stepped by one row at a time); both
     // move DEPTH along per step.
     let r = radix(mode, g);
     let pace = position(DEPTH, r);
     let next = position(1u, r);
     let rest = position(DEPTH - B_LOADS, r);
-    var a_at = position(range.x + local.x, r);
+    let id = local.y * ACROSS + local.x;
+    var a_at = position(range.x + id % DEPTH, r);
     var b_at = position(range.x + local.y * B_LOADS, r);
     for (var k0 = range.x; k0 < range.y; k0 += DEPTH) {
-        // Stage both slices: A_LOADS vec4 of the left-hand (the invocation's own eight rows at
-        // k = local.x) and 2 · B_LOADS of the right-hand (its rows of the slice, eight columns).
+        // Stage both slices: A_LOADS vec4 of the left-hand (four rows each, at k = id % DEPTH)
+        // and 2 · B_LOADS of the right-hand (its rows of the slice, its eight columns).
         for (var l = 0u; l < A_LOADS; l++) {
-            let q = local.y * A_LOADS + l;
-            tile_a[local.x][q] = rows4(mode, g, m0 + q * 4u, a_at, range.y);
+            let q = id / DEPTH + l * (ACROSS * TM / ROWS / DEPTH);
+            tile_a[id % DEPTH][q] = rows4(mode, g, m0 + q * 4u, a_at, range.y);
         }
         a_at = advance(a_at, pace, r);
         for (var l = 0u; l < B_LOADS; l++) {
@@ -312,8 +317,8 @@ fn product(mode: u32, group: vec3<u32>, local: vec3<u32>) {
         workgroupBarrier();
 
         for (var k = 0u; k < DEPTH; k++) {
-            let a = tile_a[k][local.y * A_LOADS];
-            let c = tile_a[k][local.y * A_LOADS + 1u];
+            let a = tile_a[k][local.y * 2u];
+            let c = tile_a[k][local.y * 2u + 1u];
             let bl = tile_b[k][2u * local.x];
             let br = tile_b[k][2u * local.x + 1u];
             acc0l = fma(vec4<f32>(a.x), bl, acc0l);
@@ -356,17 +361,17 @@ fn product(mode: u32, group: vec3<u32>, local: vec3<u32>) {
     put(mode, g, right, row + 7u, group.z, acc7r);
 }
 
-@compute @workgroup_size(16, TM / ROWS, 1)
+@compute @workgroup_size(ACROSS, TM / ROWS, 1)
 fn forward(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_id) local: vec3<u32>) {
     product(FORWARD, group, local);
 }
 
-@compute @workgroup_size(16, TM / ROWS, 1)
+@compute @workgroup_size(ACROSS, TM / ROWS, 1)
 fn input_gradient(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_id) local: vec3<u32>) {
     product(INPUT, group, local);
 }
 
-@compute @workgroup_size(16, TM / ROWS, 1)
+@compute @workgroup_size(ACROSS, TM / ROWS, 1)
 fn kernel_gradient(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_id) local: vec3<u32>) {
     product(KERNEL, group, local);
 }

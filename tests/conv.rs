@@ -170,6 +170,9 @@ fn the_wgsl_kernels_match_on_full_size_layers() {
         }
         assert!(gpu::fits(&g));
     }
+    // Tiles of 128 columns, or 64 where they pad less: the kernel gradient's 144 taps of a 16-channel
+    // 3×3 layer take three of 64 (192 columns), not two of 128 (256).
+    assert_eq!([144, 288, 576, 27, 1024, 131_072].map(gpu::tile_columns), [64, 64, 64, 64, 128, 128]);
     // The input gradient shifts by the stride: a stride of 3 is left to burn's conv2d.
     assert!(!gpu::fits(&Geometry::new([4, 16, 15, 15], [16, 16, 3, 3], 3)));
     // 16×16 at batch 4 is 1,024 output pixels per filter: one slice; at 256 images, 64.

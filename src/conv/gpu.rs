@@ -8,9 +8,9 @@
 //! (`conv2d_gemm`) multiplies fast but spends as long again writing and reading back its im2col
 //! matrices. Here the im2col matrix never exists: each workgroup gathers the slice of it that
 //! its tile needs into workgroup memory, for the three products alike, in NCHW, with no
-//! permutation around them. The kernel gradient's long sum is split along the batch into
-//! partial products (burn adds them up), and the bias gradient is burn's sum of the output
-//! gradient.
+//! permutation around them. The kernel gradient's long sum over the batch's output pixels is
+//! split into partial products over slices of them (burn adds them up), and the bias gradient is
+//! burn's sum of the output gradient.
 
 use burn::backend::wgpu::{CubeBackend, CubeTensor};
 use burn::backend::{Cube, DispatchDevice};
@@ -33,11 +33,11 @@ use crate::fused;
 /// The kernels' source, with a 64-row tile ([`source`] writes the tile a layer gets).
 pub const SHADER: &str = include_str!("../../shaders/conv.wgsl");
 
-/// Rows of the product one invocation computes (the shader's `ROWS`): a workgroup has 16 × tile
-/// rows / 8 invocations.
+/// Rows of the product one invocation computes (the shader's `ROWS`).
 const ROWS_PER_INVOCATION: u32 = 8;
-/// Columns of a tile (the shader's `TN`).
-const TILE_COLUMNS: usize = 128;
+/// Columns of the product one invocation computes: a workgroup has tile columns / 8 × tile rows
+/// / 8 invocations.
+const COLUMNS_PER_INVOCATION: u32 = 8;
 /// The shared dimension's slice a workgroup stages per step (the shader's `DEPTH`).
 const DEPTH: usize = 16;
 /// The kernel gradient is split until the product has about this many workgroups…
@@ -54,7 +54,7 @@ pub enum Product {
     Forward,
     /// `dx = Wᵀ ⋆ dy`.
     InputGradient,
-    /// `dW = dy · cols(x)ᵀ`, in partial sums along the batch.
+    /// `dW = dy · cols(x)ᵀ`, in partial sums over slices of the batch's output pixels.
     KernelGradient,
 }
 
@@ -96,9 +96,17 @@ pub fn tile_rows(rows: usize) -> u32 {
     }
 }
 
-/// `shaders/conv.wgsl` with tiles of `tile_rows` rows.
-pub fn source(tile_rows: u32) -> String {
-    SHADER.replacen("const TM: u32 = 64u;", &format!("const TM: u32 = {tile_rows}u;"), 1)
+/// The columns of the tile for a product of `columns` columns: 128, or 64 where that leaves
+/// fewer of them empty (the kernel gradient's c·k·k; an invocation computes eight).
+pub fn tile_columns(columns: usize) -> u32 {
+    if columns.next_multiple_of(64) < columns.next_multiple_of(128) { 64 } else { 128 }
+}
+
+/// `shaders/conv.wgsl` with tiles of `tile_rows` × `tile_columns`.
+pub fn source(tile_rows: u32, tile_columns: u32) -> String {
+    SHADER
+        .replacen("const TM: u32 = 64u;", &format!("const TM: u32 = {tile_rows}u;"), 1)
+        .replacen("const TN: u32 = 128u;", &format!("const TN: u32 = {tile_columns}u;"), 1)
 }
 
 /// One entry point of the shader with one tile: the source is the kernel, there is nothing for
@@ -106,6 +114,7 @@ pub fn source(tile_rows: u32) -> String {
 struct ConvKernel {
     product: Product,
     tile_rows: u32,
+    tile_columns: u32,
 }
 
 impl KernelMetadata for ConvKernel {
@@ -114,7 +123,7 @@ impl KernelMetadata for ConvKernel {
     }
 
     fn id(&self) -> KernelId {
-        KernelId::new::<Self>().info((self.product, self.tile_rows))
+        KernelId::new::<Self>().info((self.product, self.tile_rows, self.tile_columns))
     }
 
     fn address_type(&self) -> ElemType {
@@ -126,7 +135,7 @@ impl CubeKernel for ConvKernel {
     fn define(&self) -> KernelDefinition {
         // Only keys the compilation cache: `source` replaces the compiled body.
         let settings = KernelSettings::new(
-            CubeDim::new_2d(16, self.tile_rows / ROWS_PER_INVOCATION).0,
+            CubeDim::new_2d(self.tile_columns / COLUMNS_PER_INVOCATION, self.tile_rows / ROWS_PER_INVOCATION).0,
             ExecutionMode::Checked,
             AddressType::U32,
         );
@@ -135,7 +144,7 @@ impl CubeKernel for ConvKernel {
 
     fn source(&self) -> Option<PrecompiledSource> {
         Some(PrecompiledSource {
-            source: source(self.tile_rows),
+            source: source(self.tile_rows, self.tile_columns),
             entrypoint_name: self.product.entry().into(),
             lang: "wgsl",
         })
@@ -172,6 +181,7 @@ fn contiguous(t: CubeTensor) -> CubeTensor {
 /// How a product is dispatched.
 struct Grid {
     tile_rows: u32,
+    tile_columns: u32,
     /// Workgroups along the columns, the rows and the shared dimension.
     workgroups: [usize; 3],
     /// The shared dimension's slice one workgroup sums.
@@ -181,13 +191,13 @@ struct Grid {
 impl Grid {
     fn new(product: Product, g: &Geometry) -> Self {
         let (m, n, k) = product.sizes(g);
-        let tile_rows = tile_rows(m);
-        let (columns, rows) = (n.div_ceil(TILE_COLUMNS), m.div_ceil(tile_rows as usize));
+        let (tile_rows, tile_columns) = (tile_rows(m), tile_columns(n));
+        let (columns, rows) = (n.div_ceil(tile_columns as usize), m.div_ceil(tile_rows as usize));
         let (slice, slices) = match product {
             Product::KernelGradient => split(k, columns * rows),
             _ => (k, 1),
         };
-        Self { tile_rows, workgroups: [columns, rows, slices], slice }
+        Self { tile_rows, tile_columns, workgroups: [columns, rows, slices], slice }
     }
 }
 
@@ -214,7 +224,7 @@ fn launch(product: Product, g: &Geometry, lhs: CubeTensor, rhs: CubeTensor, bias
     let output = client.empty(shape.num_elements() * DType::F32.size());
     let output = CubeTensor::new_contiguous(client.clone(), lhs.device.clone(), shape, output, DType::F32);
     client.launch(
-        Box::new(ConvKernel { product, tile_rows: grid.tile_rows }),
+        Box::new(ConvKernel { product, tile_rows: grid.tile_rows, tile_columns: grid.tile_columns }),
         CubeCount::Static(columns as u32, rows as u32, slices as u32),
         KernelArguments::new().with_buffers(vec![
             lhs.handle.clone().binding(),
@@ -294,8 +304,8 @@ pub fn supports(device: &Device) -> bool {
 /// A "same"-padded 2-D convolution with square `kernel` and `stride` by `shaders/conv.wgsl`:
 /// `x` `[b, c, h, w]`, `weight` `[f, c, k, k]`, `bias` `[f]` → `[b, f, ⌈h/s⌉, ⌈w/s⌉]`, with its
 /// backward pass on autodiff tensors. `None` where the tensors are not all f32 tensors of the
-/// wgpu backend in one autodiff context, or a product would need more workgroups than one
-/// dispatch has (the caller then uses burn's own `conv2d`).
+/// wgpu backend in one autodiff context, the stride is not a power of two, or a product would
+/// need more workgroups than one dispatch has (the caller then uses burn's own `conv2d`).
 pub fn conv2d(x: &Tensor<4>, weight: &Tensor<4>, bias: &Tensor<1>, stride: usize) -> Option<Tensor<4>> {
     op::conv2d::<Cube>(x, weight, bias, stride)
 }
