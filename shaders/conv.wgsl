@@ -133,8 +133,9 @@ fn advance(p: Position, by: Position, r: vec2<u32>) -> Position {
     return Position(p.kk + by.kk, p.hi + by.hi + select(0u, 1u, carry_mid), mid, lo);
 }
 
-// Four consecutive columns of the product, decomposed once (an invocation has two such groups): forward (b, oy, ox),
-// input_gradient (b, y, x), kernel_gradient (c, i, j); `valid` is false past the last column.
+// Four consecutive columns of the product, decomposed once (an invocation has two such groups):
+// forward (b, oy, ox), input_gradient (b, y, x), kernel_gradient (c, i, j); `valid` is false past
+// the last column.
 struct Columns {
     a: vec4<i32>,
     b: vec4<i32>,

@@ -162,10 +162,9 @@ pub fn split(k: usize, tiles: usize) -> (usize, usize) {
 /// Whether the shader takes `g`: a stride that is a power of two (the input gradient shifts by
 /// it), and every product in one dispatch.
 pub fn fits(g: &Geometry) -> bool {
+    let products = [Product::Forward, Product::InputGradient, Product::KernelGradient];
     g.stride.is_power_of_two()
-        && [Product::Forward, Product::InputGradient, Product::KernelGradient].iter().all(|p| {
-        Grid::new(*p, g).workgroups.iter().all(|w| *w <= MAX_WORKGROUPS)
-    })
+        && products.iter().all(|p| Grid::new(*p, g).workgroups.iter().all(|w| *w <= MAX_WORKGROUPS))
 }
 
 /// `t` with row-major strides (a copy by burn where it has other strides).
