@@ -32,6 +32,9 @@ pub enum ToWorker {
     Discard,
     /// Measure this device's speed with a few steps of `config` (answered with `Measured`).
     Measure { config: TrainConfig },
+    /// Compile `config`'s kernels now, on WebGPU, before a run needs them (answered with
+    /// `Kernels`; nothing to do on the CPU or when they are compiled already).
+    Warm { config: TrainConfig },
     /// Run `plan`'s runs one after another, as the experiment `id` (its start time).
     StartExperiment { id: f64, plan: Plan },
     /// Go on with the stored experiment: continue its run in progress, then the rest.
@@ -157,6 +160,17 @@ pub enum RunState {
     Finished,
 }
 
+/// Where a network's GPU kernels stand (`ToWorker::Warm`).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kernels {
+    Compiling,
+    /// Compiled, in this many seconds (a throwaway training step included).
+    Ready { seconds: f64 },
+    /// The warm-up failed; a run compiles them itself.
+    Failed,
+}
+
 /// Worker → page.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -176,6 +190,8 @@ pub enum FromWorker {
     },
     /// No WebGPU here: why, in Spanish, with what to do.
     NoWebGpu { reason: String },
+    /// The GPU kernels of `model` at `batch_size`, compiled ahead of a run.
+    Kernels { model: String, batch_size: usize, kernels: Kernels },
     /// The worker's memory while it trains (sent with every metrics read): its WebAssembly heap
     /// and, on WebGPU, what burn's allocator holds on the device, in MiB.
     Memory { wasm_mib: f64, device_mib: Option<f64> },

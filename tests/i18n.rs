@@ -76,3 +76,19 @@ fn archive_and_checkpoint_errors_are_translated() {
     assert!((es.checkpoint_error)(&e).contains("sin estado de entrenamiento"));
     assert_eq!((en.checkpoint_error)(&e), e.to_string());
 }
+
+/// The device line's note on WebGPU kernels compiled ahead of a run names the network, the
+/// batch size and the seconds, and says nothing when the warm-up failed (the run compiles them).
+#[test]
+fn the_kernels_note_names_network_batch_and_seconds() {
+    use resnet_webgpu::protocol::Kernels;
+    for texts in [&ES, &EN] {
+        let compiling = (texts.kernels)("ResNet20 v1", 32, Kernels::Compiling);
+        let ready = (texts.kernels)("ResNet20 v1", 128, Kernels::Ready { seconds: 12.345 });
+        assert!(compiling.contains("ResNet20 v1") && compiling.contains("32"), "{compiling}");
+        assert!(ready.contains("ResNet20 v1") && ready.contains("128") && ready.contains("12.3 s"), "{ready}");
+        assert_ne!(compiling, ready);
+        assert_eq!((texts.kernels)("ResNet20 v1", 32, Kernels::Failed), "");
+    }
+    assert_ne!((ES.kernels)("ResNet20 v1", 32, Kernels::Compiling), (EN.kernels)("ResNet20 v1", 32, Kernels::Compiling));
+}

@@ -4,6 +4,7 @@
 use crate::checkpoint::{CheckpointError, RunCheckpointError};
 use crate::classify::{ImageInputError, MAX_SIDE};
 use crate::data::{DataError, FOLDER, MAX_BATCH_BYTES, TEST_FILE};
+use crate::protocol::Kernels;
 use super::{ModelSource, SummaryTexts, Texts};
 
 pub static EN: Texts = Texts {
@@ -154,6 +155,12 @@ pub static EN: Texts = Texts {
             " — chosen automatically: this browser's WebGPU adapter{name} is a software one (it emulates \
              the GPU on the CPU) and here the CPU trains several times faster. You can choose WebGPU above."
         )
+    },
+    kernels: |model, batch, kernels| match kernels {
+        Kernels::Compiling => format!(" · compiling the GPU kernels for {model}, batch {batch}…"),
+        Kernels::Ready { seconds } => format!(" · kernels of {model}, batch {batch}, compiled in {seconds:.1} s"),
+        // The run compiles them itself: nothing to say.
+        Kernels::Failed => String::new(),
     },
     no_webgpu_html: |reason| {
         format!(

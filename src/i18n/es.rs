@@ -4,6 +4,7 @@
 use crate::checkpoint::{CheckpointError, RunCheckpointError};
 use crate::classify::{ImageInputError, MAX_SIDE};
 use crate::data::{DataError, FOLDER, MAX_BATCH_BYTES, TEST_FILE};
+use crate::protocol::Kernels;
 use super::{ModelSource, SummaryTexts, Texts};
 
 pub static ES: Texts = Texts {
@@ -154,6 +155,12 @@ pub static ES: Texts = Texts {
             " — elegida automáticamente: el adaptador WebGPU de este navegador{name} es por software (emula \
              la GPU en la CPU) y aquí la CPU entrena varias veces más rápido. Puedes elegir WebGPU arriba."
         )
+    },
+    kernels: |model, batch, kernels| match kernels {
+        Kernels::Compiling => format!(" · compilando los kernels de la GPU para {model}, lote {batch}…"),
+        Kernels::Ready { seconds } => format!(" · kernels de {model}, lote {batch}, compilados en {seconds:.1} s"),
+        // The run compiles them itself: nothing to say.
+        Kernels::Failed => String::new(),
     },
     no_webgpu_html: |reason| {
         format!(

@@ -178,6 +178,8 @@ fn wire_controls(page: &Shared, dom: &Dom) -> Result<(), JsValue> {
     let p = page.clone();
     dom.on("model", "change", move |_| p.borrow_mut().choose_model())?;
     let p = page.clone();
+    dom.on("batch-size", "change", move |_| p.borrow_mut().warm_kernels())?;
+    let p = page.clone();
     dom.on("backend", "change", move |_| {
         let mut page = p.borrow_mut();
         page.setup.device_ready = false;

@@ -41,6 +41,7 @@ impl Page {
                 self.lab_device_ready();
                 self.render_device();
                 self.render_controls();
+                self.warm_kernels();
             }
             FromWorker::NoWebGpu { reason } => {
                 self.setup.no_webgpu = Some(reason);
@@ -67,6 +68,11 @@ impl Page {
                 self.dom.show("data-pick", false);
                 self.dom.set_text("data-status", &(t.data_ready)(&group(train_images), &group(test_images)));
                 self.render_controls();
+                self.warm_kernels();
+            }
+            FromWorker::Kernels { model, batch_size, kernels } => {
+                self.setup.kernels = Some((model, batch_size, kernels));
+                self.render_device();
             }
             FromWorker::DataError { message } => {
                 self.dom.set_text("data-status", &message);

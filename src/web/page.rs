@@ -18,7 +18,7 @@ use crate::metrics::EpochMetrics;
 use crate::experiment::{Cost, Experiment, Ongoing, Plan, Speed};
 use crate::model::{ModelKind, ResNetConfig};
 use crate::runs::RunRecord;
-use crate::protocol::{BackendChoice, RunState, ToWorker, WorkerModule};
+use crate::protocol::{BackendChoice, Kernels, RunState, ToWorker, WorkerModule};
 use crate::recipe::TrainConfig;
 use crate::summary::Summary;
 
@@ -37,6 +37,9 @@ pub(crate) struct Setup {
     pub(crate) adapter: Option<(String, Option<String>, bool)>,
     /// On WebGPU, the adapter's measured matmul peak (GFLOP/s).
     pub(crate) peak_gflops: Option<f64>,
+    /// On WebGPU, the latest network whose kernels were compiled ahead of a run: its name, its
+    /// batch size and where they stand.
+    pub(crate) kernels: Option<(String, usize, Kernels)>,
     /// Why there is no WebGPU, when there is none.
     pub(crate) no_webgpu: Option<String>,
     /// The worker's WebAssembly heap and GPU memory (MiB).
@@ -291,6 +294,18 @@ impl Page {
         let Ok(kind) = self.dom.value("model").parse::<ModelKind>() else { return };
         self.summary = Some(ResNetConfig::from(kind).try_init(&Device::flex()).map(|m| Summary::of(&m)).map_err(|e| e.to_string()));
         self.render_summary();
+        self.warm_kernels();
+    }
+
+    /// On WebGPU with the data loaded and no run under way, has the worker compile the kernels
+    /// of the network in the controls while the person reads (`ToWorker::Warm`).
+    pub(crate) fn warm_kernels(&self) {
+        let idle = !matches!(self.run.state, RunState::Running | RunState::Paused | RunState::Stopping);
+        if self.setup.backend == Some(BackendChoice::WebGpu) && self.setup.data_ready && idle
+            && let Ok(config) = self.config()
+        {
+            self.send(ToWorker::Warm { config });
+        }
     }
 
     pub(crate) fn backend_choice(&self) -> BackendChoice {

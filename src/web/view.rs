@@ -208,7 +208,11 @@ impl Page {
                 None if *fallback => t.software_adapter.to_string(),
                 None => String::new(),
             };
-            dom.set_text("m-adapter", &format!("{what}{note}"));
+            let kernels = match (&self.setup.kernels, backend) {
+                (Some((model, batch, kernels)), BackendChoice::WebGpu) => (t.kernels)(model, *batch, *kernels),
+                _ => String::new(),
+            };
+            dom.set_text("m-adapter", &format!("{what}{note}{kernels}"));
         }
         if let Some((wasm, device)) = self.setup.memory {
             dom.set_text("m-memory", &(t.memory)(wasm, device));

@@ -13,6 +13,7 @@ mod lock;
 mod run;
 mod saved;
 mod state;
+mod warm;
 
 #[cfg(feature = "webgpu")]
 pub use device::has_timestamp_queries;
@@ -91,6 +92,7 @@ fn handle(data: JsValue) {
             run::run(Start::Fresh(config), None).await;
         }),
         ToWorker::Measure { config } => spawn_local(lab::measure(config)),
+        ToWorker::Warm { config } => spawn_local(warm::warm(config)),
         ToWorker::StartExperiment { id, plan } => {
             spawn_local(lab::run_experiment(crate::experiment::Ongoing { id, plan, next: 0 }, false))
         }
