@@ -106,9 +106,10 @@ pub struct Texts {
     pub resume: &'static str,
     pub software_adapter: &'static str,
     pub auto_chose_cpu: fn(&str) -> String,
-    /// After the device's name on WebGPU: the kernels of a network at a batch size, compiled
-    /// ahead of a run (`Kernels`).
-    pub kernels: fn(&str, usize, crate::protocol::Kernels) -> String,
+    /// After the device's name on WebGPU: the kernels of a network at a batch size being
+    /// compiled ahead of a run, then compiled (in seconds).
+    pub kernels_compiling: fn(&str, usize) -> String,
+    pub kernels_ready: fn(&str, usize, f64) -> String,
     pub no_webgpu_html: fn(&str) -> String,
     pub no_navigator_gpu: &'static str,
     pub no_adapter: fn(&str) -> String,

@@ -4,8 +4,9 @@
 //
 //   node www/first-step-trace.mjs [dist] [batch] [link query, e.g. conv=wgsl]
 //
-// CHROME_ARGS adds Chromium flags (e.g. Dawn's toggles: --disable-dawn-features=…); WARM=1
-// presses «Entrenar» only after the page compiled the network's kernels. Headless Chromium on
+// MODEL picks the network (default resnet20v1); CHROME_ARGS adds Chromium flags (e.g. Dawn's
+// toggles: --disable-dawn-features=…); WARM=1 presses «Entrenar» only after the page compiled the
+// network's kernels. Headless Chromium on
 // SwiftShader here: read shares and counts, not seconds.
 import { readFileSync } from "node:fs";
 import { launch, openReady, serve } from "./harness.mjs";

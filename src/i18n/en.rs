@@ -4,7 +4,6 @@
 use crate::checkpoint::{CheckpointError, RunCheckpointError};
 use crate::classify::{ImageInputError, MAX_SIDE};
 use crate::data::{DataError, FOLDER, MAX_BATCH_BYTES, TEST_FILE};
-use crate::protocol::Kernels;
 use super::{ModelSource, SummaryTexts, Texts};
 
 pub static EN: Texts = Texts {
@@ -156,12 +155,8 @@ pub static EN: Texts = Texts {
              the GPU on the CPU) and here the CPU trains several times faster. You can choose WebGPU above."
         )
     },
-    kernels: |model, batch, kernels| match kernels {
-        Kernels::Compiling => format!(" · compiling the GPU kernels for {model}, batch {batch}…"),
-        Kernels::Ready { seconds } => format!(" · kernels of {model}, batch {batch}, compiled in {seconds:.1} s"),
-        // The run compiles them itself: nothing to say.
-        Kernels::Failed => String::new(),
-    },
+    kernels_compiling: |model, batch| format!(" · compiling the GPU kernels for {model}, batch {batch}…"),
+    kernels_ready: |model, batch, seconds| format!(" · kernels of {model}, batch {batch}, compiled in {seconds:.1} s"),
     no_webgpu_html: |reason| {
         format!(
             "<div class=\"warning\"><p><b>No WebGPU available.</b> {reason}</p><p>To train on your \

@@ -4,7 +4,6 @@
 use crate::checkpoint::{CheckpointError, RunCheckpointError};
 use crate::classify::{ImageInputError, MAX_SIDE};
 use crate::data::{DataError, FOLDER, MAX_BATCH_BYTES, TEST_FILE};
-use crate::protocol::Kernels;
 use super::{ModelSource, SummaryTexts, Texts};
 
 pub static ES: Texts = Texts {
@@ -156,12 +155,8 @@ pub static ES: Texts = Texts {
              la GPU en la CPU) y aquí la CPU entrena varias veces más rápido. Puedes elegir WebGPU arriba."
         )
     },
-    kernels: |model, batch, kernels| match kernels {
-        Kernels::Compiling => format!(" · compilando los kernels de la GPU para {model}, lote {batch}…"),
-        Kernels::Ready { seconds } => format!(" · kernels de {model}, lote {batch}, compilados en {seconds:.1} s"),
-        // The run compiles them itself: nothing to say.
-        Kernels::Failed => String::new(),
-    },
+    kernels_compiling: |model, batch| format!(" · compilando los kernels de la GPU para {model}, lote {batch}…"),
+    kernels_ready: |model, batch, seconds| format!(" · kernels de {model}, lote {batch}, compilados en {seconds:.1} s"),
     no_webgpu_html: |reason| {
         format!(
             "<div class=\"warning\"><p><b>No hay WebGPU disponible.</b> {reason}</p><p>Para entrenar en tu \

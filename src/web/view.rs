@@ -12,7 +12,7 @@ use crate::export::{config_to_query, history_csv, history_json};
 use crate::html;
 use crate::metrics::EpochMetrics;
 use crate::model::ModelKind;
-use crate::protocol::{BackendChoice, RunState, ToWorker};
+use crate::protocol::{BackendChoice, Kernels, RunState, ToWorker};
 use crate::recipe::TrainConfig;
 
 impl Page {
@@ -209,7 +209,11 @@ impl Page {
                 None => String::new(),
             };
             let kernels = match (&self.setup.kernels, backend) {
-                (Some((model, batch, kernels)), BackendChoice::WebGpu) => (t.kernels)(model, *batch, *kernels),
+                (Some((model, batch, Kernels::Compiling)), BackendChoice::WebGpu) => (t.kernels_compiling)(model, *batch),
+                (Some((model, batch, Kernels::Ready { seconds })), BackendChoice::WebGpu) => {
+                    (t.kernels_ready)(model, *batch, *seconds)
+                }
+                // A failed warm-up changes nothing for the person: the run compiles them itself.
                 _ => String::new(),
             };
             dom.set_text("m-adapter", &format!("{what}{note}{kernels}"));
