@@ -24,8 +24,9 @@ try {
   await page.fill("#epochs", "1");
   await page.locator("#epochs").blur();
   if (process.env.WARM === "1") {
-    await page.waitForFunction(() => /compilados en/.test(document.querySelector("#m-adapter").textContent),
-      null, { timeout: 1_200_000 });
+    const label = (process.env.MODEL ?? "resnet20v1").replace(/^resnet(\d+)v(\d+)$/, "ResNet$1 v$2").replace(/^plain(\d+)$/, "Plain-$1");
+    await page.waitForFunction((note) => document.querySelector("#m-adapter").textContent.includes(note),
+      `kernels de ${label}, lote ${batch}, compilados en`, { timeout: 1_200_000 });
   }
   await browser.startTracing(page, { path, categories: ["gpu.dawn", "gpu", "toplevel"] });
   const t0 = Date.now();

@@ -31,8 +31,10 @@ try {
     let warm = "";
     if (process.env.WARM === "1" && backend === "webgpu") {
       await page.locator("#epochs").blur();
-      await page.waitForFunction((batch) => new RegExp(`lote ${batch}, compilados en`).test(document.querySelector("#m-adapter").textContent),
-        batch, { timeout: 1_200_000 });
+      // The device line names the network as people read it: resnet29v2 → «ResNet29 v2».
+      const label = model.replace(/^resnet(\d+)v(\d+)$/, "ResNet$1 v$2").replace(/^plain(\d+)$/, "Plain-$1");
+      await page.waitForFunction((note) => document.querySelector("#m-adapter").textContent.includes(note),
+        `kernels de ${label}, lote ${batch}, compilados en`, { timeout: 1_200_000 });
       warm = / compilados en ([\d.]+) s/.exec(await page.textContent("#m-adapter"))[1];
     }
     const adapter = (await page.textContent("#m-adapter")).replace(/ · (compilando|kernels de).*/, "");
