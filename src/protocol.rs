@@ -160,6 +160,13 @@ pub enum RunState {
     Finished,
 }
 
+impl RunState {
+    /// A run holds the device: running, paused or stopping.
+    pub fn under_way(self) -> bool {
+        matches!(self, RunState::Running | RunState::Paused | RunState::Stopping)
+    }
+}
+
 /// Where a network's GPU kernels stand (`ToWorker::Warm`).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -6,27 +6,26 @@
 //
 // MODEL picks the network (default resnet20v1); CHROME_ARGS adds Chromium flags (e.g. Dawn's
 // toggles: --disable-dawn-features=…); WARM=1 presses «Entrenar» only after the page compiled the
-// network's kernels. Headless Chromium on
-// SwiftShader here: read shares and counts, not seconds.
+// network's kernels. Headless Chromium on SwiftShader here: read shares and counts, not seconds.
 import { readFileSync } from "node:fs";
-import { launch, openReady, serve } from "./harness.mjs";
+import { kernelsCompiledNote, launch, openReady, serve } from "./harness.mjs";
 
 const dist = process.argv[2] ?? "dist";
 const batch = process.argv[3] ?? "32";
 const query = process.argv[4] ?? "";
+const model = process.env.MODEL ?? "resnet20v1";
 const path = "/tmp/first-step-trace.json";
 const server = await serve(dist);
 const browser = await launch({ args: (process.env.CHROME_ARGS ?? "").split(" ").filter(Boolean) });
 try {
   const page = await openReady(browser, query ? `${server.url}?${query}` : server.url, "webgpu");
-  await page.selectOption("#model", process.env.MODEL ?? "resnet20v1");
+  await page.selectOption("#model", model);
   await page.fill("#batch-size", batch);
   await page.fill("#epochs", "1");
   await page.locator("#epochs").blur();
   if (process.env.WARM === "1") {
-    const label = (process.env.MODEL ?? "resnet20v1").replace(/^resnet(\d+)v(\d+)$/, "ResNet$1 v$2").replace(/^plain(\d+)$/, "Plain-$1");
     await page.waitForFunction((note) => document.querySelector("#m-adapter").textContent.includes(note),
-      `kernels de ${label}, lote ${batch}, compilados en`, { timeout: 1_200_000 });
+      kernelsCompiledNote(model, batch), { timeout: 1_200_000 });
   }
   await browser.startTracing(page, { path, categories: ["gpu.dawn", "gpu", "toplevel"] });
   const t0 = Date.now();

@@ -91,6 +91,13 @@ export async function serve(dist, { compress = true, policy = true, isolated = t
   return { url: `http://127.0.0.1:${server.address().port}/`, close: () => server.close(), served };
 }
 
+/** The device line's note once the WebGPU worker has compiled `model`'s kernels (`resnet29v2` is
+ * named as people read it, «ResNet29 v2»), at `batch` images: src/web/worker/warm.rs. */
+export function kernelsCompiledNote(model, batch) {
+  const label = model.replace(/^resnet(\d+)v(\d+)$/, "ResNet$1 v$2").replace(/^plain(\d+)$/, "Plain-$1");
+  return `kernels de ${label}, lote ${batch}, compilados en`;
+}
+
 /** Headless Chromium, with WebGPU enabled unless `webgpu` is false, and any further `args`. */
 export function launch({ webgpu = true, args = [] } = {}) {
   return chromium.launch({

@@ -10,7 +10,7 @@
 // ISOLATED=0 serves the page without cross-origin isolation (the CPU backend on one thread, in
 // the page's module) instead of with it (the threaded module). MEASURE_EPOCH=1 also lets the one epoch finish (its evaluation included) before reading the
 // memory: pair it with a short epoch, e.g. the query train_images=2560.
-import { launch, openReady, serve } from "./harness.mjs";
+import { kernelsCompiledNote, launch, openReady, serve } from "./harness.mjs";
 
 const dist = process.argv[2] ?? "dist";
 const batch = process.argv[3] ?? "32";
@@ -31,10 +31,8 @@ try {
     let warm = "";
     if (process.env.WARM === "1" && backend === "webgpu") {
       await page.locator("#epochs").blur();
-      // The device line names the network as people read it: resnet29v2 → «ResNet29 v2».
-      const label = model.replace(/^resnet(\d+)v(\d+)$/, "ResNet$1 v$2").replace(/^plain(\d+)$/, "Plain-$1");
       await page.waitForFunction((note) => document.querySelector("#m-adapter").textContent.includes(note),
-        `kernels de ${label}, lote ${batch}, compilados en`, { timeout: 1_200_000 });
+        kernelsCompiledNote(model, batch), { timeout: 1_200_000 });
       warm = / compilados en ([\d.]+) s/.exec(await page.textContent("#m-adapter"))[1];
     }
     const adapter = (await page.textContent("#m-adapter")).replace(/ · (compilando|kernels de).*/, "");

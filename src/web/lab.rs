@@ -37,7 +37,7 @@ impl Page {
     fn lab_busy(&self) -> bool {
         self.lab.measuring
             || self.lab.ongoing.as_ref().is_some_and(|(_, running)| *running)
-            || matches!(self.run.state, RunState::Running | RunState::Paused | RunState::Stopping)
+            || self.run.state.under_way()
     }
 
     /// The key of this device's speed in local storage.

@@ -300,8 +300,7 @@ impl Page {
     /// On WebGPU with the data loaded and no run under way, has the worker compile the kernels
     /// of the network in the controls while the person reads (`ToWorker::Warm`).
     pub(crate) fn warm_kernels(&self) {
-        let idle = !matches!(self.run.state, RunState::Running | RunState::Paused | RunState::Stopping);
-        if self.setup.backend == Some(BackendChoice::WebGpu) && self.setup.data_ready && idle
+        if self.setup.backend == Some(BackendChoice::WebGpu) && self.setup.data_ready && !self.run.state.under_way()
             && let Ok(config) = self.config()
         {
             self.send(ToWorker::Warm { config });

@@ -103,7 +103,7 @@ impl Page {
         let (dom, t) = (&self.dom, self.t());
         let ready = self.setup.data_ready && self.setup.device_ready;
         let state = self.run.state;
-        let busy = matches!(state, RunState::Running | RunState::Paused | RunState::Stopping);
+        let busy = state.under_way();
         // An experiment between two networks, or a measurement, is busy too.
         let lab_busy = self.lab.measuring || self.lab.ongoing.as_ref().is_some_and(|(_, running)| *running);
         dom.enable("start", ready && !busy && !lab_busy);

@@ -6,7 +6,7 @@ use burn::prelude::*;
 use super::kept::{keep_run, post_runs};
 use super::run::{RunEnd, run};
 use super::saved::save_error;
-use super::state::{STATE, WISH, Wish, post, texts};
+use super::state::{STATE, State, WISH, Wish, post, texts};
 use crate::checkpoint::Checkpoint;
 use crate::experiment::{Cost, Ongoing, Speed};
 use crate::metrics::EpochMetrics;
@@ -53,7 +53,7 @@ impl Observer for Measuring {
 /// Measures the device with two epochs of three steps of `config` (the first warms up: kernels,
 /// allocations) and says the second one's training speed.
 pub(super) async fn measure(config: TrainConfig) {
-    let (data, device, busy) = STATE.with_borrow(|s| (s.data.clone(), s.device.clone(), s.running || s.experiment_active));
+    let (data, device, busy) = STATE.with_borrow(|s| (s.data.clone(), s.device.clone(), s.busy()));
     let t = texts();
     let failed = |message: String| post(&FromWorker::MeasureFailed { message });
     if busy {
@@ -101,7 +101,7 @@ async fn store_experiment(ongoing: &Ongoing) {
 /// the saved checkpoint when it is that network's (a reload in the middle of it).
 pub(super) async fn run_experiment(ongoing: Ongoing, resume: bool) {
     // One experiment at a time, and nothing else while it runs, between its networks too.
-    if STATE.with_borrow(|s| s.running || s.experiment_active) {
+    if STATE.with_borrow(State::busy) {
         return post(&FromWorker::Error { message: texts().lab.busy.into() });
     }
     STATE.with_borrow_mut(|s| s.experiment_active = true);

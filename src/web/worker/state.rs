@@ -88,6 +88,13 @@ pub(super) struct State {
     pub(super) seen: Option<Seen>,
 }
 
+impl State {
+    /// A run or an experiment (also between its networks) has the device.
+    pub(super) fn busy(&self) -> bool {
+        self.running || self.experiment_active
+    }
+}
+
 pub(super) fn texts() -> &'static Texts {
     STATE.with_borrow(|s| s.lang).texts()
 }

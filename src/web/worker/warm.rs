@@ -14,6 +14,8 @@ use std::cell::RefCell;
 use std::collections::HashSet;
 
 use super::state::{STATE, post};
+use crate::conv::ConvRoute;
+use crate::model::ModelKind;
 use crate::protocol::{BackendChoice, FromWorker, Kernels};
 use crate::recipe::TrainConfig;
 use crate::trainer::{Control, Current, Event, Observer, Start, train_from};
@@ -22,10 +24,10 @@ use web_time::Instant;
 
 /// What sets a network's kernels apart: the network, the batch size and the convolutions' route
 /// (other settings change values, not kernels).
-type Key = (String, usize, String);
+type Key = (ModelKind, usize, ConvRoute);
 
 fn key(config: &TrainConfig) -> Key {
-    (config.model.to_string(), config.batch_size, format!("{:?}", config.conv))
+    (config.model, config.batch_size, config.conv)
 }
 
 #[derive(Default)]
@@ -88,7 +90,7 @@ pub(super) async fn warm(config: TrainConfig) {
 }
 
 async fn warm_one(config: TrainConfig) {
-    let (data, device, busy) = STATE.with_borrow(|s| (s.data.clone(), s.device.clone(), s.running || s.experiment_active));
+    let (data, device, busy) = STATE.with_borrow(|s| (s.data.clone(), s.device.clone(), s.busy()));
     // A run under way has compiled its kernels, and another network's can wait for its end.
     let (Some(data), Some((device, BackendChoice::WebGpu)), false) = (data, device, busy) else {
         return;
