@@ -4,14 +4,19 @@
 // of a training step (NCHW everywhere, the kernel as burn keeps it, [f, c, k, k]):
 //
 //   forward           y  = W · cols(x) + bias      M = filters,  N = batch·h'·w', K = c·k·k
-//   input_gradient    dx = Wᵀ ⋆ dy                 M = channels, N = batch·h·w,   K = f·k·k
+//   input_gradient    dx = Wᵀ ⋆ dy                 M = channels, N = batch·h·w/s², K = f·k·k/s²
 //   kernel_gradient   dW = dy · cols(x)ᵀ           M = filters,  N = c·k·k,       K = batch·h'·w'
 //
 // cols(x) is the im2col matrix: row (c, i, j), column (b, oy, ox) holds the input pixel under
 // kernel tap (i, j) of output pixel (oy, ox), or zero in the padding. The input gradient is the
 // same product turned around: for input pixel (y, x) and tap (f, i, j) it gathers the output
-// gradient of the output pixel that read (y, x) through tap (i, j), if there is one (with stride
-// 2, three taps in four have none).
+// gradient of the output pixel that read (y, x) through tap (i, j), if there is one. With stride
+// s, output pixel oy reads input rows oy·s + i − top, so input row y is read only through the
+// taps i with i ≡ y + top (mod s): with stride 2, three (y, x, i, j) in four have no output pixel.
+// So the input gradient is split by the phase of the input pixel, (y mod s, x mod s), along the
+// dispatch's z: workgroup z computes the input pixels of one phase, and its shared dimension
+// holds only the taps that phase is read through (`Phase`), every one of which exists, and
+// without a test of divisibility per value. For stride 1 there is one phase and every tap.
 //
 // Tiling, the same for the three: a workgroup of TN/8 × TM/8 invocations computes a TM × TN tile
 // of the product, each invocation an 8 × 8 block of it held in sixteen vec4 registers (four reads
@@ -32,9 +37,8 @@
 // Nothing is divided inside the loop. A position along the shared dimension is split once into
 // the digits the gathers need (`Position`) and then moved DEPTH along per step by additions with
 // carries: an integer division by a value known only at run time costs tens of instructions on a
-// GPU, and an emulated one (lavapipe, SwiftShader) divides lane by lane. The input gradient's
-// stride is a power of two (src/conv/gpu.rs checks), so "is this tap's output pixel whole" is a
-// mask and a shift.
+// GPU, and an emulated one (lavapipe, SwiftShader) divides lane by lane. The stride is a power of
+// two (src/conv/gpu.rs checks), so the phases are masks and shifts.
 //
 // Every index is checked before it is read or written: cubecl compiles this without wgpu's
 // bounds checks.
@@ -79,9 +83,21 @@ struct Geo {
     out_h: u32,
     out_w: u32,
     m: u32,       // rows of the product
-    n: u32,       // its columns
-    k: u32,       // its shared dimension
+    n: u32,       // its columns (input_gradient: those of one phase, batch·⌈h/s⌉·⌈w/s⌉)
+    k: u32,       // its shared dimension (input_gradient: the longest phase's, f·⌈k/s⌉²)
     split: u32,   // the slice of it one z sums (kernel_gradient; otherwise k)
+}
+
+// The input pixels of one phase of the input gradient, (y, x) = (py + s·y', px + s·x'), and the
+// taps that read them: (i, j) = (i0 + s·t, j0 + s·u), t < taps.x, u < taps.y. Through tap t,
+// pixel row y' was read by output row oy = y' + reach.x − t (exactly: y + top − i is a multiple
+// of s, and reach = (py + top − i0) / s), if 0 ≤ oy < h'.
+struct Phase {
+    first: vec2<u32>,   // (py, px)
+    tap: vec2<u32>,     // (i0, j0)
+    taps: vec2<u32>,
+    reach: vec2<i32>,
+    grid: vec2<u32>,    // (⌈h/s⌉, ⌈w/s⌉): the rows and columns of pixels a phase may have
 }
 
 // The current slices: tile_a[k][q] = rows 4q .. 4q+3 of the left-hand slice at k (so that one
@@ -97,6 +113,21 @@ fn geometry() -> Geo {
                geo[10], geo[11], geo[12], geo[13], geo[14]);
 }
 
+// Phase `z` of the input gradient (z = py·s + px; the other products do not use it).
+fn phase(g: Geo, z: u32) -> Phase {
+    let shift = countTrailingZeros(g.stride);
+    let mask = g.stride - 1u;
+    let first = vec2<u32>(z >> shift, z & mask);
+    let pad = vec2<u32>(g.top, g.left);
+    let tap = (first + pad) & vec2<u32>(mask);
+    // ⌈(k − tap) / s⌉ taps from tap on, none where tap ≥ k (a 1×1 kernel with stride 2).
+    let k = vec2<u32>(g.kernel);
+    let taps = select(vec2<u32>(0u), (k - tap + vec2<u32>(mask)) >> vec2<u32>(shift), k > tap);
+    let reach = vec2<i32>((first + pad - tap) >> vec2<u32>(shift));
+    let grid = (vec2<u32>(g.height, g.width) + vec2<u32>(mask)) >> vec2<u32>(shift);
+    return Phase(first, tap, taps, reach, grid);
+}
+
 // A position `kk` along the shared dimension and its digits: (channel or filter, tap row, tap
 // column) for forward and input_gradient, (image, output row, output column) for
 // kernel_gradient; `mid` < radix.x, `lo` < radix.y.
@@ -107,10 +138,14 @@ struct Position {
     lo: u32,
 }
 
-// The radices of `mid` and `lo` for `mode`.
-fn radix(mode: u32, g: Geo) -> vec2<u32> {
+// The radices of `mid` and `lo` for `mode` (input_gradient: the taps of phase `ph`, at least 1
+// so that nothing divides by zero where a phase has none).
+fn radix(mode: u32, g: Geo, ph: Phase) -> vec2<u32> {
     if (mode == KERNEL) {
         return vec2<u32>(g.out_h, g.out_w);
+    }
+    if (mode == INPUT) {
+        return max(ph.taps, vec2<u32>(1u));
     }
     return vec2<u32>(g.kernel, g.kernel);
 }
@@ -134,8 +169,9 @@ fn advance(p: Position, by: Position, r: vec2<u32>) -> Position {
 }
 
 // Four consecutive columns of the product, decomposed once (an invocation has two such groups):
-// forward (b, oy, ox), input_gradient (b, y, x), kernel_gradient (c, i, j); `valid` is false past
-// the last column.
+// forward (b, oy, ox), input_gradient (b, y', x') of its phase, kernel_gradient (c, i, j);
+// `valid` is false past the last column, and for input_gradient past the image's edge (a phase
+// of an odd-sized image has a row or column fewer than `grid`).
 struct Columns {
     a: vec4<i32>,
     b: vec4<i32>,
@@ -143,95 +179,144 @@ struct Columns {
     valid: vec4<bool>,
 }
 
-fn columns(mode: u32, g: Geo, first: u32) -> Columns {
+fn columns(mode: u32, g: Geo, ph: Phase, first: u32) -> Columns {
     let n = vec4<u32>(first, first + 1u, first + 2u, first + 3u);
-    let valid = n < vec4<u32>(g.n);
+    var valid = n < vec4<u32>(g.n);
     let nn = select(vec4<u32>(0u), n, valid);
     var plane = g.out_h * g.out_w;   // forward: output pixels of an image
     var row = g.out_w;
     if (mode == INPUT) {
-        plane = g.height * g.width;  // input pixels of an image
-        row = g.width;
+        plane = ph.grid.x * ph.grid.y;  // input pixels of an image in one phase
+        row = ph.grid.y;
     } else if (mode == KERNEL) {
         plane = g.kernel * g.kernel; // taps of a channel
         row = g.kernel;
     }
     let q = nn % plane;
-    return Columns(vec4<i32>(nn / plane), vec4<i32>(q / row), vec4<i32>(q % row), valid);
+    let cols = Columns(vec4<i32>(nn / plane), vec4<i32>(q / row), vec4<i32>(q % row), valid);
+    if (mode == INPUT) {
+        let s = i32(g.stride);
+        let y = vec4<i32>(i32(ph.first.x)) + cols.b * s;
+        let x = vec4<i32>(i32(ph.first.y)) + cols.c * s;
+        valid = valid & (y < vec4<i32>(i32(g.height))) & (x < vec4<i32>(i32(g.width)));
+        return Columns(cols.a, cols.b, cols.c, valid);
+    }
+    return cols;
 }
 
-// Four values of the right-hand operand: row `at` of the shared dimension, the four columns
-// `cols`. Zero past `end` and wherever the im2col matrix holds padding.
-fn gather(mode: u32, g: Geo, cols: Columns, at: Position, end: u32) -> vec4<f32> {
-    if (at.kk >= end) {
-        return vec4<f32>(0.0);
-    }
+// The gathers, split into what depends on the column and what on the row of the shared
+// dimension: the value at (row, column) is rhs[base + offset], read where the pixel
+// (y + dy, x + dx) lies inside the gathered image, zero elsewhere (the padding). `base`, `y`
+// and `x` are the columns', computed once per invocation (`reach`); `offset`, `dy` and `dx` are
+// the row's (`step`), one scalar each for the eight columns an invocation gathers. Per value
+// this leaves two additions, two comparisons (unsigned: a negative coordinate wraps past the
+// bound) and the read: the gathers were most of the products' time on lavapipe (BENCHMARKS.md).
+//
+//   forward           columns (b, oy, ox): y = oy·s − top;  rows (c, i, j): dy = i, dx = j
+//   input_gradient    columns (b, y', x'): y = y' + reach;  rows (f, t, u): dy = −t, dx = −u
+//   kernel_gradient   columns (c, i, j):   y = i − top;     rows (b, oy, ox): dy = oy·s
+//
+// (and likewise for x), with `base` and `offset` the matching parts of the gathered index:
+// x [b, c, h, w] for forward and kernel_gradient, dy [b, f, h', w'] for input_gradient.
+struct Reach {
+    base: vec4<i32>,
+    y: vec4<i32>,
+    x: vec4<i32>,
+    valid: vec4<bool>,
+}
+
+fn reach(mode: u32, g: Geo, ph: Phase, cols: Columns) -> Reach {
     let s = i32(g.stride);
-    let h = vec4<i32>(i32(g.height));
-    let w = vec4<i32>(i32(g.width));
-    let zero = vec4<i32>(0);
-    var idx: vec4<i32>;
-    var ok: vec4<bool>;
-    if (mode == KERNEL) {
-        // `at` = (b, oy, ox), an output pixel; the columns are taps (c, i, j).
-        let b = i32(at.hi);
-        let iy = cols.b + (i32(at.mid) * s - i32(g.top));
-        let ix = cols.c + (i32(at.lo) * s - i32(g.left));
-        ok = cols.valid & (iy >= zero) & (iy < h) & (ix >= zero) & (ix < w);
-        idx = ((cols.a + b * i32(g.channels)) * h + iy) * w + ix;
-    } else {
-        // `at` = (channel or filter, i, j), a tap; the columns are pixels.
-        let ch = i32(at.hi);
-        let i = i32(at.mid);
-        let j = i32(at.lo);
-        if (mode == FORWARD) {
-            let iy = cols.b * s + (i - i32(g.top));
-            let ix = cols.c * s + (j - i32(g.left));
-            ok = cols.valid & (iy >= zero) & (iy < h) & (ix >= zero) & (ix < w);
-            idx = ((cols.a * i32(g.channels) + ch) * h + iy) * w + ix;
-        } else {
-            // Output pixel (oy, ox) read input pixel (y, x) through tap (i, j) when
-            // oy·s + i − top = y, i.e. oy = (y + top − i) / s exactly: s is a power of two.
-            let ty = cols.b + (i32(g.top) - i);
-            let tx = cols.c + (i32(g.left) - j);
-            let shift = vec4<u32>(countTrailingZeros(g.stride));
-            let whole = vec4<i32>(s - 1);
-            let oy = ty >> shift;
-            let ox = tx >> shift;
-            ok = cols.valid & (ty >= zero) & (tx >= zero) & ((ty & whole) == zero) & ((tx & whole) == zero)
-                & (oy < vec4<i32>(i32(g.out_h))) & (ox < vec4<i32>(i32(g.out_w)));
-            idx = ((cols.a * i32(g.filters) + ch) * i32(g.out_h) + oy) * i32(g.out_w) + ox;
-        }
+    let top = vec4<i32>(i32(g.top));
+    let left = vec4<i32>(i32(g.left));
+    let h = i32(g.height);
+    let w = i32(g.width);
+    if (mode == FORWARD) {
+        let y = cols.b * s - top;
+        let x = cols.c * s - left;
+        return Reach((cols.a * i32(g.channels) * h + y) * w + x, y, x, cols.valid);
     }
+    if (mode == KERNEL) {
+        let y = cols.b - top;
+        let x = cols.c - left;
+        return Reach((cols.a * h + y) * w + x, y, x, cols.valid);
+    }
+    let y = cols.b + vec4<i32>(ph.reach.x);
+    let x = cols.c + vec4<i32>(ph.reach.y);
+    return Reach((cols.a * i32(g.filters) * i32(g.out_h) + y) * i32(g.out_w) + x, y, x, cols.valid);
+}
+
+// The row `at`'s part of the gathers: (dy, dx, offset).
+fn step(mode: u32, g: Geo, at: Position) -> vec3<i32> {
+    let hi = i32(at.hi);
+    let mid = i32(at.mid);
+    let lo = i32(at.lo);
+    let h = i32(g.height);
+    let w = i32(g.width);
+    if (mode == FORWARD) {
+        // (c, i, j), a tap.
+        return vec3<i32>(mid, lo, (hi * h + mid) * w + lo);
+    }
+    if (mode == KERNEL) {
+        // (b, oy, ox), an output pixel.
+        let s = i32(g.stride);
+        return vec3<i32>(mid * s, lo * s, (hi * i32(g.channels) * h + mid * s) * w + lo * s);
+    }
+    // (f, t, u), a tap of the phase.
+    return vec3<i32>(-mid, -lo, (hi * i32(g.out_h) - mid) * i32(g.out_w) - lo);
+}
+
+// The gathered image's height and width: x's, or dy's for input_gradient.
+fn bounds(mode: u32, g: Geo) -> vec2<u32> {
+    if (mode == INPUT) {
+        return vec2<u32>(g.out_h, g.out_w);
+    }
+    return vec2<u32>(g.height, g.width);
+}
+
+// Four values of the right-hand operand: the row whose part is `d`, the four columns `r`; zero
+// where the im2col matrix holds padding, and everywhere when `inside` is false (past the
+// workgroup's end of the shared dimension).
+fn gather(r: Reach, d: vec3<i32>, inside: bool, bound: vec2<u32>) -> vec4<f32> {
+    let y = vec4<u32>(r.y + vec4<i32>(d.x));
+    let x = vec4<u32>(r.x + vec4<i32>(d.y));
+    let ok = r.valid & (y < vec4<u32>(bound.x)) & (x < vec4<u32>(bound.y)) & vec4<bool>(inside);
     // `select` evaluates both sides: read index 0 where the value is not wanted.
-    let index = vec4<u32>(select(zero, idx, ok));
+    let index = vec4<u32>(select(vec4<i32>(0), r.base + vec4<i32>(d.z), ok));
     return select(vec4<f32>(0.0), vec4<f32>(rhs[index.x], rhs[index.y], rhs[index.z], rhs[index.w]), ok);
 }
 
-// Rows `first` .. `first`+3 of the left-hand operand at `at` of the shared dimension.
-fn rows4(mode: u32, g: Geo, first: u32, at: Position, end: u32) -> vec4<f32> {
+// Rows `first` .. `first`+3 of the left-hand operand at `at` of the shared dimension: row r
+// is at lhs[r·stride + offset], the offset one scalar for the four rows.
+fn rows4(mode: u32, g: Geo, ph: Phase, first: u32, at: Position, end: u32) -> vec4<f32> {
     if (at.kk >= end) {
         return vec4<f32>(0.0);
     }
     let r = vec4<u32>(first, first + 1u, first + 2u, first + 3u);
     let ok = r < vec4<u32>(g.m);
-    var idx: vec4<u32>;
+    var stride: u32;
+    var offset: u32;
     if (mode == FORWARD) {
         // W as [f, c·k·k].
-        idx = r * g.k + at.kk;
+        stride = g.k;
+        offset = at.kk;
     } else if (mode == INPUT) {
-        // Rows are channels, `at` = (f, i, j): W[f, c, i, j].
-        idx = ((at.hi * g.channels + r) * g.kernel + at.mid) * g.kernel + at.lo;
+        // Rows are channels, `at` = (f, t, u): W[f, c, i0 + s·t, j0 + s·u].
+        let i = ph.tap.x + at.mid * g.stride;
+        let j = ph.tap.y + at.lo * g.stride;
+        stride = g.kernel * g.kernel;
+        offset = (at.hi * g.channels * g.kernel + i) * g.kernel + j;
     } else {
         // Rows are filters, `at` = (b, oy, ox): dy[b, f, oy, ox].
-        idx = ((at.hi * g.filters + r) * g.out_h + at.mid) * g.out_w + at.lo;
+        stride = g.out_h * g.out_w;
+        offset = (at.hi * g.filters * g.out_h + at.mid) * g.out_w + at.lo;
     }
-    let index = select(vec4<u32>(0u), idx, ok);
+    let index = select(vec4<u32>(0u), r * stride + vec4<u32>(offset), ok);
     return select(vec4<f32>(0.0), vec4<f32>(lhs[index.x], lhs[index.y], lhs[index.z], lhs[index.w]), ok);
 }
 
 // Writes row `row` of the tile's result at the four columns `cols`.
-fn put(mode: u32, g: Geo, cols: Columns, row: u32, z: u32, value: vec4<f32>) {
+fn put(mode: u32, g: Geo, ph: Phase, cols: Columns, row: u32, z: u32, value: vec4<f32>) {
     if (row >= g.m) {
         return;
     }
@@ -242,7 +327,10 @@ fn put(mode: u32, g: Geo, cols: Columns, row: u32, z: u32, value: vec4<f32>) {
         idx = ((cols.a * i32(g.filters) + r) * i32(g.out_h) + cols.b) * i32(g.out_w) + cols.c;
         v += vec4<f32>(bias[row]);
     } else if (mode == INPUT) {
-        idx = ((cols.a * i32(g.channels) + r) * i32(g.height) + cols.b) * i32(g.width) + cols.c;
+        let s = i32(g.stride);
+        let y = vec4<i32>(i32(ph.first.x)) + cols.b * s;
+        let x = vec4<i32>(i32(ph.first.y)) + cols.c * s;
+        idx = ((cols.a * i32(g.channels) + r) * i32(g.height) + y) * i32(g.width) + x;
     } else {
         let k = i32(g.kernel);
         idx = i32((z * g.m + row) * g.n) + (cols.a * k + cols.b) * k + cols.c;
@@ -255,12 +343,20 @@ fn put(mode: u32, g: Geo, cols: Columns, row: u32, z: u32, value: vec4<f32>) {
 
 fn product(mode: u32, group: vec3<u32>, local: vec3<u32>) {
     let g = geometry();
+    // The input gradient's phase is z (the other products split the shared dimension along z,
+    // or not at all).
+    var ph = phase(g, 0u);
+    if (mode == INPUT) {
+        ph = phase(g, group.z);
+    }
     if (local.x == 0u && local.y == 0u) {
         var start = 0u;
         var end = g.k;
         if (mode == KERNEL) {
             start = group.z * g.split;
             end = min(g.k, start + g.split);
+        } else if (mode == INPUT) {
+            end = g.filters * ph.taps.x * ph.taps.y;
         }
         span = vec2<u32>(start, end);
     }
@@ -271,8 +367,9 @@ fn product(mode: u32, group: vec3<u32>, local: vec3<u32>) {
     // the first four, `right` the next), and gathers the same eight columns of the right-hand
     // slice.
     let first = group.x * TN + local.x * 8u;
-    let left = columns(mode, g, first);
-    let right = columns(mode, g, first + 4u);
+    let left = reach(mode, g, ph, columns(mode, g, ph, first));
+    let right = reach(mode, g, ph, columns(mode, g, ph, first + 4u));
+    let bound = bounds(mode, g);
 
     var acc0l = vec4<f32>(0.0);
     var acc0r = vec4<f32>(0.0);
@@ -293,7 +390,7 @@ fn product(mode: u32, group: vec3<u32>, local: vec3<u32>) {
     // Where the invocation's reads start: the left-hand slice at k = id % DEPTH, the right-hand one
     // at rows local.y·B_LOADS … +B_LOADS−1 (one position, stepped by one row at a time); both
     // move DEPTH along per step.
-    let r = radix(mode, g);
+    let r = radix(mode, g, ph);
     let pace = position(DEPTH, r);
     let next = position(1u, r);
     let rest = position(DEPTH - B_LOADS, r);
@@ -305,13 +402,15 @@ fn product(mode: u32, group: vec3<u32>, local: vec3<u32>) {
         // and 2 · B_LOADS of the right-hand (its rows of the slice, its eight columns).
         for (var l = 0u; l < A_LOADS; l++) {
             let q = id / DEPTH + l * (ACROSS * TM / ROWS / DEPTH);
-            tile_a[id % DEPTH][q] = rows4(mode, g, m0 + q * 4u, a_at, range.y);
+            tile_a[id % DEPTH][q] = rows4(mode, g, ph, m0 + q * 4u, a_at, range.y);
         }
         a_at = advance(a_at, pace, r);
         for (var l = 0u; l < B_LOADS; l++) {
             let k = local.y * B_LOADS + l;
-            tile_b[k][2u * local.x] = gather(mode, g, left, b_at, range.y);
-            tile_b[k][2u * local.x + 1u] = gather(mode, g, right, b_at, range.y);
+            let d = step(mode, g, b_at);
+            let inside = b_at.kk < range.y;
+            tile_b[k][2u * local.x] = gather(left, d, inside, bound);
+            tile_b[k][2u * local.x + 1u] = gather(right, d, inside, bound);
             b_at = advance(b_at, next, r);
         }
         b_at = advance(b_at, rest, r);
@@ -343,23 +442,26 @@ fn product(mode: u32, group: vec3<u32>, local: vec3<u32>) {
         workgroupBarrier();
     }
 
+    // The columns again, for the writes (a few divisions, once).
+    let left_out = columns(mode, g, ph, first);
+    let right_out = columns(mode, g, ph, first + 4u);
     let row = m0 + local.y * ROWS;
-    put(mode, g, left, row, group.z, acc0l);
-    put(mode, g, right, row, group.z, acc0r);
-    put(mode, g, left, row + 1u, group.z, acc1l);
-    put(mode, g, right, row + 1u, group.z, acc1r);
-    put(mode, g, left, row + 2u, group.z, acc2l);
-    put(mode, g, right, row + 2u, group.z, acc2r);
-    put(mode, g, left, row + 3u, group.z, acc3l);
-    put(mode, g, right, row + 3u, group.z, acc3r);
-    put(mode, g, left, row + 4u, group.z, acc4l);
-    put(mode, g, right, row + 4u, group.z, acc4r);
-    put(mode, g, left, row + 5u, group.z, acc5l);
-    put(mode, g, right, row + 5u, group.z, acc5r);
-    put(mode, g, left, row + 6u, group.z, acc6l);
-    put(mode, g, right, row + 6u, group.z, acc6r);
-    put(mode, g, left, row + 7u, group.z, acc7l);
-    put(mode, g, right, row + 7u, group.z, acc7r);
+    put(mode, g, ph, left_out, row, group.z, acc0l);
+    put(mode, g, ph, right_out, row, group.z, acc0r);
+    put(mode, g, ph, left_out, row + 1u, group.z, acc1l);
+    put(mode, g, ph, right_out, row + 1u, group.z, acc1r);
+    put(mode, g, ph, left_out, row + 2u, group.z, acc2l);
+    put(mode, g, ph, right_out, row + 2u, group.z, acc2r);
+    put(mode, g, ph, left_out, row + 3u, group.z, acc3l);
+    put(mode, g, ph, right_out, row + 3u, group.z, acc3r);
+    put(mode, g, ph, left_out, row + 4u, group.z, acc4l);
+    put(mode, g, ph, right_out, row + 4u, group.z, acc4r);
+    put(mode, g, ph, left_out, row + 5u, group.z, acc5l);
+    put(mode, g, ph, right_out, row + 5u, group.z, acc5r);
+    put(mode, g, ph, left_out, row + 6u, group.z, acc6l);
+    put(mode, g, ph, right_out, row + 6u, group.z, acc6r);
+    put(mode, g, ph, left_out, row + 7u, group.z, acc7l);
+    put(mode, g, ph, right_out, row + 7u, group.z, acc7r);
 }
 
 @compute @workgroup_size(ACROSS, TM / ROWS, 1)

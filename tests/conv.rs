@@ -160,7 +160,10 @@ fn the_wgsl_kernels_match_on_full_size_layers() {
     use resnet_webgpu::conv::op::Geometry;
     let gpu_device = Device::wgpu(DeviceKind::DefaultDevice);
     // (channels, filters, kernel, stride, side), batch 4: 16×16 maps give 4 × 256 output pixels.
-    for case in [(32, 64, 3, 2, 16), (64, 128, 1, 1, 8), (16, 16, 3, 1, 16)] {
+    // The input gradient's phases: on odd maps a phase has a row and a column fewer; a 1×1
+    // kernel with stride 2, and a 3×3 one with stride 4, leave phases that no tap reads (their
+    // gradient is zero).
+    for case in [(32, 64, 3, 2, 16), (64, 128, 1, 1, 8), (16, 16, 3, 1, 16), (16, 32, 1, 2, 9), (8, 8, 3, 4, 11)] {
         let (c, f, k, s, side) = case;
         let g = Geometry::new([4, c, side, side], [f, c, k, k], s);
         let expected = run_batch(case, 4, ConvRoute::Backend, &Device::flex());
@@ -173,7 +176,8 @@ fn the_wgsl_kernels_match_on_full_size_layers() {
     // Tiles of 128 columns, or 64 where they pad less: the kernel gradient's 144 taps of a 16-channel
     // 3×3 layer take three of 64 (192 columns), not two of 128 (256).
     assert_eq!([144, 288, 576, 27, 1024, 131_072].map(gpu::tile_columns), [64, 64, 64, 64, 128, 128]);
-    // The input gradient shifts by the stride: a stride of 3 is left to burn's conv2d.
+    // The input gradient's phases are masks and shifts by the stride: a stride of 3 is left to
+    // burn's conv2d.
     assert!(!gpu::fits(&Geometry::new([4, 16, 15, 15], [16, 16, 3, 3], 3)));
     // 16×16 at batch 4 is 1,024 output pixels per filter: one slice; at 256 images, 64.
     assert_eq!(gpu::split(4 * 256, 3), (1024, 1));

@@ -52,7 +52,7 @@ const MAX_WORKGROUPS: usize = 65_535;
 pub enum Product {
     /// `y = W · cols(x) + bias`.
     Forward,
-    /// `dx = Wᵀ ⋆ dy`.
+    /// `dx = Wᵀ ⋆ dy`, one phase of the input pixels (`y mod s`, `x mod s`) per dispatch z.
     InputGradient,
     /// `dW = dy · cols(x)ᵀ`, in partial sums over slices of the batch's output pixels.
     KernelGradient,
@@ -81,7 +81,12 @@ impl Product {
     fn sizes(self, g: &Geometry) -> (usize, usize, usize) {
         match self {
             Product::Forward => (g.filters, g.batch * g.pixels(), g.rows()),
-            Product::InputGradient => (g.channels, g.batch * g.height * g.width, g.filters * g.kernel * g.kernel),
+            // One phase of the input pixels, (y mod s, x mod s), per dispatch z: the longest
+            // phase's taps (the shader computes each phase's own).
+            Product::InputGradient => {
+                let s = g.stride;
+                (g.channels, g.batch * g.height.div_ceil(s) * g.width.div_ceil(s), g.filters * g.kernel.div_ceil(s).pow(2))
+            }
             Product::KernelGradient => (g.filters, g.rows(), g.batch * g.pixels()),
         }
     }
@@ -159,8 +164,8 @@ pub fn split(k: usize, tiles: usize) -> (usize, usize) {
     (slice, k.div_ceil(slice).max(1))
 }
 
-/// Whether the shader takes `g`: a stride that is a power of two (the input gradient shifts by
-/// it), and every product in one dispatch.
+/// Whether the shader takes `g`: a stride that is a power of two (the input gradient's phases
+/// are masks and shifts by it), and every product in one dispatch.
 pub fn fits(g: &Geometry) -> bool {
     let products = [Product::Forward, Product::InputGradient, Product::KernelGradient];
     g.stride.is_power_of_two()
@@ -194,7 +199,8 @@ impl Grid {
         let (columns, rows) = (n.div_ceil(tile_columns as usize), m.div_ceil(tile_rows as usize));
         let (slice, slices) = match product {
             Product::KernelGradient => split(k, columns * rows),
-            _ => (k, 1),
+            Product::InputGradient => (k, g.stride * g.stride),
+            Product::Forward => (k, 1),
         };
         Self { tile_rows, tile_columns, workgroups: [columns, rows, slices], slice }
     }
