@@ -25,9 +25,11 @@
 // dimension is walked DEPTH = 16 at a time, both slices staged in workgroup memory, so that a
 // value gathered from storage is used TM times (right-hand operand) or TN times (left-hand).
 // TM is 16, 32 or 64, the tile that fits the layer's rows (a 16-filter layer would leave three
-// quarters of a 64-row tile idle), and TN 128, or 64 where that pads the columns less (the kernel
-// gradient's are the taps, c·k·k: 144 of them fill two 128-column tiles to 56 %, three 64-column
-// ones to 75 %); src/conv/gpu.rs writes both into the `const TM` and `const TN` lines below.
+// quarters of a 64-row tile idle). TN is a multiple of 8 up to 160, the one that pads the columns
+// least, 128 for the long products (the kernel gradient's columns are the taps, c·k·k: 144 of
+// them fill one 160-column tile to 90 %, three 64-column ones to 75 %), with a workgroup of a
+// multiple of 8 invocations, at least 16. src/conv/gpu.rs writes both, and GROUPS, into the
+// `const` lines below.
 //
 // The kernel gradient's shared dimension (131,072 at batch 128 on 32×32 maps) is long and its
 // tiles are few (three for a 3×3 16→16 layer), so it is split along the dispatch's z: workgroup
@@ -57,12 +59,16 @@
 @group(0) @binding(4) var<storage, read_write> bias: array<f32>;
 
 const TM: u32 = 64u;            // rows of a tile (16, 32 or 64): written by src/conv/gpu.rs
-const TN: u32 = 128u;           // columns of a tile (64 or 128): written by src/conv/gpu.rs
+const TN: u32 = 128u;           // columns of a tile (a multiple of 8): written by src/conv/gpu.rs
+// The left-hand slice is staged by the first GROUPS · DEPTH invocations, DEPTH of them per row
+// of it (a power of two that divides TM/4; GROUPS · DEPTH ≤ the workgroup's invocations):
+// written by src/conv/gpu.rs.
+const GROUPS: u32 = 8u;
 const ACROSS: u32 = TN / 8u;    // invocations along the columns
 const DEPTH: u32 = 16u;         // slice of the shared dimension staged per step
 const ROWS: u32 = 8u;           // rows of the product an invocation computes
-// vec4 of the left-hand slice (DEPTH × TM/4 of them) each invocation stages per step.
-const A_LOADS: u32 = DEPTH * ROWS / 4u / ACROSS;
+// vec4 of the left-hand slice (DEPTH × TM/4 of them) each of those invocations stages per step.
+const A_LOADS: u32 = TM / 4u / GROUPS;
 // Rows of the right-hand slice each invocation gathers per step (two vec4 each: its eight columns).
 const B_LOADS: u32 = DEPTH * ROWS / TM;
 
@@ -398,11 +404,14 @@ fn product(mode: u32, group: vec3<u32>, local: vec3<u32>) {
     var a_at = position(range.x + id % DEPTH, r);
     var b_at = position(range.x + local.y * B_LOADS, r);
     for (var k0 = range.x; k0 < range.y; k0 += DEPTH) {
-        // Stage both slices: A_LOADS vec4 of the left-hand (four rows each, at k = id % DEPTH)
-        // and 2 · B_LOADS of the right-hand (its rows of the slice, its eight columns).
-        for (var l = 0u; l < A_LOADS; l++) {
-            let q = id / DEPTH + l * (ACROSS * TM / ROWS / DEPTH);
-            tile_a[id % DEPTH][q] = rows4(mode, g, ph, m0 + q * 4u, a_at, range.y);
+        // Stage both slices: A_LOADS vec4 of the left-hand (four rows each, at k = id % DEPTH;
+        // the first GROUPS · DEPTH invocations) and 2 · B_LOADS of the right-hand (its rows of
+        // the slice, its eight columns).
+        if (id < GROUPS * DEPTH) {
+            for (var l = 0u; l < A_LOADS; l++) {
+                let q = id / DEPTH + l * GROUPS;
+                tile_a[id % DEPTH][q] = rows4(mode, g, ph, m0 + q * 4u, a_at, range.y);
+            }
         }
         a_at = advance(a_at, pace, r);
         for (var l = 0u; l < B_LOADS; l++) {

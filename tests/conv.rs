@@ -173,9 +173,15 @@ fn the_wgsl_kernels_match_on_full_size_layers() {
         }
         assert!(gpu::fits(&g));
     }
-    // Tiles of 128 columns, or 64 where they pad less: the kernel gradient's 144 taps of a 16-channel
-    // 3×3 layer take three of 64 (192 columns), not two of 128 (256).
-    assert_eq!([144, 288, 576, 27, 1024, 131_072].map(gpu::tile_columns), [64, 64, 64, 64, 128, 128]);
+    // The tile's columns pad least: the kernel gradient's 144 taps of a 16-channel 3×3 layer
+    // (16 filters) take one tile of 160; 288 (32 filters) two of 144; 576 (64 filters) four of
+    // 144; a 3-channel layer's 27 one of 64 (the least with 16 invocations at 16 rows); the long
+    // products 128.
+    let tiles = [(144, 16), (288, 32), (576, 64), (27, 16), (1024, 16), (131_072, 64)];
+    assert_eq!(tiles.map(|(n, tm)| gpu::tile_columns(n, gpu::tile_rows(tm))), [160, 144, 144, 64, 128, 128]);
+    // The left-hand slice's stagers: all 16 of a 16 × 64 tile's invocations; 32 of the 40 of
+    // 16 × 160; 64 of 32 × 144's 72; 128 of 64 × 128's 128.
+    assert_eq!([(16, 64), (16, 160), (32, 144), (64, 128)].map(|(tm, tn)| gpu::groups(tm, tn)), [1, 2, 4, 8]);
     // The input gradient's phases are masks and shifts by the stride: a stride of 3 is left to
     // burn's conv2d.
     assert!(!gpu::fits(&Geometry::new([4, 16, 15, 15], [16, 16, 3, 3], 3)));

@@ -23,9 +23,15 @@ try {
       const adapter = await navigator.gpu.requestAdapter();
       const device = await adapter.requestDevice();
       const rows = [];
-      for (const [tm, tn] of [[16, 64], [16, 128], [32, 128], [64, 64], [64, 128]]) {
+      // The tiles ResNet20 v1 and ResNet29 v2 use (src/conv/gpu.rs: tile_rows, tile_columns).
+      const tiles = [[16, 64], [16, 128], [16, 160], [32, 32], [32, 128], [32, 144], [64, 32], [64, 128], [64, 144]];
+      for (const [tm, tn] of tiles) {
+        // src/conv/gpu.rs's `groups`: rows of 16 invocations that stage the left-hand slice.
+        let groups = 1;
+        while (groups * 2 <= (tm / 8) * (tn / 8) / 16 && groups * 2 <= tm / 4) groups *= 2;
         const code = source.replace("const TM: u32 = 64u;", `const TM: u32 = ${tm}u;`)
-          .replace("const TN: u32 = 128u;", `const TN: u32 = ${tn}u;`);
+          .replace("const TN: u32 = 128u;", `const TN: u32 = ${tn}u;`)
+          .replace("const GROUPS: u32 = 8u;", `const GROUPS: u32 = ${groups}u;`);
         const times = [];
         for (const entryPoint of ["forward", "input_gradient", "kernel_gradient"]) {
           const t0 = performance.now();

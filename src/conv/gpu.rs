@@ -101,10 +101,41 @@ pub fn tile_rows(rows: usize) -> u32 {
     }
 }
 
-/// The columns of the tile for a product of `columns` columns: 128, or 64 where that leaves
-/// fewer of them empty (the kernel gradient's c·k·k; an invocation computes eight).
-pub fn tile_columns(columns: usize) -> u32 {
-    if columns.next_multiple_of(64) < columns.next_multiple_of(128) { 64 } else { 128 }
+/// The most columns a tile has: 160 × 16 staged values and a 64-row slice fit WebGPU's 16 KiB
+/// of workgroup memory.
+const MAX_TILE_COLUMNS: u32 = 160;
+
+/// Invocations of a workgroup with tiles of `tile_rows` × `tile_columns`.
+fn invocations(tile_rows: u32, tile_columns: u32) -> u32 {
+    tile_columns / COLUMNS_PER_INVOCATION * (tile_rows / ROWS_PER_INVOCATION)
+}
+
+/// The columns of the tile for a product of `columns` columns and tiles of `tile_rows` rows: the
+/// multiple of 8 up to 160 (an invocation computes eight) that leaves the fewest columns empty,
+/// the larger of two that tie (128 for the long products), among those that make a workgroup a
+/// multiple of 8 invocations and at least 16 (lavapipe runs 8 at a time; the shader stages the
+/// left-hand slice with 16). The kernel gradient's columns are the taps, c·k·k: 144 of a
+/// 16-channel 3×3 layer take one tile of 160, where 64-column tiles made 192.
+pub fn tile_columns(columns: usize, tile_rows: u32) -> u32 {
+    (1..=MAX_TILE_COLUMNS / COLUMNS_PER_INVOCATION)
+        .map(|j| j * COLUMNS_PER_INVOCATION)
+        .filter(|tn| {
+            let n = invocations(tile_rows, *tn);
+            n % 8 == 0 && n >= DEPTH as u32
+        })
+        .min_by_key(|tn| (columns.next_multiple_of(*tn as usize), std::cmp::Reverse(*tn)))
+        .unwrap_or(128)
+}
+
+/// How many rows of 16 invocations stage the left-hand slice (the shader's `GROUPS`): the most
+/// that the workgroup has, up to one per vec4 of a row (`tile_rows / 4`), a power of two.
+pub fn groups(tile_rows: u32, tile_columns: u32) -> u32 {
+    let available = invocations(tile_rows, tile_columns) / DEPTH as u32;
+    let mut groups = 1;
+    while groups * 2 <= available && groups * 2 <= tile_rows / 4 {
+        groups *= 2;
+    }
+    groups
 }
 
 /// `shaders/conv.wgsl` with tiles of `tile_rows` × `tile_columns`.
@@ -112,6 +143,7 @@ pub fn source(tile_rows: u32, tile_columns: u32) -> String {
     SHADER
         .replacen("const TM: u32 = 64u;", &format!("const TM: u32 = {tile_rows}u;"), 1)
         .replacen("const TN: u32 = 128u;", &format!("const TN: u32 = {tile_columns}u;"), 1)
+        .replacen("const GROUPS: u32 = 8u;", &format!("const GROUPS: u32 = {}u;", groups(tile_rows, tile_columns)), 1)
 }
 
 /// One entry point of the shader with one tile: the source is the kernel, there is nothing for
@@ -195,7 +227,8 @@ struct Grid {
 impl Grid {
     fn new(product: Product, g: &Geometry) -> Self {
         let (m, n, k) = product.sizes(g);
-        let (tile_rows, tile_columns) = (tile_rows(m), tile_columns(n));
+        let tile_rows = tile_rows(m);
+        let tile_columns = tile_columns(n, tile_rows);
         let (columns, rows) = (n.div_ceil(tile_columns as usize), m.div_ceil(tile_rows as usize));
         let (slice, slices) = match product {
             Product::KernelGradient => split(k, columns * rows),
