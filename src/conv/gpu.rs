@@ -121,7 +121,7 @@ pub fn tile_columns(columns: usize, tile_rows: u32) -> u32 {
         .map(|j| j * COLUMNS_PER_INVOCATION)
         .filter(|tn| {
             let n = invocations(tile_rows, *tn);
-            n % 8 == 0 && n >= DEPTH as u32
+            n.is_multiple_of(8) && n >= DEPTH as u32
         })
         .min_by_key(|tn| (columns.next_multiple_of(*tn as usize), std::cmp::Reverse(*tn)))
         .unwrap_or(128)
