@@ -33,8 +33,8 @@ impl Page {
         self.setup.data_ready && self.setup.device_ready
     }
 
-    /// Training, measuring, or an experiment between two of its networks.
-    fn lab_busy(&self) -> bool {
+    /// The device is taken: training, measuring, or an experiment between two of its networks.
+    pub(crate) fn device_busy(&self) -> bool {
         self.lab.measuring
             || self.lab.ongoing.as_ref().is_some_and(|(_, running)| *running)
             || self.run.state.under_way()
@@ -83,7 +83,7 @@ impl Page {
     /// when it is not), once data and device are ready.
     pub(crate) fn lab_ask(&mut self, pending: Pending) {
         let t = self.t();
-        if self.lab_busy() {
+        if self.device_busy() {
             return self.say(t.lab.busy);
         }
         if !self.lab_ready() {
@@ -278,7 +278,7 @@ impl Page {
     pub(crate) fn render_lab(&self) {
         let (dom, t) = (&self.dom, self.t());
         let lab = &self.lab;
-        let free = self.lab_ready() && !self.lab_busy();
+        let free = self.lab_ready() && !self.device_busy();
         for e in Experiment::ALL {
             enable_selector(dom, &format!("#experiments [data-experiment=\"{}\"]", e.key()), free);
         }

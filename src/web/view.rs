@@ -104,10 +104,10 @@ impl Page {
         let ready = self.setup.data_ready && self.setup.device_ready;
         let state = self.run.state;
         let busy = state.under_way();
-        // An experiment between two networks, or a measurement, is busy too.
-        let lab_busy = self.lab.measuring || self.lab.ongoing.as_ref().is_some_and(|(_, running)| *running);
-        dom.enable("start", ready && !busy && !lab_busy);
-        dom.enable("continue-run", ready && !busy && !lab_busy && self.saved.offer.is_some());
+        // An experiment between two networks, or a measurement, takes the device too.
+        let device_busy = self.device_busy();
+        dom.enable("start", ready && !device_busy);
+        dom.enable("continue-run", ready && !device_busy && self.saved.offer.is_some());
         dom.enable("discard-run", !busy);
         dom.enable("run-file", !busy);
         // An experiment under way continues its own run: no second offer beside it.
