@@ -161,11 +161,11 @@ impl ResnetLayer {
     }
 
     fn norm_act(&self, x: Tensor<4>) -> Tensor<4> {
-        let x = match &self.bn {
-            Some(bn) => batch_norm::forward(bn, x), // burn's BatchNorm, our kernel on the CPU
+        match &self.bn {
+            Some(bn) => batch_norm::forward(bn, x, self.relu), // our kernels where they apply
+            None if self.relu => relu(x),
             None => x,
-        };
-        if self.relu { relu(x) } else { x }
+        }
     }
 }
 
@@ -409,7 +409,7 @@ impl ResNet {
             x = block.forward(x); // [b, c, 32|16|8, 32|16|8]
         }
         if let Some(bn) = &self.head_bn {
-            x = relu(batch_norm::forward(bn, x)); // [b, 256, 8, 8]
+            x = batch_norm::forward(bn, x, true); // [b, 256, 8, 8]
         }
         let x = self.pool.forward(x); // [b, c, 1, 1]
         let x = x.flatten::<2>(1, 3); // [b, c]

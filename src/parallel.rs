@@ -1,6 +1,6 @@
 //! Loops over independent items, on rayon's threads where the crate is built with them (feature
 //! `parallel`: natively and in the page's threaded module), in order on one thread otherwise. Our
-//! CPU kernels (`conv::cpu`, `batch_norm`) give each item work that does not depend on the order,
+//! CPU kernels (`conv::cpu`, `batch_norm::cpu`) give each item work that does not depend on the order,
 //! so both forms compute the same numbers.
 
 /// Runs `body` for every item.

@@ -1,0 +1,299 @@
+// Batch normalisation in training, forward and backward, with the ReLU that follows it in most
+// layers of the nets folded in: `y = relu?((x − mean) · γ / √(var + ε) + β)` per channel, for
+// NCHW tensors [b, c, h, w]. src/batch_norm/gpu.rs launches six entry points on burn's own wgpu
+// device, three for each pass:
+//
+//   forward    partial_statistics   shifted sums per (channel, slice of the batch)
+//              statistics           per channel: mean and (biased) variance          → stats
+//              normalise            y, element by element
+//   backward   partial_gradients    Σ g and Σ g·(x − mean) per (channel, slice), where g is the
+//                                   output gradient, zero where the ReLU cut the output
+//              gradients            per channel: dγ = Σ g·x̂ and dβ = Σ g                → sums
+//              input_gradient       dx = γ/√(var + ε) · (g − Σg/M − x̂ · Σ(g·x̂)/M), element by
+//                                   element (x̂ the normalised input, M = b·h·w)
+//
+// Why (BENCHMARKS.md): burn 0.22.1's generic `batch_norm_train` builds the statistics from
+// `swap_dims` copies of the activation and its backward from a dozen element-wise passes besides,
+// about a quarter of a training step on wgpu once the convolutions were ours. Here a layer reads
+// its input three times forward and four times backward, and writes once each way.
+//
+// The sums over a channel (M = 131,072 values at batch 128 on 32×32 maps) are split over the
+// batch: workgroup (channel, z) sums images [z·per, (z+1)·per), each invocation a strided run of
+// them and then the workgroup a tree, in a fixed order, so the numbers do not change from run to
+// run. A second entry point adds up each channel's slices. The variance is computed from sums of
+// values shifted by one of the channel's own values (its first), s1 = Σ(x − K) and
+// s2 = Σ(x − K)²: var = s2/M − (s1/M)². With K a value of the channel, s1/M is of the order of
+// the spread, not of the mean, so the subtraction loses little (a mean of 30 and a spread of 1
+// would lose ten bits without the shift).
+//
+// Nothing is divided in the element-wise loops: an invocation finds its channel once and then
+// moves WG values along per step with carries (a division by a value known only at run time is
+// tens of instructions, done lane by lane on emulated GPUs).
+//
+// Every index is checked before it is read or written: cubecl compiles this without wgpu's
+// bounds checks.
+
+// The input x [b, c, h, w].
+@group(0) @binding(0) var<storage, read_write> x: array<f32>;
+// The output gradient dy [b, c, h, w] (backward; forward binds one unused value).
+@group(0) @binding(1) var<storage, read_write> dy: array<f32>;
+// γ and β [c].
+@group(0) @binding(2) var<storage, read_write> gamma: array<f32>;
+@group(0) @binding(3) var<storage, read_write> beta: array<f32>;
+// The batch's statistics [2, c]: the means, then the variances.
+@group(0) @binding(4) var<storage, read_write> stats: array<f32>;
+// Partial sums [slices, c, 2] (read by statistics and gradients), or the per-channel gradient
+// sums [2, c], dγ then dβ (read by input_gradient).
+@group(0) @binding(5) var<storage, read_write> sums: array<f32>;
+// What the entry point computes.
+@group(0) @binding(6) var<storage, read_write> result: array<f32>;
+// The sizes, as the Sizes struct below lists them.
+@group(0) @binding(7) var<storage, read_write> sizes: array<u32>;
+
+const WG: u32 = 256u;   // invocations of a workgroup (src/batch_norm/gpu.rs: WORKGROUP)
+const RUN: u32 = 8u;    // values an invocation of an element-wise entry point writes (RUN)
+
+struct Sizes {
+    batch: u32,
+    channels: u32,
+    plane: u32,     // h·w
+    per: u32,       // images of one slice of the batch
+    slices: u32,
+    relu: bool,     // whether a ReLU follows the normalisation
+    epsilon: f32,
+    bound: u32,     // the shortest binding's length (see read_sizes)
+}
+
+// The workgroup's partial sums, for the tree.
+var<workgroup> tree: array<vec2<f32>, WG>;
+
+// Every entry point reads the sizes through this, and so refers to all eight bindings: the
+// pipeline's bind group layout is derived from what an entry point uses, and src/batch_norm/gpu.rs
+// binds the same eight buffers for all six (an unused one holds a single value).
+fn read_sizes() -> Sizes {
+    let bound = min(min(min(arrayLength(&x), arrayLength(&dy)), min(arrayLength(&gamma), arrayLength(&beta))),
+                    min(min(arrayLength(&stats), arrayLength(&sums)), min(arrayLength(&result), arrayLength(&sizes))));
+    return Sizes(sizes[0], sizes[1], sizes[2], sizes[3], sizes[4], sizes[5] != 0u, bitcast<f32>(sizes[6]), bound);
+}
+
+// Values of one channel.
+fn count(s: Sizes) -> f32 {
+    return f32(s.batch * s.plane);
+}
+
+// Channel `ch`'s γ/√(var + ε) and the shift that goes with it: y = x · scale + shift.
+fn affine(s: Sizes, ch: u32) -> vec2<f32> {
+    let scale = gamma[ch] * inverseSqrt(stats[s.channels + ch] + s.epsilon);
+    return vec2<f32>(scale, beta[ch] - stats[ch] * scale);
+}
+
+// The output gradient at `i`, whose input is `v`, zero where the ReLU cut the output (`a` the
+// channel's scale and shift).
+fn gradient(s: Sizes, i: u32, v: f32, a: vec2<f32>) -> f32 {
+    if (s.relu && v * a.x + a.y <= 0.0) {
+        return 0.0;
+    }
+    return dy[i];
+}
+
+// The sum of `v` over the workgroup (every invocation calls it; the order of the additions is
+// fixed).
+fn workgroup_sum(local: u32, v: vec2<f32>) -> vec2<f32> {
+    tree[local] = v;
+    workgroupBarrier();
+    for (var half = WG / 2u; half > 0u; half >>= 1u) {
+        if (local < half) {
+            tree[local] += tree[local + half];
+        }
+        workgroupBarrier();
+    }
+    return tree[0];
+}
+
+// One slice's two sums of channel group.x over images [group.y · per, …): the shifted sums of
+// x (statistics), or of g and g · (x − mean) (gradients). Written to result [slices, c, 2].
+fn slice_sums(group: vec3<u32>, local: u32, of_gradients: bool) {
+    let s = read_sizes();
+    let ch = group.x;
+    let first = group.y * s.per;
+    let last = min(first + s.per, s.batch);
+    var shift = 0.0;
+    var a = vec2<f32>(0.0);
+    if (ch < s.channels) {
+        if (of_gradients) {
+            shift = stats[ch];
+            a = affine(s, ch);
+        } else {
+            shift = x[ch * s.plane];
+        }
+    }
+    var acc = vec2<f32>(0.0);
+    // Value p of image `image`'s plane, WG values along per step.
+    var image = first;
+    var p = local;
+    while (p >= s.plane) {
+        p -= s.plane;
+        image += 1u;
+    }
+    while (ch < s.channels && image < last) {
+        let i = (image * s.channels + ch) * s.plane + p;
+        let v = x[i];
+        let centred = v - shift;
+        if (of_gradients) {
+            let g = gradient(s, i, v, a);
+            acc += vec2<f32>(g, g * centred);
+        } else {
+            acc += vec2<f32>(centred, centred * centred);
+        }
+        p += WG;
+        while (p >= s.plane) {
+            p -= s.plane;
+            image += 1u;
+        }
+    }
+    let total = workgroup_sum(local, acc);
+    if (local == 0u && ch < s.channels && group.y < s.slices) {
+        let at = (group.y * s.channels + ch) * 2u;
+        result[at] = total.x;
+        result[at + 1u] = total.y;
+    }
+}
+
+// Channel `ch`'s two sums over the slices, in order.
+fn channel_sums(s: Sizes, ch: u32) -> vec2<f32> {
+    var total = vec2<f32>(0.0);
+    for (var z = 0u; z < s.slices; z++) {
+        let at = (z * s.channels + ch) * 2u;
+        total += vec2<f32>(sums[at], sums[at + 1u]);
+    }
+    return total;
+}
+
+// The first of the RUN values invocation `local` of workgroup `group` writes, WG apart, and its
+// channel; the values are b·c·h·w.
+struct Walk {
+    i: u32,
+    p: u32,         // i's place in its plane
+    ch: u32,
+    end: u32,
+}
+
+fn start(s: Sizes, group: vec3<u32>, groups: vec3<u32>, local: u32) -> Walk {
+    let block = group.x + group.y * groups.x;
+    let i = block * WG * RUN + local;
+    let plane_index = i / s.plane;
+    return Walk(i, i - plane_index * s.plane, plane_index % s.channels, s.batch * s.channels * s.plane);
+}
+
+fn advance(s: Sizes, w: ptr<function, Walk>) {
+    (*w).i += WG;
+    (*w).p += WG;
+    while ((*w).p >= s.plane) {
+        (*w).p -= s.plane;
+        (*w).ch += 1u;
+        if ((*w).ch == s.channels) {
+            (*w).ch = 0u;
+        }
+    }
+}
+
+@compute @workgroup_size(WG, 1, 1)
+fn partial_statistics(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) local: u32) {
+    slice_sums(group, local, false);
+}
+
+// Invocation ch: stats[ch] = mean, stats[c + ch] = variance.
+@compute @workgroup_size(WG, 1, 1)
+fn statistics(@builtin(global_invocation_id) id: vec3<u32>) {
+    let s = read_sizes();
+    let ch = id.x;
+    if (ch >= s.channels) {
+        return;
+    }
+    let shifted = channel_sums(s, ch) / count(s);
+    result[ch] = x[ch * s.plane] + shifted.x;
+    result[s.channels + ch] = max(shifted.y - shifted.x * shifted.x, 0.0);
+}
+
+@compute @workgroup_size(WG, 1, 1)
+fn normalise(
+    @builtin(workgroup_id) group: vec3<u32>,
+    @builtin(num_workgroups) groups: vec3<u32>,
+    @builtin(local_invocation_index) local: u32,
+) {
+    let s = read_sizes();
+    var w = start(s, group, groups, local);
+    // The channel's scale and shift, read again only when the walk enters another channel.
+    var ch = w.ch;
+    var a = affine(s, ch);
+    for (var r = 0u; r < RUN && w.i < w.end; r++) {
+        if (w.ch != ch) {
+            ch = w.ch;
+            a = affine(s, ch);
+        }
+        var y = x[w.i] * a.x + a.y;
+        if (s.relu) {
+            y = max(y, 0.0);
+        }
+        result[w.i] = y;
+        advance(s, &w);
+    }
+}
+
+@compute @workgroup_size(WG, 1, 1)
+fn partial_gradients(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) local: u32) {
+    slice_sums(group, local, true);
+}
+
+// Invocation ch: result[ch] = dγ = Σ g·x̂, result[c + ch] = dβ = Σ g.
+@compute @workgroup_size(WG, 1, 1)
+fn gradients(@builtin(global_invocation_id) id: vec3<u32>) {
+    let s = read_sizes();
+    let ch = id.x;
+    if (ch >= s.channels) {
+        return;
+    }
+    let total = channel_sums(s, ch);
+    result[ch] = total.y * inverseSqrt(stats[s.channels + ch] + s.epsilon);
+    result[s.channels + ch] = total.x;
+}
+
+// What input_gradient needs of channel `ch`: dx = k · g − k · Σg/M − (x − mean) · q, with
+// k = γ/√(var + ε) and q = k/√(var + ε) · Σ(g·x̂)/M; and the scale and shift of the output, for
+// the ReLU's cut.
+struct Backward {
+    a: vec2<f32>,
+    mean: f32,
+    k: f32,
+    offset: f32,    // k · Σg/M
+    q: f32,
+}
+
+fn backward_terms(s: Sizes, ch: u32) -> Backward {
+    let n = count(s);
+    let inv_std = inverseSqrt(stats[s.channels + ch] + s.epsilon);
+    let k = gamma[ch] * inv_std;
+    return Backward(affine(s, ch), stats[ch], k, k * sums[s.channels + ch] / n, k * inv_std * sums[ch] / n);
+}
+
+@compute @workgroup_size(WG, 1, 1)
+fn input_gradient(
+    @builtin(workgroup_id) group: vec3<u32>,
+    @builtin(num_workgroups) groups: vec3<u32>,
+    @builtin(local_invocation_index) local: u32,
+) {
+    let s = read_sizes();
+    var w = start(s, group, groups, local);
+    var ch = w.ch;
+    var t = backward_terms(s, ch);
+    for (var r = 0u; r < RUN && w.i < w.end; r++) {
+        if (w.ch != ch) {
+            ch = w.ch;
+            t = backward_terms(s, ch);
+        }
+        let v = x[w.i];
+        let g = gradient(s, w.i, v, t.a);
+        result[w.i] = t.k * g - t.offset - (v - t.mean) * t.q;
+        advance(s, &w);
+    }
+}

@@ -1,0 +1,286 @@
+//! Batch normalisation in training on wgpu: `shaders/batch_norm.wgsl`'s six entry points
+//! launched on burn's own cubecl client, as a burn autodiff operation ([`op`](super::op)); only
+//! with the `webgpu` feature.
+//!
+//! Why (BENCHMARKS.md, "Batch normalisation on wgpu"): burn 0.22.1's generic `batch_norm_train`,
+//! which burn-cubecl does not override, builds the statistics from `swap_dims(0, 1)` copies of the
+//! activation, and its backward from two more, with about a dozen element-wise passes besides
+//! (most of the unfused multiplications and subtractions of a step, and the ReLU after it in
+//! passes of its own). Here a layer's forward pass is three dispatches (partial sums, per-channel
+//! statistics, the output with the ReLU folded in) and its backward three more.
+
+use burn::backend::wgpu::CubeTensor;
+use burn::backend::{Cube, DispatchDevice};
+use burn::cubecl::ir::metadata::Info;
+use burn::cubecl::ir::{ElemType, UIntKind};
+use burn::cubecl::prelude::{
+    AddressType, CubeCount, CubeDim, ExecutionMode, KernelDefinition, KernelId, KernelMetadata,
+    KernelSettings, Scope,
+};
+use burn::cubecl::server::KernelArguments;
+use burn::cubecl::{CubeKernel, PrecompiledSource};
+use burn::prelude::*;
+use burn::tensor::DType;
+use burn_backend::TensorMetadata;
+use burn_backend::ops::FloatTensorOps;
+use burn_backend::tensor::FloatTensor;
+
+use super::op::{Kernels, Norm, NormGradients};
+use crate::fused;
+
+/// The kernels' source.
+pub const SHADER: &str = include_str!("../../shaders/batch_norm.wgsl");
+
+/// Invocations of a workgroup (the shader's `WG`).
+const WORKGROUP: usize = 256;
+/// Values an invocation of an element-wise entry point writes (the shader's `RUN`).
+const RUN: usize = 8;
+/// The sums over a channel are split over the batch until there are about this many
+/// workgroups…
+const TARGET_WORKGROUPS: usize = 256;
+/// …while a slice keeps at least this many values for each invocation of its workgroup.
+const MIN_VALUES_PER_INVOCATION: usize = 4;
+/// Workgroups along x of an element-wise dispatch (WebGPU allows 65,535): more go along y.
+const MAX_ACROSS: usize = 32_768;
+
+/// One of the entry points.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Entry {
+    PartialStatistics,
+    Statistics,
+    Normalise,
+    PartialGradients,
+    Gradients,
+    InputGradient,
+}
+
+impl Entry {
+    fn entry(self) -> &'static str {
+        match self {
+            Entry::PartialStatistics => "partial_statistics",
+            Entry::Statistics => "statistics",
+            Entry::Normalise => "normalise",
+            Entry::PartialGradients => "partial_gradients",
+            Entry::Gradients => "gradients",
+            Entry::InputGradient => "input_gradient",
+        }
+    }
+
+    /// The kernel's name, in the kernel profile (`bench --kernels`) and burn-fusion's stream.
+    fn name(self) -> &'static str {
+        match self {
+            Entry::PartialStatistics => "BatchNormPartialStatistics",
+            Entry::Statistics => "BatchNormStatistics",
+            Entry::Normalise => "BatchNormNormalise",
+            Entry::PartialGradients => "BatchNormPartialGradients",
+            Entry::Gradients => "BatchNormGradients",
+            Entry::InputGradient => "BatchNormInputGradient",
+        }
+    }
+}
+
+/// One entry point of the shader: the source is the kernel, there is nothing for cubecl to
+/// compile.
+struct NormKernel(Entry);
+
+impl KernelMetadata for NormKernel {
+    fn name(&self) -> &'static str {
+        self.0.name()
+    }
+
+    fn id(&self) -> KernelId {
+        KernelId::new::<Self>().info(self.0)
+    }
+
+    fn address_type(&self) -> ElemType {
+        UIntKind::U32.into()
+    }
+}
+
+impl CubeKernel for NormKernel {
+    fn define(&self) -> KernelDefinition {
+        // Only keys the compilation cache: `source` replaces the compiled body.
+        let settings = KernelSettings::new(CubeDim::new_1d(WORKGROUP as u32).0, ExecutionMode::Checked, AddressType::U32);
+        KernelDefinition { body: Scope::root(settings.clone()), settings, info: Info::default() }
+    }
+
+    fn source(&self) -> Option<PrecompiledSource> {
+        Some(PrecompiledSource { source: SHADER.into(), entrypoint_name: self.0.entry().into(), lang: "wgsl" })
+    }
+}
+
+/// The sizes of one layer's tensors `[b, c, h, w]` and how its sums are split.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Layout {
+    pub batch: usize,
+    pub channels: usize,
+    pub plane: usize,
+    /// Images of one slice of the batch.
+    pub per: usize,
+    pub slices: usize,
+}
+
+impl Layout {
+    pub fn new([batch, channels, h, w]: [usize; 4]) -> Self {
+        let plane = h * w;
+        // Enough slices for about TARGET_WORKGROUPS workgroups, but none smaller than a few
+        // values per invocation.
+        let wanted = TARGET_WORKGROUPS.div_ceil(channels.max(1));
+        let most = (batch * plane / (WORKGROUP * MIN_VALUES_PER_INVOCATION)).max(1);
+        let per = batch.div_ceil(wanted.min(most).clamp(1, batch.max(1))).max(1);
+        Self { batch, channels, plane, per, slices: batch.div_ceil(per).max(1) }
+    }
+
+    fn values(&self) -> usize {
+        self.batch * self.channels * self.plane
+    }
+
+    /// Workgroups of `entry`.
+    pub fn workgroups(&self, entry: Entry) -> (usize, usize) {
+        match entry {
+            Entry::PartialStatistics | Entry::PartialGradients => (self.channels, self.slices),
+            Entry::Statistics | Entry::Gradients => (self.channels.div_ceil(WORKGROUP), 1),
+            Entry::Normalise | Entry::InputGradient => {
+                let blocks = self.values().div_ceil(WORKGROUP * RUN).max(1);
+                let across = blocks.min(MAX_ACROSS);
+                (across, blocks.div_ceil(across))
+            }
+        }
+    }
+
+    fn output_shape(&self, entry: Entry) -> Shape {
+        match entry {
+            Entry::PartialStatistics | Entry::PartialGradients => Shape::new([self.slices, self.channels, 2]),
+            Entry::Statistics | Entry::Gradients => Shape::new([2, self.channels]),
+            Entry::Normalise | Entry::InputGradient => Shape::new([self.batch, self.channels, self.plane]),
+        }
+    }
+}
+
+/// The layout of a `[b, c, h, w]` tensor of burn's wgpu backend.
+fn layout(t: &FloatTensor<Cube>) -> (Layout, Shape) {
+    let shape = t.shape();
+    (Layout::new(shape.dims::<4>()), shape)
+}
+
+/// `t` with row-major strides (a copy by burn where it has other strides).
+fn contiguous(t: CubeTensor) -> CubeTensor {
+    if t.is_contiguous() {
+        return t;
+    }
+    let shape = t.meta.shape().clone();
+    let flat = burn::backend::wgpu::CubeBackend::float_reshape(t, Shape::new([shape.num_elements()]));
+    burn::backend::wgpu::CubeBackend::float_reshape(flat, shape)
+}
+
+/// The buffers an entry point binds, in the shader's order; `None` where it reads none there.
+#[derive(Default)]
+struct Bindings {
+    x: Option<CubeTensor>,
+    dy: Option<CubeTensor>,
+    gamma: Option<CubeTensor>,
+    beta: Option<CubeTensor>,
+    stats: Option<CubeTensor>,
+    sums: Option<CubeTensor>,
+}
+
+/// Runs `entry` of layer `n` with layout `l` on `b`, returning what it writes.
+fn launch(entry: Entry, n: Norm, l: &Layout, b: Bindings) -> CubeTensor {
+    let first = [&b.x, &b.dy, &b.gamma, &b.beta, &b.stats, &b.sums].into_iter().flatten().next().expect("an input").clone();
+    let client = first.client.clone();
+    let sizes = [l.batch as u32, l.channels as u32, l.plane as u32, l.per as u32, l.slices as u32, n.relu as u32, (n.epsilon as f32).to_bits()];
+    let sizes: Vec<u8> = sizes.iter().flat_map(|v| v.to_le_bytes()).collect();
+    let sizes = client.create_from_slice(&sizes);
+    let unused = || client.create_from_slice(&0f32.to_le_bytes());
+    let bind = |t: Option<CubeTensor>| match t {
+        Some(t) => contiguous(t).handle.clone().binding(),
+        None => unused().binding(),
+    };
+    let shape = l.output_shape(entry);
+    let output = client.empty(shape.num_elements() * DType::F32.size());
+    let output = CubeTensor::new_contiguous(client.clone(), first.device.clone(), shape, output, DType::F32);
+    let (across, down) = l.workgroups(entry);
+    client.launch(
+        Box::new(NormKernel(entry)),
+        CubeCount::Static(across as u32, down as u32, 1),
+        KernelArguments::new().with_buffers(vec![
+            bind(b.x),
+            bind(b.dy),
+            bind(b.gamma),
+            bind(b.beta),
+            bind(b.stats),
+            bind(b.sums),
+            output.handle.clone().binding(),
+            sizes.binding(),
+        ]),
+    );
+    output
+}
+
+/// `t` `[b, c, h, w]` as `[b, c, h·w]` or back (the kernels see planes).
+fn reshape(t: FloatTensor<Cube>, shape: Shape) -> FloatTensor<Cube> {
+    Cube::float_reshape(t, shape)
+}
+
+/// The statistics `[2, c]` of `x` `[b, c, h, w]`: the means, then the biased variances.
+fn statistics(n: Norm, l: Layout, x: FloatTensor<Cube>) -> FloatTensor<Cube> {
+    let partial = fused::run(Entry::PartialStatistics.name(), [x.clone()], l.output_shape(Entry::PartialStatistics), move |[x]| {
+        launch(Entry::PartialStatistics, n, &l, Bindings { x: Some(x), ..Default::default() })
+    });
+    fused::run(Entry::Statistics.name(), [x, partial], l.output_shape(Entry::Statistics), move |[x, partial]| {
+        launch(Entry::Statistics, n, &l, Bindings { x: Some(x), sums: Some(partial), ..Default::default() })
+    })
+}
+
+/// The output `[b, c, h, w]` for the statistics.
+fn output(n: Norm, l: Layout, shape: Shape, x: FloatTensor<Cube>, gamma: FloatTensor<Cube>, beta: FloatTensor<Cube>, stats: FloatTensor<Cube>) -> FloatTensor<Cube> {
+    let y = fused::run(Entry::Normalise.name(), [x, gamma, beta, stats], l.output_shape(Entry::Normalise), move |[x, gamma, beta, stats]| {
+        launch(Entry::Normalise, n, &l, Bindings { x: Some(x), gamma: Some(gamma), beta: Some(beta), stats: Some(stats), ..Default::default() })
+    });
+    reshape(y, shape)
+}
+
+impl Kernels for Cube {
+    fn owns(device: &Device) -> bool {
+        matches!(device.clone().without_autodiff().as_dispatch(), DispatchDevice::Cube(_))
+    }
+
+    fn norm_forward(n: Norm, x: FloatTensor<Cube>, gamma: FloatTensor<Cube>, beta: FloatTensor<Cube>) -> (FloatTensor<Cube>, FloatTensor<Cube>) {
+        let (l, shape) = layout(&x);
+        let stats = statistics(n, l, x.clone());
+        (output(n, l, shape, x, gamma, beta, stats.clone()), stats)
+    }
+
+    fn norm_output(n: Norm, x: FloatTensor<Cube>, gamma: FloatTensor<Cube>, beta: FloatTensor<Cube>, stats: FloatTensor<Cube>) -> FloatTensor<Cube> {
+        let (l, shape) = layout(&x);
+        output(n, l, shape, x, gamma, beta, stats)
+    }
+
+    fn norm_backward(
+        n: Norm,
+        x: FloatTensor<Cube>,
+        dy: FloatTensor<Cube>,
+        gamma: FloatTensor<Cube>,
+        beta: FloatTensor<Cube>,
+        stats: FloatTensor<Cube>,
+    ) -> NormGradients<Cube> {
+        let (l, shape) = layout(&x);
+        let inputs = [x.clone(), dy.clone(), gamma.clone(), beta.clone(), stats.clone()];
+        let partial = fused::run(Entry::PartialGradients.name(), inputs, l.output_shape(Entry::PartialGradients), move |[x, dy, gamma, beta, stats]| {
+            let b = Bindings { x: Some(x), dy: Some(dy), gamma: Some(gamma), beta: Some(beta), stats: Some(stats), sums: None };
+            launch(Entry::PartialGradients, n, &l, b)
+        });
+        let sums = fused::run(Entry::Gradients.name(), [stats.clone(), partial], l.output_shape(Entry::Gradients), move |[stats, partial]| {
+            launch(Entry::Gradients, n, &l, Bindings { stats: Some(stats), sums: Some(partial), ..Default::default() })
+        });
+        let inputs = [x, dy, gamma, beta, stats, sums.clone()];
+        let dx = fused::run(Entry::InputGradient.name(), inputs, l.output_shape(Entry::InputGradient), move |[x, dy, gamma, beta, stats, sums]| {
+            let b = Bindings { x: Some(x), dy: Some(dy), gamma: Some(gamma), beta: Some(beta), stats: Some(stats), sums: Some(sums) };
+            launch(Entry::InputGradient, n, &l, b)
+        });
+        // sums [2, c]: dγ, then dβ.
+        let c = l.channels;
+        let row = |r: usize| Cube::float_reshape(Cube::float_slice(sums.clone(), &[burn::tensor::Slice::from(r..r + 1), burn::tensor::Slice::from(0..c)]), Shape::new([c]));
+        NormGradients { input: reshape(dx, shape), gamma: row(0), beta: row(1) }
+    }
+}

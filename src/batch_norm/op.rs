@@ -1,0 +1,170 @@
+//! Batch normalisation in training (and the ReLU after it, where the layer has one) by a
+//! backend's own kernels as a burn autodiff operation: the forward pass, a backward step that
+//! asks the backend for the input, γ and β gradients, and, for gradient checkpointing, the output
+//! recomputed from the input. [`cpu`](super::cpu) implements [`Kernels`] for burn's CPU backend
+//! (Flex), [`gpu`](super::gpu) for wgpu (Cube).
+
+use std::marker::PhantomData;
+
+use burn::backend::{Autodiff, BackendTypes, DispatchKindConversion, DispatchTensor, GradientCheckpointingStrategy};
+use burn::prelude::*;
+use burn::tensor::DType;
+use burn_autodiff::NodeId;
+use burn_autodiff::checkpoint::base::Checkpointer;
+use burn_autodiff::checkpoint::retro_forward::RetroForward;
+use burn_autodiff::checkpoint::state::BackwardStates;
+use burn_autodiff::checkpoint::strategy::{BalancedCheckpointing, CheckpointStrategy, NoCheckpointing};
+use burn_autodiff::grads::Gradients;
+use burn_autodiff::ops::{Backward, Ops, OpsKind};
+use burn_backend::Backend;
+use burn_backend::tensor::FloatTensor;
+
+/// What one layer's normalisation is: ε, and whether a ReLU follows it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Norm {
+    pub epsilon: f64,
+    pub relu: bool,
+}
+
+/// The gradients of one backward step.
+pub struct NormGradients<B: Backend> {
+    /// `[b, c, h, w]`.
+    pub input: FloatTensor<B>,
+    /// `[c]`.
+    pub gamma: FloatTensor<B>,
+    /// `[c]`.
+    pub beta: FloatTensor<B>,
+}
+
+/// A backend's own batch-normalisation kernels (training, f32, NCHW `[b, c, h, w]`).
+pub trait Kernels: Backend {
+    /// Whether tensors on `device` (with or without autodiff) are this backend's.
+    fn owns(device: &Device) -> bool;
+
+    /// The output `y` and the batch's statistics `[2, c]` (the means, then the biased variances).
+    fn norm_forward(n: Norm, x: FloatTensor<Self>, gamma: FloatTensor<Self>, beta: FloatTensor<Self>) -> (FloatTensor<Self>, FloatTensor<Self>);
+
+    /// The output again from the input and the statistics [`norm_forward`](Self::norm_forward)
+    /// computed.
+    fn norm_output(n: Norm, x: FloatTensor<Self>, gamma: FloatTensor<Self>, beta: FloatTensor<Self>, stats: FloatTensor<Self>) -> FloatTensor<Self>;
+
+    /// The gradients for the output gradient `dy`.
+    fn norm_backward(
+        n: Norm,
+        x: FloatTensor<Self>,
+        dy: FloatTensor<Self>,
+        gamma: FloatTensor<Self>,
+        beta: FloatTensor<Self>,
+        stats: FloatTensor<Self>,
+    ) -> NormGradients<Self>;
+}
+
+/// The backward step of the autodiff graph.
+struct NormBackward<B>(PhantomData<fn() -> B>);
+
+impl<B> std::fmt::Debug for NormBackward<B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BatchNormBackward")
+    }
+}
+
+impl<B: Kernels> Backward<B, 3> for NormBackward<B> {
+    /// The input's, γ's and β's checkpoints, the batch's statistics, the layer.
+    type State = (NodeId, NodeId, NodeId, FloatTensor<B>, Norm);
+
+    fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, checkpointer: &mut Checkpointer) {
+        let [node_x, node_gamma, node_beta] = ops.parents;
+        let dy = grads.consume::<B>(&ops.node);
+        let (x_state, gamma_state, beta_state, stats, n) = ops.state;
+        let x: FloatTensor<B> = checkpointer.retrieve_node_output(x_state);
+        let gamma: FloatTensor<B> = checkpointer.retrieve_node_output(gamma_state);
+        let beta: FloatTensor<B> = checkpointer.retrieve_node_output(beta_state);
+        let gradients = B::norm_backward(n, x, dy, gamma, beta, stats);
+        if let Some(node) = node_x {
+            grads.register::<B>(node.id, gradients.input);
+        }
+        if let Some(node) = node_gamma {
+            grads.register::<B>(node.id, gradients.gamma);
+        }
+        if let Some(node) = node_beta {
+            grads.register::<B>(node.id, gradients.beta);
+        }
+    }
+}
+
+/// The output again, in the backward pass, from the input, γ, β and the batch's statistics
+/// (which the forward pass computed): what lets gradient checkpointing drop the output.
+struct Recompute<B: Backend> {
+    x: NodeId,
+    gamma: NodeId,
+    beta: NodeId,
+    stats: FloatTensor<B>,
+    n: Norm,
+}
+
+impl<B: Backend> std::fmt::Debug for Recompute<B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BatchNormRecompute")
+    }
+}
+
+impl<B: Kernels> RetroForward for Recompute<B> {
+    fn forward(&self, states: &mut BackwardStates, out_node: NodeId) {
+        let x: FloatTensor<B> = states.get_state(&self.x);
+        let gamma: FloatTensor<B> = states.get_state(&self.gamma);
+        let beta: FloatTensor<B> = states.get_state(&self.beta);
+        states.save(out_node, B::norm_output(self.n, x, gamma, beta, self.stats.clone()));
+    }
+}
+
+/// Output and statistics `[2, c]` of the operation on autodiff tensors with strategy `C`, or
+/// `None` where one of the three is not such a tensor of `B`.
+///
+/// Unlike burn's (compute-bound: its output is kept for whatever needs it in the backward pass),
+/// ours is memory-bound: with gradient checkpointing the output is recomputed from the input
+/// (a convolution's output, which is kept anyway), one pass with the statistics saved. A
+/// network of conv → BN → ReLU layers then keeps one activation per layer instead of two.
+fn tracked<B: Kernels, C: CheckpointStrategy>(n: Norm, x: &Tensor<4>, gamma: &Tensor<1>, beta: &Tensor<1>) -> Option<(Tensor<4>, Tensor<2>)>
+where
+    DispatchTensor: DispatchKindConversion<Autodiff<B, C>>,
+{
+    let x = x.clone().try_into_primitive::<Autodiff<B, C>>().ok()?;
+    let gamma = gamma.clone().try_into_primitive::<Autodiff<B, C>>().ok()?;
+    let beta = beta.clone().try_into_primitive::<Autodiff<B, C>>().ok()?;
+    let (y, stats) = B::norm_forward(n, x.primitive().clone(), gamma.primitive().clone(), beta.primitive().clone());
+    let recompute = Recompute::<B> { x: x.id(), gamma: gamma.id(), beta: beta.id(), stats: stats.clone(), n };
+    let output = match NormBackward::<B>(PhantomData)
+        .prepare::<C>([x.node(), gamma.node(), beta.node()])
+        .memory_bound()
+        .retro_forward(recompute)
+        .parents([&x, &gamma, &beta])
+        .stateful()
+    {
+        OpsKind::Tracked(mut prep) => {
+            let x_state = prep.checkpoint(&x);
+            let gamma_state = prep.checkpoint(&gamma);
+            let beta_state = prep.checkpoint(&beta);
+            prep.finish((x_state, gamma_state, beta_state, stats.clone(), n), y)
+        }
+        OpsKind::UnTracked(prep) => prep.finish(y),
+    };
+    // The statistics untracked, as burn returns them.
+    let stats = <<Autodiff<B, C> as BackendTypes>::FloatTensorPrimitive>::new(stats);
+    Some((Tensor::from_primitive::<Autodiff<B, C>>(output), Tensor::from_primitive::<Autodiff<B, C>>(stats)))
+}
+
+/// The operation on autodiff tensors of `B`: the output, and the batch's statistics `[2, c]`
+/// (detached). `None` where the tensors are not all f32 autodiff tensors of `B` with one
+/// checkpointing strategy.
+pub fn train<B: Kernels>(n: Norm, x: &Tensor<4>, gamma: &Tensor<1>, beta: &Tensor<1>) -> Option<(Tensor<4>, Tensor<2>)>
+where
+    DispatchTensor: DispatchKindConversion<Autodiff<B, BalancedCheckpointing>> + DispatchKindConversion<Autodiff<B, NoCheckpointing>>,
+{
+    if [x.dtype(), gamma.dtype(), beta.dtype()].iter().any(|d| *d != DType::F32) || !B::owns(&x.device()) {
+        return None;
+    }
+    match x.gradient_checkpointing_strategy()? {
+        GradientCheckpointingStrategy::Balanced => tracked::<B, BalancedCheckpointing>(n, x, gamma, beta),
+        GradientCheckpointingStrategy::Disabled => tracked::<B, NoCheckpointing>(n, x, gamma, beta),
+    }
+}
