@@ -18,9 +18,9 @@
 // its input three times forward and four times backward, and writes once each way.
 //
 // The sums over a channel (M = 131,072 values at batch 128 on 32×32 maps) are split over the
-// batch: workgroup (channel, z) sums images [z·per, (z+1)·per), each invocation a strided run of
-// them and then the workgroup a tree, in a fixed order, so the numbers do not change from run to
-// run. A second entry point adds up each channel's slices. The variance is computed from sums of
+// batch: workgroup (channel, z) sums images [z·per, (z+1)·per), each invocation every WG-th
+// value of them (at least 64) and then the workgroup a tree, in a fixed order, so the numbers do
+// not change from run to run. A second entry point adds up each channel's slices. The variance is computed from sums of
 // values shifted by one of the channel's own values (its first), s1 = Σ(x − K) and
 // s2 = Σ(x − K)²: var = s2/M − (s1/M)². With K a value of the channel, s1/M is of the order of
 // the spread, not of the mean, so the subtraction loses little (a mean of 30 and a spread of 1
@@ -90,10 +90,7 @@ fn affine(s: Sizes, ch: u32) -> vec2<f32> {
 // The output gradient at `i`, whose input is `v`, zero where the ReLU cut the output (`a` the
 // channel's scale and shift).
 fn gradient(s: Sizes, i: u32, v: f32, a: vec2<f32>) -> f32 {
-    if (s.relu && v * a.x + a.y <= 0.0) {
-        return 0.0;
-    }
-    return dy[i];
+    return select(dy[i], 0.0, s.relu && v * a.x + a.y <= 0.0);
 }
 
 // The sum of `v` over the workgroup (every invocation calls it; the order of the additions is
@@ -110,50 +107,48 @@ fn workgroup_sum(local: u32, v: vec2<f32>) -> vec2<f32> {
     return tree[0];
 }
 
-// One slice's two sums of channel group.x over images [group.y · per, …): the shifted sums of
-// x (statistics), or of g and g · (x − mean) (gradients). Written to result [slices, c, 2].
-fn slice_sums(group: vec3<u32>, local: u32, of_gradients: bool) {
-    let s = read_sizes();
-    let ch = group.x;
-    let first = group.y * s.per;
-    let last = min(first + s.per, s.batch);
-    var shift = 0.0;
-    var a = vec2<f32>(0.0);
-    if (ch < s.channels) {
-        if (of_gradients) {
-            shift = stats[ch];
-            a = affine(s, ch);
-        } else {
-            shift = x[ch * s.plane];
-        }
+// Where a workgroup's invocation is in its slice of channel `ch`, and how it moves WG values
+// along: the slice's values are taken image by image, plane by plane, and invocation `local`
+// reads values local, local + WG, … of them. Moving WG values along is a fixed step in the
+// plane and in the image and one carry, computed once: no division in the loop (nor a loop
+// inside it, which emulated GPUs run lane by lane).
+struct SliceWalk {
+    i: u32,         // the value's index in the tensor
+    p: u32,         // its place in its plane
+    image: u32,
+    last: u32,      // the slice's end (an image)
+    dp: u32,        // WG % plane
+    dimage: u32,    // WG / plane
+    di: u32,        // the index's step without a carry
+}
+
+fn slice_walk(s: Sizes, ch: u32, slice: u32, local: u32) -> SliceWalk {
+    let first = slice * s.per;
+    let image = first + local / s.plane;
+    let p = local % s.plane;
+    let dimage = WG / s.plane;
+    let dp = WG % s.plane;
+    let last = select(first, min(first + s.per, s.batch), ch < s.channels);
+    return SliceWalk((image * s.channels + ch) * s.plane + p, p, image, last, dp, dimage, dimage * s.channels * s.plane + dp);
+}
+
+fn slice_advance(s: Sizes, w: ptr<function, SliceWalk>) {
+    (*w).p += (*w).dp;
+    (*w).image += (*w).dimage;
+    (*w).i += (*w).di;
+    if ((*w).p >= s.plane) {
+        // Into the next image's plane of the same channel.
+        (*w).p -= s.plane;
+        (*w).image += 1u;
+        (*w).i += (s.channels - 1u) * s.plane;
     }
-    var acc = vec2<f32>(0.0);
-    // Value p of image `image`'s plane, WG values along per step.
-    var image = first;
-    var p = local;
-    while (p >= s.plane) {
-        p -= s.plane;
-        image += 1u;
-    }
-    while (ch < s.channels && image < last) {
-        let i = (image * s.channels + ch) * s.plane + p;
-        let v = x[i];
-        let centred = v - shift;
-        if (of_gradients) {
-            let g = gradient(s, i, v, a);
-            acc += vec2<f32>(g, g * centred);
-        } else {
-            acc += vec2<f32>(centred, centred * centred);
-        }
-        p += WG;
-        while (p >= s.plane) {
-            p -= s.plane;
-            image += 1u;
-        }
-    }
+}
+
+// Writes a workgroup's two sums for channel group.x and slice group.y to result [slices, c, 2].
+fn put_sums(s: Sizes, group: vec3<u32>, local: u32, acc: vec2<f32>) {
     let total = workgroup_sum(local, acc);
-    if (local == 0u && ch < s.channels && group.y < s.slices) {
-        let at = (group.y * s.channels + ch) * 2u;
+    if (local == 0u && group.x < s.channels && group.y < s.slices) {
+        let at = (group.y * s.channels + group.x) * 2u;
         result[at] = total.x;
         result[at + 1u] = total.y;
     }
@@ -170,36 +165,51 @@ fn channel_sums(s: Sizes, ch: u32) -> vec2<f32> {
 }
 
 // The first of the RUN values invocation `local` of workgroup `group` writes, WG apart, and its
-// channel; the values are b·c·h·w.
+// channel; the values are b·c·h·w. Moving WG values along is a fixed step in the plane and in
+// the channel, and carries (`advance`).
 struct Walk {
     i: u32,
     p: u32,         // i's place in its plane
     ch: u32,
     end: u32,
+    dp: u32,        // WG % plane
+    dch: u32,       // (WG / plane) % c
 }
 
 fn start(s: Sizes, group: vec3<u32>, groups: vec3<u32>, local: u32) -> Walk {
     let block = group.x + group.y * groups.x;
     let i = block * WG * RUN + local;
     let plane_index = i / s.plane;
-    return Walk(i, i - plane_index * s.plane, plane_index % s.channels, s.batch * s.channels * s.plane);
+    let end = s.batch * s.channels * s.plane;
+    return Walk(i, i - plane_index * s.plane, plane_index % s.channels, end, WG % s.plane, (WG / s.plane) % s.channels);
 }
 
 fn advance(s: Sizes, w: ptr<function, Walk>) {
     (*w).i += WG;
-    (*w).p += WG;
-    while ((*w).p >= s.plane) {
+    (*w).p += (*w).dp;
+    (*w).ch += (*w).dch;
+    if ((*w).p >= s.plane) {
         (*w).p -= s.plane;
         (*w).ch += 1u;
-        if ((*w).ch == s.channels) {
-            (*w).ch = 0u;
-        }
+    }
+    if ((*w).ch >= s.channels) {
+        (*w).ch -= s.channels;
     }
 }
 
+// Workgroup (ch, z): Σ(x − K) and Σ(x − K)² over slice z of channel ch, K its first value.
 @compute @workgroup_size(WG, 1, 1)
 fn partial_statistics(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) local: u32) {
-    slice_sums(group, local, false);
+    let s = read_sizes();
+    let shift = x[min(group.x, s.channels - 1u) * s.plane];
+    var w = slice_walk(s, group.x, group.y, local);
+    var acc = vec2<f32>(0.0);
+    while (w.image < w.last) {
+        let v = x[w.i] - shift;
+        acc += vec2<f32>(v, v * v);
+        slice_advance(s, &w);
+    }
+    put_sums(s, group, local, acc);
 }
 
 // Invocation ch: stats[ch] = mean, stats[c + ch] = variance.
@@ -240,9 +250,22 @@ fn normalise(
     }
 }
 
+// Workgroup (ch, z): Σg and Σg·(x − mean) over slice z of channel ch.
 @compute @workgroup_size(WG, 1, 1)
 fn partial_gradients(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) local: u32) {
-    slice_sums(group, local, true);
+    let s = read_sizes();
+    let ch = min(group.x, s.channels - 1u);
+    let mean = stats[ch];
+    let a = affine(s, ch);
+    var w = slice_walk(s, group.x, group.y, local);
+    var acc = vec2<f32>(0.0);
+    while (w.image < w.last) {
+        let v = x[w.i];
+        let g = gradient(s, w.i, v, a);
+        acc += vec2<f32>(g, g * (v - mean));
+        slice_advance(s, &w);
+    }
+    put_sums(s, group, local, acc);
 }
 
 // Invocation ch: result[ch] = dγ = Σ g·x̂, result[c + ch] = dβ = Σ g.

@@ -99,7 +99,7 @@ fn it_applies_only_in_training_on_the_cpu_backend_and_wgpu() {
 }
 
 /// How the sums over a channel are split: every image in exactly one slice, enough workgroups
-/// where the batch allows, none with fewer than a few values per invocation.
+/// where the batch allows, none with fewer than 64 values per invocation.
 #[test]
 fn the_sums_are_split_over_the_batch() {
     use resnet_webgpu::batch_norm::gpu::Layout;
@@ -109,7 +109,7 @@ fn the_sums_are_split_over_the_batch() {
         assert!((l.slices - 1) * l.per < l.batch && l.slices * l.per >= l.batch, "{shape:?}: {l:?}");
     }
     let l = Layout::new([128, 16, 32, 32]);
-    assert_eq!((l.per, l.slices), (8, 16), "256 workgroups of 8,192 values");
+    assert_eq!((l.per, l.slices), (16, 8), "128 workgroups of 16,384 values");
     let l = Layout::new([7, 5, 3, 3]);
     assert_eq!(l.slices, 1, "63 values: one slice");
 }

@@ -37,9 +37,12 @@ const WORKGROUP: usize = 256;
 const RUN: usize = 8;
 /// The sums over a channel are split over the batch until there are about this many
 /// workgroups…
-const TARGET_WORKGROUPS: usize = 256;
-/// …while a slice keeps at least this many values for each invocation of its workgroup.
-const MIN_VALUES_PER_INVOCATION: usize = 4;
+const TARGET_WORKGROUPS: usize = 128;
+/// …while a slice keeps at least this many values for each invocation of its workgroup. Small
+/// slices cost on emulated GPUs: with 4 values per invocation (256 workgroups at batch 32) the
+/// two partial sums took 1.9 s of a 7.3 s step on SwiftShader, with 64 about 0.5 s
+/// (BENCHMARKS.md, "Batch normalisation on wgpu").
+const MIN_VALUES_PER_INVOCATION: usize = 64;
 /// Workgroups along x of an element-wise dispatch (WebGPU allows 65,535): more go along y.
 const MAX_ACROSS: usize = 32_768;
 
@@ -123,8 +126,8 @@ pub struct Layout {
 impl Layout {
     pub fn new([batch, channels, h, w]: [usize; 4]) -> Self {
         let plane = h * w;
-        // Enough slices for about TARGET_WORKGROUPS workgroups, but none smaller than a few
-        // values per invocation.
+        // Enough slices for about TARGET_WORKGROUPS workgroups, but none with fewer than
+        // MIN_VALUES_PER_INVOCATION values per invocation.
         let wanted = TARGET_WORKGROUPS.div_ceil(channels.max(1));
         let most = (batch * plane / (WORKGROUP * MIN_VALUES_PER_INVOCATION)).max(1);
         let per = batch.div_ceil(wanted.min(most).clamp(1, batch.max(1))).max(1);
