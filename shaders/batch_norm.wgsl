@@ -64,8 +64,9 @@ struct Sizes {
     bound: u32,     // the shortest binding's length (see read_sizes)
 }
 
-// The workgroup's partial sums, for the tree.
+// The workgroup's partial sums, and sums of sixteen of them.
 var<workgroup> tree: array<vec2<f32>, WG>;
+var<workgroup> sixteenths: array<vec2<f32>, 16>;
 
 // Every entry point reads the sizes through this, and so refers to all eight bindings: the
 // pipeline's bind group layout is derived from what an entry point uses, and src/batch_norm/gpu.rs
@@ -93,18 +94,27 @@ fn gradient(s: Sizes, i: u32, v: f32, a: vec2<f32>) -> f32 {
     return select(dy[i], 0.0, s.relu && v * a.x + a.y <= 0.0);
 }
 
-// The sum of `v` over the workgroup (every invocation calls it; the order of the additions is
-// fixed).
+// The sum of `v` over the workgroup, in invocation 0 (every invocation calls it; the order of
+// the additions is fixed). Two barriers, not a tree's eight: on emulated GPUs each barrier
+// makes every invocation of the workgroup stop and wait its turn.
 fn workgroup_sum(local: u32, v: vec2<f32>) -> vec2<f32> {
     tree[local] = v;
     workgroupBarrier();
-    for (var half = WG / 2u; half > 0u; half >>= 1u) {
-        if (local < half) {
-            tree[local] += tree[local + half];
+    if (local < 16u) {
+        var part = vec2<f32>(0.0);
+        for (var k = 0u; k < WG / 16u; k++) {
+            part += tree[local * (WG / 16u) + k];
         }
-        workgroupBarrier();
+        sixteenths[local] = part;
     }
-    return tree[0];
+    workgroupBarrier();
+    var total = vec2<f32>(0.0);
+    if (local == 0u) {
+        for (var k = 0u; k < 16u; k++) {
+            total += sixteenths[k];
+        }
+    }
+    return total;
 }
 
 // Where a workgroup's invocation is in its slice of channel `ch`, and how it moves WG values

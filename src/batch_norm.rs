@@ -29,19 +29,14 @@ pub use op::Norm;
 /// (detached). `None` where the tensors are not all f32 autodiff tensors of one of those
 /// backends with one strategy.
 pub fn batch_norm_train(n: Norm, x: &Tensor<4>, gamma: &Tensor<1>, beta: &Tensor<1>) -> Option<(Tensor<4>, Tensor<1>, Tensor<1>)> {
-    let (y, stats) = match () {
-        _ if cpu_backend(&x.device()) => op::train::<Flex>(n, x, gamma, beta)?,
-        #[cfg(feature = "webgpu")]
-        _ if <burn::backend::Cube as op::Kernels>::owns(&x.device()) => op::train::<burn::backend::Cube>(n, x, gamma, beta)?,
-        _ => return None,
-    };
+    // Each backend's operation takes only its own tensors.
+    let ours = op::train::<Flex>(n, x, gamma, beta);
+    #[cfg(feature = "webgpu")]
+    let ours = ours.or_else(|| op::train::<burn::backend::Cube>(n, x, gamma, beta));
+    let (y, stats) = ours?;
     let c = gamma.dims()[0];
     let row = |r: usize| stats.clone().slice([r..r + 1, 0..c]).reshape([c]); // [c]
     Some((y, row(0), row(1)))
-}
-
-fn cpu_backend(device: &Device) -> bool {
-    <Flex as op::Kernels>::owns(device)
 }
 
 /// `bn.forward(x)` for `[b, c, h, w]`, then a ReLU where `relu`, with [`batch_norm_train`] where
