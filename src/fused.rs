@@ -10,8 +10,9 @@
 //! tensors and gives the body the cubecl buffers.
 
 use burn::backend::Cube;
-use burn::backend::wgpu::CubeTensor;
+use burn::backend::wgpu::{CubeBackend, CubeTensor};
 use burn::prelude::Shape;
+use burn_backend::ops::FloatTensorOps;
 use burn_backend::tensor::FloatTensor;
 
 /// Runs `body` on the cubecl buffers of `inputs` (f32 tensors of burn's wgpu backend) as one
@@ -38,14 +39,24 @@ pub fn run<const N: usize>(
     }
 }
 
+/// `t` with row-major strides (a copy by burn where it has other strides): what our kernels
+/// index.
+pub fn contiguous(t: CubeTensor) -> CubeTensor {
+    if t.is_contiguous() {
+        return t;
+    }
+    let shape = t.meta.shape().clone();
+    let flat = CubeBackend::float_reshape(t, Shape::new([shape.num_elements()]));
+    CubeBackend::float_reshape(flat, shape)
+}
+
 #[cfg(feature = "fusion")]
 mod lazy {
     use burn::backend::fusion::custom::{CustomOpIr, HandleContainer, OperationFn, OperationIr, StreamId, TensorIr};
     use burn::backend::fusion::{FusionBackend, FusionRuntime};
-    use burn::backend::wgpu::CubeBackend;
     use burn::tensor::DType;
 
-    use super::{Cube, CubeTensor, FloatTensor, Shape};
+    use super::{Cube, CubeBackend, CubeTensor, FloatTensor, Shape};
 
     type Handle = <<CubeBackend as FusionBackend>::FusionRuntime as FusionRuntime>::FusionHandle;
 

@@ -26,7 +26,7 @@ use burn_backend::ops::FloatTensorOps;
 use burn_backend::tensor::FloatTensor;
 
 use super::op::{Kernels, Norm, NormGradients};
-use crate::fused;
+use crate::fused::{self, contiguous};
 
 /// The kernels' source.
 pub const SHADER: &str = include_str!("../../shaders/batch_norm.wgsl");
@@ -164,16 +164,6 @@ impl Layout {
 fn layout(t: &FloatTensor<Cube>) -> (Layout, Shape) {
     let shape = t.shape();
     (Layout::new(shape.dims::<4>()), shape)
-}
-
-/// `t` with row-major strides (a copy by burn where it has other strides).
-fn contiguous(t: CubeTensor) -> CubeTensor {
-    if t.is_contiguous() {
-        return t;
-    }
-    let shape = t.meta.shape().clone();
-    let flat = burn::backend::wgpu::CubeBackend::float_reshape(t, Shape::new([shape.num_elements()]));
-    burn::backend::wgpu::CubeBackend::float_reshape(flat, shape)
 }
 
 /// The buffers an entry point binds, in the shader's order; `None` where it reads none there.

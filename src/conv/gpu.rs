@@ -12,7 +12,7 @@
 //! split into partial products over slices of them (burn adds them up), and the bias gradient is
 //! burn's sum of the output gradient.
 
-use burn::backend::wgpu::{CubeBackend, CubeTensor};
+use burn::backend::wgpu::CubeTensor;
 use burn::backend::{Cube, DispatchDevice};
 use burn::cubecl::ir::metadata::Info;
 use burn::cubecl::ir::{ElemType, UIntKind};
@@ -28,7 +28,7 @@ use burn_backend::ops::FloatTensorOps;
 use burn_backend::tensor::FloatTensor;
 
 use super::op::{self, ConvGradients, Geometry, Kernels};
-use crate::fused;
+use crate::fused::{self, contiguous};
 
 /// The kernels' source, with a 64-row tile ([`source`] writes the tile a layer gets).
 pub const SHADER: &str = include_str!("../../shaders/conv.wgsl");
@@ -202,16 +202,6 @@ pub fn fits(g: &Geometry) -> bool {
     let products = [Product::Forward, Product::InputGradient, Product::KernelGradient];
     g.stride.is_power_of_two()
         && products.iter().all(|p| Grid::new(*p, g).workgroups.iter().all(|w| *w <= MAX_WORKGROUPS))
-}
-
-/// `t` with row-major strides (a copy by burn where it has other strides).
-fn contiguous(t: CubeTensor) -> CubeTensor {
-    if t.is_contiguous() {
-        return t;
-    }
-    let shape = t.meta.shape().clone();
-    let flat = CubeBackend::float_reshape(t, Shape::new([shape.num_elements()]));
-    CubeBackend::float_reshape(flat, shape)
 }
 
 /// How a product is dispatched.
