@@ -115,6 +115,8 @@ impl CubeKernel for NormKernel {
 /// The sizes of one layer's tensors `[b, c, h, w]` and how its sums are split.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Layout {
+    /// `[b, c, h, w]`.
+    pub dims: [usize; 4],
     pub batch: usize,
     pub channels: usize,
     pub plane: usize,
@@ -124,14 +126,15 @@ pub struct Layout {
 }
 
 impl Layout {
-    pub fn new([batch, channels, h, w]: [usize; 4]) -> Self {
+    pub fn new(dims: [usize; 4]) -> Self {
+        let [batch, channels, h, w] = dims;
         let plane = h * w;
         // Enough slices for about TARGET_WORKGROUPS workgroups, but none with fewer than
         // MIN_VALUES_PER_INVOCATION values per invocation.
         let wanted = TARGET_WORKGROUPS.div_ceil(channels.max(1));
         let most = (batch * plane / (WORKGROUP * MIN_VALUES_PER_INVOCATION)).max(1);
         let per = batch.div_ceil(wanted.min(most).clamp(1, batch.max(1))).max(1);
-        Self { batch, channels, plane, per, slices: batch.div_ceil(per).max(1) }
+        Self { dims, batch, channels, plane, per, slices: batch.div_ceil(per).max(1) }
     }
 
     fn values(&self) -> usize {
@@ -155,15 +158,14 @@ impl Layout {
         match entry {
             Entry::PartialStatistics | Entry::PartialGradients => Shape::new([self.slices, self.channels, 2]),
             Entry::Statistics | Entry::Gradients => Shape::new([2, self.channels]),
-            Entry::Normalise | Entry::InputGradient => Shape::new([self.batch, self.channels, self.plane]),
+            Entry::Normalise | Entry::InputGradient => Shape::new(self.dims),
         }
     }
 }
 
 /// The layout of a `[b, c, h, w]` tensor of burn's wgpu backend.
-fn layout(t: &FloatTensor<Cube>) -> (Layout, Shape) {
-    let shape = t.shape();
-    (Layout::new(shape.dims::<4>()), shape)
+fn layout(t: &FloatTensor<Cube>) -> Layout {
+    Layout::new(t.shape().dims::<4>())
 }
 
 /// The buffers an entry point binds, in the shader's order; `None` where it reads none there.
@@ -210,11 +212,6 @@ fn launch(entry: Entry, n: Norm, l: &Layout, b: Bindings) -> CubeTensor {
     output
 }
 
-/// `t` `[b, c, h, w]` as `[b, c, h·w]` or back (the kernels see planes).
-fn reshape(t: FloatTensor<Cube>, shape: Shape) -> FloatTensor<Cube> {
-    Cube::float_reshape(t, shape)
-}
-
 /// The statistics `[2, c]` of `x` `[b, c, h, w]`: the means, then the biased variances.
 fn statistics(n: Norm, l: Layout, x: FloatTensor<Cube>) -> FloatTensor<Cube> {
     let partial = fused::run(Entry::PartialStatistics.name(), [x.clone()], l.output_shape(Entry::PartialStatistics), move |[x]| {
@@ -226,11 +223,10 @@ fn statistics(n: Norm, l: Layout, x: FloatTensor<Cube>) -> FloatTensor<Cube> {
 }
 
 /// The output `[b, c, h, w]` for the statistics.
-fn output(n: Norm, l: Layout, shape: Shape, x: FloatTensor<Cube>, gamma: FloatTensor<Cube>, beta: FloatTensor<Cube>, stats: FloatTensor<Cube>) -> FloatTensor<Cube> {
-    let y = fused::run(Entry::Normalise.name(), [x, gamma, beta, stats], l.output_shape(Entry::Normalise), move |[x, gamma, beta, stats]| {
+fn output(n: Norm, l: Layout, x: FloatTensor<Cube>, gamma: FloatTensor<Cube>, beta: FloatTensor<Cube>, stats: FloatTensor<Cube>) -> FloatTensor<Cube> {
+    fused::run(Entry::Normalise.name(), [x, gamma, beta, stats], l.output_shape(Entry::Normalise), move |[x, gamma, beta, stats]| {
         launch(Entry::Normalise, n, &l, Bindings { x: Some(x), gamma: Some(gamma), beta: Some(beta), stats: Some(stats), ..Default::default() })
-    });
-    reshape(y, shape)
+    })
 }
 
 impl Kernels for Cube {
@@ -239,14 +235,13 @@ impl Kernels for Cube {
     }
 
     fn norm_forward(n: Norm, x: FloatTensor<Cube>, gamma: FloatTensor<Cube>, beta: FloatTensor<Cube>) -> (FloatTensor<Cube>, FloatTensor<Cube>) {
-        let (l, shape) = layout(&x);
+        let l = layout(&x);
         let stats = statistics(n, l, x.clone());
-        (output(n, l, shape, x, gamma, beta, stats.clone()), stats)
+        (output(n, l, x, gamma, beta, stats.clone()), stats)
     }
 
     fn norm_output(n: Norm, x: FloatTensor<Cube>, gamma: FloatTensor<Cube>, beta: FloatTensor<Cube>, stats: FloatTensor<Cube>) -> FloatTensor<Cube> {
-        let (l, shape) = layout(&x);
-        output(n, l, shape, x, gamma, beta, stats)
+        output(n, layout(&x), x, gamma, beta, stats)
     }
 
     fn norm_backward(
@@ -257,7 +252,7 @@ impl Kernels for Cube {
         beta: FloatTensor<Cube>,
         stats: FloatTensor<Cube>,
     ) -> NormGradients<Cube> {
-        let (l, shape) = layout(&x);
+        let l = layout(&x);
         let inputs = [x.clone(), dy.clone(), gamma.clone(), beta.clone(), stats.clone()];
         let partial = fused::run(Entry::PartialGradients.name(), inputs, l.output_shape(Entry::PartialGradients), move |[x, dy, gamma, beta, stats]| {
             let b = Bindings { x: Some(x), dy: Some(dy), gamma: Some(gamma), beta: Some(beta), stats: Some(stats), sums: None };
@@ -274,6 +269,6 @@ impl Kernels for Cube {
         // sums [2, c]: dγ, then dβ.
         let c = l.channels;
         let row = |r: usize| Cube::float_reshape(Cube::float_slice(sums.clone(), &[burn::tensor::Slice::from(r..r + 1), burn::tensor::Slice::from(0..c)]), Shape::new([c]));
-        NormGradients { input: reshape(dx, shape), gamma: row(0), beta: row(1) }
+        NormGradients { input: dx, gamma: row(0), beta: row(1) }
     }
 }
