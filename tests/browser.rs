@@ -294,23 +294,29 @@ async fn adapters_without_timestamp_queries_are_told_apart() {
     assert!(!has_timestamp_queries(wgpu::Features::empty()));
 }
 
-/// The page's kernel profile (`?kernels=1`): a recording of one convolution's forward and
-/// backward passes names each of our three kernels once, each timed on the device's clock
-/// (timestamp queries), and no launch without a measurement.
+/// The page's kernel profile (`?kernels=1`): a recording of two convolutions' forward and
+/// backward passes (one with stride 2, run by shaders/conv.wgsl; one 3×3 with stride 1, whose
+/// forward pass and input gradient run by shaders/conv_patch.wgsl) names each of our five kernels,
+/// each timed on the device's clock (timestamp queries), and no launch without a measurement.
 #[wasm_bindgen_test]
 async fn a_recording_times_each_kernel_on_the_device() {
     let (device, _) = webgpu().await;
+    let cases = [common::CONV_CASES[2], common::CONV_CASES[1]];
     // One run first, so that the recording holds launches only, not compilations.
-    let case = common::CONV_CASES[0];
-    convolution(case, ConvRoute::Wgsl, &device).await;
+    for case in cases {
+        convolution(case, ConvRoute::Wgsl, &device).await;
+    }
     let recording = Recording::start();
-    convolution(case, ConvRoute::Wgsl, &device).await;
+    for case in cases {
+        convolution(case, ConvRoute::Wgsl, &device).await;
+    }
     let (profile, unmeasured) = recording.finish().await;
     web_sys::console::log_1(&profile.table(1, 10).into());
     assert_eq!(unmeasured, 0);
-    for kernel in ["ConvForward", "ConvInputGradient", "ConvKernelGradient"] {
+    let kernels = [("ConvForward", 1), ("ConvInputGradient", 1), ("ConvKernelGradient", 2), ("ConvPatchForward", 1), ("ConvPatchInputGradient", 1)];
+    for (kernel, dispatches) in kernels {
         let row = profile.rows.iter().find(|r| r.name == kernel).unwrap_or_else(|| panic!("{kernel} in {profile:?}"));
-        assert_eq!(row.dispatches, 1, "{row:?}");
+        assert_eq!(row.dispatches, dispatches, "{row:?}");
         assert!(row.seconds > 0.0 && row.seconds < 10.0, "{row:?}");
     }
 }

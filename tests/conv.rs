@@ -162,8 +162,12 @@ fn the_wgsl_kernels_match_on_full_size_layers() {
     // (channels, filters, kernel, stride, side), batch 4: 16×16 maps give 4 × 256 output pixels.
     // The input gradient's phases: on odd maps a phase has a row and a column fewer; a 1×1
     // kernel with stride 2, and a 3×3 one with stride 4, leave phases that no tap reads (their
-    // gradient is zero).
-    for case in [(32, 64, 3, 2, 16), (64, 128, 1, 1, 8), (16, 16, 3, 1, 16), (16, 32, 1, 2, 9), (8, 8, 3, 4, 11)] {
+    // gradient is zero). The 3×3 stride-1 layers run shaders/conv_patch.wgsl forward and for the
+    // input gradient: tiles of 8 output rows of 16 (one chunk of channels… four), of 4 rows of
+    // 32 (eight tiles per image, 24 filters: a tile of 32 rows part empty, two chunks), and 128
+    // filters on 8×8 maps (two tiles of 64 rows, sixteen chunks).
+    let cases = [(32, 64, 3, 2, 16), (64, 128, 1, 1, 8), (16, 16, 3, 1, 16), (16, 32, 1, 2, 9), (8, 8, 3, 4, 11), (8, 24, 3, 1, 32), (64, 128, 3, 1, 8)];
+    for case in cases {
         let (c, f, k, s, side) = case;
         let g = Geometry::new([4, c, side, side], [f, c, k, k], s);
         let expected = run_batch(case, 4, ConvRoute::Backend, &Device::flex());
@@ -182,6 +186,11 @@ fn the_wgsl_kernels_match_on_full_size_layers() {
     // The left-hand slice's stagers: all 16 of a 16 × 64 tile's invocations; 32 of the 40 of
     // 16 × 160; 64 of 32 × 144's 72; 128 of 64 × 128's 128.
     assert_eq!([(16, 64), (16, 160), (32, 144), (64, 128)].map(|(tm, tn)| gpu::groups(tm, tn)), [1, 2, 4, 8]);
+    // shaders/conv_patch.wgsl's tiles: whole output rows, at most 128 columns, a divisor of the
+    // height; none for other kernels, strides, or widths that are not a multiple of 8.
+    let lines = |[c, side]: [usize; 2], k: usize, s: usize| gpu::patch_lines(&Geometry::new([4, c, side, side], [16, c, k, k], s));
+    assert_eq!([[16, 32], [32, 16], [64, 8], [3, 24], [16, 128]].map(|shape| lines(shape, 3, 1)), [Some(4), Some(8), Some(8), Some(4), Some(1)]);
+    assert_eq!([lines([16, 7], 3, 1), lines([16, 256], 3, 1), lines([16, 32], 1, 1), lines([16, 32], 3, 2)], [None; 4]);
     // The input gradient's phases are masks and shifts by the stride: a stride of 3 is left to
     // burn's conv2d.
     assert!(!gpu::fits(&Geometry::new([4, 16, 15, 15], [16, 16, 3, 3], 3)));

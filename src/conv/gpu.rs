@@ -32,6 +32,9 @@ use crate::fused::{self, contiguous};
 
 /// The kernels' source, with a 64-row tile ([`source`] writes the tile a layer gets).
 pub const SHADER: &str = include_str!("../../shaders/conv.wgsl");
+/// The 3×3 stride-1 layers' forward pass and input gradient, from a patch of the image staged in
+/// workgroup memory ([`patch_source`] writes the tile).
+pub const PATCH_SHADER: &str = include_str!("../../shaders/conv_patch.wgsl");
 
 /// Rows of the product one invocation computes (the shader's `ROWS`).
 const ROWS_PER_INVOCATION: u32 = 8;
@@ -74,6 +77,14 @@ impl Product {
             Product::Forward => "ConvForward",
             Product::InputGradient => "ConvInputGradient",
             Product::KernelGradient => "ConvKernelGradient",
+        }
+    }
+
+    /// The name of `shaders/conv_patch.wgsl`'s kernel for the product, where it has one.
+    fn patch_name(self) -> &'static str {
+        match self {
+            Product::Forward => "ConvPatchForward",
+            _ => "ConvPatchInputGradient",
         }
     }
 
@@ -146,21 +157,48 @@ pub fn source(tile_rows: u32, tile_columns: u32) -> String {
         .replacen("const GROUPS: u32 = 8u;", &format!("const GROUPS: u32 = {}u;", groups(tile_rows, tile_columns)), 1)
 }
 
-/// One entry point of the shader with one tile: the source is the kernel, there is nothing for
-/// cubecl to compile.
+/// The output rows of a tile of `shaders/conv_patch.wgsl` for layer `g`, where that shader takes
+/// its forward pass and input gradient: a 3×3 kernel with stride 1 and one zero row and column on
+/// each side, maps whose width is a multiple of 8 (an invocation computes eight consecutive
+/// columns of an output row) and at most 128. A tile is that many whole output rows of one image,
+/// at most 128 columns: the largest divisor of the height that keeps it so.
+pub fn patch_lines(g: &Geometry) -> Option<u32> {
+    let shaped = g.kernel == 3 && g.stride == 1 && g.top == 1 && g.left == 1 && g.width.is_multiple_of(8) && g.width <= 128;
+    if !shaped || g.height == 0 {
+        return None;
+    }
+    let lines = (1..=(128 / g.width).min(g.height)).rev().find(|l| g.height.is_multiple_of(*l))?;
+    (g.batch * g.height / lines <= MAX_WORKGROUPS).then_some(lines as u32)
+}
+
+/// `shaders/conv_patch.wgsl` with tiles of `tile_rows` rows by `lines` output rows of `width`.
+pub fn patch_source(tile_rows: u32, width: u32, lines: u32) -> String {
+    PATCH_SHADER
+        .replacen("const TM: u32 = 64u;", &format!("const TM: u32 = {tile_rows}u;"), 1)
+        .replacen("const WIDTH: u32 = 32u;", &format!("const WIDTH: u32 = {width}u;"), 1)
+        .replacen("const LINES: u32 = 4u;", &format!("const LINES: u32 = {lines}u;"), 1)
+}
+
+/// One entry point of a shader with one tile: the source is the kernel, there is nothing for
+/// cubecl to compile. `patch`: `shaders/conv_patch.wgsl` with tiles of `(width, lines)` (then
+/// `tile_columns` is `width · lines`), otherwise `shaders/conv.wgsl`.
 struct ConvKernel {
     product: Product,
     tile_rows: u32,
     tile_columns: u32,
+    patch: Option<(u32, u32)>,
 }
 
 impl KernelMetadata for ConvKernel {
     fn name(&self) -> &'static str {
-        self.product.name()
+        match self.patch {
+            Some(_) => self.product.patch_name(),
+            None => self.product.name(),
+        }
     }
 
     fn id(&self) -> KernelId {
-        KernelId::new::<Self>().info((self.product, self.tile_rows, self.tile_columns))
+        KernelId::new::<Self>().info((self.product, self.tile_rows, self.tile_columns, self.patch))
     }
 
     fn address_type(&self) -> ElemType {
@@ -180,8 +218,12 @@ impl CubeKernel for ConvKernel {
     }
 
     fn source(&self) -> Option<PrecompiledSource> {
+        let source = match self.patch {
+            Some((width, lines)) => patch_source(self.tile_rows, width, lines),
+            None => source(self.tile_rows, self.tile_columns),
+        };
         Some(PrecompiledSource {
-            source: source(self.tile_rows, self.tile_columns),
+            source,
             entrypoint_name: self.product.entry().into(),
             lang: "wgsl",
         })
@@ -212,12 +254,20 @@ struct Grid {
     workgroups: [usize; 3],
     /// The shared dimension's slice one workgroup sums.
     slice: usize,
+    /// `shaders/conv_patch.wgsl`'s `(width, lines)` where it runs the product.
+    patch: Option<(u32, u32)>,
 }
 
 impl Grid {
     fn new(product: Product, g: &Geometry) -> Self {
         let (m, n, k) = product.sizes(g);
         let tile_rows = tile_rows(m);
+        if let (Some(lines), false) = (patch_lines(g), product == Product::KernelGradient) {
+            // A workgroup per `lines` output rows of an image and tile of rows.
+            let workgroups = [g.batch * g.height / lines as usize, m.div_ceil(tile_rows as usize), 1];
+            let width = g.width as u32;
+            return Self { tile_rows, tile_columns: width * lines, workgroups, slice: k, patch: Some((width, lines)) };
+        }
         let tile_columns = tile_columns(n, tile_rows);
         let (columns, rows) = (n.div_ceil(tile_columns as usize), m.div_ceil(tile_rows as usize));
         let (slice, slices) = match product {
@@ -225,7 +275,7 @@ impl Grid {
             Product::InputGradient => (k, g.stride * g.stride),
             Product::Forward => (k, 1),
         };
-        Self { tile_rows, tile_columns, workgroups: [columns, rows, slices], slice }
+        Self { tile_rows, tile_columns, workgroups: [columns, rows, slices], slice, patch: None }
     }
 }
 
@@ -238,10 +288,17 @@ fn launch(product: Product, g: &Geometry, lhs: CubeTensor, rhs: CubeTensor, bias
     let grid = Grid::new(product, g);
     let [columns, rows, slices] = grid.workgroups;
     let shape = output_shape(product, g);
-    let sizes = [
-        g.batch, g.channels, g.height, g.width, g.filters, g.kernel, g.stride, g.top, g.left, g.out_h, g.out_w, m, n, k,
-        grid.slice,
-    ];
+    let sizes = match grid.patch {
+        // shaders/conv_patch.wgsl's Geo: the image convolved is x (forward) or dy.
+        Some(_) => {
+            let channels = if product == Product::Forward { g.channels } else { g.filters };
+            vec![g.batch, channels, g.height, m]
+        }
+        None => vec![
+            g.batch, g.channels, g.height, g.width, g.filters, g.kernel, g.stride, g.top, g.left, g.out_h, g.out_w, m, n, k,
+            grid.slice,
+        ],
+    };
     let sizes: Vec<u8> = sizes.iter().flat_map(|v| (*v as u32).to_le_bytes()).collect();
     let sizes = client.create_from_slice(&sizes);
     // The gradients' entry points read no bias, but the shader declares one binding for all three.
@@ -252,7 +309,7 @@ fn launch(product: Product, g: &Geometry, lhs: CubeTensor, rhs: CubeTensor, bias
     let output = client.empty(shape.num_elements() * DType::F32.size());
     let output = CubeTensor::new_contiguous(client.clone(), lhs.device.clone(), shape, output, DType::F32);
     client.launch(
-        Box::new(ConvKernel { product, tile_rows: grid.tile_rows, tile_columns: grid.tile_columns }),
+        Box::new(ConvKernel { product, tile_rows: grid.tile_rows, tile_columns: grid.tile_columns, patch: grid.patch }),
         CubeCount::Static(columns as u32, rows as u32, slices as u32),
         KernelArguments::new().with_buffers(vec![
             lhs.handle.clone().binding(),

@@ -1,0 +1,232 @@
+// How long our WGSL convolution's three products (shaders/conv.wgsl) take in Chromium's WebGPU
+// on ResNet20 v1's convolutions, measured by timestamp queries, one dispatch per compute pass
+// (as www/kernel-profile.mjs measures a training step's), without the rest of the step around
+// them: to try a change to the shader in the browser in seconds instead of a page build. The
+// tiles, the slices of the kernel gradient and the dispatches are src/conv/gpu.rs's, written
+// out again below. Prints, per shader file, milliseconds per dispatch (the median of ROUNDS
+// rounds) for each kind of layer, the convolutions' device time per training step, and the
+// rate in GFLOP/s.
+//
+//   node www/conv-kernels.mjs [batch, default 32] [shader files, default shaders/conv.wgsl]
+//
+// PATCH=shaders/conv_patch.wgsl runs the 3×3 stride-1 layers' forward pass and input gradient
+// with that shader (as src/conv/gpu.rs does), and checks its results against the first file's.
+// CHROME_ARGS adds Chromium flags (e.g. --enable-dawn-features=disable_robustness).
+import { readFileSync } from "node:fs";
+import { launch, serve } from "./harness.mjs";
+
+const batch = Number(process.argv[2] ?? 32);
+const files = process.argv.length > 3 ? process.argv.slice(3) : ["shaders/conv.wgsl"];
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
+// ResNet20 v1's convolutions: [channels, filters, kernel, stride, input side, how many, input
+// gradient wanted (not for the first layer, whose input is the image)].
+const LAYERS = [
+  [3, 16, 3, 1, 32, 1, false], [16, 16, 3, 1, 32, 6, true],
+  [16, 32, 3, 2, 32, 1, true], [16, 32, 1, 2, 32, 1, true], [32, 32, 3, 1, 16, 5, true],
+  [32, 64, 3, 2, 16, 1, true], [32, 64, 1, 2, 16, 1, true], [64, 64, 3, 1, 8, 5, true],
+];
+
+// src/conv.rs's same_padding and src/conv/gpu.rs's Product::sizes, tile_rows, tile_columns,
+// groups, split.
+function geometry(b, c, f, k, s, side) {
+  const out = Math.ceil(side / s);
+  const top = Math.floor(Math.max((out - 1) * s + k - side, 0) / 2);
+  return { b, c, f, k, s, h: side, w: side, top, left: top, oh: out, ow: out };
+}
+function sizes(product, g) {
+  if (product === "forward") return [g.f, g.b * g.oh * g.ow, g.c * g.k * g.k];
+  if (product === "input_gradient") return [g.c, g.b * Math.ceil(g.h / g.s) * Math.ceil(g.w / g.s), g.f * Math.ceil(g.k / g.s) ** 2];
+  return [g.f, g.c * g.k * g.k, g.b * g.oh * g.ow];
+}
+const tileRows = (m) => (m <= 16 ? 16 : m <= 32 ? 32 : 64);
+function tileColumns(n, tm) {
+  let best = 128, bestKey = null;
+  for (let tn = 8; tn <= 160; tn += 8) {
+    const inv = (tn / 8) * (tm / 8);
+    if (inv % 8 !== 0 || inv < 16) continue;
+    const key = [Math.ceil(n / tn) * tn, -tn];
+    if (!bestKey || key[0] < bestKey[0] || (key[0] === bestKey[0] && key[1] < bestKey[1])) [best, bestKey] = [tn, key];
+  }
+  return best;
+}
+function groups(tm, tn) {
+  const available = (tm / 8) * (tn / 8) / 16;
+  let g = 1;
+  while (g * 2 <= available && g * 2 <= tm / 4) g *= 2;
+  return g;
+}
+// src/conv/gpu.rs's patch_lines: the output rows of a tile of shaders/conv_patch.wgsl, where it
+// takes the product.
+function patchLines(product, g) {
+  if (!process.env.PATCH || product === "kernel_gradient" || g.k !== 3 || g.s !== 1 || g.w % 8 !== 0 || g.w > 128) return 0;
+  let lines = Math.min(Math.floor(128 / g.w), g.h);
+  while (g.h % lines !== 0) lines--;
+  return lines;
+}
+function grid(product, g) {
+  const lines = patchLines(product, g);
+  if (lines) {
+    const [m, n, k] = sizes(product, g);
+    const tm = tileRows(m);
+    // `general`: the tile of shaders/conv.wgsl that the check runs the same product with.
+    return { m, n, k, tm, lines, workgroups: [g.b * g.h / lines, Math.ceil(m / tm), 1], general: { tm, tn: 128, groups: groups(tm, 128) } };
+  }
+  const [m, n, k] = sizes(product, g);
+  const tm = tileRows(m), tn = tileColumns(n, tm);
+  const columns = Math.ceil(n / tn), rows = Math.ceil(m / tm);
+  let slice = k, slices = 1;
+  if (product === "kernel_gradient") {
+    const wanted = Math.ceil(1024 / Math.max(columns * rows, 1));
+    slice = Math.ceil(Math.max(Math.ceil(k / wanted), 1024) / 16) * 16;
+    slices = Math.max(Math.ceil(k / slice), 1);
+  } else if (product === "input_gradient") {
+    slices = g.s * g.s;
+  }
+  return { m, n, k, tm, tn, groups: groups(tm, tn), workgroups: [columns, rows, slices], slice };
+}
+
+const patchSource = process.env.PATCH ? readFileSync(process.env.PATCH, "utf8") : null;
+const server = await serve("www");
+const browser = await launch({ args: (process.env.CHROME_ARGS ?? "").split(" ").filter(Boolean) });
+try {
+  const page = await browser.newPage();
+  // Any page of the server: WebGPU needs a secure context (localhost is one).
+  await page.goto(`${server.url}/style.css`);
+  page.on("console", (m) => m.type() === "error" && console.error(m.text()));
+  for (const file of files) {
+    const source = readFileSync(file, "utf8");
+    const layers = LAYERS.map(([c, f, k, s, side, count, input]) => {
+      const g = geometry(batch, c, f, k, s, side);
+      const products = ["forward", ...(input ? ["input_gradient"] : []), "kernel_gradient"].map((p) => ({ p, ...grid(p, g) }));
+      return { g, count, products };
+    });
+    const result = await page.evaluate(async ({ source, patchSource, layers, rounds }) => {
+      const adapter = await navigator.gpu.requestAdapter();
+      const device = await adapter.requestDevice({ requiredFeatures: ["timestamp-query"] });
+      const modules = new Map();
+      const pipeline = async (pr, g, entryPoint, general = false) => {
+        const patch = pr.lines && !general;
+        const key = patch ? `patch ${pr.tm}x${g.w}x${pr.lines}` : `${pr.tm}x${pr.tn}`;
+        if (!modules.has(key)) {
+          const code = patch
+            ? patchSource.replace("const TM: u32 = 64u;", `const TM: u32 = ${pr.tm}u;`)
+              .replace("const WIDTH: u32 = 32u;", `const WIDTH: u32 = ${g.w}u;`)
+              .replace("const LINES: u32 = 4u;", `const LINES: u32 = ${pr.lines}u;`)
+            : source.replace("const TM: u32 = 64u;", `const TM: u32 = ${pr.tm}u;`)
+              .replace("const TN: u32 = 128u;", `const TN: u32 = ${pr.tn}u;`)
+              .replace("const GROUPS: u32 = 8u;", `const GROUPS: u32 = ${pr.groups}u;`);
+          const module = device.createShaderModule({ code });
+          const errors = (await module.getCompilationInfo()).messages.filter((m) => m.type === "error");
+          if (errors.length) throw new Error(errors.map((m) => `${m.lineNum}: ${m.message}`).join("\n"));
+          modules.set(key, module);
+        }
+        return device.createComputePipelineAsync({ layout: "auto", compute: { module: modules.get(key), entryPoint } });
+      };
+      const storage = (values) => {
+        const buffer = device.createBuffer({ size: Math.max(values.byteLength, 4), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+        device.queue.writeBuffer(buffer, 0, values);
+        return buffer;
+      };
+      const random = (n) => new Float32Array(n).map((_, i) => Math.sin(i * 0.37));
+      const out = [];
+      for (const { g, products } of layers) {
+        const x = storage(random(g.b * g.c * g.h * g.w));
+        const weight = storage(random(g.f * g.c * g.k * g.k));
+        const dy = storage(random(g.b * g.f * g.oh * g.ow));
+        const bias = storage(new Float32Array(g.f));
+        const row = {};
+        for (const pr of products) {
+          const [lhs, rhs] = pr.p === "forward" ? [weight, x] : pr.p === "input_gradient" ? [weight, dy] : [dy, x];
+          const outputs = pr.p === "forward" ? g.b * g.f * g.oh * g.ow : pr.p === "input_gradient" ? g.b * g.c * g.h * g.w : pr.workgroups[2] * pr.m * pr.n;
+          const result = device.createBuffer({ size: outputs * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+          const geo = pr.lines
+            ? storage(new Uint32Array([g.b, pr.p === "forward" ? g.c : g.f, g.h, pr.m]))
+            : storage(new Uint32Array([g.b, g.c, g.h, g.w, g.f, g.k, g.s, g.top, g.left, g.oh, g.ow, pr.m, pr.n, pr.k, pr.slice]));
+          const pipe = await pipeline(pr, g, pr.p);
+          const group = device.createBindGroup({ layout: pipe.getBindGroupLayout(0),
+            entries: [lhs, rhs, result, geo, bias].map((buffer, binding) => ({ binding, resource: { buffer } })) });
+          const query = device.createQuerySet({ type: "timestamp", count: 2 });
+          const resolved = device.createBuffer({ size: 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+          const read = device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+          const times = [];
+          // Round 0 warms up and is not counted.
+          for (let round = 0; round <= rounds; round++) {
+            const encoder = device.createCommandEncoder();
+            const pass = encoder.beginComputePass({ timestampWrites: { querySet: query, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } });
+            pass.setPipeline(pipe);
+            pass.setBindGroup(0, group);
+            pass.dispatchWorkgroups(...pr.workgroups);
+            pass.end();
+            encoder.resolveQuerySet(query, 0, 2, resolved, 0);
+            encoder.copyBufferToBuffer(resolved, 0, read, 0, 16);
+            device.queue.submit([encoder.finish()]);
+            await read.mapAsync(GPUMapMode.READ);
+            const stamps = new BigInt64Array(read.getMappedRange().slice(0));
+            read.unmap();
+            if (round > 0) times.push(Number(stamps[1] - stamps[0]) / 1e6);
+          }
+          row[pr.p] = times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+          if (pr.lines) {
+            // The same product by the general kernel (first file), compared value by value.
+            const [m, n, k] = [pr.m, pr.n, pr.k];
+            const { general } = pr;
+            const tm = general.tm;
+            const expected = device.createBuffer({ size: outputs * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+            const geo2 = storage(new Uint32Array([g.b, g.c, g.h, g.w, g.f, g.k, g.s, g.top, g.left, g.oh, g.ow, m, n, k, k]));
+            const pipe2 = await pipeline(general, g, pr.p, true);
+            const group2 = device.createBindGroup({ layout: pipe2.getBindGroupLayout(0),
+              entries: [lhs, rhs, expected, geo2, bias].map((buffer, binding) => ({ binding, resource: { buffer } })) });
+            const encoder = device.createCommandEncoder();
+            const pass = encoder.beginComputePass();
+            pass.setPipeline(pipe2);
+            pass.setBindGroup(0, group2);
+            pass.dispatchWorkgroups(Math.ceil(n / 128), Math.ceil(m / tm), 1);
+            pass.end();
+            const back = [result, expected].map(() => device.createBuffer({ size: outputs * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }));
+            encoder.copyBufferToBuffer(result, 0, back[0], 0, outputs * 4);
+            encoder.copyBufferToBuffer(expected, 0, back[1], 0, outputs * 4);
+            device.queue.submit([encoder.finish()]);
+            const [got, want] = await Promise.all(back.map(async (b) => { await b.mapAsync(GPUMapMode.READ); return new Float32Array(b.getMappedRange().slice(0)); }));
+            let worst = 0;
+            for (let i = 0; i < outputs; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / (1 + Math.abs(want[i])));
+            row[`${pr.p} error`] = worst;
+            [expected, geo2, ...back].forEach((b) => b.destroy());
+          }
+          [result, geo, resolved, read].forEach((b) => b.destroy());
+          query.destroy();
+        }
+        out.push(row);
+        [x, weight, dy, bias].forEach((b) => b.destroy());
+      }
+      device.destroy();
+      return out;
+    }, { source, patchSource, layers, rounds: ROUNDS });
+    console.log(`${file}, ResNet20 v1, batch ${batch}${process.env.CHROME_ARGS ? ` (${process.env.CHROME_ARGS})` : ""}, ms per dispatch (median of ${ROUNDS})\n`);
+    console.log("| layer c→f, k×k / s, side | layers | forward | input gradient | kernel gradient | per step (× layers) |");
+    console.log("|---|---:|---:|---:|---:|---:|");
+    const total = { forward: 0, input_gradient: 0, kernel_gradient: 0 };
+    let flops = 0;
+    const checks = [];
+    for (const [i, { g, count, products }] of layers.entries()) {
+      const row = result[i];
+      let ms = 0;
+      for (const pr of products) {
+        total[pr.p] += row[pr.p] * count;
+        ms += row[pr.p] * count;
+        // Useful multiply-adds: those of the convolution, not the tiles' padding.
+        flops += 2 * g.f * g.c * g.k * g.k * g.b * g.oh * g.ow * count;
+      }
+      const cell = (p) => (row[p] === undefined ? "—" : row[p].toFixed(2));
+      for (const p of ["forward", "input_gradient"]) {
+        if (row[`${p} error`] !== undefined) checks.push(`${g.c}→${g.f} on ${g.h}×${g.w} ${p}: ${row[`${p} error`].toExponential(1)}`);
+      }
+      console.log(`| ${g.c}→${g.f}, ${g.k}×${g.k} / ${g.s}, ${g.h} | ${count} | ${cell("forward")} | ${cell("input_gradient")} | ${cell("kernel_gradient")} | ${ms.toFixed(1)} |`);
+    }
+    if (checks.length) console.log(`\nlargest difference from the general kernel, |got − expected| / (1 + |expected|): ${checks.join("; ")}`);
+    const all = total.forward + total.input_gradient + total.kernel_gradient;
+    console.log(`\nper training step: forward ${total.forward.toFixed(0)} ms, input gradient ${total.input_gradient.toFixed(0)} ms, kernel gradient ${total.kernel_gradient.toFixed(0)} ms; all ${all.toFixed(0)} ms, ${(flops / all / 1e6).toFixed(2)} GFLOP/s\n`);
+  }
+} finally {
+  await browser.close();
+  server.close();
+}
