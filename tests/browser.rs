@@ -295,8 +295,8 @@ async fn adapters_without_timestamp_queries_are_told_apart() {
 }
 
 /// The page's kernel profile (`?kernels=1`): a recording of two convolutions' forward and
-/// backward passes (one with stride 2, run by shaders/conv.wgsl; one 3×3 with stride 1, whose
-/// forward pass and input gradient run by shaders/conv_patch.wgsl) names each of our five kernels,
+/// backward passes (one with stride 2, run by shaders/conv.wgsl; one 3×3 with stride 1, run by
+/// shaders/conv_patch.wgsl and conv_patch_kernel.wgsl) names each of our six kernels,
 /// each timed on the device's clock (timestamp queries), and no launch without a measurement.
 #[wasm_bindgen_test]
 async fn a_recording_times_each_kernel_on_the_device() {
@@ -313,7 +313,8 @@ async fn a_recording_times_each_kernel_on_the_device() {
     let (profile, unmeasured) = recording.finish().await;
     web_sys::console::log_1(&profile.table(1, 10).into());
     assert_eq!(unmeasured, 0);
-    let kernels = [("ConvForward", 1), ("ConvInputGradient", 1), ("ConvKernelGradient", 2), ("ConvPatchForward", 1), ("ConvPatchInputGradient", 1)];
+    let kernels = [("ConvForward", 1), ("ConvInputGradient", 1), ("ConvKernelGradient", 1), ("ConvPatchForward", 1), ("ConvPatchInputGradient", 1),
+        ("ConvPatchKernelGradient", 1)];
     for (kernel, dispatches) in kernels {
         let row = profile.rows.iter().find(|r| r.name == kernel).unwrap_or_else(|| panic!("{kernel} in {profile:?}"));
         assert_eq!(row.dispatches, dispatches, "{row:?}");

@@ -165,7 +165,8 @@ fn the_wgsl_kernels_match_on_full_size_layers() {
     // gradient is zero). The 3×3 stride-1 layers run shaders/conv_patch.wgsl forward and for the
     // input gradient: tiles of 8 output rows of 16 (one chunk of channels… four), of 4 rows of
     // 32 (eight tiles per image, 24 filters: a tile of 32 rows part empty, two chunks), and 128
-    // filters on 8×8 maps (two tiles of 64 rows, sixteen chunks).
+    // filters on 8×8 maps (two tiles of 64 rows, sixteen chunks); and shaders/conv_patch_kernel.wgsl
+    // their kernel gradient (8 channels in a tile of 8; 64 in four tiles of 16).
     let cases = [(32, 64, 3, 2, 16), (64, 128, 1, 1, 8), (16, 16, 3, 1, 16), (16, 32, 1, 2, 9), (8, 8, 3, 4, 11), (8, 24, 3, 1, 32), (64, 128, 3, 1, 8)];
     for case in cases {
         let (c, f, k, s, side) = case;
@@ -191,6 +192,11 @@ fn the_wgsl_kernels_match_on_full_size_layers() {
     let lines = |[c, side]: [usize; 2], k: usize, s: usize| gpu::patch_lines(&Geometry::new([4, c, side, side], [16, c, k, k], s));
     assert_eq!([[16, 32], [32, 16], [64, 8], [3, 24], [16, 128]].map(|shape| lines(shape, 3, 1)), [Some(4), Some(8), Some(8), Some(4), Some(1)]);
     assert_eq!([lines([16, 7], 3, 1), lines([16, 256], 3, 1), lines([16, 32], 1, 1), lines([16, 32], 3, 2)], [None; 4]);
+    // shaders/conv_patch_kernel.wgsl's tiles (channels, output rows per step), for tiles of 16,
+    // 32 and 64 filters: what fits 15 KiB of workgroup memory.
+    let kernel_tile = |[c, side]: [usize; 2], tm: u32| gpu::patch_kernel_tile(&Geometry::new([4, c, side, side], [16, c, 3, 3], 1), tm);
+    let shapes = [([16, 32], 16), ([3, 32], 16), ([32, 16], 32), ([64, 8], 64), ([8, 16], 16), ([16, 7], 16)];
+    assert_eq!(shapes.map(|(shape, tm)| kernel_tile(shape, tm)), [Some((16, 2)), Some((4, 4)), Some((16, 4)), Some((16, 4)), Some((8, 8)), None]);
     // The input gradient's phases are masks and shifts by the stride: a stride of 3 is left to
     // burn's conv2d.
     assert!(!gpu::fits(&Geometry::new([4, 16, 15, 15], [16, 16, 3, 3], 3)));

@@ -10,7 +10,8 @@
 //   node www/conv-kernels.mjs [batch, default 32] [shader files, default shaders/conv.wgsl]
 //
 // PATCH=shaders/conv_patch.wgsl runs the 3×3 stride-1 layers' forward pass and input gradient
-// with that shader (as src/conv/gpu.rs does), and checks its results against the first file's.
+// with that shader (as src/conv/gpu.rs does), and checks its results against the first file's;
+// PATCH_KERNEL=shaders/conv_patch_kernel.wgsl likewise their kernel gradient.
 // CHROME_ARGS adds Chromium flags (e.g. --enable-dawn-features=disable_robustness).
 import { readFileSync } from "node:fs";
 import { launch, serve } from "./harness.mjs";
@@ -63,7 +64,31 @@ function patchLines(product, g) {
   while (g.h % lines !== 0) lines--;
   return lines;
 }
+// src/conv/gpu.rs's patch_kernel_tile: (channels of a tile, lines per step), where
+// shaders/conv_patch_kernel.wgsl takes the kernel gradient.
+function patchKernelTile(g, tm) {
+  if (!process.env.PATCH_KERNEL || g.k !== 3 || g.s !== 1 || g.w % 8 !== 0) return null;
+  const ch = g.c >= 16 ? 16 : Math.max(4, 2 ** Math.ceil(Math.log2(g.c)));
+  for (let lines = g.h; lines >= 1; lines--) {
+    if (g.h % lines === 0 && tm * lines * g.w + ch * (lines + 2) * (g.w + 2) <= 3840) return { ch, lines };
+  }
+  return null;
+}
 function grid(product, g) {
+  if (product === "kernel_gradient") {
+    const [m, n, k] = sizes(product, g);
+    const tm = tileRows(m);
+    const tile = patchKernelTile(g, tm);
+    if (tile) {
+      const [columns, rows] = [Math.ceil(g.c / tile.ch), Math.ceil(m / tm)];
+      const tiles = g.b * g.h / tile.lines;
+      const wanted = Math.ceil(1024 / (columns * rows));
+      const per = Math.max(Math.ceil(tiles / wanted), Math.ceil(1024 / (tile.lines * g.w)));
+      const slices = Math.ceil(tiles / per);
+      return { m, n, k, tm, kernelPatch: { ...tile, per }, workgroups: [columns, rows, slices], slice: per * tile.lines * g.w,
+        general: { tm, tn: 128, groups: groups(tm, 128) } };
+    }
+  }
   const lines = patchLines(product, g);
   if (lines) {
     const [m, n, k] = sizes(product, g);
@@ -86,6 +111,7 @@ function grid(product, g) {
 }
 
 const patchSource = process.env.PATCH ? readFileSync(process.env.PATCH, "utf8") : null;
+const kernelSource = process.env.PATCH_KERNEL ? readFileSync(process.env.PATCH_KERNEL, "utf8") : null;
 const server = await serve("www");
 const browser = await launch({ args: (process.env.CHROME_ARGS ?? "").split(" ").filter(Boolean) });
 try {
@@ -100,15 +126,21 @@ try {
       const products = ["forward", ...(input ? ["input_gradient"] : []), "kernel_gradient"].map((p) => ({ p, ...grid(p, g) }));
       return { g, count, products };
     });
-    const result = await page.evaluate(async ({ source, patchSource, layers, rounds }) => {
+    const result = await page.evaluate(async ({ source, patchSource, kernelSource, layers, rounds }) => {
       const adapter = await navigator.gpu.requestAdapter();
       const device = await adapter.requestDevice({ requiredFeatures: ["timestamp-query"] });
       const modules = new Map();
       const pipeline = async (pr, g, entryPoint, general = false) => {
-        const patch = pr.lines && !general;
-        const key = patch ? `patch ${pr.tm}x${g.w}x${pr.lines}` : `${pr.tm}x${pr.tn}`;
+        const patch = !general && pr.lines;
+        const kp = general ? null : pr.kernelPatch;
+        const key = kp ? `kernel ${pr.tm}x${kp.ch}x${g.w}x${kp.lines}` : patch ? `patch ${pr.tm}x${g.w}x${pr.lines}` : `${pr.tm}x${pr.tn}`;
         if (!modules.has(key)) {
-          const code = patch
+          const code = kp
+            ? kernelSource.replace("const TM: u32 = 16u;", `const TM: u32 = ${pr.tm}u;`)
+              .replace("const CH: u32 = 16u;", `const CH: u32 = ${kp.ch}u;`)
+              .replace("const WIDTH: u32 = 32u;", `const WIDTH: u32 = ${g.w}u;`)
+              .replace("const LINES: u32 = 2u;", `const LINES: u32 = ${kp.lines}u;`)
+            : patch
             ? patchSource.replace("const TM: u32 = 64u;", `const TM: u32 = ${pr.tm}u;`)
               .replace("const WIDTH: u32 = 32u;", `const WIDTH: u32 = ${g.w}u;`)
               .replace("const LINES: u32 = 4u;", `const LINES: u32 = ${pr.lines}u;`)
@@ -139,12 +171,14 @@ try {
           const [lhs, rhs] = pr.p === "forward" ? [weight, x] : pr.p === "input_gradient" ? [weight, dy] : [dy, x];
           const outputs = pr.p === "forward" ? g.b * g.f * g.oh * g.ow : pr.p === "input_gradient" ? g.b * g.c * g.h * g.w : pr.workgroups[2] * pr.m * pr.n;
           const result = device.createBuffer({ size: outputs * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
-          const geo = pr.lines
+          const geo = pr.kernelPatch
+            ? storage(new Uint32Array([g.b, g.c, g.h, g.f, pr.kernelPatch.per]))
+            : pr.lines
             ? storage(new Uint32Array([g.b, pr.p === "forward" ? g.c : g.f, g.h, pr.m]))
             : storage(new Uint32Array([g.b, g.c, g.h, g.w, g.f, g.k, g.s, g.top, g.left, g.oh, g.ow, pr.m, pr.n, pr.k, pr.slice]));
           const pipe = await pipeline(pr, g, pr.p);
           const group = device.createBindGroup({ layout: pipe.getBindGroupLayout(0),
-            entries: [lhs, rhs, result, geo, bias].map((buffer, binding) => ({ binding, resource: { buffer } })) });
+            entries: (pr.kernelPatch ? [lhs, rhs, result, geo] : [lhs, rhs, result, geo, bias]).map((buffer, binding) => ({ binding, resource: { buffer } })) });
           const query = device.createQuerySet({ type: "timestamp", count: 2 });
           const resolved = device.createBuffer({ size: 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
           const read = device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
@@ -166,13 +200,15 @@ try {
             if (round > 0) times.push(Number(stamps[1] - stamps[0]) / 1e6);
           }
           row[pr.p] = times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
-          if (pr.lines) {
-            // The same product by the general kernel (first file), compared value by value.
+          if (pr.lines || pr.kernelPatch) {
+            // The same product by the general kernel (first file), compared value by value (the
+            // kernel gradient's partial sums added up first).
             const [m, n, k] = [pr.m, pr.n, pr.k];
             const { general } = pr;
             const tm = general.tm;
             const expected = device.createBuffer({ size: outputs * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
             const geo2 = storage(new Uint32Array([g.b, g.c, g.h, g.w, g.f, g.k, g.s, g.top, g.left, g.oh, g.ow, m, n, k, k]));
+            const values = pr.kernelPatch ? m * n : outputs;
             const pipe2 = await pipeline(general, g, pr.p, true);
             const group2 = device.createBindGroup({ layout: pipe2.getBindGroupLayout(0),
               entries: [lhs, rhs, expected, geo2, bias].map((buffer, binding) => ({ binding, resource: { buffer } })) });
@@ -183,12 +219,14 @@ try {
             pass.dispatchWorkgroups(Math.ceil(n / 128), Math.ceil(m / tm), 1);
             pass.end();
             const back = [result, expected].map(() => device.createBuffer({ size: outputs * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }));
+            const sum = (v) => { const s = new Float32Array(values); for (let i = 0; i < v.length; i++) s[i % values] += v[i]; return s; };
             encoder.copyBufferToBuffer(result, 0, back[0], 0, outputs * 4);
             encoder.copyBufferToBuffer(expected, 0, back[1], 0, outputs * 4);
             device.queue.submit([encoder.finish()]);
-            const [got, want] = await Promise.all(back.map(async (b) => { await b.mapAsync(GPUMapMode.READ); return new Float32Array(b.getMappedRange().slice(0)); }));
+            const [got, want] = (await Promise.all(back.map(async (b) => { await b.mapAsync(GPUMapMode.READ); return new Float32Array(b.getMappedRange().slice(0)); })))
+              .map((v, i) => (pr.kernelPatch ? sum(i === 0 ? v : v.subarray(0, m * n)) : v));
             let worst = 0;
-            for (let i = 0; i < outputs; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / (1 + Math.abs(want[i])));
+            for (let i = 0; i < values; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / (1 + Math.abs(want[i])));
             row[`${pr.p} error`] = worst;
             [expected, geo2, ...back].forEach((b) => b.destroy());
           }
@@ -200,7 +238,7 @@ try {
       }
       device.destroy();
       return out;
-    }, { source, patchSource, layers, rounds: ROUNDS });
+    }, { source, patchSource, kernelSource, layers, rounds: ROUNDS });
     console.log(`${file}, ResNet20 v1, batch ${batch}${process.env.CHROME_ARGS ? ` (${process.env.CHROME_ARGS})` : ""}, ms per dispatch (median of ${ROUNDS})\n`);
     console.log("| layer c→f, k×k / s, side | layers | forward | input gradient | kernel gradient | per step (× layers) |");
     console.log("|---|---:|---:|---:|---:|---:|");
@@ -217,7 +255,7 @@ try {
         flops += 2 * g.f * g.c * g.k * g.k * g.b * g.oh * g.ow * count;
       }
       const cell = (p) => (row[p] === undefined ? "—" : row[p].toFixed(2));
-      for (const p of ["forward", "input_gradient"]) {
+      for (const p of ["forward", "input_gradient", "kernel_gradient"]) {
         if (row[`${p} error`] !== undefined) checks.push(`${g.c}→${g.f} on ${g.h}×${g.w} ${p}: ${row[`${p} error`].toExponential(1)}`);
       }
       console.log(`| ${g.c}→${g.f}, ${g.k}×${g.k} / ${g.s}, ${g.h} | ${count} | ${cell("forward")} | ${cell("input_gradient")} | ${cell("kernel_gradient")} | ${ms.toFixed(1)} |`);

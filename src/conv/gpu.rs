@@ -33,8 +33,10 @@ use crate::fused::{self, contiguous};
 /// The kernels' source, with a 64-row tile ([`source`] writes the tile a layer gets).
 pub const SHADER: &str = include_str!("../../shaders/conv.wgsl");
 /// The 3×3 stride-1 layers' forward pass and input gradient, from a patch of the image staged in
-/// workgroup memory ([`patch_source`] writes the tile).
+/// workgroup memory ([`Shader::source`] writes the tile).
 pub const PATCH_SHADER: &str = include_str!("../../shaders/conv_patch.wgsl");
+/// Their kernel gradient, likewise.
+pub const PATCH_KERNEL_SHADER: &str = include_str!("../../shaders/conv_patch_kernel.wgsl");
 
 /// Rows of the product one invocation computes (the shader's `ROWS`).
 const ROWS_PER_INVOCATION: u32 = 8;
@@ -80,11 +82,12 @@ impl Product {
         }
     }
 
-    /// The name of `shaders/conv_patch.wgsl`'s kernel for the product, where it has one.
+    /// The name of the patch shaders' kernel for the product.
     fn patch_name(self) -> &'static str {
         match self {
             Product::Forward => "ConvPatchForward",
-            _ => "ConvPatchInputGradient",
+            Product::InputGradient => "ConvPatchInputGradient",
+            Product::KernelGradient => "ConvPatchKernelGradient",
         }
     }
 
@@ -171,34 +174,81 @@ pub fn patch_lines(g: &Geometry) -> Option<u32> {
     (g.batch * g.height / lines <= MAX_WORKGROUPS).then_some(lines as u32)
 }
 
-/// `shaders/conv_patch.wgsl` with tiles of `tile_rows` rows by `lines` output rows of `width`.
-pub fn patch_source(tile_rows: u32, width: u32, lines: u32) -> String {
-    PATCH_SHADER
-        .replacen("const TM: u32 = 64u;", &format!("const TM: u32 = {tile_rows}u;"), 1)
-        .replacen("const WIDTH: u32 = 32u;", &format!("const WIDTH: u32 = {width}u;"), 1)
-        .replacen("const LINES: u32 = 4u;", &format!("const LINES: u32 = {lines}u;"), 1)
+/// The workgroup memory shaders/conv_patch_kernel.wgsl may stage, in f32 values (WebGPU
+/// guarantees 16 KiB; a little is kept for the slice's bounds).
+const PATCH_KERNEL_VALUES: usize = 3840;
+
+/// `(channels, lines)` of a tile of `shaders/conv_patch_kernel.wgsl` for layer `g` with tiles of
+/// `tile_rows` filters, where that shader takes its kernel gradient (the layers of
+/// [`patch_lines`]): 16 channels, or the layer's channels to the next power of two (at least 4);
+/// the most output rows per step (a divisor of the height) whose output gradient and image rows
+/// fit [`PATCH_KERNEL_VALUES`].
+pub fn patch_kernel_tile(g: &Geometry, tile_rows: u32) -> Option<(u32, u32)> {
+    patch_lines(g)?;
+    let channels = if g.channels >= 16 { 16 } else { g.channels.next_power_of_two().max(4) };
+    let fits = |lines: usize| tile_rows as usize * lines * g.width + channels * (lines + 2) * (g.width + 2) <= PATCH_KERNEL_VALUES;
+    let lines = (1..=g.height).rev().find(|l| g.height.is_multiple_of(*l) && fits(*l))?;
+    Some((channels as u32, lines as u32))
+}
+
+/// Which shader runs a product, and its tile's shape where it is not `shaders/conv.wgsl`'s.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Shader {
+    /// `shaders/conv.wgsl`.
+    General,
+    /// `shaders/conv_patch.wgsl`: tiles of `lines` whole output rows of `width`.
+    Patch { width: u32, lines: u32 },
+    /// `shaders/conv_patch_kernel.wgsl`: tiles of `channels` channels, `lines` output rows of
+    /// `width` per step.
+    PatchKernel { channels: u32, width: u32, lines: u32 },
 }
 
 /// One entry point of a shader with one tile: the source is the kernel, there is nothing for
-/// cubecl to compile. `patch`: `shaders/conv_patch.wgsl` with tiles of `(width, lines)` (then
-/// `tile_columns` is `width · lines`), otherwise `shaders/conv.wgsl`.
+/// cubecl to compile.
 struct ConvKernel {
     product: Product,
     tile_rows: u32,
     tile_columns: u32,
-    patch: Option<(u32, u32)>,
+    shader: Shader,
+}
+
+impl ConvKernel {
+    /// The shader's source with this tile written into its `const` lines.
+    fn source(&self) -> String {
+        let tm = self.tile_rows;
+        match self.shader {
+            Shader::General => source(tm, self.tile_columns),
+            Shader::Patch { width, lines } => PATCH_SHADER
+                .replacen("const TM: u32 = 64u;", &format!("const TM: u32 = {tm}u;"), 1)
+                .replacen("const WIDTH: u32 = 32u;", &format!("const WIDTH: u32 = {width}u;"), 1)
+                .replacen("const LINES: u32 = 4u;", &format!("const LINES: u32 = {lines}u;"), 1),
+            Shader::PatchKernel { channels, width, lines } => PATCH_KERNEL_SHADER
+                .replacen("const TM: u32 = 16u;", &format!("const TM: u32 = {tm}u;"), 1)
+                .replacen("const CH: u32 = 16u;", &format!("const CH: u32 = {channels}u;"), 1)
+                .replacen("const WIDTH: u32 = 32u;", &format!("const WIDTH: u32 = {width}u;"), 1)
+                .replacen("const LINES: u32 = 2u;", &format!("const LINES: u32 = {lines}u;"), 1),
+        }
+    }
+
+    /// The workgroup's size `(x, y)`.
+    fn workgroup(&self) -> (u32, u32) {
+        match self.shader {
+            Shader::PatchKernel { channels, .. } => (channels, self.tile_rows / ROWS_PER_INVOCATION),
+            _ => (self.tile_columns / COLUMNS_PER_INVOCATION, self.tile_rows / ROWS_PER_INVOCATION),
+        }
+    }
 }
 
 impl KernelMetadata for ConvKernel {
     fn name(&self) -> &'static str {
-        match self.patch {
-            Some(_) => self.product.patch_name(),
-            None => self.product.name(),
+        match self.shader {
+            Shader::General => self.product.name(),
+            _ => self.product.patch_name(),
         }
     }
 
     fn id(&self) -> KernelId {
-        KernelId::new::<Self>().info((self.product, self.tile_rows, self.tile_columns, self.patch))
+        KernelId::new::<Self>().info((self.product, self.tile_rows, self.tile_columns, self.shader))
     }
 
     fn address_type(&self) -> ElemType {
@@ -209,24 +259,13 @@ impl KernelMetadata for ConvKernel {
 impl CubeKernel for ConvKernel {
     fn define(&self) -> KernelDefinition {
         // Only keys the compilation cache: `source` replaces the compiled body.
-        let settings = KernelSettings::new(
-            CubeDim::new_2d(self.tile_columns / COLUMNS_PER_INVOCATION, self.tile_rows / ROWS_PER_INVOCATION).0,
-            ExecutionMode::Checked,
-            AddressType::U32,
-        );
+        let (x, y) = self.workgroup();
+        let settings = KernelSettings::new(CubeDim::new_2d(x, y).0, ExecutionMode::Checked, AddressType::U32);
         KernelDefinition { body: Scope::root(settings.clone()), settings, info: Info::default() }
     }
 
     fn source(&self) -> Option<PrecompiledSource> {
-        let source = match self.patch {
-            Some((width, lines)) => patch_source(self.tile_rows, width, lines),
-            None => source(self.tile_rows, self.tile_columns),
-        };
-        Some(PrecompiledSource {
-            source,
-            entrypoint_name: self.product.entry().into(),
-            lang: "wgsl",
-        })
+        Some(PrecompiledSource { source: ConvKernel::source(self), entrypoint_name: self.product.entry().into(), lang: "wgsl" })
     }
 }
 
@@ -252,21 +291,31 @@ struct Grid {
     tile_columns: u32,
     /// Workgroups along the columns, the rows and the shared dimension.
     workgroups: [usize; 3],
-    /// The shared dimension's slice one workgroup sums.
+    /// The shared dimension's slice one workgroup sums (`PatchKernel`: in tiles of output rows).
     slice: usize,
-    /// `shaders/conv_patch.wgsl`'s `(width, lines)` where it runs the product.
-    patch: Option<(u32, u32)>,
+    shader: Shader,
 }
 
 impl Grid {
     fn new(product: Product, g: &Geometry) -> Self {
         let (m, n, k) = product.sizes(g);
         let tile_rows = tile_rows(m);
+        let width = g.width as u32;
         if let (Some(lines), false) = (patch_lines(g), product == Product::KernelGradient) {
             // A workgroup per `lines` output rows of an image and tile of rows.
             let workgroups = [g.batch * g.height / lines as usize, m.div_ceil(tile_rows as usize), 1];
-            let width = g.width as u32;
-            return Self { tile_rows, tile_columns: width * lines, workgroups, slice: k, patch: Some((width, lines)) };
+            return Self { tile_rows, tile_columns: width * lines, workgroups, slice: k, shader: Shader::Patch { width, lines } };
+        }
+        if let (Some((channels, lines)), Product::KernelGradient) = (patch_kernel_tile(g, tile_rows), product) {
+            // A workgroup per tile of channels and of filters and slice of the output rows,
+            // split as shaders/conv.wgsl's kernel gradient is, in whole steps of `lines` rows.
+            let (columns, rows) = (g.channels.div_ceil(channels as usize), m.div_ceil(tile_rows as usize));
+            let step = (lines * width) as usize;
+            let (slice, _) = split(k, columns * rows);
+            let (tiles, per) = (k / step, slice.div_ceil(step));
+            let workgroups = [columns, rows, tiles.div_ceil(per)];
+            let shader = Shader::PatchKernel { channels, width, lines };
+            return Self { tile_rows, tile_columns: channels * 9, workgroups, slice: per, shader };
         }
         let tile_columns = tile_columns(n, tile_rows);
         let (columns, rows) = (n.div_ceil(tile_columns as usize), m.div_ceil(tile_rows as usize));
@@ -275,7 +324,7 @@ impl Grid {
             Product::InputGradient => (k, g.stride * g.stride),
             Product::Forward => (k, 1),
         };
-        Self { tile_rows, tile_columns, workgroups: [columns, rows, slices], slice, patch: None }
+        Self { tile_rows, tile_columns, workgroups: [columns, rows, slices], slice, shader: Shader::General }
     }
 }
 
@@ -288,36 +337,36 @@ fn launch(product: Product, g: &Geometry, lhs: CubeTensor, rhs: CubeTensor, bias
     let grid = Grid::new(product, g);
     let [columns, rows, slices] = grid.workgroups;
     let shape = output_shape(product, g);
-    let sizes = match grid.patch {
+    let sizes = match grid.shader {
         // shaders/conv_patch.wgsl's Geo: the image convolved is x (forward) or dy.
-        Some(_) => {
+        Shader::Patch { .. } => {
             let channels = if product == Product::Forward { g.channels } else { g.filters };
             vec![g.batch, channels, g.height, m]
         }
-        None => vec![
+        Shader::PatchKernel { .. } => vec![g.batch, g.channels, g.height, g.filters, grid.slice],
+        Shader::General => vec![
             g.batch, g.channels, g.height, g.width, g.filters, g.kernel, g.stride, g.top, g.left, g.out_h, g.out_w, m, n, k,
             grid.slice,
         ],
     };
     let sizes: Vec<u8> = sizes.iter().flat_map(|v| (*v as u32).to_le_bytes()).collect();
     let sizes = client.create_from_slice(&sizes);
-    // The gradients' entry points read no bias, but the shader declares one binding for all three.
-    let bias = match bias {
-        Some(bias) => contiguous(bias).handle.clone(),
-        None => client.create_from_slice(&0f32.to_le_bytes()),
-    };
     let output = client.empty(shape.num_elements() * DType::F32.size());
     let output = CubeTensor::new_contiguous(client.clone(), lhs.device.clone(), shape, output, DType::F32);
+    let mut buffers = vec![lhs.handle.clone().binding(), rhs.handle.clone().binding(), output.handle.clone().binding(), sizes.binding()];
+    // The gradients' entry points of shaders/conv.wgsl and conv_patch.wgsl read no bias, but the
+    // shader declares one binding for all; conv_patch_kernel.wgsl has none.
+    if !matches!(grid.shader, Shader::PatchKernel { .. }) {
+        let bias = match bias {
+            Some(bias) => contiguous(bias).handle.clone(),
+            None => client.create_from_slice(&0f32.to_le_bytes()),
+        };
+        buffers.push(bias.binding());
+    }
     client.launch(
-        Box::new(ConvKernel { product, tile_rows: grid.tile_rows, tile_columns: grid.tile_columns, patch: grid.patch }),
+        Box::new(ConvKernel { product, tile_rows: grid.tile_rows, tile_columns: grid.tile_columns, shader: grid.shader }),
         CubeCount::Static(columns as u32, rows as u32, slices as u32),
-        KernelArguments::new().with_buffers(vec![
-            lhs.handle.clone().binding(),
-            rhs.handle.clone().binding(),
-            output.handle.clone().binding(),
-            sizes.binding(),
-            bias.binding(),
-        ]),
+        KernelArguments::new().with_buffers(buffers),
     );
     output
 }
