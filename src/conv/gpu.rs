@@ -11,6 +11,12 @@
 //! permutation around them. The kernel gradient's long sum over the batch's output pixels is
 //! split into partial products over slices of them (burn adds them up), and the bias gradient is
 //! burn's sum of the output gradient.
+//!
+//! The 3×3 stride-1 layers (most of the nets' convolutions) take `shaders/conv_patch.wgsl`
+//! (forward, input gradient) and `shaders/conv_patch_kernel.wgsl` (kernel gradient) instead: a
+//! workgroup stages whole rows of the image in workgroup memory, each pixel read once, and the
+//! nine taps read them at nine offsets, where the general kernels gather each pixel once per tap
+//! with its own bounds test (BENCHMARKS.md, "Our WGSL convolution from patches of the image").
 
 use burn::backend::wgpu::CubeTensor;
 use burn::backend::{Cube, DispatchDevice};
