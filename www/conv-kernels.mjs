@@ -228,6 +228,28 @@ try {
             let worst = 0;
             for (let i = 0; i < values; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / (1 + Math.abs(want[i])));
             row[`${pr.p} error`] = worst;
+            if (pr.kernelPatch) {
+              // Both kernel gradients against one summed in f64 here: which of the two is off.
+              const [xv, dv] = [random(g.b * g.c * g.h * g.w), random(g.b * g.f * g.oh * g.ow)];
+              let [errGot, errWant] = [0, 0];
+              for (let f = 0; f < g.f; f++) for (let c = 0; c < g.c; c++) for (let t = 0; t < 9; t++) {
+                const [i, j] = [Math.floor(t / 3), t % 3];
+                let sum = 0;
+                for (let b = 0; b < g.b; b++) for (let oy = 0; oy < g.h; oy++) {
+                  const y = oy + i - 1;
+                  if (y < 0 || y >= g.h) continue;
+                  for (let ox = 0; ox < g.w; ox++) {
+                    const xx = ox + j - 1;
+                    if (xx < 0 || xx >= g.w) continue;
+                    sum += dv[((b * g.f + f) * g.h + oy) * g.w + ox] * xv[((b * g.c + c) * g.h + y) * g.w + xx];
+                  }
+                }
+                const at = f * g.c * 9 + c * 9 + t;
+                errGot = Math.max(errGot, Math.abs(got[at] - sum) / (1 + Math.abs(sum)));
+                errWant = Math.max(errWant, Math.abs(want[at] - sum) / (1 + Math.abs(sum)));
+              }
+              row["f64"] = [errGot, errWant];
+            }
             [expected, geo2, ...back].forEach((b) => b.destroy());
           }
           [result, geo, resolved, read].forEach((b) => b.destroy());
@@ -257,6 +279,7 @@ try {
       const cell = (p) => (row[p] === undefined ? "—" : row[p].toFixed(2));
       for (const p of ["forward", "input_gradient", "kernel_gradient"]) {
         if (row[`${p} error`] !== undefined) checks.push(`${g.c}→${g.f} on ${g.h}×${g.w} ${p}: ${row[`${p} error`].toExponential(1)}`);
+        if (p === "kernel_gradient" && row.f64) checks.push(`(against f64 sums: patch ${row.f64[0].toExponential(1)}, conv.wgsl ${row.f64[1].toExponential(1)})`);
       }
       console.log(`| ${g.c}→${g.f}, ${g.k}×${g.k} / ${g.s}, ${g.h} | ${count} | ${cell("forward")} | ${cell("input_gradient")} | ${cell("kernel_gradient")} | ${ms.toFixed(1)} |`);
     }
