@@ -14,7 +14,7 @@
 // PATCH_KERNEL=shaders/conv_patch_kernel.wgsl likewise their kernel gradient.
 // CHROME_ARGS adds Chromium flags (e.g. --enable-dawn-features=disable_robustness).
 import { readFileSync } from "node:fs";
-import { launch, serve } from "./harness.mjs";
+import { shaderPage } from "./harness.mjs";
 
 const batch = Number(process.argv[2] ?? 32);
 const files = process.argv.length > 3 ? process.argv.slice(3) : ["shaders/conv.wgsl"];
@@ -112,13 +112,8 @@ function grid(product, g) {
 
 const patchSource = process.env.PATCH ? readFileSync(process.env.PATCH, "utf8") : null;
 const kernelSource = process.env.PATCH_KERNEL ? readFileSync(process.env.PATCH_KERNEL, "utf8") : null;
-const server = await serve("www");
-const browser = await launch({ args: (process.env.CHROME_ARGS ?? "").split(" ").filter(Boolean) });
+const { page, close } = await shaderPage("www");
 try {
-  const page = await browser.newPage();
-  // Any page of the server: WebGPU needs a secure context (localhost is one).
-  await page.goto(`${server.url}/style.css`);
-  page.on("console", (m) => m.type() === "error" && console.error(m.text()));
   for (const file of files) {
     const source = readFileSync(file, "utf8");
     const layers = LAYERS.map(([c, f, k, s, side, count, input]) => {
@@ -288,6 +283,5 @@ try {
     console.log(`\nper training step: forward ${total.forward.toFixed(0)} ms, input gradient ${total.input_gradient.toFixed(0)} ms, kernel gradient ${total.kernel_gradient.toFixed(0)} ms; all ${all.toFixed(0)} ms, ${(flops / all / 1e6).toFixed(2)} GFLOP/s\n`);
   }
 } finally {
-  await browser.close();
-  server.close();
+  await close();
 }

@@ -108,6 +108,22 @@ export function launch({ webgpu = true, args = [] } = {}) {
   });
 }
 
+/**
+ * A page of `dir` (served as above) in headless Chromium with WebGPU, for running our shaders
+ * without the app: the flags in CHROME_ARGS added (e.g. Dawn's toggles), the page's console errors
+ * printed. Resolves to { page, close }. Used by conv-kernels.mjs, norm-kernels.mjs and
+ * pipeline-compile.mjs.
+ */
+export async function shaderPage(dir) {
+  const server = await serve(dir);
+  const browser = await launch({ args: (process.env.CHROME_ARGS ?? "").split(" ").filter(Boolean) });
+  const page = await browser.newPage();
+  // Any file of the server: WebGPU needs a secure context (localhost is one).
+  await page.goto(`${server.url}/style.css`);
+  page.on("console", (m) => m.type() === "error" && console.error(m.text()));
+  return { page, close: async () => { await browser.close(); server.close(); } };
+}
+
 /** Opens the page and waits until the data is parsed and the device is up. */
 export async function openReady(browser, url, backend = "auto") {
   const page = await browser.newPage({ viewport: { width: 1500, height: 1000 }, locale: "es-ES" });

@@ -10,7 +10,7 @@
 //
 // CHROME_ARGS adds Chromium flags (e.g. --enable-dawn-features=disable_robustness).
 import { readFileSync } from "node:fs";
-import { launch, serve } from "./harness.mjs";
+import { shaderPage } from "./harness.mjs";
 
 const batch = Number(process.argv[2] ?? 32);
 const files = process.argv.length > 3 ? process.argv.slice(3) : ["shaders/batch_norm.wgsl"];
@@ -28,13 +28,8 @@ function layout(b, c, plane) {
   return { per, slices: Math.max(Math.ceil(b / per), 1) };
 }
 
-const server = await serve("www");
-const browser = await launch({ args: (process.env.CHROME_ARGS ?? "").split(" ").filter(Boolean) });
+const { page, close } = await shaderPage("www");
 try {
-  const page = await browser.newPage();
-  // Any page of the server: WebGPU needs a secure context (localhost is one).
-  await page.goto(`${server.url}/style.css`);
-  page.on("console", (m) => m.type() === "error" && console.error(m.text()));
   for (const file of files) {
     const source = readFileSync(file, "utf8");
     const shapes = LAYERS.map(([c, h, w, count]) => ({ c, plane: h * w, count, ...layout(batch, c, h * w) }));
@@ -125,6 +120,5 @@ try {
     console.log(`\nbatch norm per training step: ${step.toFixed(1)} ms\n`);
   }
 } finally {
-  await browser.close();
-  server.close();
+  await close();
 }

@@ -7,16 +7,12 @@
 // CHROME_ARGS adds Chromium flags, e.g. --disable-dawn-features=use_vulkan_zero_initialize_workgroup_memory_extension
 // (Dawn then zeroes workgroup memory with a loop in the shader instead of asking the driver).
 import { readFileSync } from "node:fs";
-import { launch, serve } from "./harness.mjs";
+import { shaderPage } from "./harness.mjs";
 
 const dist = process.argv[2] ?? "dist";
 const files = process.argv.length > 3 ? process.argv.slice(3) : ["shaders/conv.wgsl"];
-const server = await serve(dist);
-const browser = await launch({ args: (process.env.CHROME_ARGS ?? "").split(" ").filter(Boolean) });
+const { page, close } = await shaderPage(dist);
 try {
-  const page = await browser.newPage();
-  // Any page of the server: WebGPU needs a secure context (localhost is one).
-  await page.goto(`${server.url}/style.css`);
   for (const file of files) {
     const source = readFileSync(file, "utf8");
     const rows = await page.evaluate(async (source) => {
@@ -50,6 +46,5 @@ try {
     console.log(rows.join("\n") + "\n");
   }
 } finally {
-  await browser.close();
-  server.close();
+  await close();
 }
