@@ -294,14 +294,15 @@ async fn adapters_without_timestamp_queries_are_told_apart() {
     assert!(!has_timestamp_queries(wgpu::Features::empty()));
 }
 
-/// The page's kernel profile (`?kernels=1`): a recording of two convolutions' forward and
+/// The page's kernel profile (`?kernels=1`): a recording of three convolutions' forward and
 /// backward passes (one with stride 2, run by shaders/conv.wgsl; one 3×3 with stride 1, run by
-/// shaders/conv_patch.wgsl and conv_patch_kernel.wgsl) names each of our six kernels,
+/// shaders/conv_patch.wgsl and conv_patch_kernel.wgsl; one 1×1 with stride 1, run by
+/// shaders/conv_point.wgsl) names each of our nine kernels,
 /// each timed on the device's clock (timestamp queries), and no launch without a measurement.
 #[wasm_bindgen_test]
 async fn a_recording_times_each_kernel_on_the_device() {
     let (device, _) = webgpu().await;
-    let cases = [common::CONV_CASES[2], common::CONV_CASES[1]];
+    let cases = [common::CONV_CASES[2], common::CONV_CASES[1], common::CONV_CASES[7]];
     // One run first, so that the recording holds launches only, not compilations.
     for case in cases {
         convolution(case, ConvRoute::Wgsl, &device).await;
@@ -314,7 +315,7 @@ async fn a_recording_times_each_kernel_on_the_device() {
     web_sys::console::log_1(&profile.table(1, 10).into());
     assert_eq!(unmeasured, 0);
     let kernels = [("ConvForward", 1), ("ConvInputGradient", 1), ("ConvKernelGradient", 1), ("ConvPatchForward", 1), ("ConvPatchInputGradient", 1),
-        ("ConvPatchKernelGradient", 1)];
+        ("ConvPatchKernelGradient", 1), ("ConvPointForward", 1), ("ConvPointInputGradient", 1), ("ConvPointKernelGradient", 1)];
     for (kernel, dispatches) in kernels {
         let row = profile.rows.iter().find(|r| r.name == kernel).unwrap_or_else(|| panic!("{kernel} in {profile:?}"));
         assert_eq!(row.dispatches, dispatches, "{row:?}");

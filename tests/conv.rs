@@ -13,7 +13,7 @@ use resnet_webgpu::model::ResnetLayerConfig;
 mod common;
 
 /// Every kind of convolution the nets have (tests/common).
-const CASES: [(usize, usize, usize, usize, usize); 7] = common::CONV_CASES;
+const CASES: [(usize, usize, usize, usize, usize); 8] = common::CONV_CASES;
 
 /// Images per test batch: more than one of the CPU kernel's groups (`cpu::GROUP`), the last
 /// one partly filled.
@@ -166,8 +166,15 @@ fn the_wgsl_kernels_match_on_full_size_layers() {
     // input gradient: tiles of 8 output rows of 16 (one chunk of channels… four), of 4 rows of
     // 32 (eight tiles per image, 24 filters: a tile of 32 rows part empty, two chunks), and 128
     // filters on 8×8 maps (two tiles of 64 rows, sixteen chunks); and shaders/conv_patch_kernel.wgsl
-    // their kernel gradient (8 channels in a tile of 8; 64 in four tiles of 16).
-    let cases = [(32, 64, 3, 2, 16), (64, 128, 1, 1, 8), (16, 16, 3, 1, 16), (16, 32, 1, 2, 9), (8, 8, 3, 4, 11), (8, 24, 3, 1, 32), (64, 128, 3, 1, 8)];
+    // their kernel gradient (8 channels in a tile of 8; 64 in four tiles of 16). The 1×1
+    // stride-1 layers run shaders/conv_point.wgsl for the three products: 128 filters on 8×8 maps
+    // (a tile of 64 pixels per image, two of 64 rows, four steps of channels), 16 → 48 on 32×32
+    // (eight tiles of 128 pixels per image, a tile of 64 rows part empty; the input gradient three
+    // steps of 16 filters), and 24 → 16 on 12×12 (two tiles of 128 pixels, the second part empty;
+    // two steps of channels, the second half empty); their kernel gradients in steps of 16 pixels
+    // (a 32-channel tile of 24, the 12×12 planes nine steps each).
+    let cases = [(32, 64, 3, 2, 16), (64, 128, 1, 1, 8), (16, 16, 3, 1, 16), (16, 32, 1, 2, 9), (8, 8, 3, 4, 11), (8, 24, 3, 1, 32), (64, 128, 3, 1, 8),
+        (16, 48, 1, 1, 32), (24, 16, 1, 1, 12)];
     for case in cases {
         let (c, f, k, s, side) = case;
         let g = Geometry::new([4, c, side, side], [f, c, k, k], s);
@@ -197,6 +204,14 @@ fn the_wgsl_kernels_match_on_full_size_layers() {
     let kernel_tile = |[c, side]: [usize; 2], tm: u32| gpu::patch_kernel_tile(&Geometry::new([4, c, side, side], [16, c, 3, 3], 1), tm);
     let shapes = [([16, 32], 16), ([3, 32], 16), ([32, 16], 32), ([64, 8], 64), ([8, 16], 16), ([16, 7], 16)];
     assert_eq!(shapes.map(|(shape, tm)| kernel_tile(shape, tm)), [Some((16, 2)), Some((4, 4)), Some((16, 4)), Some((16, 4)), Some((8, 8)), None]);
+    // shaders/conv_point.wgsl's tiles: 64 pixels up to 8×8 maps, 128 above; none for other
+    // kernels or strides.
+    let point = |side: usize, k: usize, s: usize| gpu::point_columns(&Geometry::new([4, 16, side, side], [16, 16, k, k], s));
+    assert_eq!([point(32, 1, 1), point(16, 1, 1), point(12, 1, 1), point(8, 1, 1), point(5, 1, 1)], [Some(128), Some(128), Some(128), Some(64), Some(64)]);
+    assert_eq!([point(32, 1, 2), point(32, 3, 1)], [None, None]);
+    // Its kernel gradient where the plane is a multiple of 16 pixels.
+    let point_kernel = |side: usize| gpu::point_kernel(&Geometry::new([4, 16, side, side], [16, 16, 1, 1], 1));
+    assert_eq!([32, 12, 8, 4, 6, 5].map(point_kernel), [true, true, true, true, false, false]);
     // The input gradient's phases are masks and shifts by the stride: a stride of 3 is left to
     // burn's conv2d.
     assert!(!gpu::fits(&Geometry::new([4, 16, 15, 15], [16, 16, 3, 3], 3)));

@@ -1,5 +1,5 @@
 // How long our WGSL convolution's three products (shaders/conv.wgsl) take in Chromium's WebGPU
-// on ResNet20 v1's convolutions, measured by timestamp queries, one dispatch per compute pass
+// on a net's convolutions (ResNet20 v1's, or MODEL=resnet29v2), measured by timestamp queries, one dispatch per compute pass
 // (as www/kernel-profile.mjs measures a training step's), without the rest of the step around
 // them: to try a change to the shader in the browser in seconds instead of a page build. The
 // tiles, the slices of the kernel gradient and the dispatches are src/conv/gpu.rs's, written
@@ -11,7 +11,10 @@
 //
 // PATCH=shaders/conv_patch.wgsl runs the 3×3 stride-1 layers' forward pass and input gradient
 // with that shader (as src/conv/gpu.rs does), and checks its results against the first file's;
-// PATCH_KERNEL=shaders/conv_patch_kernel.wgsl likewise their kernel gradient.
+// PATCH_KERNEL=shaders/conv_patch_kernel.wgsl likewise their kernel gradient;
+// POINT=shaders/conv_point.wgsl the 1×1 stride-1 layers' three products (the kernel gradient
+// where the plane is a multiple of 16 pixels).
+// MODEL=resnet29v2 takes that net's convolutions instead of ResNet20 v1's.
 // CHROME_ARGS adds Chromium flags (e.g. --enable-dawn-features=disable_robustness).
 import { readFileSync } from "node:fs";
 import { shaderPage } from "./harness.mjs";
@@ -19,13 +22,27 @@ import { shaderPage } from "./harness.mjs";
 const batch = Number(process.argv[2] ?? 32);
 const files = process.argv.length > 3 ? process.argv.slice(3) : ["shaders/conv.wgsl"];
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
-// ResNet20 v1's convolutions: [channels, filters, kernel, stride, input side, how many, input
+// The nets' convolutions: [channels, filters, kernel, stride, input side, how many, input
 // gradient wanted (not for the first layer, whose input is the image)].
-const LAYERS = [
-  [3, 16, 3, 1, 32, 1, false], [16, 16, 3, 1, 32, 6, true],
-  [16, 32, 3, 2, 32, 1, true], [16, 32, 1, 2, 32, 1, true], [32, 32, 3, 1, 16, 5, true],
-  [32, 64, 3, 2, 16, 1, true], [32, 64, 1, 2, 16, 1, true], [64, 64, 3, 1, 8, 5, true],
-];
+const MODELS = {
+  resnet20v1: [
+    [3, 16, 3, 1, 32, 1, false], [16, 16, 3, 1, 32, 6, true],
+    [16, 32, 3, 2, 32, 1, true], [16, 32, 1, 2, 32, 1, true], [32, 32, 3, 1, 16, 5, true],
+    [32, 64, 3, 2, 16, 1, true], [32, 64, 1, 2, 16, 1, true], [64, 64, 3, 1, 8, 5, true],
+  ],
+  // Three bottleneck blocks per stage (1×1, 3×3, 1×1), a 1×1 projection in each stage's first.
+  resnet29v2: [
+    [3, 16, 3, 1, 32, 1, false], [16, 16, 1, 1, 32, 1, true], [16, 16, 3, 1, 32, 3, true],
+    [16, 64, 1, 1, 32, 4, true], [64, 16, 1, 1, 32, 2, true],
+    [64, 64, 1, 2, 32, 1, true], [64, 128, 1, 2, 32, 1, true], [64, 64, 3, 1, 16, 3, true],
+    [64, 128, 1, 1, 16, 3, true], [128, 64, 1, 1, 16, 2, true],
+    [128, 128, 1, 2, 16, 1, true], [128, 256, 1, 2, 16, 1, true], [128, 128, 3, 1, 8, 3, true],
+    [128, 256, 1, 1, 8, 3, true], [256, 128, 1, 1, 8, 2, true],
+  ],
+};
+const MODEL = process.env.MODEL ?? "resnet20v1";
+const LAYERS = MODELS[MODEL];
+if (!LAYERS) throw new Error(`MODEL=${MODEL}: one of ${Object.keys(MODELS).join(", ")}`);
 
 // src/conv.rs's same_padding and src/conv/gpu.rs's Product::sizes, tile_rows, tile_columns,
 // groups, split.
@@ -74,7 +91,28 @@ function patchKernelTile(g, tm) {
   }
   return null;
 }
+// src/conv/gpu.rs's point_columns and point_kernel: the columns of a tile of
+// shaders/conv_point.wgsl (pixels; the kernel gradient's, channels), where it takes the product.
+function pointColumns(product, g) {
+  if (!process.env.POINT || g.k !== 1 || g.s !== 1) return 0;
+  if (product === "kernel_gradient") return (g.h * g.w) % 16 === 0 ? tileRows(g.c) : 0;
+  return g.h * g.w <= 64 ? 64 : 128;
+}
 function grid(product, g) {
+  const point = pointColumns(product, g);
+  if (point && product === "kernel_gradient") {
+    const [m, n, k] = sizes(product, g);
+    const tm = tileRows(m);
+    const [columns, rows] = [Math.ceil(n / point), Math.ceil(m / tm)];
+    const wanted = Math.ceil(1024 / (columns * rows));
+    const slice = Math.ceil(Math.max(Math.ceil(k / wanted), 1024) / 16) * 16;
+    return { m, n, k, tm, point, slice, workgroups: [columns, rows, Math.max(Math.ceil(k / slice), 1)], general: { tm, tn: 128, groups: groups(tm, 128) } };
+  }
+  if (point) {
+    const [m, n, k] = sizes(product, g);
+    const tm = tileRows(m);
+    return { m, n, k, tm, point, workgroups: [g.b * Math.ceil(g.h * g.w / point), Math.ceil(m / tm), 1], general: { tm, tn: 128, groups: groups(tm, 128) } };
+  }
   if (product === "kernel_gradient") {
     const [m, n, k] = sizes(product, g);
     const tm = tileRows(m);
@@ -112,6 +150,7 @@ function grid(product, g) {
 
 const patchSource = process.env.PATCH ? readFileSync(process.env.PATCH, "utf8") : null;
 const kernelSource = process.env.PATCH_KERNEL ? readFileSync(process.env.PATCH_KERNEL, "utf8") : null;
+const pointSource = process.env.POINT ? readFileSync(process.env.POINT, "utf8") : null;
 const { page, close } = await shaderPage("www");
 try {
   for (const file of files) {
@@ -121,16 +160,19 @@ try {
       const products = ["forward", ...(input ? ["input_gradient"] : []), "kernel_gradient"].map((p) => ({ p, ...grid(p, g) }));
       return { g, count, products };
     });
-    const result = await page.evaluate(async ({ source, patchSource, kernelSource, layers, rounds }) => {
+    const result = await page.evaluate(async ({ source, patchSource, kernelSource, pointSource, layers, rounds }) => {
       const adapter = await navigator.gpu.requestAdapter();
       const device = await adapter.requestDevice({ requiredFeatures: ["timestamp-query"] });
       const modules = new Map();
       const pipeline = async (pr, g, entryPoint, general = false) => {
         const patch = !general && pr.lines;
         const kp = general ? null : pr.kernelPatch;
-        const key = kp ? `kernel ${pr.tm}x${kp.ch}x${g.w}x${kp.lines}` : patch ? `patch ${pr.tm}x${g.w}x${pr.lines}` : `${pr.tm}x${pr.tn}`;
+        const point = !general && pr.point;
+        const key = kp ? `kernel ${pr.tm}x${kp.ch}x${g.w}x${kp.lines}` : patch ? `patch ${pr.tm}x${g.w}x${pr.lines}` : point ? `point ${pr.tm}x${point}` : `${pr.tm}x${pr.tn}`;
         if (!modules.has(key)) {
-          const code = kp
+          const code = point
+            ? pointSource.replace("const TM: u32 = 64u;", `const TM: u32 = ${pr.tm}u;`).replace("const TN: u32 = 128u;", `const TN: u32 = ${point}u;`)
+            : kp
             ? kernelSource.replace("const TM: u32 = 16u;", `const TM: u32 = ${pr.tm}u;`)
               .replace("const CH: u32 = 16u;", `const CH: u32 = ${kp.ch}u;`)
               .replace("const WIDTH: u32 = 32u;", `const WIDTH: u32 = ${g.w}u;`)
@@ -170,10 +212,12 @@ try {
             ? storage(new Uint32Array([g.b, g.c, g.h, g.f, pr.kernelPatch.per]))
             : pr.lines
             ? storage(new Uint32Array([g.b, pr.p === "forward" ? g.c : g.f, g.h, pr.m]))
+            : pr.point
+            ? storage(new Uint32Array([g.b, pr.p === "input_gradient" ? g.f : g.c, g.h * g.w, pr.m, pr.slice ?? pr.k]))
             : storage(new Uint32Array([g.b, g.c, g.h, g.w, g.f, g.k, g.s, g.top, g.left, g.oh, g.ow, pr.m, pr.n, pr.k, pr.slice]));
           const pipe = await pipeline(pr, g, pr.p);
           const group = device.createBindGroup({ layout: pipe.getBindGroupLayout(0),
-            entries: (pr.kernelPatch ? [lhs, rhs, result, geo] : [lhs, rhs, result, geo, bias]).map((buffer, binding) => ({ binding, resource: { buffer } })) });
+            entries: (pr.kernelPatch || (pr.point && pr.p === "kernel_gradient") ? [lhs, rhs, result, geo] : [lhs, rhs, result, geo, bias]).map((buffer, binding) => ({ binding, resource: { buffer } })) });
           const query = device.createQuerySet({ type: "timestamp", count: 2 });
           const resolved = device.createBuffer({ size: 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
           const read = device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
@@ -195,7 +239,7 @@ try {
             if (round > 0) times.push(Number(stamps[1] - stamps[0]) / 1e6);
           }
           row[pr.p] = times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
-          if (pr.lines || pr.kernelPatch) {
+          if (pr.lines || pr.kernelPatch || pr.point) {
             // The same product by the general kernel (first file), compared value by value (the
             // kernel gradient's partial sums added up first).
             const [m, n, k] = [pr.m, pr.n, pr.k];
@@ -203,7 +247,8 @@ try {
             const tm = general.tm;
             const expected = device.createBuffer({ size: outputs * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
             const geo2 = storage(new Uint32Array([g.b, g.c, g.h, g.w, g.f, g.k, g.s, g.top, g.left, g.oh, g.ow, m, n, k, k]));
-            const values = pr.kernelPatch ? m * n : outputs;
+            const partial = pr.p === "kernel_gradient";
+            const values = partial ? m * n : outputs;
             const pipe2 = await pipeline(general, g, pr.p, true);
             const group2 = device.createBindGroup({ layout: pipe2.getBindGroupLayout(0),
               entries: [lhs, rhs, expected, geo2, bias].map((buffer, binding) => ({ binding, resource: { buffer } })) });
@@ -219,7 +264,7 @@ try {
             encoder.copyBufferToBuffer(expected, 0, back[1], 0, outputs * 4);
             device.queue.submit([encoder.finish()]);
             const [got, want] = (await Promise.all(back.map(async (b) => { await b.mapAsync(GPUMapMode.READ); return new Float32Array(b.getMappedRange().slice(0)); })))
-              .map((v, i) => (pr.kernelPatch ? sum(i === 0 ? v : v.subarray(0, m * n)) : v));
+              .map((v, i) => (partial ? sum(i === 0 ? v : v.subarray(0, m * n)) : v));
             let worst = 0;
             for (let i = 0; i < values; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / (1 + Math.abs(want[i])));
             row[`${pr.p} error`] = worst;
@@ -244,6 +289,22 @@ try {
                 errWant = Math.max(errWant, Math.abs(want[at] - sum) / (1 + Math.abs(sum)));
               }
               row["f64"] = [errGot, errWant];
+            } else if (partial) {
+              // A 1×1 kernel gradient likewise: Σ over the batch's pixels of dy · x.
+              const [xv, dv] = [random(g.b * g.c * g.h * g.w), random(g.b * g.f * g.oh * g.ow)];
+              const plane = g.h * g.w;
+              let [errGot, errWant] = [0, 0];
+              for (let f = 0; f < g.f; f++) for (let c = 0; c < g.c; c++) {
+                let sum = 0;
+                for (let b = 0; b < g.b; b++) {
+                  const [dyAt, xAt] = [(b * g.f + f) * plane, (b * g.c + c) * plane];
+                  for (let p = 0; p < plane; p++) sum += dv[dyAt + p] * xv[xAt + p];
+                }
+                const at = f * g.c + c;
+                errGot = Math.max(errGot, Math.abs(got[at] - sum) / (1 + Math.abs(sum)));
+                errWant = Math.max(errWant, Math.abs(want[at] - sum) / (1 + Math.abs(sum)));
+              }
+              row["f64"] = [errGot, errWant];
             }
             [expected, geo2, ...back].forEach((b) => b.destroy());
           }
@@ -255,8 +316,8 @@ try {
       }
       device.destroy();
       return out;
-    }, { source, patchSource, kernelSource, layers, rounds: ROUNDS });
-    console.log(`${file}, ResNet20 v1, batch ${batch}${process.env.CHROME_ARGS ? ` (${process.env.CHROME_ARGS})` : ""}, ms per dispatch (median of ${ROUNDS})\n`);
+    }, { source, patchSource, kernelSource, pointSource, layers, rounds: ROUNDS });
+    console.log(`${file}, ${MODEL}, batch ${batch}${process.env.CHROME_ARGS ? ` (${process.env.CHROME_ARGS})` : ""}, ms per dispatch (median of ${ROUNDS})\n`);
     console.log("| layer c→f, k×k / s, side | layers | forward | input gradient | kernel gradient | per step (× layers) |");
     console.log("|---|---:|---:|---:|---:|---:|");
     const total = { forward: 0, input_gradient: 0, kernel_gradient: 0 };
@@ -274,7 +335,7 @@ try {
       const cell = (p) => (row[p] === undefined ? "—" : row[p].toFixed(2));
       for (const p of ["forward", "input_gradient", "kernel_gradient"]) {
         if (row[`${p} error`] !== undefined) checks.push(`${g.c}→${g.f} on ${g.h}×${g.w} ${p}: ${row[`${p} error`].toExponential(1)}`);
-        if (p === "kernel_gradient" && row.f64) checks.push(`(against f64 sums: patch ${row.f64[0].toExponential(1)}, conv.wgsl ${row.f64[1].toExponential(1)})`);
+        if (p === "kernel_gradient" && row.f64) checks.push(`(against f64 sums: ${g.k === 1 ? "point" : "patch"} ${row.f64[0].toExponential(1)}, conv.wgsl ${row.f64[1].toExponential(1)})`);
       }
       console.log(`| ${g.c}→${g.f}, ${g.k}×${g.k} / ${g.s}, ${g.h} | ${count} | ${cell("forward")} | ${cell("input_gradient")} | ${cell("kernel_gradient")} | ${ms.toFixed(1)} |`);
     }

@@ -43,6 +43,9 @@ pub const SHADER: &str = include_str!("../../shaders/conv.wgsl");
 pub const PATCH_SHADER: &str = include_str!("../../shaders/conv_patch.wgsl");
 /// Their kernel gradient, likewise.
 pub const PATCH_KERNEL_SHADER: &str = include_str!("../../shaders/conv_patch_kernel.wgsl");
+/// The 1×1 stride-1 layers' forward pass and input gradient, one matrix product per image
+/// ([`Shader::source`] writes the tile).
+pub const POINT_SHADER: &str = include_str!("../../shaders/conv_point.wgsl");
 
 /// Rows of the product one invocation computes (the shader's `ROWS`).
 const ROWS_PER_INVOCATION: u32 = 8;
@@ -94,6 +97,15 @@ impl Product {
             Product::Forward => "ConvPatchForward",
             Product::InputGradient => "ConvPatchInputGradient",
             Product::KernelGradient => "ConvPatchKernelGradient",
+        }
+    }
+
+    /// The name of `shaders/conv_point.wgsl`'s kernel for the product.
+    fn point_name(self) -> &'static str {
+        match self {
+            Product::Forward => "ConvPointForward",
+            Product::InputGradient => "ConvPointInputGradient",
+            Product::KernelGradient => "ConvPointKernelGradient",
         }
     }
 
@@ -197,6 +209,26 @@ pub fn patch_kernel_tile(g: &Geometry, tile_rows: u32) -> Option<(u32, u32)> {
     Some((channels as u32, lines as u32))
 }
 
+/// The pixels of a tile of `shaders/conv_point.wgsl` for layer `g`, where that shader takes its
+/// forward pass and input gradient: a 1×1 kernel with stride 1 (no padding). A tile is that many
+/// consecutive pixels of one image: 128, or 64 for planes of 64 pixels or fewer (8×8 maps), the
+/// last tile of an image part empty where the plane is not a multiple. It takes the kernel
+/// gradient too where the plane is a multiple of its step ([`point_kernel`]).
+pub fn point_columns(g: &Geometry) -> Option<u32> {
+    if !g.is_pointwise() || g.top != 0 || g.left != 0 || g.pixels() == 0 {
+        return None;
+    }
+    let columns = if g.pixels() <= 64 { 64 } else { 128 };
+    (g.batch * g.pixels().div_ceil(columns) <= MAX_WORKGROUPS).then_some(columns as u32)
+}
+
+/// Whether `shaders/conv_point.wgsl` takes the kernel gradient of layer `g`: a layer of
+/// [`point_columns`] whose plane is a multiple of the shader's step along the pixels (a step never
+/// crosses into the next image).
+pub fn point_kernel(g: &Geometry) -> bool {
+    point_columns(g).is_some() && g.pixels().is_multiple_of(DEPTH)
+}
+
 /// Which shader runs a product, and its tile's shape where it is not `shaders/conv.wgsl`'s.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Shader {
@@ -207,6 +239,9 @@ enum Shader {
     /// `shaders/conv_patch_kernel.wgsl`: tiles of `channels` channels, `lines` output rows of
     /// `width` per step.
     PatchKernel { channels: u32, width: u32, lines: u32 },
+    /// `shaders/conv_point.wgsl`: tiles of the kernel's `tile_columns` pixels of one image
+    /// (kernel gradient: channels).
+    Point,
 }
 
 /// One entry point of a shader with one tile: the source is the kernel, there is nothing for
@@ -233,6 +268,9 @@ impl ConvKernel {
                 .replacen("const CH: u32 = 16u;", &format!("const CH: u32 = {channels}u;"), 1)
                 .replacen("const WIDTH: u32 = 32u;", &format!("const WIDTH: u32 = {width}u;"), 1)
                 .replacen("const LINES: u32 = 2u;", &format!("const LINES: u32 = {lines}u;"), 1),
+            Shader::Point => POINT_SHADER
+                .replacen("const TM: u32 = 64u;", &format!("const TM: u32 = {tm}u;"), 1)
+                .replacen("const TN: u32 = 128u;", &format!("const TN: u32 = {}u;", self.tile_columns), 1),
         }
     }
 
@@ -249,6 +287,7 @@ impl KernelMetadata for ConvKernel {
     fn name(&self) -> &'static str {
         match self.shader {
             Shader::General => self.product.name(),
+            Shader::Point => self.product.point_name(),
             _ => self.product.patch_name(),
         }
     }
@@ -323,6 +362,19 @@ impl Grid {
             let shader = Shader::PatchKernel { channels, width, lines };
             return Self { tile_rows, tile_columns: channels * 9, workgroups, slice: per, shader };
         }
+        if let (Some(tile_columns), false) = (point_columns(g), product == Product::KernelGradient) {
+            // A workgroup per `tile_columns` pixels of an image and tile of rows.
+            let workgroups = [g.batch * g.pixels().div_ceil(tile_columns as usize), m.div_ceil(tile_rows as usize), 1];
+            return Self { tile_rows, tile_columns, workgroups, slice: k, shader: Shader::Point };
+        }
+        if product == Product::KernelGradient && point_kernel(g) {
+            // A workgroup per tile of filters and of channels (16, 32 or 64 of them) and slice
+            // of the batch's pixels, split as shaders/conv.wgsl's kernel gradient is.
+            let tile_columns = self::tile_rows(n);
+            let (columns, rows) = (n.div_ceil(tile_columns as usize), m.div_ceil(tile_rows as usize));
+            let (slice, slices) = split(k, columns * rows);
+            return Self { tile_rows, tile_columns, workgroups: [columns, rows, slices], slice, shader: Shader::Point };
+        }
         let tile_columns = tile_columns(n, tile_rows);
         let (columns, rows) = (n.div_ceil(tile_columns as usize), m.div_ceil(tile_rows as usize));
         let (slice, slices) = match product {
@@ -350,6 +402,11 @@ fn launch(product: Product, g: &Geometry, lhs: CubeTensor, rhs: CubeTensor, bias
             vec![g.batch, channels, g.height, m]
         }
         Shader::PatchKernel { .. } => vec![g.batch, g.channels, g.height, g.filters, grid.slice],
+        // shaders/conv_point.wgsl's Geo: the image multiplied is x (forward, kernel gradient) or dy.
+        Shader::Point => {
+            let channels = if product == Product::InputGradient { g.filters } else { g.channels };
+            vec![g.batch, channels, g.pixels(), m, grid.slice]
+        }
         Shader::General => vec![
             g.batch, g.channels, g.height, g.width, g.filters, g.kernel, g.stride, g.top, g.left, g.out_h, g.out_w, m, n, k,
             grid.slice,
@@ -361,8 +418,10 @@ fn launch(product: Product, g: &Geometry, lhs: CubeTensor, rhs: CubeTensor, bias
     let output = CubeTensor::new_contiguous(client.clone(), lhs.device.clone(), shape, output, DType::F32);
     let mut buffers = vec![lhs.handle.clone().binding(), rhs.handle.clone().binding(), output.handle.clone().binding(), sizes.binding()];
     // The gradients' entry points of shaders/conv.wgsl and conv_patch.wgsl read no bias, but the
-    // shader declares one binding for all; conv_patch_kernel.wgsl has none.
-    if !matches!(grid.shader, Shader::PatchKernel { .. }) {
+    // shader declares one binding for all; conv_patch_kernel.wgsl has none, nor has
+    // conv_point.wgsl's kernel gradient (a pipeline's bindings are those its entry point uses).
+    let point_kernel = grid.shader == Shader::Point && product == Product::KernelGradient;
+    if !matches!(grid.shader, Shader::PatchKernel { .. }) && !point_kernel {
         let bias = match bias {
             Some(bias) => contiguous(bias).handle.clone(),
             None => client.create_from_slice(&0f32.to_le_bytes()),

@@ -45,8 +45,10 @@ pub fn matmul_case(n: usize) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
 
 /// `(channels in, filters, kernel, stride, side)`: the stem, 3×3 stride 1 and 2 on even and odd
 /// sides (TensorFlow's "same" pads one more at the bottom and right), 1×1 projections and
-/// bottleneck convolutions: every kind of convolution the nets have, for the convolution tests.
-pub const CONV_CASES: [(usize, usize, usize, usize, usize); 7] = [
+/// bottleneck convolutions (planes of 36 and 25 pixels, and of 16, a multiple of the step of
+/// shaders/conv_point.wgsl's kernel gradient): every kind of convolution the nets have, for the
+/// convolution tests.
+pub const CONV_CASES: [(usize, usize, usize, usize, usize); 8] = [
     (3, 16, 3, 1, 8),
     (16, 16, 3, 1, 8),
     (16, 32, 3, 2, 8),
@@ -54,6 +56,7 @@ pub const CONV_CASES: [(usize, usize, usize, usize, usize); 7] = [
     (16, 32, 1, 2, 8),
     (16, 64, 1, 1, 6),
     (64, 16, 1, 1, 5),
+    (16, 24, 1, 1, 4),
 ];
 
 /// Batch normalisations as the nets have them and a few that are not: `(shape, shift of the
