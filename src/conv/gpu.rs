@@ -17,6 +17,9 @@
 //! workgroup stages whole rows of the image in workgroup memory, each pixel read once, and the
 //! nine taps read them at nine offsets, where the general kernels gather each pixel once per tap
 //! with its own bounds test (BENCHMARKS.md, "Our WGSL convolution from patches of the image").
+//! The 1×1 stride-1 layers (the v2 nets' bottlenecks) take `shaders/conv_point.wgsl` for the
+//! three products: there the image itself is the im2col matrix, read four pixels at a time
+//! (BENCHMARKS.md, "Our WGSL 1×1 convolutions as products of the images").
 
 use burn::backend::wgpu::CubeTensor;
 use burn::backend::{Cube, DispatchDevice};
