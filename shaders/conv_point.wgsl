@@ -31,6 +31,9 @@
 // pixels DEPTH at a time, each step inside one image (src/conv/gpu.rs takes this entry point only
 // for planes that are a multiple of DEPTH).
 //
+// The 8 × 8 block and its multiply-adds (`Block`, `accumulate`) are shaders/block.wgsl's, which
+// src/conv/gpu.rs appends to this source.
+//
 // Every index is checked before it is read or written: cubecl compiles this without wgpu's bounds
 // checks.
 
@@ -102,29 +105,6 @@ fn pixels4(g: Geo, b: u32, c: u32, p: u32) -> vec4<f32> {
     return select(vec4<f32>(0.0), vec4<f32>(image[index.x], image[index.y], image[index.z], image[index.w]), ok);
 }
 
-// An invocation's 8 × 8 block: rows r of the block, left and right four pixels.
-struct Block {
-    r0l: vec4<f32>, r0r: vec4<f32>, r1l: vec4<f32>, r1r: vec4<f32>,
-    r2l: vec4<f32>, r2r: vec4<f32>, r3l: vec4<f32>, r3r: vec4<f32>,
-    r4l: vec4<f32>, r4r: vec4<f32>, r5l: vec4<f32>, r5r: vec4<f32>,
-    r6l: vec4<f32>, r6r: vec4<f32>, r7l: vec4<f32>, r7r: vec4<f32>,
-}
-
-// `acc` plus the outer product of eight kernel values (a: rows 0–3, c: rows 4–7) and eight image
-// values (bl, br).
-fn accumulate(acc: Block, a: vec4<f32>, c: vec4<f32>, bl: vec4<f32>, br: vec4<f32>) -> Block {
-    return Block(
-        fma(vec4<f32>(a.x), bl, acc.r0l), fma(vec4<f32>(a.x), br, acc.r0r),
-        fma(vec4<f32>(a.y), bl, acc.r1l), fma(vec4<f32>(a.y), br, acc.r1r),
-        fma(vec4<f32>(a.z), bl, acc.r2l), fma(vec4<f32>(a.z), br, acc.r2r),
-        fma(vec4<f32>(a.w), bl, acc.r3l), fma(vec4<f32>(a.w), br, acc.r3r),
-        fma(vec4<f32>(c.x), bl, acc.r4l), fma(vec4<f32>(c.x), br, acc.r4r),
-        fma(vec4<f32>(c.y), bl, acc.r5l), fma(vec4<f32>(c.y), br, acc.r5r),
-        fma(vec4<f32>(c.z), bl, acc.r6l), fma(vec4<f32>(c.z), br, acc.r6r),
-        fma(vec4<f32>(c.w), bl, acc.r7l), fma(vec4<f32>(c.w), br, acc.r7r),
-    );
-}
-
 // Writes row `row` of the result at pixels p … p + 7 of image b (those inside the plane).
 fn put(mode: u32, g: Geo, b: u32, row: u32, p: u32, l: vec4<f32>, r: vec4<f32>) {
     if (row >= g.rows) {
@@ -161,10 +141,7 @@ fn product(mode: u32, group: vec3<u32>, local: vec3<u32>) {
     let id = local.y * ACROSS + local.x;
     let valid_image = b < g.batch;
 
-    var acc = Block(vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0),
-                    vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0),
-                    vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0),
-                    vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0));
+    var acc = Block();
     for (var c0 = 0u; c0 < channels; c0 += DEPTH) {
         // Stage the kernel slice, four rows at a time; consecutive invocations take consecutive
         // channels (in the forward pass, consecutive values in storage).
@@ -267,10 +244,7 @@ fn kernel_gradient(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invoc
     var b = span.x / max(g.plane, 1u);
     var p0 = span.x - b * g.plane;
 
-    var acc = Block(vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0),
-                    vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0),
-                    vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0),
-                    vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0));
+    var acc = Block();
     for (var k = span.x; k < span.y; k += DEPTH) {
         // Stage dy's filters and x's channels at the step's pixels, four rows at a time;
         // consecutive invocations take consecutive pixels (consecutive values in storage).

@@ -148,9 +148,11 @@ function grid(product, g) {
   return { m, n, k, tm, tn, groups: groups(tm, tn), workgroups: [columns, rows, slices], slice };
 }
 
-const patchSource = process.env.PATCH ? readFileSync(process.env.PATCH, "utf8") : null;
+// The patch and 1×1 shaders with shaders/block.wgsl appended, as src/conv/gpu.rs compiles them.
+const block = readFileSync("shaders/block.wgsl", "utf8");
+const patchSource = process.env.PATCH ? readFileSync(process.env.PATCH, "utf8") + block : null;
 const kernelSource = process.env.PATCH_KERNEL ? readFileSync(process.env.PATCH_KERNEL, "utf8") : null;
-const pointSource = process.env.POINT ? readFileSync(process.env.POINT, "utf8") : null;
+const pointSource = process.env.POINT ? readFileSync(process.env.POINT, "utf8") + block : null;
 const { page, close } = await shaderPage("www");
 try {
   for (const file of files) {

@@ -46,9 +46,11 @@ pub const SHADER: &str = include_str!("../../shaders/conv.wgsl");
 pub const PATCH_SHADER: &str = include_str!("../../shaders/conv_patch.wgsl");
 /// Their kernel gradient, likewise.
 pub const PATCH_KERNEL_SHADER: &str = include_str!("../../shaders/conv_patch_kernel.wgsl");
-/// The 1×1 stride-1 layers' forward pass and input gradient, one matrix product per image
+/// The 1×1 stride-1 layers' three products, as matrix products of the images
 /// ([`Shader::source`] writes the tile).
 pub const POINT_SHADER: &str = include_str!("../../shaders/conv_point.wgsl");
+/// The 8 × 8 block of conv_patch.wgsl and conv_point.wgsl, appended to their source.
+pub const BLOCK_SHADER: &str = include_str!("../../shaders/block.wgsl");
 
 /// Rows of the product one invocation computes (the shader's `ROWS`).
 const ROWS_PER_INVOCATION: u32 = 8;
@@ -265,7 +267,8 @@ impl ConvKernel {
             Shader::Patch { width, lines } => PATCH_SHADER
                 .replacen("const TM: u32 = 64u;", &format!("const TM: u32 = {tm}u;"), 1)
                 .replacen("const WIDTH: u32 = 32u;", &format!("const WIDTH: u32 = {width}u;"), 1)
-                .replacen("const LINES: u32 = 4u;", &format!("const LINES: u32 = {lines}u;"), 1),
+                .replacen("const LINES: u32 = 4u;", &format!("const LINES: u32 = {lines}u;"), 1)
+                + BLOCK_SHADER,
             Shader::PatchKernel { channels, width, lines } => PATCH_KERNEL_SHADER
                 .replacen("const TM: u32 = 16u;", &format!("const TM: u32 = {tm}u;"), 1)
                 .replacen("const CH: u32 = 16u;", &format!("const CH: u32 = {channels}u;"), 1)
@@ -273,7 +276,8 @@ impl ConvKernel {
                 .replacen("const LINES: u32 = 2u;", &format!("const LINES: u32 = {lines}u;"), 1),
             Shader::Point => POINT_SHADER
                 .replacen("const TM: u32 = 64u;", &format!("const TM: u32 = {tm}u;"), 1)
-                .replacen("const TN: u32 = 128u;", &format!("const TN: u32 = {}u;", self.tile_columns), 1),
+                .replacen("const TN: u32 = 128u;", &format!("const TN: u32 = {}u;", self.tile_columns), 1)
+                + BLOCK_SHADER,
         }
     }
 
