@@ -89,6 +89,9 @@ struct Args {
     /// (`CUBECL_DEBUG_OPTION=profile`, logged to a temporary file).
     #[arg(long)]
     kernels: bool,
+    /// With `--kernels`: how many kernels the profile names before it sums the rest as "others".
+    #[arg(long, default_value_t = 10)]
+    kernel_rows: usize,
     /// Train with burn's gradient checkpointing (memory-bound operations recomputed in the
     /// backward pass instead of kept), as training does.
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
@@ -294,7 +297,7 @@ fn main() -> ExitCode {
                                 profiles.push(format!(
                                     "Kernels of {name}, {model}, batch {batch}, conv {conv}, {} timed steps:\n\n{}",
                                     args.steps.max(1),
-                                    kernels.table(args.steps.max(1), 10)
+                                    kernels.table(args.steps.max(1), args.kernel_rows)
                                 ));
                             }
                             let gflops = images_per_sec * flop_per_image / 1e9;
