@@ -18,9 +18,13 @@
 // its input three times forward and four times backward, and writes once each way.
 //
 // The sums over a channel (M = 131,072 values at batch 128 on 32×32 maps) are split over the
-// batch: workgroup (channel, z) sums images [z·per, (z+1)·per), each invocation every WG-th
-// value of them (at least 64) and then the workgroup a tree, in a fixed order, so the numbers do
-// not change from run to run. A second entry point adds up each channel's slices. The variance is computed from sums of
+// batch: workgroup (channel, z) sums images [z·per, (z+1)·per), each of its SUM_WG invocations
+// every SUM_WG-th value of them (at least 64), and writes its own two sums. A second entry point
+// adds up each channel's partial sums, slice by slice, invocation by invocation: a fixed order,
+// so the numbers do not change from run to run. Nothing goes through workgroup memory: WebGPU
+// starts it at zero, and SwiftShader (the page's adapter without a GPU) makes every invocation
+// of a workgroup write those zeros, which cost more than the sums (BENCHMARKS.md, "Batch norm's
+// partial sums without workgroup memory"). The variance is computed from sums of
 // values shifted by one of the channel's own values (its first), s1 = Σ(x − K) and
 // s2 = Σ(x − K)²: var = s2/M − (s1/M)². With K a value of the channel, s1/M is of the order of
 // the spread, not of the mean, so the subtraction loses little (a mean of 30 and a spread of 1
@@ -42,7 +46,7 @@
 @group(0) @binding(3) var<storage, read_write> beta: array<f32>;
 // The batch's statistics [2, c]: the means, then the variances.
 @group(0) @binding(4) var<storage, read_write> stats: array<f32>;
-// Partial sums [slices, c, 2] (read by statistics and gradients), or the per-channel gradient
+// Partial sums [slices, c, SUM_WG, 2] (read by statistics and gradients), or the per-channel gradient
 // sums [2, c], dγ then dβ (read by input_gradient).
 @group(0) @binding(5) var<storage, read_write> sums: array<f32>;
 // What the entry point computes.
@@ -50,7 +54,8 @@
 // The sizes, as the Sizes struct below lists them.
 @group(0) @binding(7) var<storage, read_write> sizes: array<u32>;
 
-const WG: u32 = 256u;   // invocations of a workgroup (src/batch_norm/gpu.rs: WORKGROUP)
+const WG: u32 = 256u;   // invocations of an element-wise workgroup (src/batch_norm/gpu.rs: WORKGROUP)
+const SUM_WG: u32 = 64u; // invocations of a partial sums' workgroup (SUM_WORKGROUP)
 const RUN: u32 = 8u;    // values an invocation of an element-wise entry point writes (RUN)
 
 struct Sizes {
@@ -63,10 +68,6 @@ struct Sizes {
     epsilon: f32,
     bound: u32,     // the shortest binding's length (see read_sizes)
 }
-
-// The workgroup's partial sums, and sums of sixteen of them.
-var<workgroup> tree: array<vec2<f32>, WG>;
-var<workgroup> sixteenths: array<vec2<f32>, 16>;
 
 // Every entry point reads the sizes through this, and so refers to all eight bindings: the
 // pipeline's bind group layout is derived from what an entry point uses, and src/batch_norm/gpu.rs
@@ -94,32 +95,9 @@ fn gradient(s: Sizes, i: u32, v: f32, a: vec2<f32>) -> f32 {
     return select(dy[i], 0.0, s.relu && v * a.x + a.y <= 0.0);
 }
 
-// The sum of `v` over the workgroup, in invocation 0 (every invocation calls it; the order of
-// the additions is fixed). Two barriers, not a tree's eight: on emulated GPUs each barrier
-// makes every invocation of the workgroup stop and wait its turn.
-fn workgroup_sum(local: u32, v: vec2<f32>) -> vec2<f32> {
-    tree[local] = v;
-    workgroupBarrier();
-    if (local < 16u) {
-        var part = vec2<f32>(0.0);
-        for (var k = 0u; k < WG / 16u; k++) {
-            part += tree[local * (WG / 16u) + k];
-        }
-        sixteenths[local] = part;
-    }
-    workgroupBarrier();
-    var total = vec2<f32>(0.0);
-    if (local == 0u) {
-        for (var k = 0u; k < 16u; k++) {
-            total += sixteenths[k];
-        }
-    }
-    return total;
-}
-
 // Where a workgroup's invocation is in its slice of channel `ch`, and how it moves WG values
 // along: the slice's values are taken image by image, plane by plane, and invocation `local`
-// reads values local, local + WG, … of them. Moving WG values along is a fixed step in the
+// reads values local, local + SUM_WG, … of them. Moving SUM_WG values along is a fixed step in the
 // plane and in the image and one carry, computed once: no division in the loop (nor a loop
 // inside it, which emulated GPUs run lane by lane).
 struct SliceWalk {
@@ -127,8 +105,8 @@ struct SliceWalk {
     p: u32,         // its place in its plane
     image: u32,
     last: u32,      // the slice's end (an image)
-    dp: u32,        // WG % plane
-    dimage: u32,    // WG / plane
+    dp: u32,        // SUM_WG % plane
+    dimage: u32,    // SUM_WG / plane
     di: u32,        // the index's step without a carry
 }
 
@@ -136,8 +114,8 @@ fn slice_walk(s: Sizes, ch: u32, slice: u32, local: u32) -> SliceWalk {
     let first = slice * s.per;
     let image = first + local / s.plane;
     let p = local % s.plane;
-    let dimage = WG / s.plane;
-    let dp = WG % s.plane;
+    let dimage = SUM_WG / s.plane;
+    let dp = SUM_WG % s.plane;
     let last = select(first, min(first + s.per, s.batch), ch < s.channels);
     return SliceWalk((image * s.channels + ch) * s.plane + p, p, image, last, dp, dimage, dimage * s.channels * s.plane + dp);
 }
@@ -154,13 +132,13 @@ fn slice_advance(s: Sizes, w: ptr<function, SliceWalk>) {
     }
 }
 
-// Writes a workgroup's two sums for channel group.x and slice group.y to result [slices, c, 2].
+// Writes invocation `local`'s two sums for channel group.x and slice group.y to
+// result [slices, c, SUM_WG, 2].
 fn put_sums(s: Sizes, group: vec3<u32>, local: u32, acc: vec2<f32>) {
-    let total = workgroup_sum(local, acc);
-    if (local == 0u && group.x < s.channels && group.y < s.slices) {
-        let at = (group.y * s.channels + group.x) * 2u;
-        result[at] = total.x;
-        result[at + 1u] = total.y;
+    if (group.x < s.channels && group.y < s.slices) {
+        let at = ((group.y * s.channels + group.x) * SUM_WG + local) * 2u;
+        result[at] = acc.x;
+        result[at + 1u] = acc.y;
     }
 }
 
@@ -168,8 +146,11 @@ fn put_sums(s: Sizes, group: vec3<u32>, local: u32, acc: vec2<f32>) {
 fn channel_sums(s: Sizes, ch: u32) -> vec2<f32> {
     var total = vec2<f32>(0.0);
     for (var z = 0u; z < s.slices; z++) {
-        let at = (z * s.channels + ch) * 2u;
-        total += vec2<f32>(sums[at], sums[at + 1u]);
+        var at = (z * s.channels + ch) * SUM_WG * 2u;
+        for (var k = 0u; k < SUM_WG; k++) {
+            total += vec2<f32>(sums[at], sums[at + 1u]);
+            at += 2u;
+        }
     }
     return total;
 }
@@ -208,7 +189,7 @@ fn advance(s: Sizes, w: ptr<function, Walk>) {
 }
 
 // Workgroup (ch, z): Σ(x − K) and Σ(x − K)² over slice z of channel ch, K its first value.
-@compute @workgroup_size(WG, 1, 1)
+@compute @workgroup_size(SUM_WG, 1, 1)
 fn partial_statistics(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) local: u32) {
     let s = read_sizes();
     let shift = x[min(group.x, s.channels - 1u) * s.plane];
@@ -261,7 +242,7 @@ fn normalise(
 }
 
 // Workgroup (ch, z): Σg and Σg·(x − mean) over slice z of channel ch.
-@compute @workgroup_size(WG, 1, 1)
+@compute @workgroup_size(SUM_WG, 1, 1)
 fn partial_gradients(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) local: u32) {
     let s = read_sizes();
     let ch = min(group.x, s.channels - 1u);

@@ -109,7 +109,11 @@ fn the_sums_are_split_over_the_batch() {
         assert!((l.slices - 1) * l.per < l.batch && l.slices * l.per >= l.batch, "{shape:?}: {l:?}");
     }
     let l = Layout::new([128, 16, 32, 32]);
-    assert_eq!((l.per, l.slices), (16, 8), "128 workgroups of 16,384 values");
+    assert_eq!((l.per, l.slices), (4, 32), "512 workgroups of 4,096 values, 64 per invocation");
+    let l = Layout::new([128, 64, 8, 8]);
+    assert_eq!((l.per, l.slices), (64, 2), "8,192 values per channel: two slices of 4,096");
+    let l = Layout::new([33, 16, 16, 16]);
+    assert_eq!((l.per, l.slices), (17, 2), "BATCH_NORM_CASES's split batch");
     let l = Layout::new([7, 5, 3, 3]);
     assert_eq!(l.slices, 1, "63 values: one slice");
 }

@@ -8,7 +8,10 @@
 //
 //   node www/norm-kernels.mjs [batch, default 32] [shader files, default shaders/batch_norm.wgsl]
 //
-// CHROME_ARGS adds Chromium flags (e.g. --enable-dawn-features=disable_robustness).
+// CHROME_ARGS adds Chromium flags (e.g. --enable-dawn-features=disable_robustness); SUM_WG and
+// TARGET try other sizes of the partial sums' workgroups and other numbers of them (the shader's
+// SUM_WG and src/batch_norm/gpu.rs's TARGET_WORKGROUPS); an older shader file is timed with the
+// layout of its time by SUM_WG=256 TARGET=128.
 import { readFileSync } from "node:fs";
 import { shaderPage } from "./harness.mjs";
 
@@ -17,13 +20,14 @@ const files = process.argv.length > 3 ? process.argv.slice(3) : ["shaders/batch_
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 // ResNet20 v1's batch norms: [c, h, w] and how many layers have that shape.
 const LAYERS = [[16, 32, 32, 7], [32, 16, 16, 6], [64, 8, 8, 6]];
-// src/batch_norm/gpu.rs: WORKGROUP, RUN, TARGET_WORKGROUPS, MIN_VALUES_PER_INVOCATION.
-const WG = 256, RUN = 8, TARGET = 128, MIN_VALUES = Number(process.env.MIN_VALUES ?? 64);
+// src/batch_norm/gpu.rs: WORKGROUP, SUM_WORKGROUP, RUN, TARGET_WORKGROUPS, MIN_VALUES_PER_INVOCATION.
+const WG = 256, SUM_WG = Number(process.env.SUM_WG ?? 64), RUN = 8, TARGET = Number(process.env.TARGET ?? 512);
+const MIN_VALUES = Number(process.env.MIN_VALUES ?? 64);
 
 // src/batch_norm/gpu.rs's Layout::new.
 function layout(b, c, plane) {
   const wanted = Math.ceil(TARGET / c);
-  const most = Math.max(Math.floor(b * plane / (WG * MIN_VALUES)), 1);
+  const most = Math.max(Math.floor(b * plane / (SUM_WG * MIN_VALUES)), 1);
   const per = Math.max(Math.ceil(b / Math.min(Math.max(Math.min(wanted, most), 1), b)), 1);
   return { per, slices: Math.max(Math.ceil(b / per), 1) };
 }
@@ -31,9 +35,10 @@ function layout(b, c, plane) {
 const { page, close } = await shaderPage("www");
 try {
   for (const file of files) {
-    const source = readFileSync(file, "utf8");
+    // SUM_WG=… tries another size of the partial sums' workgroups.
+    const source = readFileSync(file, "utf8").replace(/const SUM_WG: u32 = \d+u;/, `const SUM_WG: u32 = ${SUM_WG}u;`);
     const shapes = LAYERS.map(([c, h, w, count]) => ({ c, plane: h * w, count, ...layout(batch, c, h * w) }));
-    const result = await page.evaluate(async ({ source, batch, shapes, rounds, WG, RUN }) => {
+    const result = await page.evaluate(async ({ source, batch, shapes, rounds, WG, SUM_WG, RUN }) => {
       const adapter = await navigator.gpu.requestAdapter();
       const device = await adapter.requestDevice({ requiredFeatures: ["timestamp-query"] });
       const module = device.createShaderModule({ code: source });
@@ -59,8 +64,8 @@ try {
           x: storage(x), dy: storage(x.map((v, i) => Math.cos(i * 0.11))),
           gamma: storage(new Float32Array(c).fill(1.2)), beta: storage(new Float32Array(c).fill(0.1)),
           stats: storage(new Float32Array(2 * c).map((_, i) => (i < c ? 0.1 : 0.5))),
-          partial: storage(new Float32Array(slices * c * 2).fill(1)), sums: storage(new Float32Array(2 * c).fill(1)),
-          out: device.createBuffer({ size: Math.max(n, slices * c * 2) * 4, usage: GPUBufferUsage.STORAGE }),
+          partial: storage(new Float32Array(slices * c * SUM_WG * 2).fill(1)), sums: storage(new Float32Array(2 * c).fill(1)),
+          out: device.createBuffer({ size: Math.max(n, slices * c * SUM_WG * 2) * 4, usage: GPUBufferUsage.STORAGE }),
           sizes: storage(new Uint32Array([batch, c, plane, per, slices, 1, new Uint32Array(new Float32Array([1e-3]).buffer)[0]])),
         };
         const blocks = Math.ceil(n / (WG * RUN));
@@ -105,7 +110,7 @@ try {
       }
       device.destroy();
       return { rows, entries };
-    }, { source, batch, shapes, rounds: ROUNDS, WG, RUN });
+    }, { source, batch, shapes, rounds: ROUNDS, WG, SUM_WG, RUN });
     if (result.errors) throw new Error(`${file} does not compile:\n${result.errors.join("\n")}`);
     console.log(`${file}, batch ${batch}${process.env.CHROME_ARGS ? ` (${process.env.CHROME_ARGS})` : ""}, ms per dispatch (median of ${ROUNDS})\n`);
     console.log(`| layer [c, h·w] | slices | ${result.entries.join(" | ")} | per step (× layers) |`);

@@ -31,13 +31,20 @@ use crate::fused::{self, contiguous};
 /// The kernels' source.
 pub const SHADER: &str = include_str!("../../shaders/batch_norm.wgsl");
 
-/// Invocations of a workgroup (the shader's `WG`).
+/// Invocations of an element-wise workgroup (the shader's `WG`).
 const WORKGROUP: usize = 256;
+/// Invocations of a partial sums' workgroup (the shader's `SUM_WG`). Each writes its own two
+/// sums, and the per-channel entry points add them up: no workgroup memory. WebGPU starts
+/// workgroup memory at zero, and where the driver does that (SwiftShader, so the page without a
+/// GPU) it cost more than the sums themselves: with a 256-invocation tree in workgroup memory the
+/// two partial sums took 9–22 ms per dispatch in Chromium at batch 32, now 0.6–8 ms
+/// (BENCHMARKS.md, "Batch norm's partial sums without workgroup memory").
+const SUM_WORKGROUP: usize = 64;
 /// Values an invocation of an element-wise entry point writes (the shader's `RUN`).
 const RUN: usize = 8;
 /// The sums over a channel are split over the batch until there are about this many
-/// workgroups…
-const TARGET_WORKGROUPS: usize = 128;
+/// workgroups (as many invocations as 128 workgroups of 256)…
+const TARGET_WORKGROUPS: usize = 512;
 /// …while a slice keeps at least this many values for each invocation of its workgroup. Small
 /// slices cost on emulated GPUs: with 4 values per invocation (256 workgroups at batch 32) the
 /// two partial sums took 1.9 s of a 7.3 s step on SwiftShader, with 64 about 0.5 s
@@ -132,7 +139,7 @@ impl Layout {
         // Enough slices for about TARGET_WORKGROUPS workgroups, but none with fewer than
         // MIN_VALUES_PER_INVOCATION values per invocation.
         let wanted = TARGET_WORKGROUPS.div_ceil(channels.max(1));
-        let most = (batch * plane / (WORKGROUP * MIN_VALUES_PER_INVOCATION)).max(1);
+        let most = (batch * plane / (SUM_WORKGROUP * MIN_VALUES_PER_INVOCATION)).max(1);
         let per = batch.div_ceil(wanted.min(most).clamp(1, batch.max(1))).max(1);
         Self { dims, batch, channels, plane, per, slices: batch.div_ceil(per).max(1) }
     }
@@ -156,7 +163,7 @@ impl Layout {
 
     fn output_shape(&self, entry: Entry) -> Shape {
         match entry {
-            Entry::PartialStatistics | Entry::PartialGradients => Shape::new([self.slices, self.channels, 2]),
+            Entry::PartialStatistics | Entry::PartialGradients => Shape::new([self.slices, self.channels, SUM_WORKGROUP, 2]),
             Entry::Statistics | Entry::Gradients => Shape::new([2, self.channels]),
             Entry::Normalise | Entry::InputGradient => Shape::new(self.dims),
         }
