@@ -37,7 +37,7 @@ const WORKGROUP: usize = 256;
 /// sums, and the per-channel entry points add them up: no workgroup memory. WebGPU starts
 /// workgroup memory at zero, and where the driver does that (SwiftShader, so the page without a
 /// GPU) it cost more than the sums themselves: with a 256-invocation tree in workgroup memory the
-/// two partial sums took 9–22 ms per dispatch in Chromium at batch 32, now 0.6–8 ms
+/// two partial sums took 9–27 ms per dispatch in Chromium at batch 32, now 0.6–9 ms
 /// (BENCHMARKS.md, "Batch norm's partial sums without workgroup memory").
 const SUM_WORKGROUP: usize = 64;
 /// Values an invocation of an element-wise entry point writes (the shader's `RUN`).
