@@ -95,7 +95,7 @@ fn gradient(s: Sizes, i: u32, v: f32, a: vec2<f32>) -> f32 {
     return select(dy[i], 0.0, s.relu && v * a.x + a.y <= 0.0);
 }
 
-// Where a workgroup's invocation is in its slice of channel `ch`, and how it moves WG values
+// Where a workgroup's invocation is in its slice of channel `ch`, and how it moves SUM_WG values
 // along: the slice's values are taken image by image, plane by plane, and invocation `local`
 // reads values local, local + SUM_WG, … of them. Moving SUM_WG values along is a fixed step in the
 // plane and in the image and one carry, computed once: no division in the loop (nor a loop
