@@ -26,3 +26,24 @@ fn accumulate(acc: Block, a: vec4<f32>, c: vec4<f32>, bl: vec4<f32>, br: vec4<f3
         fma(vec4<f32>(c.w), bl, acc.r7l), fma(vec4<f32>(c.w), br, acc.r7r),
     );
 }
+
+// `acc` plus the outer product of a, c (as in `accumulate`) and four values `b` for the block's
+// left four columns only.
+fn accumulate_left(acc: Block, a: vec4<f32>, c: vec4<f32>, b: vec4<f32>) -> Block {
+    return Block(
+        fma(vec4<f32>(a.x), b, acc.r0l), acc.r0r, fma(vec4<f32>(a.y), b, acc.r1l), acc.r1r,
+        fma(vec4<f32>(a.z), b, acc.r2l), acc.r2r, fma(vec4<f32>(a.w), b, acc.r3l), acc.r3r,
+        fma(vec4<f32>(c.x), b, acc.r4l), acc.r4r, fma(vec4<f32>(c.y), b, acc.r5l), acc.r5r,
+        fma(vec4<f32>(c.z), b, acc.r6l), acc.r6r, fma(vec4<f32>(c.w), b, acc.r7l), acc.r7r,
+    );
+}
+
+// Likewise for the right four columns.
+fn accumulate_right(acc: Block, a: vec4<f32>, c: vec4<f32>, b: vec4<f32>) -> Block {
+    return Block(
+        acc.r0l, fma(vec4<f32>(a.x), b, acc.r0r), acc.r1l, fma(vec4<f32>(a.y), b, acc.r1r),
+        acc.r2l, fma(vec4<f32>(a.z), b, acc.r2r), acc.r3l, fma(vec4<f32>(a.w), b, acc.r3r),
+        acc.r4l, fma(vec4<f32>(c.x), b, acc.r4r), acc.r5l, fma(vec4<f32>(c.y), b, acc.r5r),
+        acc.r6l, fma(vec4<f32>(c.z), b, acc.r6r), acc.r7l, fma(vec4<f32>(c.w), b, acc.r7r),
+    );
+}

@@ -1,10 +1,12 @@
-// The kernel gradient of a 3×3, stride-1, "same"-padded convolution (one zero row and column on
-// each side), from patches of the image staged in workgroup memory: the third product of a
-// training step for the layers whose other two run by shaders/conv_patch.wgsl. NCHW, the
-// kernel's gradient as burn keeps the kernel, [f, c, 3, 3]:
+// The kernel gradient of a 3×3 "same"-padded convolution with stride s = 1 (one zero row and
+// column on each side) or 2 (TensorFlow's "same" on even maps: one zero row below and one zero
+// column right of the image, none before), from patches of the image staged in workgroup memory:
+// the third product of a training step for the layers whose other two run by
+// shaders/conv_patch.wgsl. NCHW, the kernel's gradient as burn keeps the kernel, [f, c, 3, 3],
+// p the zeros before the image (1 at stride 1, 0 at stride 2):
 //
 //   dW[m, c, i, j] = Σ over images b and output pixels (oy, ox) of
-//                    dy[b, m, oy, ox] · x[b, c, oy + i − 1, ox + j − 1]
+//                    dy[b, m, oy, ox] · x[b, c, s·oy + i − p, s·ox + j − p]
 //
 // Why: shaders/conv.wgsl computes this as a matrix product whose columns are the taps (c, i, j)
 // and gathers x once per tap, with its own bounds test: the gathers were most of its time, and
@@ -12,18 +14,19 @@
 // (BENCHMARKS.md). Here a workgroup computes the gradient of TM filters (rows) for CH channels
 // and their nine taps, over a slice of the batch's output pixels, and per step stages LINES
 // output rows of one image: the output gradient under them [TM, LINES · WIDTH] and the image
-// rows they read [CH, LINES + 2, WIDTH + 2], each value read from storage once. An invocation
-// holds the gradient of 8 filters × the 9 taps of one channel (eighteen vec4 registers) and walks
-// the output pixels of the step along their rows, keeping the 3 × 3 window of the image under the
-// current pixel in registers: per pixel it reads three new image values and two vec4 of the
-// output gradient for 72 multiply-adds.
+// rows they read [CH, s·(LINES − 1) + 3, WIDTH + 2], each value read from storage once. An
+// invocation holds the gradient of 8 filters × the 9 taps of one channel (eighteen vec4 registers)
+// and walks the output pixels of the step along their rows, keeping the 3 × 3 window of the image
+// under the current pixel in registers: per pixel it reads s · 3 new image values and two vec4 of
+// the output gradient for 72 multiply-adds.
 //
 // The slices of the output pixels are split along the dispatch's z (whole tiles of LINES rows of
 // an image each): workgroup z writes its own partial gradient [z, f, c · 9], which
 // src/conv/gpu.rs adds up (burn's sum over z), as for shaders/conv.wgsl's kernel_gradient.
-// src/conv/gpu.rs writes TM (16, 32 or 64), CH (4, 8 or 16), WIDTH (a multiple of 8) and LINES
-// (a divisor of the height) into the `const` lines below, so that the staged values fit WebGPU's
-// 16 KiB of workgroup memory.
+// src/conv/gpu.rs writes TM (16, 32 or 64), CH (4, 8 or 16), WIDTH (the input's width), COLUMNS
+// (the output's: WIDTH / STRIDE, a multiple of 8), LINES (a divisor of the output's height) and
+// STRIDE into the `const` lines below, so that the staged values fit WebGPU's 16 KiB of workgroup
+// memory.
 //
 // Every index is checked before it is read or written: cubecl compiles this without wgpu's bounds
 // checks.
@@ -39,18 +42,22 @@
 
 const TM: u32 = 16u;        // filters of a tile (16, 32 or 64): written by src/conv/gpu.rs
 const CH: u32 = 16u;        // channels of a tile: written by src/conv/gpu.rs
-const WIDTH: u32 = 32u;     // the maps' width (a multiple of 8): written by src/conv/gpu.rs
+const WIDTH: u32 = 32u;     // the input's width: written by src/conv/gpu.rs
+const COLUMNS: u32 = 32u;   // the output's width (a multiple of 8): written by src/conv/gpu.rs
 const LINES: u32 = 2u;      // output rows staged per step: written by src/conv/gpu.rs
-const PIXELS: u32 = LINES * WIDTH;
+const STRIDE: u32 = 1u;     // 1 or 2: written by src/conv/gpu.rs
+const PAD: u32 = 2u - STRIDE;   // zero rows (columns) before the image: 1 or 0
+const PIXELS: u32 = LINES * COLUMNS;
 const INVOCATIONS: u32 = CH * (TM / 8u);
-// Columns of a patch row: image columns −1 … WIDTH.
+// Columns of a patch row: image columns −p … WIDTH + 1 − p.
 const SPAN: u32 = WIDTH + 2u;
-const PATCH_LINES: u32 = LINES + 2u;
+// The image rows under LINES output rows.
+const PATCH_LINES: u32 = STRIDE * (LINES - 1u) + 3u;
 
 struct Geo {
     batch: u32,
     channels: u32,
-    height: u32,
+    height: u32,    // of the input
     filters: u32,
     per: u32,       // tiles of LINES output rows in one slice of the output pixels (one z)
 }
@@ -58,9 +65,9 @@ struct Geo {
 // The output gradient of the step: tile_dy[p][q] = filters 4q … 4q+3 at output pixel p of the
 // step, so that one read gives an invocation four of its filters.
 var<workgroup> tile_dy: array<array<vec4<f32>, TM / 4u>, PIXELS>;
-// The image rows of the step: tile_x[(c · PATCH_LINES + l) · SPAN + s] = image row l − 1 of the
-// step's first output row, column s − 1, of the tile's channel c; zero outside the image and past
-// the last channel.
+// The image rows of the step: tile_x[(c · PATCH_LINES + l) · SPAN + s] = image row s·oy0 + l − p
+// (oy0 the step's first output row), column s − p, of the tile's channel c; zero outside the
+// image and past the last channel.
 var<workgroup> tile_x: array<f32, CH * PATCH_LINES * SPAN>;
 // This workgroup's tiles of output rows, made uniform for the loop around the barriers.
 var<workgroup> span: vec2<u32>;
@@ -105,7 +112,8 @@ fn put(g: Geo, z: u32, m: u32, c: u32, t: u32, v: vec4<f32>) {
 @compute @workgroup_size(CH, TM / 8u, 1)
 fn kernel_gradient(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_id) local: vec3<u32>) {
     let g = geometry();
-    let tiles_per_image = g.height / LINES;
+    let out_h = g.height / STRIDE;
+    let tiles_per_image = out_h / LINES;
     if (local.x == 0u && local.y == 0u) {
         let first = group.z * g.per;
         span = vec2<u32>(first, min(first + g.per, g.batch * tiles_per_image));
@@ -127,13 +135,13 @@ fn kernel_gradient(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invoc
         let oy0 = (tile % tiles_per_image) * LINES;
         // Stage the output gradient: four filters at one pixel per vec4; consecutive
         // invocations take consecutive pixels.
-        let plane = g.height * WIDTH;
+        let plane = out_h * COLUMNS;
         for (var u = id; u < PIXELS * (TM / 4u); u += INVOCATIONS) {
             let p = u % PIXELS;
             let f = m0 + 4u * (u / PIXELS);
             let rows = vec4<u32>(f, f + 1u, f + 2u, f + 3u);
             let ok = rows < vec4<u32>(g.filters);
-            let index = select(vec4<u32>(0u), (vec4<u32>(b * g.filters) + rows) * plane + vec4<u32>(oy0 * WIDTH + p), ok);
+            let index = select(vec4<u32>(0u), (vec4<u32>(b * g.filters) + rows) * plane + vec4<u32>(oy0 * COLUMNS + p), ok);
             tile_dy[p][u / PIXELS] = select(vec4<f32>(0.0), vec4<f32>(dy[index.x], dy[index.y], dy[index.z], dy[index.w]), ok);
         }
         // Stage the image rows, zeros where the padding is; consecutive invocations take
@@ -144,8 +152,8 @@ fn kernel_gradient(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invoc
             let l = rest % PATCH_LINES;
             let ch = c0 + rest / PATCH_LINES;
             // Unsigned: row and column −1 wrap past the bounds.
-            let y = oy0 + l - 1u;
-            let col = s - 1u;
+            let y = STRIDE * oy0 + l - PAD;
+            let col = s - PAD;
             let ok = ch < g.channels && y < g.height && col < WIDTH;
             let index = select(0u, ((b * g.channels + ch) * g.height + y) * WIDTH + col, ok);
             tile_x[u] = select(0.0, x[index], ok);
@@ -153,18 +161,32 @@ fn kernel_gradient(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invoc
         workgroupBarrier();
 
         for (var l = 0u; l < LINES; l++) {
-            // The window's rows: image rows oy − 1, oy, oy + 1 of output row oy = oy0 + l, from
-            // column −1; each step along the row reads one new column.
-            let row0 = (c * PATCH_LINES + l) * SPAN;
+            // The window's rows: image rows s·oy − p … s·oy + 2 − p of output row oy = oy0 + l,
+            // from column −p; each step along the row reads s new columns.
+            let row0 = (c * PATCH_LINES + STRIDE * l) * SPAN;
+            // Before the first step: the columns before it (stride 1: patch columns 0 and 1 in y,
+            // z; stride 2: patch column 0 in z).
             var w0 = vec3<f32>(0.0, tile_x[row0], tile_x[row0 + 1u]);
             var w1 = vec3<f32>(0.0, tile_x[row0 + SPAN], tile_x[row0 + SPAN + 1u]);
             var w2 = vec3<f32>(0.0, tile_x[row0 + 2u * SPAN], tile_x[row0 + 2u * SPAN + 1u]);
-            for (var ox = 0u; ox < WIDTH; ox++) {
-                let s = row0 + ox + 2u;
-                w0 = vec3<f32>(w0.yz, tile_x[s]);
-                w1 = vec3<f32>(w1.yz, tile_x[s + SPAN]);
-                w2 = vec3<f32>(w2.yz, tile_x[s + 2u * SPAN]);
-                let p = l * WIDTH + ox;
+            if (STRIDE == 2u) {
+                w0 = w0.xxy;
+                w1 = w1.xxy;
+                w2 = w2.xxy;
+            }
+            for (var ox = 0u; ox < COLUMNS; ox++) {
+                // The window's last column: patch column s·ox + 2.
+                let s = row0 + STRIDE * ox + 2u;
+                if (STRIDE == 1u) {
+                    w0 = vec3<f32>(w0.yz, tile_x[s]);
+                    w1 = vec3<f32>(w1.yz, tile_x[s + SPAN]);
+                    w2 = vec3<f32>(w2.yz, tile_x[s + 2u * SPAN]);
+                } else {
+                    w0 = vec3<f32>(w0.z, tile_x[s - 1u], tile_x[s]);
+                    w1 = vec3<f32>(w1.z, tile_x[s + SPAN - 1u], tile_x[s + SPAN]);
+                    w2 = vec3<f32>(w2.z, tile_x[s + 2u * SPAN - 1u], tile_x[s + 2u * SPAN]);
+                }
+                let p = l * COLUMNS + ox;
                 acc = accumulate(acc, tile_dy[p][q], tile_dy[p][q + 1u], w0, w1, w2);
             }
         }

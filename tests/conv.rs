@@ -13,7 +13,7 @@ use resnet_webgpu::model::ResnetLayerConfig;
 mod common;
 
 /// Every kind of convolution the nets have (tests/common).
-const CASES: [(usize, usize, usize, usize, usize); 8] = common::CONV_CASES;
+const CASES: [(usize, usize, usize, usize, usize); 9] = common::CONV_CASES;
 
 /// Images per test batch: more than one of the CPU kernel's groups (`cpu::GROUP`), the last
 /// one partly filled.
@@ -172,9 +172,13 @@ fn the_wgsl_kernels_match_on_full_size_layers() {
     // (eight tiles of 128 pixels per image, a tile of 64 rows part empty; the input gradient three
     // steps of 16 filters), and 24 → 16 on 12×12 (two tiles of 128 pixels, the second part empty;
     // two steps of channels, the second half empty); their kernel gradients in steps of 16 pixels
-    // (a 32-channel tile of 24, the 12×12 planes nine steps each).
+    // (a 32-channel tile of 24, the 12×12 planes nine steps each). The 3×3 stride-2 layers of the
+    // nets run the patch shaders too: 32 → 64 on 16×16 (a tile of the 8 output rows of 8, the
+    // input gradient eight rows of 16 of each parity) and 16 → 32 on 32×32 (8 output rows of 16;
+    // four rows of 32 of each parity); 12 → 8 on 48×48 (output tiles of 4 rows of 24, input
+    // gradient tiles of 2 rows of 48; a kernel gradient of 16 channels, 12 of them real).
     let cases = [(32, 64, 3, 2, 16), (64, 128, 1, 1, 8), (16, 16, 3, 1, 16), (16, 32, 1, 2, 9), (8, 8, 3, 4, 11), (8, 24, 3, 1, 32), (64, 128, 3, 1, 8),
-        (16, 48, 1, 1, 32), (24, 16, 1, 1, 12)];
+        (16, 48, 1, 1, 32), (24, 16, 1, 1, 12), (16, 32, 3, 2, 32), (12, 8, 3, 2, 48)];
     for case in cases {
         let (c, f, k, s, side) = case;
         let g = Geometry::new([4, c, side, side], [f, c, k, k], s);
@@ -194,16 +198,32 @@ fn the_wgsl_kernels_match_on_full_size_layers() {
     // The left-hand slice's stagers: all 16 of a 16 × 64 tile's invocations; 32 of the 40 of
     // 16 × 160; 64 of 32 × 144's 72; 128 of 64 × 128's 128.
     assert_eq!([(16, 64), (16, 160), (32, 144), (64, 128)].map(|(tm, tn)| gpu::groups(tm, tn)), [1, 2, 4, 8]);
-    // shaders/conv_patch.wgsl's tiles: whole output rows, at most 128 columns, a divisor of the
-    // height; none for other kernels, strides, or widths that are not a multiple of 8.
-    let lines = |[c, side]: [usize; 2], k: usize, s: usize| gpu::patch_lines(&Geometry::new([4, c, side, side], [16, c, k, k], s));
-    assert_eq!([[16, 32], [32, 16], [64, 8], [3, 24], [16, 128]].map(|shape| lines(shape, 3, 1)), [Some(4), Some(8), Some(8), Some(4), Some(1)]);
-    assert_eq!([lines([16, 7], 3, 1), lines([16, 256], 3, 1), lines([16, 32], 1, 1), lines([16, 32], 3, 2)], [None; 4]);
+    // shaders/conv_patch.wgsl's tiles (columns, rows): whole rows of the result, at most 128
+    // columns, a divisor of its height; none for other kernels or strides, widths that are not a
+    // multiple of 8 (16 at stride 2), or odd heights at stride 2 (TensorFlow pads one row above).
+    let tile = |product: gpu::Product, [c, side]: [usize; 2], k: usize, s: usize| gpu::patch_tile(product, &Geometry::new([4, c, side, side], [16, c, k, k], s));
+    let forward = |shape: [usize; 2], k: usize, s: usize| tile(gpu::Product::Forward, shape, k, s);
+    assert_eq!([[16, 32], [32, 16], [64, 8], [3, 24], [16, 128]].map(|shape| forward(shape, 3, 1)),
+        [Some((32, 4)), Some((16, 8)), Some((8, 8)), Some((24, 4)), Some((128, 1))]);
+    assert_eq!([forward([16, 7], 3, 1), forward([16, 256], 3, 1), forward([16, 32], 1, 1), forward([16, 24], 3, 2), forward([16, 17], 3, 2)], [None; 5]);
+    // Stride 2: the forward pass's output rows (16 and 8 of them), the input gradient's rows of
+    // one parity; 128 wide, a 64-filter forward tile of 2 output rows of 64 would stage 5 image
+    // rows of 33 vec4 beside the kernel slice: more than 16 KiB, so 1 row.
+    assert_eq!([[16, 32], [32, 16]].map(|shape| forward(shape, 3, 2)), [Some((16, 8)), Some((8, 8))]);
+    let input = |shape: [usize; 2]| tile(gpu::Product::InputGradient, shape, 3, 2);
+    assert_eq!([[16, 32], [32, 16]].map(input), [Some((32, 4)), Some((16, 8))]);
+    let wide = Geometry::new([4, 16, 128, 128], [64, 16, 3, 3], 2);
+    assert_eq!(gpu::patch_tile(gpu::Product::Forward, &wide), Some((64, 1)));
+    assert_eq!(gpu::patch_tile(gpu::Product::KernelGradient, &wide), None);
     // shaders/conv_patch_kernel.wgsl's tiles (channels, output rows per step), for tiles of 16,
     // 32 and 64 filters: what fits 15 KiB of workgroup memory.
     let kernel_tile = |[c, side]: [usize; 2], tm: u32| gpu::patch_kernel_tile(&Geometry::new([4, c, side, side], [16, c, 3, 3], 1), tm);
     let shapes = [([16, 32], 16), ([3, 32], 16), ([32, 16], 32), ([64, 8], 64), ([8, 16], 16), ([16, 7], 16)];
     assert_eq!(shapes.map(|(shape, tm)| kernel_tile(shape, tm)), [Some((16, 2)), Some((4, 4)), Some((16, 4)), Some((16, 4)), Some((8, 8)), None]);
+    // Stride 2 (the nets' 16 → 32 on 32×32 and 32 → 64 on 16×16): twice as many image rows per
+    // output row.
+    let strided = |[c, side]: [usize; 2], tm: u32| gpu::patch_kernel_tile(&Geometry::new([4, c, side, side], [16, c, 3, 3], 2), tm);
+    assert_eq!([strided([16, 32], 32), strided([32, 16], 64), strided([16, 24], 16)], [Some((16, 2)), Some((16, 2)), None]);
     // shaders/conv_point.wgsl's tiles: 64 pixels up to 8×8 maps, 128 above; none for other
     // kernels or strides.
     let point = |side: usize, k: usize, s: usize| gpu::point_columns(&Geometry::new([4, 16, side, side], [16, 16, k, k], s));

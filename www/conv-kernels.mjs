@@ -9,9 +9,11 @@
 //
 //   node www/conv-kernels.mjs [batch, default 32] [shader files, default shaders/conv.wgsl]
 //
-// PATCH=shaders/conv_patch.wgsl runs the 3×3 stride-1 layers' forward pass and input gradient
-// with that shader (as src/conv/gpu.rs does), and checks its results against the first file's;
-// PATCH_KERNEL=shaders/conv_patch_kernel.wgsl likewise their kernel gradient;
+// PATCH=shaders/conv_patch.wgsl runs the 3×3 layers' forward pass and input gradient (stride 1,
+// and stride 2 on maps 16k wide) with that shader (as src/conv/gpu.rs does), and checks its
+// results against the first file's; PATCH_KERNEL=shaders/conv_patch_kernel.wgsl likewise their
+// kernel gradient; STRIDED=0 leaves the stride-2 layers to the first file (the shaders before
+// they took them);
 // POINT=shaders/conv_point.wgsl the 1×1 stride-1 layers' three products (the kernel gradient
 // where the plane is a multiple of 16 pixels).
 // MODEL=resnet29v2 takes that net's convolutions instead of ResNet20 v1's.
@@ -73,21 +75,30 @@ function groups(tm, tn) {
   while (g * 2 <= available && g * 2 <= tm / 4) g *= 2;
   return g;
 }
-// src/conv/gpu.rs's patch_lines: the output rows of a tile of shaders/conv_patch.wgsl, where it
-// takes the product.
-function patchLines(product, g) {
-  if (!process.env.PATCH || product === "kernel_gradient" || g.k !== 3 || g.s !== 1 || g.w % 8 !== 0 || g.w > 128) return 0;
-  let lines = Math.min(Math.floor(128 / g.w), g.h);
-  while (g.h % lines !== 0) lines--;
-  return lines;
+// src/conv/gpu.rs's patch_shaped and patch_tile: the result's rows (of one parity, for the
+// stride-2 input gradient) and columns a tile of shaders/conv_patch.wgsl covers, and how many of
+// those rows a tile has, where it takes the product.
+function patchShaped(g) {
+  const strided = g.s === 1 ? g.top === 1 && g.w % 8 === 0 : g.s === 2 && process.env.STRIDED !== "0" && g.top === 0 && g.h % 2 === 0 && g.w % 16 === 0;
+  return g.k === 3 && g.w <= 128 && strided;
+}
+function patchTile(product, g) {
+  if (!process.env.PATCH || product === "kernel_gradient" || !patchShaped(g)) return null;
+  const [rows, columns] = product === "forward" ? [g.oh, g.ow] : [g.h / g.s, g.w];
+  const tm = tileRows(sizes(product, g)[0]);
+  const bytes = (lines) => 16 * (36 * tm / 4 + 4 * (g.s * (lines - 1) + 3) * (g.w / 4 + 1)) + 4;
+  for (let lines = Math.min(Math.floor(128 / columns), rows); lines >= 1; lines--) {
+    if (rows % lines === 0 && bytes(lines) <= 16384) return { rows, columns, lines };
+  }
+  return null;
 }
 // src/conv/gpu.rs's patch_kernel_tile: (channels of a tile, lines per step), where
 // shaders/conv_patch_kernel.wgsl takes the kernel gradient.
 function patchKernelTile(g, tm) {
-  if (!process.env.PATCH_KERNEL || g.k !== 3 || g.s !== 1 || g.w % 8 !== 0) return null;
+  if (!process.env.PATCH_KERNEL || !patchShaped(g)) return null;
   const ch = g.c >= 16 ? 16 : Math.max(4, 2 ** Math.ceil(Math.log2(g.c)));
-  for (let lines = g.h; lines >= 1; lines--) {
-    if (g.h % lines === 0 && tm * lines * g.w + ch * (lines + 2) * (g.w + 2) <= 3840) return { ch, lines };
+  for (let lines = g.oh; lines >= 1; lines--) {
+    if (g.oh % lines === 0 && tm * lines * g.ow + ch * (g.s * (lines - 1) + 3) * (g.w + 2) <= 3840) return { ch, lines };
   }
   return null;
 }
@@ -119,20 +130,22 @@ function grid(product, g) {
     const tile = patchKernelTile(g, tm);
     if (tile) {
       const [columns, rows] = [Math.ceil(g.c / tile.ch), Math.ceil(m / tm)];
-      const tiles = g.b * g.h / tile.lines;
+      const tiles = g.b * g.oh / tile.lines;
       const wanted = Math.ceil(1024 / (columns * rows));
-      const per = Math.max(Math.ceil(tiles / wanted), Math.ceil(1024 / (tile.lines * g.w)));
+      const per = Math.max(Math.ceil(tiles / wanted), Math.ceil(1024 / (tile.lines * g.ow)));
       const slices = Math.ceil(tiles / per);
-      return { m, n, k, tm, kernelPatch: { ...tile, per }, workgroups: [columns, rows, slices], slice: per * tile.lines * g.w,
+      return { m, n, k, tm, kernelPatch: { ...tile, per }, workgroups: [columns, rows, slices], slice: per * tile.lines * g.ow,
         general: { tm, tn: 128, groups: groups(tm, 128) } };
     }
   }
-  const lines = patchLines(product, g);
-  if (lines) {
+  const patch = patchTile(product, g);
+  if (patch) {
     const [m, n, k] = sizes(product, g);
     const tm = tileRows(m);
+    const { rows, columns, lines } = patch;
+    const parities = product === "input_gradient" ? g.s : 1;
     // `general`: the tile of shaders/conv.wgsl that the check runs the same product with.
-    return { m, n, k, tm, lines, workgroups: [g.b * g.h / lines, Math.ceil(m / tm), 1], general: { tm, tn: 128, groups: groups(tm, 128) } };
+    return { m, n, k, tm, lines, columns, workgroups: [g.b * rows / lines, Math.ceil(m / tm), parities], general: { tm, tn: 128, groups: groups(tm, 128) } };
   }
   const [m, n, k] = sizes(product, g);
   const tm = tileRows(m), tn = tileColumns(n, tm);
@@ -170,7 +183,7 @@ try {
         const patch = !general && pr.lines;
         const kp = general ? null : pr.kernelPatch;
         const point = !general && pr.point;
-        const key = kp ? `kernel ${pr.tm}x${kp.ch}x${g.w}x${kp.lines}` : patch ? `patch ${pr.tm}x${g.w}x${pr.lines}` : point ? `point ${pr.tm}x${point}` : `${pr.tm}x${pr.tn}`;
+        const key = kp ? `kernel ${pr.tm}x${kp.ch}x${g.w}x${kp.lines}x${g.s}` : patch ? `patch ${pr.tm}x${g.w}x${pr.columns}x${pr.lines}x${g.s}` : point ? `point ${pr.tm}x${point}` : `${pr.tm}x${pr.tn}`;
         if (!modules.has(key)) {
           const code = point
             ? pointSource.replace("const TM: u32 = 64u;", `const TM: u32 = ${pr.tm}u;`).replace("const TN: u32 = 128u;", `const TN: u32 = ${point}u;`)
@@ -178,11 +191,15 @@ try {
             ? kernelSource.replace("const TM: u32 = 16u;", `const TM: u32 = ${pr.tm}u;`)
               .replace("const CH: u32 = 16u;", `const CH: u32 = ${kp.ch}u;`)
               .replace("const WIDTH: u32 = 32u;", `const WIDTH: u32 = ${g.w}u;`)
+              .replace("const COLUMNS: u32 = 32u;", `const COLUMNS: u32 = ${g.ow}u;`)
               .replace("const LINES: u32 = 2u;", `const LINES: u32 = ${kp.lines}u;`)
+              .replace("const STRIDE: u32 = 1u;", `const STRIDE: u32 = ${g.s}u;`)
             : patch
             ? patchSource.replace("const TM: u32 = 64u;", `const TM: u32 = ${pr.tm}u;`)
               .replace("const WIDTH: u32 = 32u;", `const WIDTH: u32 = ${g.w}u;`)
+              .replace("const COLUMNS: u32 = 32u;", `const COLUMNS: u32 = ${pr.columns}u;`)
               .replace("const LINES: u32 = 4u;", `const LINES: u32 = ${pr.lines}u;`)
+              .replace("const STRIDE: u32 = 1u;", `const STRIDE: u32 = ${g.s}u;`)
             : source.replace("const TM: u32 = 64u;", `const TM: u32 = ${pr.tm}u;`)
               .replace("const TN: u32 = 128u;", `const TN: u32 = ${pr.tn}u;`)
               .replace("const GROUPS: u32 = 8u;", `const GROUPS: u32 = ${pr.groups}u;`);
@@ -217,7 +234,7 @@ try {
             : pr.point
             ? storage(new Uint32Array([g.b, pr.p === "input_gradient" ? g.f : g.c, g.h * g.w, pr.m, pr.slice ?? pr.k]))
             : storage(new Uint32Array([g.b, g.c, g.h, g.w, g.f, g.k, g.s, g.top, g.left, g.oh, g.ow, pr.m, pr.n, pr.k, pr.slice]));
-          const pipe = await pipeline(pr, g, pr.p);
+          const pipe = await pipeline(pr, g, pr.lines && pr.p === "input_gradient" && g.s === 2 ? "input_gradient_strided" : pr.p);
           const group = device.createBindGroup({ layout: pipe.getBindGroupLayout(0),
             entries: (pr.kernelPatch || (pr.point && pr.p === "kernel_gradient") ? [lhs, rhs, result, geo] : [lhs, rhs, result, geo, bias]).map((buffer, binding) => ({ binding, resource: { buffer } })) });
           const query = device.createQuerySet({ type: "timestamp", count: 2 });
@@ -258,7 +275,7 @@ try {
             const pass = encoder.beginComputePass();
             pass.setPipeline(pipe2);
             pass.setBindGroup(0, group2);
-            pass.dispatchWorkgroups(Math.ceil(n / 128), Math.ceil(m / tm), 1);
+            pass.dispatchWorkgroups(Math.ceil(n / 128), Math.ceil(m / tm), pr.p === "input_gradient" ? g.s * g.s : 1);
             pass.end();
             const back = [result, expected].map(() => device.createBuffer({ size: outputs * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }));
             const sum = (v) => { const s = new Float32Array(values); for (let i = 0; i < v.length; i++) s[i % values] += v[i]; return s; };
@@ -277,13 +294,13 @@ try {
               for (let f = 0; f < g.f; f++) for (let c = 0; c < g.c; c++) for (let t = 0; t < 9; t++) {
                 const [i, j] = [Math.floor(t / 3), t % 3];
                 let sum = 0;
-                for (let b = 0; b < g.b; b++) for (let oy = 0; oy < g.h; oy++) {
-                  const y = oy + i - 1;
+                for (let b = 0; b < g.b; b++) for (let oy = 0; oy < g.oh; oy++) {
+                  const y = g.s * oy + i - g.top;
                   if (y < 0 || y >= g.h) continue;
-                  for (let ox = 0; ox < g.w; ox++) {
-                    const xx = ox + j - 1;
+                  for (let ox = 0; ox < g.ow; ox++) {
+                    const xx = g.s * ox + j - g.left;
                     if (xx < 0 || xx >= g.w) continue;
-                    sum += dv[((b * g.f + f) * g.h + oy) * g.w + ox] * xv[((b * g.c + c) * g.h + y) * g.w + xx];
+                    sum += dv[((b * g.f + f) * g.oh + oy) * g.ow + ox] * xv[((b * g.c + c) * g.h + y) * g.w + xx];
                   }
                 }
                 const at = f * g.c * 9 + c * 9 + t;

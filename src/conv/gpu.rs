@@ -12,11 +12,12 @@
 //! split into partial products over slices of them (burn adds them up), and the bias gradient is
 //! burn's sum of the output gradient.
 //!
-//! The 3×3 stride-1 layers (most of the nets' convolutions) take `shaders/conv_patch.wgsl`
-//! (forward, input gradient) and `shaders/conv_patch_kernel.wgsl` (kernel gradient) instead: a
-//! workgroup stages whole rows of the image in workgroup memory, each pixel read once, and the
-//! nine taps read them at nine offsets, where the general kernels gather each pixel once per tap
-//! with its own bounds test (BENCHMARKS.md, "Our WGSL convolution from patches of the image").
+//! The 3×3 layers (stride 1, and stride 2 on even maps) take `shaders/conv_patch.wgsl` (forward,
+//! input gradient) and `shaders/conv_patch_kernel.wgsl` (kernel gradient) instead: a workgroup
+//! stages whole rows of the image in workgroup memory, each pixel read once, and the nine taps
+//! read them at nine offsets, where the general kernels gather each pixel once per tap with its
+//! own bounds test (BENCHMARKS.md, "Our WGSL convolution from patches of the image", and "… the
+//! stride-2 layers from patches").
 //! The 1×1 stride-1 layers (the v2 nets' bottlenecks) take `shaders/conv_point.wgsl` for the
 //! three products: there the image itself is the im2col matrix, read four pixels at a time
 //! (BENCHMARKS.md, "Our WGSL 1×1 convolutions as products of the images").
@@ -41,7 +42,7 @@ use crate::fused::{self, contiguous};
 
 /// The kernels' source, with a 64-row tile ([`source`] writes the tile a layer gets).
 pub const SHADER: &str = include_str!("../../shaders/conv.wgsl");
-/// The 3×3 stride-1 layers' forward pass and input gradient, from a patch of the image staged in
+/// The 3×3 layers' forward pass and input gradient, from a patch of the image staged in
 /// workgroup memory ([`Shader::source`] writes the tile).
 pub const PATCH_SHADER: &str = include_str!("../../shaders/conv_patch.wgsl");
 /// Their kernel gradient, likewise.
@@ -183,18 +184,53 @@ pub fn source(tile_rows: u32, tile_columns: u32) -> String {
         .replacen("const GROUPS: u32 = 8u;", &format!("const GROUPS: u32 = {}u;", groups(tile_rows, tile_columns)), 1)
 }
 
-/// The output rows of a tile of `shaders/conv_patch.wgsl` for layer `g`, where that shader takes
-/// its forward pass and input gradient: a 3×3 kernel with stride 1 and one zero row and column on
-/// each side, maps whose width is a multiple of 8 (an invocation computes eight consecutive
-/// columns of an output row) and at most 128. A tile is that many whole output rows of one image,
-/// at most 128 columns: the largest divisor of the height that keeps it so.
-pub fn patch_lines(g: &Geometry) -> Option<u32> {
-    let shaped = g.kernel == 3 && g.stride == 1 && g.top == 1 && g.left == 1 && g.width.is_multiple_of(8) && g.width <= 128;
-    if !shaped || g.height == 0 {
+/// Whether the patch shaders take layer `g`: a 3×3 kernel, maps at most 128 wide, with stride 1
+/// and one zero row and column on each side, the width a multiple of 8 (an invocation computes
+/// eight consecutive columns of a row of the result); or with stride 2 and no zeros before the
+/// image (TensorFlow's "same" on even maps), the height even and the width a multiple of 16.
+fn patch_shaped(g: &Geometry) -> bool {
+    let strided = match g.stride {
+        1 => g.top == 1 && g.left == 1 && g.width.is_multiple_of(8),
+        2 => g.top == 0 && g.left == 0 && g.height.is_multiple_of(2) && g.width.is_multiple_of(16),
+        _ => false,
+    };
+    g.kernel == 3 && g.height > 0 && g.width <= 128 && strided
+}
+
+/// WebGPU's guaranteed workgroup memory, in bytes.
+const WORKGROUP_BYTES: usize = 16_384;
+
+/// The workgroup memory of `shaders/conv_patch.wgsl` in bytes, for tiles of `tile_rows` rows and
+/// `lines` rows of the result, with `stride`, on maps `width` wide: the kernel slice (36 vec4 per
+/// four rows), the patch (4 channels of `stride · (lines − 1) + 3` rows of `width / 4 + 1` vec4),
+/// and the channels' count.
+fn patch_bytes(tile_rows: u32, lines: usize, stride: usize, width: usize) -> usize {
+    16 * (36 * tile_rows as usize / 4 + 4 * (stride * (lines - 1) + 3) * (width / 4 + 1)) + 4
+}
+
+/// The rows and columns of the result of `product` of layer `g` that one image's tiles of
+/// `shaders/conv_patch.wgsl` cover: the output (forward), the input (stride-1 input gradient),
+/// or the input's rows of one parity (stride-2 input gradient: one dispatch z per parity).
+fn patch_result(product: Product, g: &Geometry) -> (usize, usize) {
+    match product {
+        Product::Forward => (g.out_h, g.out_w),
+        _ => (g.height / g.stride, g.width),
+    }
+}
+
+/// The tile of `shaders/conv_patch.wgsl` for `product` of layer `g`, where that shader takes it
+/// (the forward pass and the input gradient of the layers of [`patch_shaped`]): `(columns,
+/// lines)`, whole rows of the result of one image, `lines` of them (a divisor of the result's
+/// rows) of `columns`, at most 128 values, the most that fit the workgroup memory.
+pub fn patch_tile(product: Product, g: &Geometry) -> Option<(u32, u32)> {
+    if product == Product::KernelGradient || !patch_shaped(g) {
         return None;
     }
-    let lines = (1..=(128 / g.width).min(g.height)).rev().find(|l| g.height.is_multiple_of(*l))?;
-    (g.batch * g.height / lines <= MAX_WORKGROUPS).then_some(lines as u32)
+    let (rows, columns) = patch_result(product, g);
+    let tile_rows = tile_rows(product.sizes(g).0);
+    let fits = |l: usize| patch_bytes(tile_rows, l, g.stride, g.width) <= WORKGROUP_BYTES;
+    let lines = (1..=(128 / columns).min(rows)).rev().find(|l| rows.is_multiple_of(*l) && fits(*l))?;
+    (g.batch * rows / lines <= MAX_WORKGROUPS).then_some((columns as u32, lines as u32))
 }
 
 /// The workgroup memory shaders/conv_patch_kernel.wgsl may stage, in f32 values (WebGPU
@@ -203,14 +239,17 @@ const PATCH_KERNEL_VALUES: usize = 3840;
 
 /// `(channels, lines)` of a tile of `shaders/conv_patch_kernel.wgsl` for layer `g` with tiles of
 /// `tile_rows` filters, where that shader takes its kernel gradient (the layers of
-/// [`patch_lines`]): 16 channels, or the layer's channels to the next power of two (at least 4);
-/// the most output rows per step (a divisor of the height) whose output gradient and image rows
-/// fit [`PATCH_KERNEL_VALUES`].
+/// [`patch_shaped`]): 16 channels, or the layer's channels to the next power of two (at least 4);
+/// the most output rows per step (a divisor of the output's height) whose output gradient and
+/// image rows fit [`PATCH_KERNEL_VALUES`].
 pub fn patch_kernel_tile(g: &Geometry, tile_rows: u32) -> Option<(u32, u32)> {
-    patch_lines(g)?;
+    if !patch_shaped(g) {
+        return None;
+    }
     let channels = if g.channels >= 16 { 16 } else { g.channels.next_power_of_two().max(4) };
-    let fits = |lines: usize| tile_rows as usize * lines * g.width + channels * (lines + 2) * (g.width + 2) <= PATCH_KERNEL_VALUES;
-    let lines = (1..=g.height).rev().find(|l| g.height.is_multiple_of(*l) && fits(*l))?;
+    let image_rows = |lines: usize| g.stride * (lines - 1) + 3;
+    let fits = |lines: usize| tile_rows as usize * lines * g.out_w + channels * image_rows(lines) * (g.width + 2) <= PATCH_KERNEL_VALUES;
+    let lines = (1..=g.out_h).rev().find(|l| g.out_h.is_multiple_of(*l) && fits(*l))?;
     Some((channels as u32, lines as u32))
 }
 
@@ -239,11 +278,12 @@ pub fn point_kernel(g: &Geometry) -> bool {
 enum Shader {
     /// `shaders/conv.wgsl`.
     General,
-    /// `shaders/conv_patch.wgsl`: tiles of `lines` whole output rows of `width`.
-    Patch { width: u32, lines: u32 },
-    /// `shaders/conv_patch_kernel.wgsl`: tiles of `channels` channels, `lines` output rows of
-    /// `width` per step.
-    PatchKernel { channels: u32, width: u32, lines: u32 },
+    /// `shaders/conv_patch.wgsl`: tiles of `lines` whole rows of the result, `columns` wide, for
+    /// a layer of `stride` on maps `width` wide.
+    Patch { width: u32, columns: u32, lines: u32, stride: u32 },
+    /// `shaders/conv_patch_kernel.wgsl`: tiles of `channels` channels, `lines` output rows
+    /// `columns` wide per step, for a layer of `stride` on maps `width` wide.
+    PatchKernel { channels: u32, width: u32, columns: u32, lines: u32, stride: u32 },
     /// `shaders/conv_point.wgsl`: tiles of the kernel's `tile_columns` pixels of one image
     /// (kernel gradient: channels).
     Point,
@@ -264,20 +304,32 @@ impl ConvKernel {
         let tm = self.tile_rows;
         match self.shader {
             Shader::General => source(tm, self.tile_columns),
-            Shader::Patch { width, lines } => PATCH_SHADER
+            Shader::Patch { width, columns, lines, stride } => PATCH_SHADER
                 .replacen("const TM: u32 = 64u;", &format!("const TM: u32 = {tm}u;"), 1)
                 .replacen("const WIDTH: u32 = 32u;", &format!("const WIDTH: u32 = {width}u;"), 1)
+                .replacen("const COLUMNS: u32 = 32u;", &format!("const COLUMNS: u32 = {columns}u;"), 1)
                 .replacen("const LINES: u32 = 4u;", &format!("const LINES: u32 = {lines}u;"), 1)
+                .replacen("const STRIDE: u32 = 1u;", &format!("const STRIDE: u32 = {stride}u;"), 1)
                 + BLOCK_SHADER,
-            Shader::PatchKernel { channels, width, lines } => PATCH_KERNEL_SHADER
+            Shader::PatchKernel { channels, width, columns, lines, stride } => PATCH_KERNEL_SHADER
                 .replacen("const TM: u32 = 16u;", &format!("const TM: u32 = {tm}u;"), 1)
                 .replacen("const CH: u32 = 16u;", &format!("const CH: u32 = {channels}u;"), 1)
                 .replacen("const WIDTH: u32 = 32u;", &format!("const WIDTH: u32 = {width}u;"), 1)
-                .replacen("const LINES: u32 = 2u;", &format!("const LINES: u32 = {lines}u;"), 1),
+                .replacen("const COLUMNS: u32 = 32u;", &format!("const COLUMNS: u32 = {columns}u;"), 1)
+                .replacen("const LINES: u32 = 2u;", &format!("const LINES: u32 = {lines}u;"), 1)
+                .replacen("const STRIDE: u32 = 1u;", &format!("const STRIDE: u32 = {stride}u;"), 1),
             Shader::Point => POINT_SHADER
                 .replacen("const TM: u32 = 64u;", &format!("const TM: u32 = {tm}u;"), 1)
                 .replacen("const TN: u32 = 128u;", &format!("const TN: u32 = {}u;", self.tile_columns), 1)
                 + BLOCK_SHADER,
+        }
+    }
+
+    /// The entry point: `shaders/conv_patch.wgsl`'s stride-2 input gradient has its own.
+    fn entry(&self) -> &'static str {
+        match (self.shader, self.product) {
+            (Shader::Patch { stride: 2, .. }, Product::InputGradient) => "input_gradient_strided",
+            _ => self.product.entry(),
         }
     }
 
@@ -317,7 +369,7 @@ impl CubeKernel for ConvKernel {
     }
 
     fn source(&self) -> Option<PrecompiledSource> {
-        Some(PrecompiledSource { source: ConvKernel::source(self), entrypoint_name: self.product.entry().into(), lang: "wgsl" })
+        Some(PrecompiledSource { source: ConvKernel::source(self), entrypoint_name: self.entry().into(), lang: "wgsl" })
     }
 }
 
@@ -352,21 +404,25 @@ impl Grid {
     fn new(product: Product, g: &Geometry) -> Self {
         let (m, n, k) = product.sizes(g);
         let tile_rows = tile_rows(m);
-        let width = g.width as u32;
-        if let (Some(lines), false) = (patch_lines(g), product == Product::KernelGradient) {
-            // A workgroup per `lines` output rows of an image and tile of rows.
-            let workgroups = [g.batch * g.height / lines as usize, m.div_ceil(tile_rows as usize), 1];
-            return Self { tile_rows, tile_columns: width * lines, workgroups, slice: k, shader: Shader::Patch { width, lines } };
+        let (width, stride) = (g.width as u32, g.stride as u32);
+        if let Some((columns, lines)) = patch_tile(product, g) {
+            // A workgroup per `lines` rows of the result of an image and tile of rows (and, for
+            // the stride-2 input gradient, parity of the rows).
+            let (result_rows, _) = patch_result(product, g);
+            let parities = if product == Product::InputGradient { g.stride } else { 1 };
+            let workgroups = [g.batch * result_rows / lines as usize, m.div_ceil(tile_rows as usize), parities];
+            let shader = Shader::Patch { width, columns, lines, stride };
+            return Self { tile_rows, tile_columns: columns * lines, workgroups, slice: k, shader };
         }
         if let (Some((channels, lines)), Product::KernelGradient) = (patch_kernel_tile(g, tile_rows), product) {
             // A workgroup per tile of channels and of filters and slice of the output rows,
             // split as shaders/conv.wgsl's kernel gradient is, in whole steps of `lines` rows.
             let (columns, rows) = (g.channels.div_ceil(channels as usize), m.div_ceil(tile_rows as usize));
-            let step = (lines * width) as usize;
+            let step = lines as usize * g.out_w;
             let (slice, _) = split(k, columns * rows);
             let (tiles, per) = (k / step, slice.div_ceil(step));
             let workgroups = [columns, rows, tiles.div_ceil(per)];
-            let shader = Shader::PatchKernel { channels, width, lines };
+            let shader = Shader::PatchKernel { channels, width, columns: g.out_w as u32, lines, stride };
             return Self { tile_rows, tile_columns: channels * 9, workgroups, slice: per, shader };
         }
         if let (Some(tile_columns), false) = (point_columns(g), product == Product::KernelGradient) {

@@ -46,9 +46,10 @@ pub fn matmul_case(n: usize) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
 /// `(channels in, filters, kernel, stride, side)`: the stem, 3×3 stride 1 and 2 on even and odd
 /// sides (TensorFlow's "same" pads one more at the bottom and right), 1×1 projections and
 /// bottleneck convolutions (planes of 36 and 25 pixels, and of 16, a multiple of the step of
-/// shaders/conv_point.wgsl's kernel gradient): every kind of convolution the nets have, for the
-/// convolution tests.
-pub const CONV_CASES: [(usize, usize, usize, usize, usize); 8] = [
+/// shaders/conv_point.wgsl's kernel gradient), and 3×3 stride 2 on a map 16 wide (the patch
+/// shaders' stride-2 products; 8 wide is left to shaders/conv.wgsl): every kind of convolution
+/// the nets have, for the convolution tests.
+pub const CONV_CASES: [(usize, usize, usize, usize, usize); 9] = [
     (3, 16, 3, 1, 8),
     (16, 16, 3, 1, 8),
     (16, 32, 3, 2, 8),
@@ -57,6 +58,7 @@ pub const CONV_CASES: [(usize, usize, usize, usize, usize); 8] = [
     (16, 64, 1, 1, 6),
     (64, 16, 1, 1, 5),
     (16, 24, 1, 1, 4),
+    (8, 16, 3, 2, 16),
 ];
 
 /// Batch normalisations as the nets have them and a few that are not: `(shape, shift of the
