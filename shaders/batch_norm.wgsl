@@ -142,10 +142,12 @@ fn put_sums(s: Sizes, group: vec3<u32>, local: u32, acc: vec2<f32>) {
     }
 }
 
-// Channel `ch`'s two sums over the slices, in order.
+// Channel `ch` (< channels)'s two sums over the slices, in order; no more slices than `sums`
+// holds.
 fn channel_sums(s: Sizes, ch: u32) -> vec2<f32> {
+    let slices = min(s.slices, arrayLength(&sums) / (s.channels * SUM_WG * 2u));
     var total = vec2<f32>(0.0);
-    for (var z = 0u; z < s.slices; z++) {
+    for (var z = 0u; z < slices; z++) {
         var at = (z * s.channels + ch) * SUM_WG * 2u;
         for (var k = 0u; k < SUM_WG; k++) {
             total += vec2<f32>(sums[at], sums[at + 1u]);
