@@ -42,7 +42,10 @@ fn step_norms_are_the_norms_of_burns_gradients() {
         expected.push(host_norm(reference.fc.weight.val().grad(&grads).expect("the classifier's gradient")));
 
         let layers = learner.gradient_layers();
-        let (_, _, norms) = learner.step_reporting(images, labels, 1e-3, true);
+        let (step_loss, _, norms) = learner.step_reporting(images, labels, 1e-3, true);
+        // The loss it reports is the same cross-entropy plus penalty.
+        let (got, want) = (step_loss.into_scalar::<f32>() as f64, loss.inner().into_scalar::<f32>() as f64);
+        assert!((got - want).abs() <= 1e-6 * want.abs(), "{model}: step loss {got} vs burn {want}");
         let norms: Vec<f64> = norms.expect("asked for").into_data().iter::<f32>().map(f64::from).collect();
         assert_eq!(norms.len(), layers.len(), "{model}");
         assert_eq!(norms.len(), expected.len(), "{model}");
