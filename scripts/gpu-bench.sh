@@ -39,6 +39,10 @@
 #   GPU_BENCH_PEER_TIMEOUT [150]  seconds the peer may take in all
 #   GPU_BENCH_BUDGET   [450] seconds for the whole run; what the peer leaves is shared among the
 #                      bench runs, the time one leaves unused going to the next ones
+#   GPU_BENCH_PROFILE  [resnet20v1 128] model and batch of the closing kernel profile (bench
+#                      --conv wgsl --kernels: the top kernels by device time on the GPU, under
+#                      the table); "" for none
+#   GPU_BENCH_PROFILE_TIME [60] seconds of the budget kept for it
 #   GPU_BENCH_PYTHON   [python3]  the Python that has PyTorch
 #   GPU_BENCH_ALLOW_SOFTWARE [0]  1: accept a CPU Vulkan device (lavapipe), for trying it here
 set -euo pipefail
@@ -294,6 +298,13 @@ run_all() {
     *) say "the peer failed (exit $rc): $(tail -n 3 "$WORK/peer.err" | tr '\n' ' ')" ;;
   esac
 
+  # The closing kernel profile's part of the budget, kept aside from the table's runs.
+  local profile_model="" profile_batch="" reserve=0
+  read -r profile_model profile_batch <<<"${GPU_BENCH_PROFILE-resnet20v1 128}" || true
+  if [ "$backend" = wgpu ] && [ -n "$profile_model" ]; then
+    reserve=${GPU_BENCH_PROFILE_TIME:-60}
+  fi
+
   local bench_args=()
   # Both convolution routes by default (src/conv.rs): which one a real GPU wants is what this
   # run is for. GPU_BENCH_ARGS="" runs the default route only.
@@ -303,7 +314,7 @@ run_all() {
   for m in "${models[@]}"; do
     for b in "${batches[@]}"; do
       local base=$WORK/bench-$m-$b
-      limit=$(((deadline - SECONDS) / left))
+      limit=$(((deadline - reserve - SECONDS) / left))
       left=$((left - 1))
       if [ "$limit" -lt 10 ]; then
         echo "skipped: the run's time budget (${budget} s) was spent" >"$base.skipped"
@@ -319,6 +330,25 @@ run_all() {
       say "ours $m batch $b: exit $rc after $((SECONDS - t0)) s (limit $limit s): $(grep -E "^\| .*\| $m \| $b \|" "$base.out" | head -1 | cut -d'|' -f6 | xargs || true) img/s"
     done
   done
+
+  # Where a real GPU spends a step: our kernels by device time (timestamp queries), with what
+  # is left of the budget. Profiling waits for each kernel, so its speed is not the table's.
+  if [ "$reserve" -gt 0 ]; then
+    limit=$((deadline - SECONDS))
+    echo "$profile_model ${profile_batch:-128}" >"$WORK/profile.what"
+    if [ "$limit" -ge 20 ]; then
+      echo "$limit" >"$WORK/profile.limit"
+      t0=$SECONDS
+      rc=0
+      timeout -k 10 "$limit" "$BENCH_BIN" --backend wgpu --model "$profile_model" --batch "${profile_batch:-128}" \
+        --conv wgsl --warmup 1 --steps 3 --kernels --kernel-rows 15 --peak-n 1024 >"$WORK/profile.out" 2>"$WORK/profile.err" || rc=$?
+      echo "$rc" >"$WORK/profile.rc"
+      say "kernel profile $profile_model batch ${profile_batch:-128}: exit $rc after $((SECONDS - t0)) s (limit $limit s)"
+    else
+      echo "skipped: the run's time budget (${budget} s) was spent" >"$WORK/profile.skipped"
+      say "kernel profile: skipped (time budget spent)"
+    fi
+  fi
   echo "$((SECONDS - started))" >"$WORK/elapsed"
 }
 
@@ -492,6 +522,28 @@ for value in settings.get("binary", []):
     print(f"- binary: {value}")
 elapsed = read("elapsed").strip()
 print(f"- run: {get('date', '?')}, {get('host', '?')}" + (f", {elapsed} s in all" if elapsed else ""))
+what = read("profile.what").strip()
+if what:
+    print()
+    lines = read("profile.out").splitlines()
+    start = next((i for i, l in enumerate(lines) if l.startswith("Kernels of ")), None)
+    if start is not None:
+        table = [l for l in lines[start + 1:] if l.startswith("|")]
+        title = lines[start].removeprefix("Kernels of ").rstrip(":")
+        print(f"Kernel profile of {cell(title)} (bench --kernels: each kernel waited for and timed on the device):")
+        print()
+        print("\n".join(table))
+    else:
+        rc = read("profile.rc", "?").strip()
+        if read("profile.skipped").strip():
+            status = read("profile.skipped").strip()
+        elif rc in ("124", "137"):
+            status = f"timed out after {read('profile.limit', '?').strip()} s"
+        else:
+            err = [l for l in read("profile.err").splitlines() if l.strip()]
+            status = f"failed (exit {rc})" + (f": {err[-1][:160]}" if err else "")
+        print(f"Kernel profile ({what}): {cell(status)}")
+print()
 for w in warnings:
     print(f"- **WARNING: {w}**")
 sys.exit(0 if complete and not warnings else 1)
