@@ -301,6 +301,7 @@ run_all() {
   # The closing kernel profile's part of the budget, kept aside from the table's runs.
   local profile_model="" profile_batch="" reserve=0
   read -r profile_model profile_batch <<<"${GPU_BENCH_PROFILE-resnet20v1 128}" || true
+  profile_batch=${profile_batch:-128}
   if [ "$backend" = wgpu ] && [ -n "$profile_model" ]; then
     reserve=${GPU_BENCH_PROFILE_TIME:-60}
   fi
@@ -335,15 +336,15 @@ run_all() {
   # is left of the budget. Profiling waits for each kernel, so its speed is not the table's.
   if [ "$reserve" -gt 0 ]; then
     limit=$((deadline - SECONDS))
-    echo "$profile_model ${profile_batch:-128}" >"$WORK/profile.what"
+    echo "$profile_model $profile_batch" >"$WORK/profile.what"
     if [ "$limit" -ge 20 ]; then
       echo "$limit" >"$WORK/profile.limit"
       t0=$SECONDS
       rc=0
-      timeout -k 10 "$limit" "$BENCH_BIN" --backend wgpu --model "$profile_model" --batch "${profile_batch:-128}" \
+      timeout -k 10 "$limit" "$BENCH_BIN" --backend wgpu --model "$profile_model" --batch "$profile_batch" \
         --conv wgsl --warmup 1 --steps 3 --kernels --kernel-rows 15 --peak-n 1024 >"$WORK/profile.out" 2>"$WORK/profile.err" || rc=$?
       echo "$rc" >"$WORK/profile.rc"
-      say "kernel profile $profile_model batch ${profile_batch:-128}: exit $rc after $((SECONDS - t0)) s (limit $limit s)"
+      say "kernel profile $profile_model batch $profile_batch: exit $rc after $((SECONDS - t0)) s (limit $limit s)"
     else
       echo "skipped: the run's time budget (${budget} s) was spent" >"$WORK/profile.skipped"
       say "kernel profile: skipped (time budget spent)"
@@ -408,16 +409,26 @@ def column(row, prefix):
     return next((v for k, v in row.items() if k.startswith(prefix)), "")
 
 
+def outcome(base):
+    """Why a bench run (its logs named `base`.*) left no result: skipped, timed out or failed."""
+    skipped = read(base + ".skipped").strip()
+    if skipped:
+        return skipped
+    rc = read(base + ".rc", "?").strip()
+    if rc in ("124", "137"):
+        return f"timed out after {read(base + '.limit', '?').strip()} s"
+    err = [l for l in read(base + ".err").splitlines() if l.strip()]
+    return f"failed (exit {rc})" + (f": {err[-1][:160]}" if err else "")
+
+
 ours, peaks, adapters = {}, [], []
 has_conv = False
 for m in models:
     for b in batches:
         base = f"bench-{m}-{b}"
-        skipped = read(base + ".skipped").strip()
-        if skipped:
-            ours.setdefault((m, b), []).append({"status": skipped})
+        if read(base + ".skipped").strip():
+            ours.setdefault((m, b), []).append({"status": outcome(base)})
             continue
-        rc = read(base + ".rc", "?").strip()
         rows, run_peaks = parse_bench(read(base + ".out"))
         peaks += run_peaks
         found = [r for r in rows if r.get("model") == m and r.get("batch") == b]
@@ -437,12 +448,7 @@ for m in models:
                 "conv": conv,
             })
         if not found:
-            if rc in ("124", "137"):
-                status = f"timed out after {read(base + '.limit', '?').strip()} s"
-            else:
-                err = [l for l in read(base + ".err").splitlines() if l.strip()]
-                status = f"failed (exit {rc})" + (f": {err[-1][:160]}" if err else "")
-            ours.setdefault((m, b), []).append({"status": status})
+            ours.setdefault((m, b), []).append({"status": outcome(base)})
 
 peer, peer_info = {}, {}
 for line in read("peer.out").splitlines():
@@ -534,15 +540,7 @@ if what:
         print()
         print("\n".join(table))
     else:
-        rc = read("profile.rc", "?").strip()
-        if read("profile.skipped").strip():
-            status = read("profile.skipped").strip()
-        elif rc in ("124", "137"):
-            status = f"timed out after {read('profile.limit', '?').strip()} s"
-        else:
-            err = [l for l in read("profile.err").splitlines() if l.strip()]
-            status = f"failed (exit {rc})" + (f": {err[-1][:160]}" if err else "")
-        print(f"Kernel profile ({what}): {cell(status)}")
+        print(f"Kernel profile ({what}): {cell(outcome('profile'))}")
 print()
 for w in warnings:
     print(f"- **WARNING: {w}**")
