@@ -22,6 +22,8 @@ pub mod kind;
 pub mod learner;
 pub mod metrics;
 pub mod model;
+#[cfg(all(feature = "native", not(target_arch = "wasm32")))]
+pub mod noop;
 pub mod parallel;
 #[cfg(feature = "webgpu")]
 pub mod peak;

@@ -32,6 +32,8 @@ pub struct DispatchCost {
     pub wall_s: f64,
     /// On the device's clock (`None`: nothing measured).
     pub device_s: Option<f64>,
+    /// Whether `device_s` comes from the device's clock rather than the host's.
+    pub device_clock: bool,
     /// Until the launches returned: the cost of handing work to the device.
     pub enqueued_s: f64,
 }
@@ -76,6 +78,7 @@ pub async fn dispatch_cost(device: &Device, n: usize) -> Result<DispatchCost, St
     let sum: f32 = sum.into_scalar_async::<f32>().await.map_err(|e| format!("{e:?}"))?;
     let per = |s: f64| s / n as f64;
     let wall_s = per(start.elapsed().as_secs_f64());
+    let device_clock = duration.timing_method() == TimingMethod::Device;
     let device_s = duration.resolve().await.map(|ticks| per(ticks.duration().as_secs_f64()));
-    Ok(DispatchCost { sum, wall_s, device_s, enqueued_s })
+    Ok(DispatchCost { sum, wall_s, device_s, device_clock, enqueued_s })
 }

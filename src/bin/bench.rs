@@ -39,6 +39,11 @@ use resnet_webgpu::trainer::Learner;
 enum Backend {
     Flex,
     Wgpu,
+    /// burn's wgpu backend on wgpu's noop adapter (`resnet_webgpu::noop`): every step's host work
+    /// and no GPU work, so a row's step time is the host's share of a step on any GPU driven
+    /// from this CPU. Its losses are not results and it has no peak, device clock or kernel
+    /// profile.
+    Noop,
 }
 
 /// Where a step's batch comes from (with `--data`).
@@ -135,6 +140,7 @@ fn kernel_log_len(path: &std::path::Path) -> u64 {
 
 fn measure(
     device: &Device,
+    backend: Backend,
     model: ModelKind,
     batch: usize,
     data: Option<(&Split, &[f32])>,
@@ -185,7 +191,8 @@ fn measure(
             // Waiting for the loss waits for the whole step.
             (pollster::block_on(loss.into_scalar_async::<f32>()).map_err(|e| format!("{e:?}"))?, None)
         };
-        if !loss.is_finite() {
+        // The noop device computes nothing, so its loss is whatever its buffers hold.
+        if !loss.is_finite() && backend != Backend::Noop {
             return Err(format!("non-finite loss {loss}"));
         }
         Ok((since.elapsed().as_secs_f64(), on_device))
@@ -195,7 +202,7 @@ fn measure(
         step(Instant::now())?;
     }
     let on_wgpu = matches!(device.clone().without_autodiff().as_dispatch(), burn::backend::DispatchDevice::Cube(_));
-    let log = (args.kernels && on_wgpu).then(kernel_log);
+    let log = (args.kernels && on_wgpu && backend != Backend::Noop).then(kernel_log);
     let log_start = log.as_deref().map(kernel_log_len);
     let steps = (0..args.steps.max(1)).map(|_| step(Instant::now())).collect::<Result<Vec<_>, _>>()?;
     let kernels = match (log.as_deref(), log_start) {
@@ -275,6 +282,17 @@ fn main() -> ExitCode {
                 }
                 (device, name)
             }
+            Backend::Noop => match resnet_webgpu::noop::device() {
+                Ok(device) => {
+                    let fusion = if cfg!(feature = "fusion") { ", fusion" } else { "" };
+                    (device, format!("{}{fusion}", resnet_webgpu::noop::NAME))
+                }
+                Err(e) => {
+                    failed = true;
+                    lines.push(format!("| {} | | | | failed: {e} | | | | | | | |", resnet_webgpu::noop::NAME));
+                    continue;
+                }
+            },
         };
         for &model in &args.model {
             for &batch in &args.batch {
@@ -288,9 +306,9 @@ fn main() -> ExitCode {
                         (None, ..) => "fixed random",
                         (Some(_), Input::Host, _) | (Some(_), Input::Auto, Backend::Flex) => "host",
                         (Some(_), Input::Device, Backend::Flex) => continue,
-                        (Some(_), _, Backend::Wgpu) => "device",
+                        (Some(_), _, Backend::Wgpu | Backend::Noop) => "device",
                     };
-                    match measure(&device, model, batch, split, input, route, &args) {
+                    match measure(&device, backend, model, batch, split, input, route, &args) {
                         Ok(row) => {
                             let images_per_sec = batch as f64 / row.median_step_s;
                             if let Some(kernels) = &row.kernels {
@@ -327,12 +345,16 @@ fn main() -> ExitCode {
             }
         }
         // After the training rows, as a device that has been working.
-        if args.profile && backend == Backend::Wgpu {
+        if args.profile && backend != Backend::Flex {
             match pollster::block_on(dispatch_cost(&device, 2000)) {
                 Ok(cost) => dispatch_costs.push(format!(
-                    "wgpu: one small dispatch (x + 1 on 8 values, 2000 in a row): wall {:.1} µs, device {} µs",
+                    "{name}: one small dispatch (x + 1 on 8 values, 2000 in a row): wall {:.1} µs, device {}",
                     1e6 * cost.wall_s,
-                    cost.device_s.map_or("—".to_string(), |s| format!("{:.1}", 1e6 * s))
+                    match cost.device_s {
+                        Some(s) if cost.device_clock => format!("{:.1} µs", 1e6 * s),
+                        Some(s) => format!("{:.1} µs (host clock)", 1e6 * s),
+                        None => "—".to_string(),
+                    }
                 )),
                 Err(e) => eprintln!("dispatch cost: {e}"),
             }
