@@ -43,6 +43,10 @@
 #                      --conv wgsl --kernels: the top kernels by device time on the GPU, under
 #                      the table); "" for none
 #   GPU_BENCH_PROFILE_TIME [60] seconds of the budget kept for it
+#   GPU_BENCH_HOST     [resnet20v1 128] model and batch of the closing host-only run (bench
+#                      --backend noop: the same step on wgpu's noop adapter, which runs no
+#                      kernel, so its step time is this machine's host floor; under the table);
+#                      "" for none. 30 s of the budget are kept for it
 #   GPU_BENCH_PYTHON   [python3]  the Python that has PyTorch
 #   GPU_BENCH_ALLOW_SOFTWARE [0]  1: accept a CPU Vulkan device (lavapipe), for trying it here
 set -euo pipefail
@@ -305,6 +309,13 @@ run_all() {
   if [ "$backend" = wgpu ] && [ -n "$profile_model" ]; then
     reserve=${GPU_BENCH_PROFILE_TIME:-60}
   fi
+  # And the host-only run's.
+  local host_model="" host_batch=""
+  read -r host_model host_batch <<<"${GPU_BENCH_HOST-resnet20v1 128}" || true
+  host_batch=${host_batch:-128}
+  local host_reserve=0
+  if [ -n "$host_model" ]; then host_reserve=30; fi
+  reserve=$((reserve + host_reserve))
 
   local bench_args=()
   # Both convolution routes by default (src/conv.rs): which one a real GPU wants is what this
@@ -334,8 +345,8 @@ run_all() {
 
   # Where a real GPU spends a step: our kernels by device time (timestamp queries), with what
   # is left of the budget. Profiling waits for each kernel, so its speed is not the table's.
-  if [ "$reserve" -gt 0 ]; then
-    limit=$((deadline - SECONDS))
+  if [ "$backend" = wgpu ] && [ -n "$profile_model" ]; then
+    limit=$((deadline - host_reserve - SECONDS))
     echo "$profile_model $profile_batch" >"$WORK/profile.what"
     if [ "$limit" -ge 20 ]; then
       echo "$limit" >"$WORK/profile.limit"
@@ -348,6 +359,25 @@ run_all() {
     else
       echo "skipped: the run's time budget (${budget} s) was spent" >"$WORK/profile.skipped"
       say "kernel profile: skipped (time budget spent)"
+    fi
+  fi
+
+  # The host's floor: the same training step on wgpu's noop adapter (src/noop.rs), every host
+  # step and no kernel run, on this machine's CPU: no GPU makes a step faster than this.
+  if [ -n "$host_model" ]; then
+    limit=$((deadline - SECONDS))
+    echo "$host_model $host_batch" >"$WORK/host.what"
+    if [ "$limit" -ge 10 ]; then
+      echo "$limit" >"$WORK/host.limit"
+      t0=$SECONDS
+      rc=0
+      timeout -k 10 "$limit" "$BENCH_BIN" --backend noop --model "$host_model" --batch "$host_batch" \
+        --conv wgsl --warmup 3 --steps 20 >"$WORK/host.out" 2>"$WORK/host.err" || rc=$?
+      echo "$rc" >"$WORK/host.rc"
+      say "host only $host_model batch $host_batch: exit $rc after $((SECONDS - t0)) s (limit $limit s)"
+    else
+      echo "skipped: the run's time budget (${budget} s) was spent" >"$WORK/host.skipped"
+      say "host only: skipped (time budget spent)"
     fi
   fi
   echo "$((SECONDS - started))" >"$WORK/elapsed"
@@ -541,6 +571,19 @@ if what:
         print("\n".join(table))
     else:
         print(f"Kernel profile ({what}): {cell(outcome('profile'))}")
+what = read("host.what").strip()
+if what:
+    print()
+    rows, _ = parse_bench(read("host.out"))
+    row = next((r for r in rows if column(r, "images/s") and not column(r, "images/s").startswith("failed")), None)
+    if row:
+        step = float(column(row, "step (s"))
+        print(f"Host floor (bench --backend noop: the same step on wgpu's noop adapter, no kernel run, this machine's "
+              f"{get('host', '?')}): {row.get('model')} batch {row.get('batch')}, {1000 * step:.1f} ms per step, "
+              f"at most {column(row, 'images/s')} img/s from the host side")
+    else:
+        failed = next((column(r, "images/s") for r in rows), "")
+        print(f"Host floor ({what}): {cell(failed or outcome('host'))}")
 print()
 for w in warnings:
     print(f"- **WARNING: {w}**")
