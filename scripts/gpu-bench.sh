@@ -46,7 +46,12 @@
 #   GPU_BENCH_HOST     [resnet20v1 128] model and batch of the closing host-only run (bench
 #                      --backend noop: the same step on wgpu's noop adapter, which runs no
 #                      kernel, so its step time is this machine's host floor; under the table);
-#                      "" for none. 30 s of the budget are kept for it
+#                      "" for none. 30 s of the budget are kept for it. Where --prepare also
+#                      packed the build without burn-fusion (bench-nofusion), its floor too
+#   GPU_BENCH_NOFUSION [resnet20v1 128] model and batch of one more table row from the build
+#                      without burn-fusion (bench --backend wgpu --conv wgsl), under the table:
+#                      fusion on or off on a real GPU; "" for none; 45 s of the budget kept
+#   GPU_BENCH_NOFUSION_BIN  that build [target/gpu-bench/bench-nofusion, else its .xz]
 #   GPU_BENCH_PYTHON   [python3]  the Python that has PyTorch
 #   GPU_BENCH_ALLOW_SOFTWARE [0]  1: accept a CPU Vulkan device (lavapipe), for trying it here
 set -euo pipefail
@@ -71,26 +76,40 @@ prepare() {
   local target=${CARGO_TARGET_DIR:-$HOME/.cache/resnet-webgpu-ci/target}
   local dest=target/gpu-bench
   if [ "$build" = 1 ]; then
+    # The build without burn-fusion first (kept as release/bench-nofusion), then the default one,
+    # so that release/bench is the default build afterwards.
+    say "building bench without fusion: CARGO_TARGET_DIR=$target cargo build --release --bin bench --no-default-features --features native"
+    CARGO_TARGET_DIR=$target cargo build --release --bin bench --no-default-features --features native ||
+      die "cargo build (without fusion) failed"
+    cp "$target/release/bench" "$target/release/bench-nofusion"
     say "building bench: CARGO_TARGET_DIR=$target cargo build --release --bin bench"
     CARGO_TARGET_DIR=$target cargo build --release --bin bench || die "cargo build failed"
   fi
-  local built=$target/release/bench
-  [ -x "$built" ] || die "no bench binary at $built: build it (drop --no-build) or set CARGO_TARGET_DIR"
+  [ -x "$target/release/bench" ] || die "no bench binary at $target/release/bench: build it (drop --no-build) or set CARGO_TARGET_DIR"
   command -v strip >/dev/null || die "strip (binutils) is needed"
   command -v xz >/dev/null || die "xz is needed"
   mkdir -p "$dest/gl"
-  rm -f "$dest/bench" "$dest/bench.xz" "$dest/bench.stripped" "$dest/bench.xz.part"
-  strip -o "$dest/bench.stripped" "$built" || die "strip $built failed"
-  say "packing $(du -m "$dest/bench.stripped" | cut -f1) MiB of stripped bench with xz (about half a minute)"
-  nice -n 10 xz -T1 -6 -c "$dest/bench.stripped" >"$dest/bench.xz.part" || die "xz failed"
-  mv "$dest/bench.xz.part" "$dest/bench.xz"
   local dirty=""
   [ -z "$(git status --porcelain -- src shaders Cargo.toml Cargo.lock 2>/dev/null)" ] || dirty=" + uncommitted changes in src/"
-  {
-    echo "bench built $(date -u -r "$built" '+%Y-%m-%d %H:%M UTC') from $(git rev-parse --short HEAD 2>/dev/null || echo '?')$dirty"
-    echo "stripped $(stat -c %s "$dest/bench.stripped") bytes, sha256 $(sha256sum "$dest/bench.stripped" | cut -c1-16)…"
-  } >"$dest/bench.info"
-  rm -f "$dest/bench.stripped"
+  : >"$dest/bench.info"
+  local name built
+  for name in bench bench-nofusion; do
+    built=$target/release/$name
+    rm -f "$dest/$name" "$dest/$name.xz" "$dest/$name.stripped" "$dest/$name.xz.part"
+    if [ ! -x "$built" ]; then
+      say "no $built: the run will have no rows without fusion"
+      continue
+    fi
+    strip -o "$dest/$name.stripped" "$built" || die "strip $built failed"
+    say "packing $(du -m "$dest/$name.stripped" | cut -f1) MiB of stripped $name with xz (about half a minute)"
+    nice -n 10 xz -T1 -6 -c "$dest/$name.stripped" >"$dest/$name.xz.part" || die "xz failed"
+    mv "$dest/$name.xz.part" "$dest/$name.xz"
+    {
+      echo "$name built $(date -u -r "$built" '+%Y-%m-%d %H:%M UTC') from $(git rev-parse --short HEAD 2>/dev/null || echo '?')$dirty"
+      echo "$name stripped $(stat -c %s "$dest/$name.stripped") bytes, sha256 $(sha256sum "$dest/$name.stripped" | cut -c1-16)…"
+    } >>"$dest/bench.info"
+    rm -f "$dest/$name.stripped"
+  done
 
   local missing=() pkg
   for pkg in "${LOADER_DEBS[@]}"; do
@@ -242,6 +261,44 @@ find_bench() {
   BENCH_BIN=$bin
 }
 
+# The build without burn-fusion, where one was packed (NOFUSION_BIN, empty where none).
+find_nofusion() {
+  local bin=${GPU_BENCH_NOFUSION_BIN:-target/gpu-bench/bench-nofusion}
+  NOFUSION_BIN=""
+  if [ ! -f "$bin" ] && [ -f "$bin.xz" ]; then
+    say "unpacking $bin.xz"
+    if command -v xz >/dev/null; then
+      xz -dc "$bin.xz" >"$WORK/bench-nofusion.exe" || { say "xz -d $bin.xz failed: no rows without fusion"; return 0; }
+    else
+      "$PYTHON" -c 'import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], "wb"))' \
+        "$bin.xz" "$WORK/bench-nofusion.exe" || { say "could not unpack $bin.xz: no rows without fusion"; return 0; }
+    fi
+    bin=$WORK/bench-nofusion.exe
+  fi
+  [ -f "$bin" ] || { say "no build without fusion ($bin): no rows without fusion"; return 0; }
+  if [ ! -x "$bin" ]; then
+    cp "$bin" "$WORK/bench-nofusion.exe" && chmod +x "$WORK/bench-nofusion.exe" && bin=$WORK/bench-nofusion.exe
+  fi
+  "$bin" --help >/dev/null 2>&1 || { say "the build without fusion ($bin) does not run here"; return 0; }
+  NOFUSION_BIN=$bin
+}
+
+# One bench run into $WORK/NAME.{out,err,rc,limit,skipped} with at most LIMIT seconds.
+bench_run() {
+  local name=$1 limit=$2 bin=$3
+  shift 3
+  if [ "$limit" -lt 10 ]; then
+    echo "skipped: the run's time budget (${GPU_BENCH_BUDGET:-450} s) was spent" >"$WORK/$name.skipped"
+    say "$name: skipped (time budget spent)"
+    return 0
+  fi
+  echo "$limit" >"$WORK/$name.limit"
+  local t0=$SECONDS rc=0
+  timeout -k 10 "$limit" "$bin" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" || rc=$?
+  echo "$rc" >"$WORK/$name.rc"
+  say "$name: exit $rc after $((SECONDS - t0)) s (limit $limit s)"
+}
+
 run_all() {
   local started=$SECONDS budget=${GPU_BENCH_BUDGET:-450}
   local deadline=$((started + budget))
@@ -254,6 +311,7 @@ run_all() {
   command -v "$PYTHON" >/dev/null || die "no $PYTHON here (set GPU_BENCH_PYTHON to the Python that has PyTorch)"
 
   find_bench
+  find_nofusion
   {
     echo "backend=$backend"
     echo "models=${models[*]}"
@@ -315,7 +373,12 @@ run_all() {
   host_batch=${host_batch:-128}
   local host_reserve=0
   if [ -n "$host_model" ]; then host_reserve=30; fi
-  reserve=$((reserve + host_reserve))
+  # And the row without fusion's.
+  local nofusion_model="" nofusion_batch="" nofusion_reserve=0
+  read -r nofusion_model nofusion_batch <<<"${GPU_BENCH_NOFUSION-resnet20v1 128}" || true
+  nofusion_batch=${nofusion_batch:-128}
+  if [ "$backend" = wgpu ] && [ -n "$nofusion_model" ] && [ -n "$NOFUSION_BIN" ]; then nofusion_reserve=45; fi
+  reserve=$((reserve + host_reserve + nofusion_reserve))
 
   local bench_args=()
   # Both convolution routes by default (src/conv.rs): which one a real GPU wants is what this
@@ -346,7 +409,7 @@ run_all() {
   # Where a real GPU spends a step: our kernels by device time (timestamp queries), with what
   # is left of the budget. Profiling waits for each kernel, so its speed is not the table's.
   if [ "$backend" = wgpu ] && [ -n "$profile_model" ]; then
-    limit=$((deadline - host_reserve - SECONDS))
+    limit=$((deadline - host_reserve - nofusion_reserve - SECONDS))
     echo "$profile_model $profile_batch" >"$WORK/profile.what"
     if [ "$limit" -ge 20 ]; then
       echo "$limit" >"$WORK/profile.limit"
@@ -362,22 +425,25 @@ run_all() {
     fi
   fi
 
+  # Fusion on or off on this GPU: one row of the table's from the build without burn-fusion.
+  if [ "$nofusion_reserve" -gt 0 ]; then
+    echo "$nofusion_model $nofusion_batch" >"$WORK/nofusion.what"
+    bench_run nofusion $((deadline - host_reserve - SECONDS)) "$NOFUSION_BIN" --backend wgpu --model "$nofusion_model" \
+      --batch "$nofusion_batch" --conv wgsl --warmup "$warmup" --steps "$steps" --peak-n 1024
+  fi
+
   # The host's floor: the same training step on wgpu's noop adapter (src/noop.rs), every host
-  # step and no kernel run, on this machine's CPU: no GPU makes a step faster than this.
+  # step and no kernel run, on this machine's CPU: no GPU makes a step faster than this. Both
+  # builds, where there are two.
   if [ -n "$host_model" ]; then
-    limit=$((deadline - SECONDS))
     echo "$host_model $host_batch" >"$WORK/host.what"
-    if [ "$limit" -ge 10 ]; then
-      echo "$limit" >"$WORK/host.limit"
-      t0=$SECONDS
-      rc=0
-      timeout -k 10 "$limit" "$BENCH_BIN" --backend noop --model "$host_model" --batch "$host_batch" \
-        --conv wgsl --warmup 3 --steps 20 >"$WORK/host.out" 2>"$WORK/host.err" || rc=$?
-      echo "$rc" >"$WORK/host.rc"
-      say "host only $host_model batch $host_batch: exit $rc after $((SECONDS - t0)) s (limit $limit s)"
-    else
-      echo "skipped: the run's time budget (${budget} s) was spent" >"$WORK/host.skipped"
-      say "host only: skipped (time budget spent)"
+    local half=$(((deadline - SECONDS) / 2))
+    [ -n "$NOFUSION_BIN" ] || half=$((deadline - SECONDS))
+    bench_run host "$half" "$BENCH_BIN" --backend noop --model "$host_model" --batch "$host_batch" \
+      --conv wgsl --warmup 3 --steps 20
+    if [ -n "$NOFUSION_BIN" ]; then
+      bench_run host-nofusion $((deadline - SECONDS)) "$NOFUSION_BIN" --backend noop --model "$host_model" \
+        --batch "$host_batch" --conv wgsl --warmup 3 --steps 20
     fi
   fi
   echo "$((SECONDS - started))" >"$WORK/elapsed"
@@ -571,19 +637,35 @@ if what:
         print("\n".join(table))
     else:
         print(f"Kernel profile ({what}): {cell(outcome('profile'))}")
+what = read("nofusion.what").strip()
+if what:
+    print()
+    rows, _ = parse_bench(read("nofusion.out"))
+    row = next((r for r in rows if column(r, "images/s")), None)
+    images = column(row, "images/s") if row else ""
+    if row and not images.startswith("failed"):
+        share = re.search(r"\(([^)]*)\)", column(row, "GFLOP/s"))
+        print(f"Without burn-fusion (the build without it, bench --backend wgpu --conv wgsl): {row.get('model')} batch "
+              f"{row.get('batch')}, {images} img/s, first step {column(row, 'first step')} s, "
+              f"{share.group(1) if share else '—'} of that run's matmul peak; the same row with fusion is in the table")
+    else:
+        print(f"Without burn-fusion ({what}): {cell(images or outcome('nofusion'))}")
 what = read("host.what").strip()
 if what:
     print()
-    rows, _ = parse_bench(read("host.out"))
-    row = next((r for r in rows if column(r, "images/s") and not column(r, "images/s").startswith("failed")), None)
-    if row:
-        step = float(column(row, "step (s"))
-        print(f"Host floor (bench --backend noop: the same step on wgpu's noop adapter, no kernel run, this machine's "
-              f"{get('host', '?')}): {row.get('model')} batch {row.get('batch')}, {1000 * step:.1f} ms per step, "
-              f"at most {column(row, 'images/s')} img/s from the host side")
-    else:
-        failed = next((column(r, "images/s") for r in rows), "")
-        print(f"Host floor ({what}): {cell(failed or outcome('host'))}")
+    for name, label in (("host", "with burn-fusion"), ("host-nofusion", "without burn-fusion")):
+        if name == "host-nofusion" and not any(read(name + suffix) for suffix in (".out", ".rc", ".skipped")):
+            continue
+        rows, _ = parse_bench(read(name + ".out"))
+        row = next((r for r in rows if column(r, "images/s")), None)
+        images = column(row, "images/s") if row else ""
+        if row and not images.startswith("failed"):
+            step = float(column(row, "step (s"))
+            print(f"- Host floor {label} (bench --backend noop: the same step on wgpu's noop adapter, no kernel run, this "
+                  f"machine's {get('host', '?')}): {row.get('model')} batch {row.get('batch')}, {1000 * step:.1f} ms per step, "
+                  f"at most {images} img/s from the host side")
+        else:
+            print(f"- Host floor {label} ({what}): {cell(images or outcome(name))}")
 print()
 for w in warnings:
     print(f"- **WARNING: {w}**")
@@ -595,7 +677,7 @@ collect_logs() { # every log of the run, one file, each part under its name
   local f
   for f in "$WORK"/*; do
     [ -f "$f" ] || continue
-    case $f in */bench | */bench.exe) continue ;; esac
+    case $f in */bench | */bench.exe | */bench-nofusion.exe) continue ;; esac
     printf '===== %s\n' "$(basename "$f")"
     cat "$f"
   done
@@ -630,7 +712,7 @@ case "${1:-}" in
     echo "vk_driver_files=${VK_DRIVER_FILES:-}" >>"$WORK/settings"
     status=0
     render "$WORK" >"$WORK/table.md" || status=$?
-    rm -f "$WORK/bench" "$WORK/bench.exe" # the unpacked binary: 61 MiB
+    rm -f "$WORK/bench" "$WORK/bench.exe" "$WORK/bench-nofusion.exe" # the unpacked binaries: 61 MiB each
     printf '\n' && cat "$WORK/table.md"
     if [ -n "${OUT:-}" ] && [ -d "${OUT:-}" ]; then
       cp "$WORK/table.md" "$OUT/gpu-bench.md"

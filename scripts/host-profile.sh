@@ -38,7 +38,7 @@ for steps in "$short" "$long"; do
     { cat "$work/perf-$steps.err" "$work/bench-$steps.txt" >&2; exit 1; }
 done
 python3 - "$work" "$bench" "$short" "$long" "$model" "$batch" <<'PY'
-import collections, re, subprocess, sys
+import collections, os, re, subprocess, sys
 
 work, binary, short, long, model, batch = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6]
 
@@ -94,10 +94,12 @@ def split(steps):
         sym = place[0]
         # Threads by kind: the numbers in cubecl's thread names are device ids.
         thread = re.sub(r"-\d+-\d+$", "", comm)
+        if binary.endswith("/" + comm) or os.path.basename(binary).startswith(comm):
+            thread = "caller"  # the main thread carries the binary's name (cut to 15 bytes)
         if "kernel" in dso or dso == "[unknown]":
             kind = "kernel"
         # (Functions sampled fewer than 10 times are not disassembled: their samples are work.)
-        elif dso.endswith("bench") and per_symbol[sym] >= 10 and spins(place):
+        elif os.path.basename(dso) == os.path.basename(binary) and per_symbol[sym] >= 10 and spins(place):
             kind = "spin"
         else:
             kind = "work"
@@ -115,7 +117,7 @@ print(f"Host time per step, {model} batch {batch}, bench --backend noop (median 
       f"perf samples at 999 Hz, ({long} − {short} steps):\n")
 print("| thread | CPU, ms per step | spin | kernel | work |")
 print("|---|---:|---:|---:|---:|")
-names = {"bench": "caller (burn, autodiff, fusion client)", "DSU": "DSU (burn-fusion server, our launches)", "DSD": "DSD (wgpu server)"}
+names = {"caller": "caller (burn, autodiff, fusion client)", "DSU": "DSU (burn-fusion server, our launches)", "DSD": "DSD (wgpu server)"}
 total = collections.Counter()
 for t in sorted(set(a) | set(b)):
     cpu = sum(per(t, k) for k in ("spin", "kernel", "work"))
