@@ -4,8 +4,17 @@
 
 use std::process::Command;
 
-fn bench() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_bench"))
+/// `bench --backend noop --model resnet20v1` with `args`: whether it succeeded, its standard
+/// output, and its standard error.
+fn noop_bench(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_bench"))
+        .args(["--backend", "noop", "--model", "resnet20v1"])
+        .args(args)
+        .env("XDG_RUNTIME_DIR", std::env::temp_dir())
+        .output()
+        .expect("runs");
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+    (out.status.success(), text(&out.stdout), text(&out.stderr))
 }
 
 /// bench's table rows (not the header or its rule).
@@ -18,14 +27,8 @@ fn rows(text: &str) -> Vec<Vec<String>> {
 
 #[test]
 fn a_step_on_the_noop_adapter_is_timed_without_a_gpu() {
-    let out = bench()
-        .args(["--backend", "noop", "--model", "resnet20v1", "--batch", "4", "--warmup", "1", "--steps", "2", "--profile"])
-        .env("XDG_RUNTIME_DIR", std::env::temp_dir())
-        .output()
-        .expect("runs");
-    let text = String::from_utf8_lossy(&out.stdout);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{text}\n{err}");
+    let (ok, text, err) = noop_bench(&["--batch", "4", "--warmup", "1", "--steps", "2", "--profile"]);
+    assert!(ok, "{text}\n{err}");
     let rows = rows(&text);
     assert_eq!(rows.len(), 1, "{text}");
     let row = &rows[0];
@@ -47,13 +50,8 @@ fn a_step_on_the_noop_adapter_is_timed_without_a_gpu() {
 #[test]
 fn the_noop_adapter_has_no_kernel_profile() {
     // Its kernels never run, so a profile of their times would be made up: none is printed.
-    let out = bench()
-        .args(["--backend", "noop", "--model", "resnet20v1", "--batch", "2", "--warmup", "0", "--steps", "1", "--kernels"])
-        .env("XDG_RUNTIME_DIR", std::env::temp_dir())
-        .output()
-        .expect("runs");
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}");
+    let (ok, text, err) = noop_bench(&["--batch", "2", "--warmup", "0", "--steps", "1", "--kernels"]);
+    assert!(ok, "{text}\n{err}");
     assert_eq!(rows(&text).len(), 1, "{text}");
     assert!(!text.contains("Kernels of"), "{text}");
 }
