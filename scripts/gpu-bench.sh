@@ -8,16 +8,18 @@
 #   scripts/gpu-bench.sh --prepare [--no-build]
 #       On the build machine. Builds `bench` (release, in $CARGO_TARGET_DIR, by default
 #       ~/.cache/resnet-webgpu-ci/target as .ci/run uses), strips it and packs it as
-#       target/gpu-bench/bench.xz (stripped it is ~61 MiB, over what a device call carries with
-#       the tree; packed ~10 MiB); downloads the Vulkan loader's Debian packages (the device
-#       README's list) into target/gpu-bench/gl/. `--no-build` packs the bench already built.
+#       target/gpu-bench/bench.xz (stripped it is ~68 MiB, over what a device call carries with
+#       the tree; packed ~11 MiB), and the same for the build without burn-fusion
+#       (bench-nofusion.xz, ~10 MiB); downloads the Vulkan loader's Debian packages (the device
+#       README's list) into target/gpu-bench/gl/. `--no-build` packs the benches already built
+#       (release/bench and release/bench-nofusion; without the latter, no rows without fusion).
 #   scripts/gpu-bench.sh [--bench PATH]
 #       On the GPU machine, e.g. through the device tool:
 #         run  command: bash scripts/gpu-bench.sh   carry: ["target/gpu-bench"]   timeout_s: 540
 #       Unpacks the Vulkan loader into / where the machine has none (root), points the loader at
 #       NVIDIA's driver, checks what Vulkan sees, runs the peer, then `bench` once per model ×
 #       batch (its own process each, so every first step is a cold one, with its own time limit),
-#       and prints the table. It stops itself within $GPU_BENCH_BUDGET seconds (450 by default).
+#       then a kernel profile, a row without fusion and the host floors, and prints the table. It stops itself within $GPU_BENCH_BUDGET seconds (450 by default).
 #       With $OUT set (the device tool sets it) the table and all logs are written there too.
 #   scripts/gpu-bench.sh --vulkan
 #       Only the Vulkan part (loader, driver, what it sees): a few seconds, for a first check.
