@@ -19,7 +19,8 @@
 #       Unpacks the Vulkan loader into / where the machine has none (root), points the loader at
 #       NVIDIA's driver, checks what Vulkan sees, runs the peer, then `bench` once per model ×
 #       batch (its own process each, so every first step is a cold one, with its own time limit),
-#       then a kernel profile, a row without fusion and the host floors, and prints the table. It stops itself within $GPU_BENCH_BUDGET seconds (450 by default).
+#       then a kernel profile, a row without fusion and the host floors, and prints the table.
+#       It stops itself within $GPU_BENCH_BUDGET seconds (450 by default).
 #       With $OUT set (the device tool sets it) the table and all logs are written there too.
 #   scripts/gpu-bench.sh --vulkan
 #       Only the Vulkan part (loader, driver, what it sees): a few seconds, for a first check.
@@ -241,55 +242,56 @@ vulkan_setup() {
   esac
 }
 
-find_bench() {
-  local bin=${BENCH_PATH:-${GPU_BENCH_BIN:-target/gpu-bench/bench}}
+# Sets RUNNABLE to a runnable copy of the bench binary $1: itself, or $1.xz unpacked into
+# $WORK/$2, copied there as $2.exe with the execute bit where it has none. Returns 1 with WHY
+# set where there is neither ($3 appended: what to do) or it does not run on this machine.
+runnable() {
+  local bin=$1 name=$2 hint=${3:-}
+  RUNNABLE="" WHY=""
   if [ ! -f "$bin" ] && [ -f "$bin.xz" ]; then
     say "unpacking $bin.xz"
     if command -v xz >/dev/null; then
-      xz -dc "$bin.xz" >"$WORK/bench" || die "xz -d $bin.xz failed"
+      xz -dc "$bin.xz" >"$WORK/$name" || { WHY="xz -d $bin.xz failed"; return 1; }
     else
       "$PYTHON" -c 'import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], "wb"))' \
-        "$bin.xz" "$WORK/bench" || die "could not unpack $bin.xz"
+        "$bin.xz" "$WORK/$name" || { WHY="could not unpack $bin.xz"; return 1; }
     fi
-    bin=$WORK/bench
+    bin=$WORK/$name
   fi
-  [ -f "$bin" ] ||
-    die "no bench binary at $bin (nor $bin.xz): run 'scripts/gpu-bench.sh --prepare' on the build machine and carry target/gpu-bench, or pass --bench PATH"
+  [ -f "$bin" ] || { WHY="no bench binary at $bin (nor $bin.xz)$hint"; return 1; }
   if [ ! -x "$bin" ]; then
-    cp "$bin" "$WORK/bench.exe" && chmod +x "$WORK/bench.exe" && bin=$WORK/bench.exe
+    cp "$bin" "$WORK/$name.exe" && chmod +x "$WORK/$name.exe" && bin=$WORK/$name.exe
   fi
-  "$bin" --help >/dev/null 2>"$WORK/bench-help.err" ||
-    die "the bench binary $bin does not run on this $(uname -m) machine: $(head -c 400 "$WORK/bench-help.err")"
-  BENCH_BIN=$bin
+  "$bin" --help >/dev/null 2>"$WORK/$name-help.err" || {
+    WHY="the bench binary $bin does not run on this $(uname -m) machine: $(head -c 400 "$WORK/$name-help.err")"
+    return 1
+  }
+  RUNNABLE=$bin
+}
+
+find_bench() {
+  runnable "${BENCH_PATH:-${GPU_BENCH_BIN:-target/gpu-bench/bench}}" bench \
+    ": run 'scripts/gpu-bench.sh --prepare' on the build machine and carry target/gpu-bench, or pass --bench PATH" ||
+    die "$WHY"
+  BENCH_BIN=$RUNNABLE
 }
 
 # The build without burn-fusion, where one was packed (NOFUSION_BIN, empty where none).
 find_nofusion() {
-  local bin=${GPU_BENCH_NOFUSION_BIN:-target/gpu-bench/bench-nofusion}
   NOFUSION_BIN=""
-  if [ ! -f "$bin" ] && [ -f "$bin.xz" ]; then
-    say "unpacking $bin.xz"
-    if command -v xz >/dev/null; then
-      xz -dc "$bin.xz" >"$WORK/bench-nofusion.exe" || { say "xz -d $bin.xz failed: no rows without fusion"; return 0; }
-    else
-      "$PYTHON" -c 'import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], "wb"))' \
-        "$bin.xz" "$WORK/bench-nofusion.exe" || { say "could not unpack $bin.xz: no rows without fusion"; return 0; }
-    fi
-    bin=$WORK/bench-nofusion.exe
+  if runnable "${GPU_BENCH_NOFUSION_BIN:-target/gpu-bench/bench-nofusion}" bench-nofusion; then
+    NOFUSION_BIN=$RUNNABLE
+  else
+    say "$WHY: no rows without fusion"
   fi
-  [ -f "$bin" ] || { say "no build without fusion ($bin): no rows without fusion"; return 0; }
-  if [ ! -x "$bin" ]; then
-    cp "$bin" "$WORK/bench-nofusion.exe" && chmod +x "$WORK/bench-nofusion.exe" && bin=$WORK/bench-nofusion.exe
-  fi
-  "$bin" --help >/dev/null 2>&1 || { say "the build without fusion ($bin) does not run here"; return 0; }
-  NOFUSION_BIN=$bin
 }
 
-# One bench run into $WORK/NAME.{out,err,rc,limit,skipped} with at most LIMIT seconds.
+# One bench run into $WORK/NAME.{out,err,rc,limit,skipped} with at most LIMIT seconds, skipped
+# where that is under MIN.
 bench_run() {
-  local name=$1 limit=$2 bin=$3
-  shift 3
-  if [ "$limit" -lt 10 ]; then
+  local name=$1 limit=$2 min=$3 bin=$4
+  shift 4
+  if [ "$limit" -lt "$min" ]; then
     echo "skipped: the run's time budget (${GPU_BENCH_BUDGET:-450} s) was spent" >"$WORK/$name.skipped"
     say "$name: skipped (time budget spent)"
     return 0
@@ -387,50 +389,32 @@ run_all() {
   # run is for. GPU_BENCH_ARGS="" runs the default route only.
   read -r -a bench_args <<<"${GPU_BENCH_ARGS---conv backend --conv wgsl --conv gemm}"
   [ "$backend" = wgpu ] && bench_args+=(--peak-n "${GPU_BENCH_PEAK_N:-4096}")
-  local left=$((${#models[@]} * ${#batches[@]})) limit t0
+  local left=$((${#models[@]} * ${#batches[@]})) limit
   for m in "${models[@]}"; do
     for b in "${batches[@]}"; do
-      local base=$WORK/bench-$m-$b
       limit=$(((deadline - reserve - SECONDS) / left))
       left=$((left - 1))
-      if [ "$limit" -lt 10 ]; then
-        echo "skipped: the run's time budget (${budget} s) was spent" >"$base.skipped"
-        say "ours $m batch $b: skipped (time budget spent)"
-        continue
+      bench_run "bench-$m-$b" "$limit" 10 "$BENCH_BIN" --backend "$backend" --model "$m" --batch "$b" \
+        --warmup "$warmup" --steps "$steps" "${bench_args[@]}"
+      if [ -f "$WORK/bench-$m-$b.out" ]; then
+        say "ours $m batch $b: $(grep -E "^\| .*\| $m \| $b \|" "$WORK/bench-$m-$b.out" | head -1 | cut -d'|' -f6 | xargs || true) img/s"
       fi
-      echo "$limit" >"$base.limit"
-      t0=$SECONDS
-      rc=0
-      timeout -k 10 "$limit" "$BENCH_BIN" --backend "$backend" --model "$m" --batch "$b" \
-        --warmup "$warmup" --steps "$steps" "${bench_args[@]}" >"$base.out" 2>"$base.err" || rc=$?
-      echo "$rc" >"$base.rc"
-      say "ours $m batch $b: exit $rc after $((SECONDS - t0)) s (limit $limit s): $(grep -E "^\| .*\| $m \| $b \|" "$base.out" | head -1 | cut -d'|' -f6 | xargs || true) img/s"
     done
   done
 
   # Where a real GPU spends a step: our kernels by device time (timestamp queries), with what
   # is left of the budget. Profiling waits for each kernel, so its speed is not the table's.
   if [ "$backend" = wgpu ] && [ -n "$profile_model" ]; then
-    limit=$((deadline - host_reserve - nofusion_reserve - SECONDS))
     echo "$profile_model $profile_batch" >"$WORK/profile.what"
-    if [ "$limit" -ge 20 ]; then
-      echo "$limit" >"$WORK/profile.limit"
-      t0=$SECONDS
-      rc=0
-      timeout -k 10 "$limit" "$BENCH_BIN" --backend wgpu --model "$profile_model" --batch "$profile_batch" \
-        --conv wgsl --warmup 1 --steps 3 --kernels --kernel-rows 15 --peak-n 1024 >"$WORK/profile.out" 2>"$WORK/profile.err" || rc=$?
-      echo "$rc" >"$WORK/profile.rc"
-      say "kernel profile $profile_model batch $profile_batch: exit $rc after $((SECONDS - t0)) s (limit $limit s)"
-    else
-      echo "skipped: the run's time budget (${budget} s) was spent" >"$WORK/profile.skipped"
-      say "kernel profile: skipped (time budget spent)"
-    fi
+    bench_run profile $((deadline - host_reserve - nofusion_reserve - SECONDS)) 20 "$BENCH_BIN" --backend wgpu \
+      --model "$profile_model" --batch "$profile_batch" --conv wgsl --warmup 1 --steps 3 --kernels --kernel-rows 15 \
+      --peak-n 1024
   fi
 
   # Fusion on or off on this GPU: one row of the table's from the build without burn-fusion.
   if [ "$nofusion_reserve" -gt 0 ]; then
     echo "$nofusion_model $nofusion_batch" >"$WORK/nofusion.what"
-    bench_run nofusion $((deadline - host_reserve - SECONDS)) "$NOFUSION_BIN" --backend wgpu --model "$nofusion_model" \
+    bench_run nofusion $((deadline - host_reserve - SECONDS)) 10 "$NOFUSION_BIN" --backend wgpu --model "$nofusion_model" \
       --batch "$nofusion_batch" --conv wgsl --warmup "$warmup" --steps "$steps" --peak-n 1024
   fi
 
@@ -441,10 +425,10 @@ run_all() {
     echo "$host_model $host_batch" >"$WORK/host.what"
     local half=$(((deadline - SECONDS) / 2))
     [ -n "$NOFUSION_BIN" ] || half=$((deadline - SECONDS))
-    bench_run host "$half" "$BENCH_BIN" --backend noop --model "$host_model" --batch "$host_batch" \
+    bench_run host "$half" 10 "$BENCH_BIN" --backend noop --model "$host_model" --batch "$host_batch" \
       --conv wgsl --warmup 3 --steps 20
     if [ -n "$NOFUSION_BIN" ]; then
-      bench_run host-nofusion $((deadline - SECONDS)) "$NOFUSION_BIN" --backend noop --model "$host_model" \
+      bench_run host-nofusion $((deadline - SECONDS)) 10 "$NOFUSION_BIN" --backend noop --model "$host_model" \
         --batch "$host_batch" --conv wgsl --warmup 3 --steps 20
     fi
   fi
@@ -517,6 +501,16 @@ def outcome(base):
         return f"timed out after {read(base + '.limit', '?').strip()} s"
     err = [l for l in read(base + ".err").splitlines() if l.strip()]
     return f"failed (exit {rc})" + (f": {err[-1][:160]}" if err else "")
+
+
+def result(name):
+    """The first row of run `name`'s bench table, or (None, why there is none)."""
+    rows, _ = parse_bench(read(name + ".out"))
+    row = next((r for r in rows if column(r, "images/s")), None)
+    images = column(row, "images/s") if row else ""
+    if row and not images.startswith("failed"):
+        return row, ""
+    return None, cell(images or outcome(name))
 
 
 ours, peaks, adapters = {}, [], []
@@ -642,32 +636,28 @@ if what:
 what = read("nofusion.what").strip()
 if what:
     print()
-    rows, _ = parse_bench(read("nofusion.out"))
-    row = next((r for r in rows if column(r, "images/s")), None)
-    images = column(row, "images/s") if row else ""
-    if row and not images.startswith("failed"):
+    row, why = result("nofusion")
+    if row:
         share = re.search(r"\(([^)]*)\)", column(row, "GFLOP/s"))
         print(f"Without burn-fusion (the build without it, bench --backend wgpu --conv wgsl): {row.get('model')} batch "
-              f"{row.get('batch')}, {images} img/s, first step {column(row, 'first step')} s, "
+              f"{row.get('batch')}, {column(row, 'images/s')} img/s, first step {column(row, 'first step')} s, "
               f"{share.group(1) if share else '—'} of that run's matmul peak; the same row with fusion is in the table")
     else:
-        print(f"Without burn-fusion ({what}): {cell(images or outcome('nofusion'))}")
+        print(f"Without burn-fusion ({what}): {why}")
 what = read("host.what").strip()
 if what:
     print()
     for name, label in (("host", "with burn-fusion"), ("host-nofusion", "without burn-fusion")):
         if name == "host-nofusion" and not any(read(name + suffix) for suffix in (".out", ".rc", ".skipped")):
             continue
-        rows, _ = parse_bench(read(name + ".out"))
-        row = next((r for r in rows if column(r, "images/s")), None)
-        images = column(row, "images/s") if row else ""
-        if row and not images.startswith("failed"):
+        row, why = result(name)
+        if row:
             step = float(column(row, "step (s"))
             print(f"- Host floor {label} (bench --backend noop: the same step on wgpu's noop adapter, no kernel run, this "
                   f"machine's {get('host', '?')}): {row.get('model')} batch {row.get('batch')}, {1000 * step:.1f} ms per step, "
-                  f"at most {images} img/s from the host side")
+                  f"at most {column(row, 'images/s')} img/s from the host side")
         else:
-            print(f"- Host floor {label} ({what}): {cell(images or outcome(name))}")
+            print(f"- Host floor {label} ({what}): {why}")
 print()
 for w in warnings:
     print(f"- **WARNING: {w}**")
@@ -679,7 +669,7 @@ collect_logs() { # every log of the run, one file, each part under its name
   local f
   for f in "$WORK"/*; do
     [ -f "$f" ] || continue
-    case $f in */bench | */bench.exe | */bench-nofusion.exe) continue ;; esac
+    case $f in */bench | */bench.exe | */bench-nofusion | */bench-nofusion.exe) continue ;; esac
     printf '===== %s\n' "$(basename "$f")"
     cat "$f"
   done
@@ -714,7 +704,7 @@ case "${1:-}" in
     echo "vk_driver_files=${VK_DRIVER_FILES:-}" >>"$WORK/settings"
     status=0
     render "$WORK" >"$WORK/table.md" || status=$?
-    rm -f "$WORK/bench" "$WORK/bench.exe" "$WORK/bench-nofusion.exe" # the unpacked binaries: 61 MiB each
+    rm -f "$WORK/bench" "$WORK/bench.exe" "$WORK/bench-nofusion" "$WORK/bench-nofusion.exe" # the unpacked binaries: 60–70 MiB each
     printf '\n' && cat "$WORK/table.md"
     if [ -n "${OUT:-}" ] && [ -d "${OUT:-}" ]; then
       cp "$WORK/table.md" "$OUT/gpu-bench.md"
