@@ -77,7 +77,7 @@ def spins(place):
     return any(lo <= offset < hi for lo, hi in loops[sym])
 
 
-def split(steps):
+def samples_of(steps):
     out = subprocess.run(["perf", "script", "-i", f"{work}/perf-{steps}.data", "-F", "comm,ip,sym,symoff,dso", "--no-demangle"],
                          capture_output=True, text=True).stdout
     samples = collections.Counter()
@@ -86,9 +86,11 @@ def split(steps):
         if m:
             comm, sym, off, dso = m.groups()
             samples[(comm, (sym, int(off or "0", 16)), dso.strip())] += 1
-    per_symbol = collections.Counter()
-    for (comm, place, dso), n in samples.items():
-        per_symbol[place[0]] += n
+    return samples
+
+
+def split(samples, checked):
+    """Samples by thread and kind; only the functions in `checked` are looked at for spin loops."""
     by = collections.defaultdict(lambda: collections.Counter())
     for (comm, place, dso), n in samples.items():
         sym = place[0]
@@ -98,8 +100,7 @@ def split(steps):
             thread = "caller"  # the main thread carries the binary's name (cut to 15 bytes)
         if "kernel" in dso or dso == "[unknown]":
             kind = "kernel"
-        # (Functions sampled fewer than 10 times are not disassembled: their samples are work.)
-        elif os.path.basename(dso) == os.path.basename(binary) and per_symbol[sym] >= 10 and spins(place):
+        elif os.path.basename(dso) == os.path.basename(binary) and sym in checked and spins(place):
             kind = "spin"
         else:
             kind = "work"
@@ -107,7 +108,15 @@ def split(steps):
     return by
 
 
-a, b = split(short), split(long)
+short_samples, long_samples = samples_of(short), samples_of(long)
+# The functions sampled 10 times or more in the long run are disassembled, and the same ones
+# in both runs, so that a function counts as the same kind on both sides of the difference
+# (the others' few samples are work).
+per_symbol = collections.Counter()
+for (comm, place, dso), n in long_samples.items():
+    per_symbol[place[0]] += n
+checked = {sym for sym, n in per_symbol.items() if n >= 10}
+a, b = split(short_samples, checked), split(long_samples, checked)
 def step_s(text):
     row = [l for l in text.splitlines() if l.startswith("| wgpu (noop")]
     return float(row[0].split("|")[6]) if row else float("nan")
