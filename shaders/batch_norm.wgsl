@@ -51,12 +51,24 @@
 @group(0) @binding(5) var<storage, read_write> sums: array<f32>;
 // What the entry point computes.
 @group(0) @binding(6) var<storage, read_write> result: array<f32>;
-// The sizes, as the Sizes struct below lists them.
-@group(0) @binding(7) var<storage, read_write> sizes: array<u32>;
+// The sizes: cubecl's launch metadata, which it stages into a uniform of its own (cached by
+// content, so a layer's sizes are written once) and binds after the buffers.
+@group(0) @binding(7) var<uniform> params: Params;
 
 const WG: u32 = 256u;   // invocations of an element-wise workgroup (src/batch_norm/gpu.rs: WORKGROUP)
 const SUM_WG: u32 = 64u; // invocations of a partial sums' workgroup (SUM_WORKGROUP)
 const RUN: u32 = 8u;    // values an invocation of an element-wise entry point writes (RUN)
+
+// As src/batch_norm/gpu.rs writes them.
+struct Params {
+    batch: u32,
+    channels: u32,
+    plane: u32,
+    per: u32,
+    slices: u32,
+    relu: u32,
+    epsilon: f32,
+}
 
 struct Sizes {
     batch: u32,
@@ -71,11 +83,12 @@ struct Sizes {
 
 // Every entry point reads the sizes through this, and so refers to all eight bindings: the
 // pipeline's bind group layout is derived from what an entry point uses, and src/batch_norm/gpu.rs
-// binds the same eight buffers for all six (an unused one holds a single value).
+// binds the same eight for all six (an unused buffer is a filler of one value).
 fn read_sizes() -> Sizes {
     let bound = min(min(min(arrayLength(&x), arrayLength(&dy)), min(arrayLength(&gamma), arrayLength(&beta))),
-                    min(min(arrayLength(&stats), arrayLength(&sums)), min(arrayLength(&result), arrayLength(&sizes))));
-    return Sizes(sizes[0], sizes[1], sizes[2], sizes[3], sizes[4], sizes[5] != 0u, bitcast<f32>(sizes[6]), bound);
+                    min(min(arrayLength(&stats), arrayLength(&sums)), arrayLength(&result)));
+    let p = params;
+    return Sizes(p.batch, p.channels, p.plane, p.per, p.slices, p.relu != 0u, p.epsilon, bound);
 }
 
 // Values of one channel.

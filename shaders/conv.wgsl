@@ -53,10 +53,11 @@
 @group(0) @binding(1) var<storage, read_write> rhs: array<f32>;
 // The result: y [b, f, h', w'], dx [b, c, h, w], or the partial kernel gradients [z, f, c·k·k].
 @group(0) @binding(2) var<storage, read_write> result: array<f32>;
-// The sizes, as the Geo struct below lists them.
-@group(0) @binding(3) var<storage, read_write> geo: array<u32>;
-// The bias [f] (forward; the gradients bind one unused value).
-@group(0) @binding(4) var<storage, read_write> bias: array<f32>;
+// The bias [f] (forward; the gradients bind a filler of one value).
+@group(0) @binding(3) var<storage, read_write> bias: array<f32>;
+// The sizes: cubecl's launch metadata, which it stages into a uniform of its own (cached by
+// content, so a layer's sizes are written once) and binds after the buffers.
+@group(0) @binding(4) var<uniform> geo: Geo;
 
 const TM: u32 = 64u;            // rows of a tile (16, 32 or 64): written by src/conv/gpu.rs
 const TN: u32 = 128u;           // columns of a tile (a multiple of 8): written by src/conv/gpu.rs
@@ -115,8 +116,7 @@ var<workgroup> tile_b: array<array<vec4<f32>, TN / 4u>, DEPTH>;
 var<workgroup> span: vec2<u32>;
 
 fn geometry() -> Geo {
-    return Geo(geo[0], geo[1], geo[2], geo[3], geo[4], geo[5], geo[6], geo[7], geo[8], geo[9],
-               geo[10], geo[11], geo[12], geo[13], geo[14]);
+    return geo;
 }
 
 // Phase `z` of the input gradient (z = py·s + px; the other products do not use it).

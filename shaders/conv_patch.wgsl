@@ -39,10 +39,11 @@
 @group(0) @binding(1) var<storage, read_write> image: array<f32>;
 // The result: y [b, f, h, w] or dx [b, c, h, w].
 @group(0) @binding(2) var<storage, read_write> result: array<f32>;
-// The sizes, as the Geo struct below lists them.
-@group(0) @binding(3) var<storage, read_write> geo: array<u32>;
-// The bias [f] (forward; input_gradient binds one unused value).
-@group(0) @binding(4) var<storage, read_write> bias: array<f32>;
+// The bias [f] (forward; input_gradient binds a filler of one value).
+@group(0) @binding(3) var<storage, read_write> bias: array<f32>;
+// The sizes: cubecl's launch metadata, which it stages into a uniform of its own (cached by
+// content, so a layer's sizes are written once) and binds after the buffers.
+@group(0) @binding(4) var<uniform> geo: Geo;
 
 const TM: u32 = 64u;        // rows of a tile (16, 32 or 64): written by src/conv/gpu.rs
 const WIDTH: u32 = 32u;     // the maps' width (a multiple of 8): written by src/conv/gpu.rs
@@ -77,7 +78,7 @@ var<workgroup> tile_p: array<vec4<f32>, CHUNK * PATCH_LINES * QUADS>;
 var<workgroup> channels_uniform: u32;
 
 fn geometry() -> Geo {
-    return Geo(geo[0], geo[1], geo[2], geo[3]);
+    return geo;
 }
 
 // The kernel at rows `row` … `row` + 3 of the product, channel `c` of the image, tap t = 3i + j

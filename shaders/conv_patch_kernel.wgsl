@@ -34,8 +34,9 @@
 @group(0) @binding(1) var<storage, read_write> x: array<f32>;
 // The partial kernel gradients [z, f, c · 9].
 @group(0) @binding(2) var<storage, read_write> result: array<f32>;
-// The sizes, as the Geo struct below lists them.
-@group(0) @binding(3) var<storage, read_write> geo: array<u32>;
+// The sizes: cubecl's launch metadata, which it stages into a uniform of its own (cached by
+// content, so a layer's sizes are written once) and binds after the buffers.
+@group(0) @binding(3) var<uniform> geo: Geo;
 
 const TM: u32 = 16u;        // filters of a tile (16, 32 or 64): written by src/conv/gpu.rs
 const CH: u32 = 16u;        // channels of a tile: written by src/conv/gpu.rs
@@ -66,7 +67,7 @@ var<workgroup> tile_x: array<f32, CH * PATCH_LINES * SPAN>;
 var<workgroup> span: vec2<u32>;
 
 fn geometry() -> Geo {
-    return Geo(geo[0], geo[1], geo[2], geo[3], geo[4]);
+    return geo;
 }
 
 // An invocation's gradient: tap t's filters 0–3 (l) and 4–7 (h).

@@ -44,10 +44,11 @@
 @group(0) @binding(1) var<storage, read_write> image: array<f32>;
 // The result: y [b, f, h, w], dx [b, c, h, w], or the partial kernel gradients [z, f, c].
 @group(0) @binding(2) var<storage, read_write> result: array<f32>;
-// The sizes, as the Geo struct below lists them.
-@group(0) @binding(3) var<storage, read_write> geo: array<u32>;
-// The bias [f] (forward; the gradients bind one unused value).
-@group(0) @binding(4) var<storage, read_write> bias: array<f32>;
+// The bias [f] (forward; the gradients bind a filler of one value).
+@group(0) @binding(3) var<storage, read_write> bias: array<f32>;
+// The sizes: cubecl's launch metadata, which it stages into a uniform of its own (cached by
+// content, so a layer's sizes are written once) and binds after the buffers.
+@group(0) @binding(4) var<uniform> geo: Geo;
 
 const TM: u32 = 64u;        // rows of a tile (16, 32 or 64): written by src/conv/gpu.rs
 const TN: u32 = 128u;       // pixels of a tile (64 or 128): written by src/conv/gpu.rs
@@ -76,7 +77,7 @@ var<workgroup> tile_b: array<array<vec4<f32>, TN / 4u>, DEPTH>;
 var<workgroup> span_uniform: vec2<u32>;
 
 fn geometry() -> Geo {
-    return Geo(geo[0], geo[1], geo[2], geo[3], geo[4]);
+    return geo;
 }
 
 // The kernel at rows `row` … `row` + 3 of the product and channel `c` of the image (zero past
@@ -229,6 +230,9 @@ fn put_kernel(g: Geo, z: u32, row: u32, n: u32, l: vec4<f32>, r: vec4<f32>) {
 // The kernel gradient: here `weight` is bound to dy [b, f, h, w] and `image` to x [b, c, h, w].
 @compute @workgroup_size(ACROSS, TM / 8u, 1)
 fn kernel_gradient(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_id) local: vec3<u32>) {
+    // Reads no bias, but refers to it: the uniform comes after the buffers, so this entry point
+    // has to bind a bias too (a filler) for its sizes to be at binding 4 like the others'.
+    _ = arrayLength(&bias);
     let g = geometry();
     if (local.x == 0u && local.y == 0u) {
         // Slice z: pixels [z·slice, min((z + 1)·slice, b·plane)) of the batch.

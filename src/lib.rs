@@ -19,6 +19,8 @@ pub mod html;
 pub mod i18n;
 pub mod inside;
 pub mod kind;
+#[cfg(feature = "webgpu")]
+pub mod launch;
 pub mod learner;
 pub mod metrics;
 pub mod model;

@@ -20,13 +20,13 @@ use burn::cubecl::prelude::{
 use burn::cubecl::server::KernelArguments;
 use burn::cubecl::{CubeKernel, PrecompiledSource};
 use burn::prelude::*;
-use burn::tensor::DType;
 use burn_backend::TensorMetadata;
 use burn_backend::ops::FloatTensorOps;
 use burn_backend::tensor::FloatTensor;
 
 use super::op::{Kernels, Norm, NormGradients};
 use crate::fused::{self, contiguous};
+use crate::launch;
 
 /// The kernels' source.
 pub const SHADER: &str = include_str!("../../shaders/batch_norm.wgsl");
@@ -188,33 +188,26 @@ struct Bindings {
 
 /// Runs `entry` of layer `n` with layout `l` on `b`, returning what it writes.
 fn launch(entry: Entry, n: Norm, l: &Layout, b: Bindings) -> CubeTensor {
-    let first = [&b.x, &b.dy, &b.gamma, &b.beta, &b.stats, &b.sums].into_iter().flatten().next().expect("an input").clone();
-    let client = first.client.clone();
+    let inputs = [b.x, b.dy, b.gamma, b.beta, b.stats, b.sums];
+    let first = inputs.iter().flatten().next().expect("an input").clone();
+    let unread = inputs.iter().filter(|t| t.is_none()).count();
+    let (output, fillers) = launch::output(&first, l.output_shape(entry), unread);
+    let mut fillers = fillers.into_iter();
+    let mut buffers: Vec<_> = inputs
+        .into_iter()
+        .map(|t| match t {
+            Some(t) => contiguous(t).handle.clone().binding(),
+            None => fillers.next().expect("a filler for each unread binding").binding(),
+        })
+        .collect();
+    buffers.push(output.handle.clone().binding());
+    // shaders/batch_norm.wgsl's Params.
     let sizes = [l.batch as u32, l.channels as u32, l.plane as u32, l.per as u32, l.slices as u32, n.relu as u32, (n.epsilon as f32).to_bits()];
-    let sizes: Vec<u8> = sizes.iter().flat_map(|v| v.to_le_bytes()).collect();
-    let sizes = client.create_from_slice(&sizes);
-    let unused = || client.create_from_slice(&0f32.to_le_bytes());
-    let bind = |t: Option<CubeTensor>| match t {
-        Some(t) => contiguous(t).handle.clone().binding(),
-        None => unused().binding(),
-    };
-    let shape = l.output_shape(entry);
-    let output = client.empty(shape.num_elements() * DType::F32.size());
-    let output = CubeTensor::new_contiguous(client.clone(), first.device.clone(), shape, output, DType::F32);
     let (across, down) = l.workgroups(entry);
-    client.launch(
+    first.client.launch(
         Box::new(NormKernel(entry)),
         CubeCount::Static(across as u32, down as u32, 1),
-        KernelArguments::new().with_buffers(vec![
-            bind(b.x),
-            bind(b.dy),
-            bind(b.gamma),
-            bind(b.beta),
-            bind(b.stats),
-            bind(b.sums),
-            output.handle.clone().binding(),
-            sizes.binding(),
-        ]),
+        KernelArguments::new().with_buffers(buffers).with_info(launch::sizes(&sizes)),
     );
     output
 }

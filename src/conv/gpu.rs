@@ -32,12 +32,12 @@ use burn::cubecl::prelude::{
 use burn::cubecl::server::KernelArguments;
 use burn::cubecl::{CubeKernel, PrecompiledSource};
 use burn::prelude::*;
-use burn::tensor::DType;
 use burn_backend::ops::FloatTensorOps;
 use burn_backend::tensor::FloatTensor;
 
 use super::op::{self, ConvGradients, Geometry, Kernels};
 use crate::fused::{self, contiguous};
+use crate::launch;
 
 /// The kernels' source, with a 64-row tile ([`source`] writes the tile a layer gets).
 pub const SHADER: &str = include_str!("../../shaders/conv.wgsl");
@@ -419,26 +419,24 @@ fn launch(product: Product, g: &Geometry, lhs: CubeTensor, rhs: CubeTensor, bias
             grid.slice,
         ],
     };
-    let sizes: Vec<u8> = sizes.iter().flat_map(|v| (*v as u32).to_le_bytes()).collect();
-    let sizes = client.create_from_slice(&sizes);
-    let output = client.empty(shape.num_elements() * DType::F32.size());
-    let output = CubeTensor::new_contiguous(client.clone(), lhs.device.clone(), shape, output, DType::F32);
-    let mut buffers = vec![lhs.handle.clone().binding(), rhs.handle.clone().binding(), output.handle.clone().binding(), sizes.binding()];
-    // The gradients' entry points of shaders/conv.wgsl and conv_patch.wgsl read no bias, but the
-    // shader declares one binding for all; conv_patch_kernel.wgsl has none, nor has
-    // conv_point.wgsl's kernel gradient (a pipeline's bindings are those its entry point uses).
-    let point_kernel = grid.shader == Shader::Point && product == Product::KernelGradient;
-    if !matches!(grid.shader, Shader::PatchKernel { .. }) && !point_kernel {
+    let sizes: Vec<u32> = sizes.iter().map(|v| *v as u32).collect();
+    // conv_patch_kernel.wgsl declares no bias; the other shaders declare one for all their entry
+    // points, read by the forward pass only (the others bind a filler).
+    let declares_bias = !matches!(grid.shader, Shader::PatchKernel { .. });
+    let bias = bias.map(contiguous);
+    let (output, fillers) = launch::output(&lhs, shape, usize::from(declares_bias && bias.is_none()));
+    let mut buffers = vec![lhs.handle.clone().binding(), rhs.handle.clone().binding(), output.handle.clone().binding()];
+    if declares_bias {
         let bias = match bias {
-            Some(bias) => contiguous(bias).handle.clone(),
-            None => client.create_from_slice(&0f32.to_le_bytes()),
+            Some(bias) => bias.handle.clone(),
+            None => fillers[0].clone(),
         };
         buffers.push(bias.binding());
     }
     client.launch(
         Box::new(ConvKernel { product, tile_rows: grid.tile_rows, tile_columns: grid.tile_columns, shader: grid.shader }),
         CubeCount::Static(columns as u32, rows as u32, slices as u32),
-        KernelArguments::new().with_buffers(buffers),
+        KernelArguments::new().with_buffers(buffers).with_info(launch::sizes(&sizes)),
     );
     output
 }

@@ -1,0 +1,49 @@
+//! What a launch of one of our WGSL kernels hands cubecl besides its input tensors: its sizes,
+//! and its output together with the fillers for the bindings its entry point declares but does
+//! not read. Only with the `webgpu` feature.
+//!
+//! Why (BENCHMARKS.md, "Our launches' small uploads"): every launch used to upload its sizes into
+//! a buffer of their own and one value for each unread binding, each upload a task for cubecl's
+//! device thread and an allocation: about 560 a ResNet20 step, besides the launches themselves.
+//! Now the sizes go as cubecl's launch metadata ([`sizes`]), which cubecl-wgpu stages into a
+//! uniform that it caches by content and binds after the buffers (a layer's sizes are the same
+//! every step, so they are written once), and the output and the fillers are reserved together
+//! ([`output`]), one task. The fillers are never read; they are there because the bind group must
+//! have an entry for every binding the pipeline's layout has, and two writable bindings of one
+//! buffer must not overlap (Dawn checks), so an input cannot stand in for them.
+
+use burn::backend::wgpu::CubeTensor;
+use burn::cubecl::server::{Handle, MemoryLayoutDescriptor, MetadataBindingInfo};
+use burn::prelude::Shape;
+use burn::tensor::DType;
+
+/// The shader's uniform struct of 32-bit fields, `fields` in order, as cubecl's launch metadata
+/// (64-bit words, little-endian: two fields a word, the last one padded with zero).
+pub fn sizes(fields: &[u32]) -> MetadataBindingInfo {
+    let words = fields.chunks(2).map(|pair| u64::from(pair[0]) | u64::from(pair.get(1).copied().unwrap_or(0)) << 32);
+    MetadataBindingInfo::custom(words.collect())
+}
+
+/// A new f32 tensor of `shape` on `like`'s client and device, and `fillers` buffers of one value
+/// for unread bindings, all in one allocation (one task for cubecl's device thread; each part at
+/// its own aligned offset, so no two overlap).
+pub fn output(like: &CubeTensor, shape: Shape, fillers: usize) -> (CubeTensor, Vec<Handle>) {
+    let f32_size = DType::F32.size();
+    let mut parts = vec![MemoryLayoutDescriptor::contiguous(shape.clone(), f32_size)];
+    parts.extend((0..fillers).map(|_| MemoryLayoutDescriptor::contiguous(Shape::new([1]), f32_size)));
+    let mut handles = like.client.empty_tensors(parts).into_iter().map(|layout| layout.memory);
+    let output = handles.next().expect("the output's part");
+    let output = CubeTensor::new_contiguous(like.client.clone(), like.device.clone(), shape, output, DType::F32);
+    (output, handles.collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_pack_two_fields_a_word_low_first() {
+        assert_eq!(sizes(&[1, 2, 3]).data, vec![1 | 2 << 32, 3]);
+        assert_eq!(sizes(&[7, 0x3a83_126f]).data, vec![7 | 0x3a83_126f << 32]);
+    }
+}
