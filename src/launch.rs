@@ -4,7 +4,7 @@
 //!
 //! Why (BENCHMARKS.md, "Our launches' small uploads"): every launch used to upload its sizes into
 //! a buffer of their own and one value for each unread binding, each upload a task for cubecl's
-//! device thread and an allocation: about 560 a ResNet20 step, besides the launches themselves.
+//! device thread and an allocation: about 510 a ResNet20 step, besides the launches themselves.
 //! Now the sizes go as cubecl's launch metadata ([`sizes`]), which cubecl-wgpu stages into a
 //! uniform that it caches by content and binds after the buffers (a layer's sizes are the same
 //! every step, so they are written once), and the output and the fillers are reserved together
