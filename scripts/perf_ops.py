@@ -12,6 +12,13 @@ kernel family, not by layer.
 
     perf script -i perf.data | python3 scripts/perf_ops.py
     node --experimental-websocket www/page-profile.mjs dist | python3 scripts/perf_ops.py
+
+`--stages` sorts the samples by the stage of the host side of a step on wgpu instead (the page's
+worker on WebGPU: BACKEND=webgpu www/page-profile.mjs): each sample goes to the crate of its
+innermost frame outside the standard library and the allocator (burn-fusion's search, its
+kernel launches, cubecl's compiler, the WebGPU calls…).
+
+    BACKEND=webgpu FROM=11 node --experimental-websocket www/page-profile.mjs dist resnet20v1 32 20 | python3 scripts/perf_ops.py --stages
 """
 import re
 import sys
@@ -59,7 +66,50 @@ def samples(lines):
     if stack:
         yield stack
 
+# The host side of a step on wgpu, by crate (--stages); the first match, top to bottom, names the stage.
+STAGES = [
+    ("WebGPU calls and JavaScript (wgpu's web backend, its JS glue, the browser's WebGPU, the garbage collector)", r"^(wgpu|js_sys|web_sys|wasm_bindgen)$|^JS$"),
+    ("cubecl's compiler (WGSL from cubecl's IR: kernels seen for the first time)", r"^(cubecl_wgpu::compiler|pliron|cubecl_ir|cubecl_opt)"),
+    ("cubecl: launches, memory, streams (cubecl-wgpu, -runtime, -server, -core, -common)", r"^cubecl_"),
+    ("burn-fusion: recording and matching operations to fused plans (burn-fusion, burn-ir)", r"^(burn_fusion|burn_ir)$"),
+    ("burn-cubecl-fusion: building and launching the fused kernels", r"^burn_cubecl_fusion$"),
+    ("burn's kernels and autodiff (burn-cubecl, burn-autodiff, cubek, burn-tensor…)", r"^(burn_|cubek_)"),
+    ("ours (model, Adam, pipeline, our kernels' launches)", r"^resnet_webgpu$"),
+]
+# Frames that say nothing of the stage: the standard library, collections, the allocator.
+GENERIC = re.compile(r"^<*(alloc|core|std|dlmalloc|hashbrown|smallvec|indexmap|xxhash_rust|internment|slotmap)::|^__rustc|^__rdl|^mem(cpy|set|move)")
+
+def crate(frame):
+    """`burn_fusion` for `burn_fusion::stream::…` or `<burn_fusion::… as …>::…`; `cubecl_wgpu::compiler`
+    for the WGSL compiler; `JS` for frames without a path (JavaScript, the browser's WebGPU)."""
+    path = frame.lstrip("<")
+    if path.startswith("cubecl_wgpu::compiler"):
+        return "cubecl_wgpu::compiler"
+    match = re.match(r"([A-Za-z_0-9]+)::", path)
+    return match.group(1) if match else "JS"
+
+def stages():
+    counts, total = Counter(), 0
+    for stack in samples(sys.stdin):
+        total += 1
+        # The compiler runs inside a launch: any compiler frame on the stack makes it a compile.
+        if any(crate(f) in ("cubecl_wgpu::compiler", "pliron", "cubecl_opt") for f in stack):
+            counts[STAGES[1][0]] += 1
+            continue
+        frame = next((f for f in stack if not GENERIC.search(f)), "")
+        name = crate(frame) if frame else "std"
+        counts[next((stage for stage, pattern in STAGES if re.search(pattern, name)), f"other ({name})")] += 1
+    if not total:
+        sys.exit("no samples")
+    print(f"{total} samples\n")
+    print("| stage of the host side | share of the samples |")
+    print("|---|---:|")
+    for stage, n in counts.most_common():
+        print(f"| {stage} | {100 * n / total:.1f} % |")
+
 def main():
+    if sys.argv[1:] == ["--stages"]:
+        return stages()
     families, gemm = Counter(), Counter()
     total = 0
     for stack in samples(sys.stdin):

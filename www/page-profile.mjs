@@ -1,10 +1,15 @@
 // Where the page's training steps spend the CPU: Chromium's own sampling profiler (the one
 // DevTools uses), run in every worker that trains (the training worker and, with the threaded
-// module, wasm-bindgen-rayon's pool) over steps 2 … steps+1 of the page training on its CPU
-// backend. Prints the samples as `perf script` would (one block per sample, the innermost frame
-// first) for scripts/perf_ops.py, which sorts them by kind of work as it does natively:
+// module, wasm-bindgen-rayon's pool) over steps FROM+1 … FROM+steps (FROM=1 by default) of the
+// page training on its CPU backend (BACKEND=webgpu: on WebGPU, the worker's host side). Prints
+// the samples as `perf script` would (one block per sample, the innermost frame first) for
+// scripts/perf_ops.py, which sorts them by kind of work as it does natively (`--stages`: by stage
+// of the host side, for WebGPU):
 //
 //   node --experimental-websocket www/page-profile.mjs [dist] [model] [batch] [steps] | python3 scripts/perf_ops.py
+//
+// On WebGPU the profiler's default interval (INTERVAL_US=500) stalled the run here for over ten
+// minutes; INTERVAL_US=5000 did not.
 //
 // The page must be built with the wasm's function names (KEEP_NAMES=1 trunk build; without them
 // every frame is `$func123`). ISOLATED=0 serves the page without cross-origin isolation: the
@@ -17,7 +22,13 @@ const dist = process.argv[2] ?? "dist";
 const model = process.argv[3] ?? "resnet20v1";
 const batch = process.argv[4] ?? "128";
 const steps = Number(process.argv[5] ?? "10");
+// FROM=11 starts after the steps that still compile kernels (on WebGPU some first appear in steps
+// 2–11): the profile covers steps FROM+1 … FROM+steps (the page reports steps 1, 11, 21, …).
+const from = Number(process.env.FROM ?? "1");
 const port = 9300 + Math.floor(Math.random() * 500);
+// BACKEND=webgpu profiles the worker training on WebGPU instead (its host side: burn, fusion,
+// cubecl, wgpu's WebGPU calls; the device's work runs in the GPU process, not sampled here).
+const backend = process.env.BACKEND ?? "cpu";
 
 /** A DevTools-protocol client on one WebSocket, with flat sessions (targets attached to it). */
 class Cdp {
@@ -59,7 +70,7 @@ if (typeof WebSocket === "undefined") {
   process.exit(2);
 }
 const server = await serve(dist, { isolated: process.env.ISOLATED !== "0" });
-const browser = await launch({ webgpu: false, args: [`--remote-debugging-port=${port}`] });
+const browser = await launch({ webgpu: backend === "webgpu", args: [`--remote-debugging-port=${port}`] });
 const version = await (await fetch(`http://127.0.0.1:${port}/json/version`)).json();
 const cdp = new Cdp(version.webSocketDebuggerUrl);
 await cdp.open();
@@ -69,13 +80,15 @@ await cdp.open();
 const workers = new Map(); // sessionId → url
 const attach = { autoAttach: true, waitForDebuggerOnStart: false, flatten: true };
 cdp.listeners.push(async ({ method, params }) => {
+  // A worker that ended (the page starts short-lived ones too) is no longer profiled.
+  if (method === "Target.detachedFromTarget") workers.delete(params.sessionId);
   if (method !== "Target.attachedToTarget") return;
   const { sessionId, targetInfo } = params;
   try {
     if (targetInfo.type === "worker") {
       workers.set(sessionId, targetInfo.url);
       await cdp.send("Profiler.enable", {}, sessionId);
-      await cdp.send("Profiler.setSamplingInterval", { interval: 500 }, sessionId);
+      await cdp.send("Profiler.setSamplingInterval", { interval: Number(process.env.INTERVAL_US ?? 500) }, sessionId);
     }
     if (targetInfo.type === "worker" || targetInfo.type === "page") {
       await cdp.send("Target.setAutoAttach", attach, sessionId);
@@ -93,16 +106,15 @@ const reached = (page, n, timeout) => page.waitForFunction((n) => {
 }, n, { timeout });
 let report;
 try {
-  const page = await openReady(browser, server.url, "cpu");
+  const page = await openReady(browser, server.url, backend);
   await page.selectOption("#model", model);
   await page.fill("#batch-size", batch);
   await page.fill("#epochs", "1");
   await page.click("#start");
-  await reached(page, 1, 600_000);
-  const sessions = [...workers.keys()];
-  await Promise.all(sessions.map((s) => cdp.send("Profiler.start", {}, s)));
-  await reached(page, steps + 1, 1_800_000);
-  const profiles = await Promise.all(sessions.map((s) => cdp.send("Profiler.stop", {}, s)));
+  await reached(page, from, 1_800_000);
+  await Promise.all([...workers.keys()].map((s) => cdp.send("Profiler.start", {}, s)));
+  await reached(page, from + steps, 3_600_000);
+  const profiles = await Promise.all([...workers.keys()].map((s) => cdp.send("Profiler.stop", {}, s)));
   report = { adapter: await page.textContent("#m-adapter"), speed: await page.textContent("#m-speed"), profiles };
   await page.click("#stop");
 } finally {
@@ -152,5 +164,5 @@ for (const { profile } of report.profiles) {
   }
 }
 console.log(out.join("\n"));
-console.error(`page-profile: ${model}, batch ${batch}, steps 2–${steps + 1}, ${report.adapter}, ${report.speed}; ` +
+console.error(`page-profile: ${model}, batch ${batch}, steps ${from + 1}–${from + steps}, ${report.adapter}, ${report.speed}; ` +
   `${report.profiles.length} workers profiled, ${kept} samples at work, ${idle} waiting or idle (left out)`);

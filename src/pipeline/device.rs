@@ -1,7 +1,6 @@
 //! The GPU half of the input pipeline: the split on the device and `shaders/augment.wgsl` as a
 //! cubecl kernel (only with the `webgpu` feature; see `pipeline.rs`).
 
-use burn::backend::wgpu::CubeTensor;
 use burn::backend::{Cube, DispatchDevice};
 use burn::cubecl::client::Client;
 use burn::cubecl::ir::metadata::Info;
@@ -13,13 +12,12 @@ use burn::cubecl::prelude::{
 use burn::cubecl::server::{Handle, KernelArguments};
 use burn::cubecl::{CubeKernel, PrecompiledSource};
 use burn::prelude::*;
-use burn::tensor::DType;
 use burn_backend::tensor::FloatTensor;
 
 use super::{PipelineError, SHARDS, labels_tensor};
 use crate::augment::Transform;
-use crate::fused;
 use crate::data::{IMAGE_BYTES, SIDE, Split};
+use crate::{fused, launch};
 
 /// The kernel's source.
 pub const SHADER: &str = include_str!("../../shaders/augment.wgsl");
@@ -163,11 +161,9 @@ impl DeviceImages {
         let shape = Shape::new([n, 3, SIDE, SIDE]);
         let (shards, info) = (self.shards.clone(), self.info.clone());
         let output = fused::run("Augment", [self.lut.clone()], shape.clone(), move |[lut]| {
-            let client = lut.client.clone();
-            let output = client.empty(shape.num_elements() * DType::F32.size());
-            let output = CubeTensor::new_contiguous(client.clone(), lut.device.clone(), shape.clone(), output, DType::F32);
+            let (output, _) = launch::output(&lut, shape.clone(), 0);
             if n > 0 {
-                client.launch(
+                lut.client.launch(
                     Box::new(AugmentKernel),
                     CubeCount::Static(IMAGE_BYTES as u32 / WORKGROUP, n as u32, 1),
                     KernelArguments::new().with_buffers(vec![

@@ -110,6 +110,13 @@ pub(super) async fn webgpu_peak() -> Option<f64> {
     }
 }
 
+/// Kernel launches cubecl-wgpu gathers into one `queue.submit` (its default is 32). In the page
+/// every submit crosses to the GPU process and was 16 % of the worker's CPU in a ResNet20 step;
+/// with 128 the worker spent less per step (BENCHMARKS.md, "The page's host side on WebGPU").
+/// A read-back submits whatever is pending first.
+#[cfg(feature = "webgpu")]
+const TASKS_PER_SUBMIT: usize = 128;
+
 #[cfg(feature = "webgpu")]
 pub(super) async fn init_webgpu() -> Initialised {
     if let Some(webgpu) = STATE.with_borrow(|s| s.webgpu.clone()) {
@@ -121,6 +128,7 @@ pub(super) async fn init_webgpu() -> Initialised {
         return Err(texts().no_navigator_gpu.into());
     }
     let (device, setup) = Device::wgpu_options()
+        .tasks_max(TASKS_PER_SUBMIT)
         .init_with_setup_async()
         .await
         .map_err(|e| (texts().no_adapter)(&format!("{e:?}")))?;
