@@ -79,6 +79,16 @@ STAGES = [
 # Frames that say nothing of the stage: the standard library, collections, the allocator.
 GENERIC = re.compile(r"^<*(alloc|core|std|dlmalloc|hashbrown|smallvec|indexmap|xxhash_rust|internment|slotmap)::|^__rustc|^__rdl|^mem(cpy|set|move)")
 
+def table(total, header, rows):
+    """A Markdown table of `rows` (a name, then sample counts, printed as shares of `total`)."""
+    if not total:
+        sys.exit("no samples")
+    print(f"{total} samples\n")
+    print("| " + " | ".join(header) + " |")
+    print("|---" + "|---:" * (len(header) - 1) + "|")
+    for name, *counts in rows:
+        print(f"| {name} | " + " | ".join(f"{100 * n / total:.1f} %" for n in counts) + " |")
+
 def crate(frame):
     """`burn_fusion` for `burn_fusion::stream::…` or `<burn_fusion::… as …>::…`; `cubecl_wgpu::compiler`
     for the WGSL compiler; `JS` for frames without a path (JavaScript, the browser's WebGPU)."""
@@ -99,13 +109,8 @@ def stages():
         frame = next((f for f in stack if not GENERIC.search(f)), "")
         name = crate(frame) if frame else "std"
         counts[next((stage for stage, pattern in STAGES if re.search(pattern, name)), f"other ({name})")] += 1
-    if not total:
-        sys.exit("no samples")
-    print(f"{total} samples\n")
-    print("| stage of the host side | share of the samples |")
-    print("|---|---:|")
-    for stage, n in counts.most_common():
-        print(f"| {stage} | {100 * n / total:.1f} % |")
+    table(total, ["stage of the host side", "share of the samples"],
+          [[stage, n] for stage, n in counts.most_common()])
 
 def main():
     if sys.argv[1:] == ["--stages"]:
@@ -118,13 +123,8 @@ def main():
         families[family] += 1
         if re.search(r"^gemm_|gemm_common", stack[0]):
             gemm[family] += 1
-    if not total:
-        sys.exit("no samples")
-    print(f"{total} samples\n")
-    print("| kind of work | share of the step | of which in gemm's microkernels |")
-    print("|---|---:|---:|")
-    for family, n in families.most_common():
-        print(f"| {family} | {100 * n / total:.1f} % | {100 * gemm[family] / total:.1f} % |")
+    table(total, ["kind of work", "share of the step", "of which in gemm's microkernels"],
+          [[family, n, gemm[family]] for family, n in families.most_common()])
 
 if __name__ == "__main__":
     main()
