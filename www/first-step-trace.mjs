@@ -8,7 +8,7 @@
 // toggles: --disable-dawn-features=…); WARM=1 presses «Entrenar» only after the page compiled the
 // network's kernels. Headless Chromium on SwiftShader here: read shares and counts, not seconds.
 import { readFileSync } from "node:fs";
-import { kernelsCompiledNote, launch, openReady, serve } from "./harness.mjs";
+import { kernelsCompiledNote, launch, openReady, serve, stepReached } from "./harness.mjs";
 
 const dist = process.argv[2] ?? "dist";
 const batch = process.argv[3] ?? "32";
@@ -30,8 +30,7 @@ try {
   await browser.startTracing(page, { path, categories: ["gpu.dawn", "gpu", "toplevel"] });
   const t0 = Date.now();
   await page.click("#start");
-  await page.waitForFunction(() => /paso 1 de/.test(document.querySelector("#m-epoch").textContent),
-    null, { timeout: 1_200_000 });
+  await stepReached(page, 1, { timeout: 1_200_000 });
   console.log(`start → first step: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   await browser.stopTracing();
   await page.click("#stop");

@@ -98,6 +98,15 @@ export function kernelsCompiledNote(model, batch) {
   return `kernels de ${label}, lote ${batch}, compilados en`;
 }
 
+/** Waits until the page reports training step `n` or a later one (the worker reports steps 1, 11,
+ * 21, …: «época 1 · paso 11 de 156»); `polling` as Playwright's (ms, or animation frames). */
+export function stepReached(page, n, { timeout, polling = "raf" }) {
+  return page.waitForFunction((n) => {
+    const step = /paso (\d+) de/.exec(document.querySelector("#m-epoch").textContent);
+    return step && Number(step[1]) >= n;
+  }, n, { timeout, polling });
+}
+
 /** Headless Chromium, with WebGPU enabled unless `webgpu` is false, and any further `args`. */
 export function launch({ webgpu = true, args = [] } = {}) {
   return chromium.launch({

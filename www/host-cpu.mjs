@@ -9,12 +9,11 @@
 //
 // On a software adapter (SwiftShader here) the device's own work runs on the CPU too, in the GPU
 // process's SwiftShader threads (marl's workers, `Thread<NN>`); they are marked [device] and are
-// not host time. What is left — the
-// worker, the page, Dawn — is what a real GPU's visitor would pay on this CPU for every step, the
-// floor below which no GPU makes the page's step faster. One Chromium at a time: it refuses to
+// not host time. What is left — the worker, the page, Dawn — is what a real GPU's visitor would
+// pay on this CPU for every step, the floor below which no GPU makes the page's step faster. One Chromium at a time: it refuses to
 // start when another is running, since it reads every Chromium process on the machine.
 import { readFileSync, readdirSync, readlinkSync } from "node:fs";
-import { launch, openReady, serve } from "./harness.mjs";
+import { launch, openReady, serve, stepReached } from "./harness.mjs";
 
 const dist = process.argv[2] ?? "dist";
 const batch = process.argv[3] ?? "32";
@@ -85,12 +84,11 @@ try {
   await page.fill("#batch-size", batch);
   await page.fill("#epochs", "1");
   await page.click("#start");
-  const reached = (step) => page.waitForFunction((s) => new RegExp(`paso ${s} de`).test(document.querySelector("#m-epoch").textContent),
-    step, { timeout: 3_600_000, polling: 250 });
-  await reached(from);
+  // Every 250 ms: polling the page every frame costs its thread CPU that would be counted.
+  await stepReached(page, from, { timeout: 3_600_000, polling: 250 });
   before = cpu();
   const t0 = Date.now();
-  await reached(to);
+  await stepReached(page, to, { timeout: 3_600_000, polling: 250 });
   after = cpu();
   wall = (Date.now() - t0) / (to - from);
   speed = await page.textContent("#m-speed");

@@ -10,7 +10,7 @@
 // ISOLATED=0 serves the page without cross-origin isolation (the CPU backend on one thread, in
 // the page's module) instead of with it (the threaded module). MEASURE_EPOCH=1 also lets the one epoch finish (its evaluation included) before reading the
 // memory: pair it with a short epoch, e.g. the query train_images=2560.
-import { kernelsCompiledNote, launch, openReady, serve } from "./harness.mjs";
+import { kernelsCompiledNote, launch, openReady, serve, stepReached } from "./harness.mjs";
 
 const dist = process.argv[2] ?? "dist";
 const batch = process.argv[3] ?? "32";
@@ -38,11 +38,9 @@ try {
     const adapter = (await page.textContent("#m-adapter")).replace(/ · (compilando|kernels de).*/, "");
     const t0 = Date.now();
     await page.click("#start");
-    await page.waitForFunction(() => /paso 1 de/.test(document.querySelector("#m-epoch").textContent),
-      null, { timeout: 600_000 });
+    await stepReached(page, 1, { timeout: 600_000 });
     const first = (Date.now() - t0) / 1000;
-    await page.waitForFunction(() => /paso 11 de/.test(document.querySelector("#m-epoch").textContent),
-      null, { timeout: 1_800_000 });
+    await stepReached(page, 11, { timeout: 1_800_000 });
     const speed = await page.textContent("#m-speed");
     if (process.env.MEASURE_EPOCH === "1") {
       await page.waitForFunction(() => /terminado|Listo/.test(document.querySelector("#status").textContent),

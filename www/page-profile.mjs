@@ -16,7 +16,7 @@
 // CPU backend on one thread, in the page's own module. The pool's threads wait for work between
 // jobs: those samples (Chromium's `(idle)`, and frames in the futex wait) are counted on stderr,
 // not printed.
-import { launch, openReady, serve } from "./harness.mjs";
+import { launch, openReady, serve, stepReached } from "./harness.mjs";
 
 const dist = process.argv[2] ?? "dist";
 const model = process.argv[3] ?? "resnet20v1";
@@ -29,6 +29,7 @@ const port = 9300 + Math.floor(Math.random() * 500);
 // BACKEND=webgpu profiles the worker training on WebGPU instead (its host side: burn, fusion,
 // cubecl, wgpu's WebGPU calls; the device's work runs in the GPU process, not sampled here).
 const backend = process.env.BACKEND ?? "cpu";
+const interval = Number(process.env.INTERVAL_US ?? 500);
 
 /** A DevTools-protocol client on one WebSocket, with flat sessions (targets attached to it). */
 class Cdp {
@@ -88,7 +89,7 @@ cdp.listeners.push(async ({ method, params }) => {
     if (targetInfo.type === "worker") {
       workers.set(sessionId, targetInfo.url);
       await cdp.send("Profiler.enable", {}, sessionId);
-      await cdp.send("Profiler.setSamplingInterval", { interval: Number(process.env.INTERVAL_US ?? 500) }, sessionId);
+      await cdp.send("Profiler.setSamplingInterval", { interval }, sessionId);
     }
     if (targetInfo.type === "worker" || targetInfo.type === "page") {
       await cdp.send("Target.setAutoAttach", attach, sessionId);
@@ -99,11 +100,6 @@ cdp.listeners.push(async ({ method, params }) => {
 });
 await cdp.send("Target.setAutoAttach", attach);
 
-// The page reports its progress every few steps ("paso 11 de 40"): wait for step `n` or later.
-const reached = (page, n, timeout) => page.waitForFunction((n) => {
-  const step = /paso (\d+) de/.exec(document.querySelector("#m-epoch").textContent);
-  return step && Number(step[1]) >= n;
-}, n, { timeout });
 let report;
 try {
   const page = await openReady(browser, server.url, backend);
@@ -111,9 +107,9 @@ try {
   await page.fill("#batch-size", batch);
   await page.fill("#epochs", "1");
   await page.click("#start");
-  await reached(page, from, 1_800_000);
+  await stepReached(page, from, { timeout: 1_800_000 });
   await Promise.all([...workers.keys()].map((s) => cdp.send("Profiler.start", {}, s)));
-  await reached(page, from + steps, 3_600_000);
+  await stepReached(page, from + steps, { timeout: 3_600_000 });
   const profiles = await Promise.all([...workers.keys()].map((s) => cdp.send("Profiler.stop", {}, s)));
   report = { adapter: await page.textContent("#m-adapter"), speed: await page.textContent("#m-speed"), profiles };
   await page.click("#stop");
