@@ -18,7 +18,8 @@
 # thread (the wgpu server: memory, bind groups, encoding). In the page all of it runs on one
 # thread and nothing spins.
 #
-# Needs perf (linux-perf) and objdump; BENCH=path picks the binary [target's release/bench].
+# Needs perf (linux-perf) and objdump; BENCH=path picks the binary [target's release/bench];
+# BENCH_ARGS adds flags to its command line (e.g. BENCH_ARGS="--adam ops").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 model=${1:-resnet20v1}
@@ -33,7 +34,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 for steps in "$short" "$long"; do
   perf record -q -F 999 -o "$work/perf-$steps.data" -- \
-    "$bench" --backend noop --model "$model" --batch "$batch" --warmup 3 --steps "$steps" \
+    "$bench" --backend noop --model "$model" --batch "$batch" --warmup 3 --steps "$steps" ${BENCH_ARGS:-} \
     >"$work/bench-$steps.txt" 2>"$work/perf-$steps.err" ||
     { cat "$work/perf-$steps.err" "$work/bench-$steps.txt" >&2; exit 1; }
 done

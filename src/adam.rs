@@ -10,6 +10,13 @@
 //! The update is burn's (and Keras') Adam, step `t` counted from 1:
 //! `m ← β₁m + (1−β₁)g`, `v ← β₂v + (1−β₂)g²`,
 //! `w ← w − lr · m·√(1−β₂ᵗ)/(1−β₁ᵗ) / (√v + ε·√(1−β₂ᵗ))`.
+//!
+//! On wgpu each parameter's update is one kernel of ours ([`gpu`], `shaders/adam.wgsl`) instead
+//! of a dozen tensor operations ([`by_tensor_ops`], what the CPU backend runs): BENCHMARKS.md,
+//! "Adam in one kernel".
+
+#[cfg(feature = "webgpu")]
+pub mod gpu;
 
 use std::collections::BTreeMap;
 
@@ -33,12 +40,85 @@ pub struct Adam {
     /// Steps taken so far (the next one is `steps + 1`).
     steps: usize,
     moments: BTreeMap<String, Moments>,
+    /// Whether the update runs as our kernel where there is one (wgpu), else as tensor operations.
+    kernel: bool,
+}
+
+/// The numbers of one step, the same for every parameter, rounded to f32 once on the host: what
+/// the tensor operations multiply by and what the kernel reads.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StepScalars {
+    pub beta_1: f32,
+    pub beta_2: f32,
+    pub one_minus_beta_1: f32,
+    pub one_minus_beta_2: f32,
+    /// `√(1−β₂ᵗ)/(1−β₁ᵗ)`.
+    pub factor: f32,
+    /// `ε·√(1−β₂ᵗ)`.
+    pub epsilon_hat: f32,
+    pub lr: f32,
+}
+
+impl StepScalars {
+    /// Step `t` (counted from 1) at learning rate `lr`.
+    pub fn new(beta_1: f32, beta_2: f32, epsilon: f32, t: usize, lr: f64) -> Self {
+        let t = t as i32;
+        let correction_2 = (1.0 - beta_2.powi(t)).sqrt();
+        Self {
+            beta_1,
+            beta_2,
+            one_minus_beta_1: 1.0 - beta_1,
+            one_minus_beta_2: 1.0 - beta_2,
+            factor: correction_2 / (1.0 - beta_1.powi(t)),
+            epsilon_hat: epsilon * correction_2,
+            lr: lr as f32,
+        }
+    }
+}
+
+/// One step of one parameter from tensor operations: the new weights and moments (`moments`
+/// `None` before its first step). What runs where there is no kernel; the kernel's reference.
+pub fn by_tensor_ops<const D: usize>(weights: Tensor<D>, grad: Tensor<D>, moments: Option<Moments>, s: StepScalars) -> (Tensor<D>, Moments) {
+    let shape = weights.shape();
+    let count = shape.num_elements();
+    let grad = grad.reshape([count]); // [count]
+    let state = match moments {
+        Some(Moments { first, second }) => Moments {
+            first: first.mul_scalar(s.beta_1).add(grad.clone().mul_scalar(s.one_minus_beta_1)),
+            second: second.mul_scalar(s.beta_2).add(grad.square().mul_scalar(s.one_minus_beta_2)),
+        },
+        None => Moments {
+            first: grad.clone().mul_scalar(s.one_minus_beta_1),
+            second: grad.square().mul_scalar(s.one_minus_beta_2),
+        },
+    };
+    let update = state.first.clone().mul_scalar(s.factor).div(state.second.clone().sqrt().add_scalar(s.epsilon_hat)); // [count]
+    let updated = weights.reshape([count]).sub(update.mul_scalar(s.lr)).reshape(shape);
+    (updated, state)
+}
+
+/// One step of one parameter: by the kernel where `kernel` and there is one for these tensors,
+/// else by tensor operations.
+pub fn update<const D: usize>(weights: Tensor<D>, grad: Tensor<D>, moments: Option<Moments>, s: StepScalars, kernel: bool) -> (Tensor<D>, Moments) {
+    #[cfg(feature = "webgpu")]
+    if kernel && let Some(updated) = gpu::step(&weights, &grad, moments.as_ref(), s) {
+        return updated;
+    }
+    let _ = kernel;
+    by_tensor_ops(weights, grad, moments, s)
 }
 
 impl Adam {
     /// A fresh optimizer (no step taken).
     pub fn new(beta_1: f32, beta_2: f32, epsilon: f32) -> Self {
-        Self { beta_1, beta_2, epsilon, steps: 0, moments: BTreeMap::new() }
+        Self { beta_1, beta_2, epsilon, steps: 0, moments: BTreeMap::new(), kernel: true }
+    }
+
+    /// The same optimizer, its updates by our kernel where there is one (`true`, the default) or
+    /// always by tensor operations (`bench --adam ops`, the tests' reference).
+    pub fn with_kernel(mut self, kernel: bool) -> Self {
+        self.kernel = kernel;
+        self
     }
 
     /// Steps taken so far.
@@ -92,31 +172,10 @@ impl ModuleMapper for StepMapper<'_> {
         // The training device's gradient checkpointing, kept on the updated weights.
         let checkpointing = tensor.gradient_checkpointing_strategy();
         let weights = tensor.inner(); // same shape, no autodiff
-        let shape = weights.shape();
-        let count = shape.num_elements();
-        let grad = grad.reshape([count]); // [count]
-        let Adam { beta_1, beta_2, epsilon, steps, moments } = &mut *self.adam;
-        let (b1, b2) = (*beta_1, *beta_2);
+        let Adam { beta_1, beta_2, epsilon, steps, moments, kernel } = &mut *self.adam;
+        let scalars = StepScalars::new(*beta_1, *beta_2, *epsilon, *steps, self.lr);
         let name = self.path.join(".");
-        let state = match moments.remove(&name) {
-            Some(Moments { first, second }) => Moments {
-                first: first.mul_scalar(b1).add(grad.clone().mul_scalar(1.0 - b1)),
-                second: second.mul_scalar(b2).add(grad.square().mul_scalar(1.0 - b2)),
-            },
-            None => Moments {
-                first: grad.clone().mul_scalar(1.0 - b1),
-                second: grad.square().mul_scalar(1.0 - b2),
-            },
-        };
-        let t = *steps as i32;
-        let correction_2 = (1.0 - b2.powi(t)).sqrt();
-        let factor = correction_2 / (1.0 - b1.powi(t));
-        let update = state
-            .first
-            .clone()
-            .mul_scalar(factor)
-            .div(state.second.clone().sqrt().add_scalar(*epsilon * correction_2)); // [count]
-        let updated = weights.reshape([count]).sub(update.mul_scalar(self.lr)).reshape(shape);
+        let (updated, state) = update(weights, grad, moments.remove(&name), scalars, *kernel);
         moments.insert(name, state);
         let mut updated = Tensor::from_inner(updated);
         if let Some(strategy) = checkpointing {

@@ -27,15 +27,28 @@ pub fn run<const N: usize>(
     output: Shape,
     body: impl Fn([CubeTensor; N]) -> CubeTensor + Send + Sync + 'static,
 ) -> FloatTensor<Cube> {
+    let [output] = run_many(name, inputs, [output], move |inputs| [body(inputs)]);
+    output
+}
+
+/// [`run`] for an operation that returns `K` f32 tensors, of shapes `outputs`.
+pub fn run_many<const N: usize, const K: usize>(
+    name: &'static str,
+    inputs: [FloatTensor<Cube>; N],
+    outputs: [Shape; K],
+    body: impl Fn([CubeTensor; N]) -> [CubeTensor; K] + Send + Sync + 'static,
+) -> [FloatTensor<Cube>; K] {
     #[cfg(not(feature = "fusion"))]
     {
-        let result = body(inputs);
-        debug_assert_eq!(result.meta.shape(), &output, "{name}");
-        result
+        let results = body(inputs);
+        for (result, shape) in results.iter().zip(&outputs) {
+            debug_assert_eq!(result.meta.shape(), shape, "{name}");
+        }
+        results
     }
     #[cfg(feature = "fusion")]
     {
-        lazy::queue(name, inputs, output, body)
+        lazy::queue(name, inputs, outputs, body)
     }
 }
 
@@ -60,26 +73,29 @@ mod lazy {
 
     type Handle = <<CubeBackend as FusionBackend>::FusionRuntime as FusionRuntime>::FusionHandle;
 
-    /// [`run`](super::run) under fusion: the body as a custom operation of burn-fusion's stream
-    /// (the calls burn's `#[backend_extension(…, Fusion)]` macro generates).
-    pub fn queue<const N: usize>(
+    /// [`run_many`](super::run_many) under fusion: the body as a custom operation of
+    /// burn-fusion's stream (the calls burn's `#[backend_extension(…, Fusion)]` macro generates).
+    pub fn queue<const N: usize, const K: usize>(
         name: &'static str,
         inputs: [FloatTensor<Cube>; N],
-        output: Shape,
-        body: impl Fn([CubeTensor; N]) -> CubeTensor + Send + Sync + 'static,
-    ) -> FloatTensor<Cube> {
+        outputs: [Shape; K],
+        body: impl Fn([CubeTensor; N]) -> [CubeTensor; K] + Send + Sync + 'static,
+    ) -> [FloatTensor<Cube>; K] {
         let client = inputs[0].client.clone();
         let inputs: [TensorIr; N] = inputs.map(|t| t.into_ir());
-        let output = TensorIr::uninit(client.create_empty_handle(), output, DType::F32);
-        let id = output.id;
-        let description = CustomOpIr { id: name.into(), inputs: inputs.to_vec(), outputs: vec![output], scalars: Vec::new() };
+        let outputs: [TensorIr; K] = outputs.map(|shape| TensorIr::uninit(client.create_empty_handle(), shape, DType::F32));
+        let ids = outputs.each_ref().map(|output| output.id);
+        let description = CustomOpIr { id: name.into(), inputs: inputs.to_vec(), outputs: outputs.to_vec(), scalars: Vec::new() };
         let operation = OperationFn(move |handles: &mut HandleContainer<Handle>| {
             let buffers = std::array::from_fn(|k| handles.get_float_tensor::<CubeBackend>(&inputs[k]));
-            handles.register_float_tensor::<CubeBackend>(&id, body(buffers));
+            for (id, result) in ids.iter().zip(body(buffers)) {
+                handles.register_float_tensor::<CubeBackend>(id, result);
+            }
             Ok(())
         });
-        let mut outputs = client.register(StreamId::current(), OperationIr::Custom(description), operation);
-        debug_assert_eq!(outputs.len(), 1, "{name}");
-        outputs.remove(0)
+        let registered = client.register(StreamId::current(), OperationIr::Custom(description), operation);
+        debug_assert_eq!(registered.len(), K, "{name}");
+        let mut registered = registered.into_iter();
+        std::array::from_fn(|_| registered.next().expect("one tensor for each output"))
     }
 }

@@ -28,13 +28,22 @@ pub fn sizes(fields: &[u32]) -> MetadataBindingInfo {
 /// for unread bindings, all in one allocation (one task for cubecl's device thread; each part at
 /// its own aligned offset, so no two overlap).
 pub fn output(like: &CubeTensor, shape: Shape, fillers: usize) -> (CubeTensor, Vec<Handle>) {
+    let ([output], fillers) = outputs(like, [shape], fillers);
+    (output, fillers)
+}
+
+/// [`output`] for a kernel that writes `K` tensors, of shapes `shapes`: one allocation for all
+/// of them and the fillers.
+pub fn outputs<const K: usize>(like: &CubeTensor, shapes: [Shape; K], fillers: usize) -> ([CubeTensor; K], Vec<Handle>) {
     let f32_size = DType::F32.size();
-    let mut parts = vec![MemoryLayoutDescriptor::contiguous(shape.clone(), f32_size)];
+    let mut parts: Vec<_> = shapes.iter().map(|shape| MemoryLayoutDescriptor::contiguous(shape.clone(), f32_size)).collect();
     parts.extend((0..fillers).map(|_| MemoryLayoutDescriptor::contiguous(Shape::new([1]), f32_size)));
     let mut handles = like.client.empty_tensors(parts).into_iter().map(|layout| layout.memory);
-    let output = handles.next().expect("the output's part");
-    let output = CubeTensor::new_contiguous(like.client.clone(), like.device.clone(), shape, output, DType::F32);
-    (output, handles.collect())
+    let outputs = shapes.map(|shape| {
+        let memory = handles.next().expect("a part for each output");
+        CubeTensor::new_contiguous(like.client.clone(), like.device.clone(), shape, memory, DType::F32)
+    });
+    (outputs, handles.collect())
 }
 
 #[cfg(test)]

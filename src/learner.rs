@@ -61,6 +61,13 @@ impl Learner {
         self
     }
 
+    /// The same learner with Adam's updates by our kernel where there is one (`true`, the
+    /// default) or always by tensor operations (`bench --adam`).
+    pub fn with_adam_kernel(mut self, kernel: bool) -> Self {
+        self.adam = self.adam.with_kernel(kernel);
+        self
+    }
+
     /// The model being trained.
     pub fn model(&self) -> &ResNet {
         self.model.as_ref().expect("the model is only taken inside `step`")

@@ -281,6 +281,30 @@ async fn wgsl_batch_norm_matches_the_cpu_on_webgpu() {
     }
 }
 
+/// Tensors read back asynchronously, as f32 values.
+async fn read_all(tensors: Vec<Tensor<1>>) -> Vec<Vec<f32>> {
+    let mut out = Vec::new();
+    for t in tensors {
+        out.push(t.into_data_async().await.expect("read back").iter::<f32>().collect());
+    }
+    out
+}
+
+/// `shaders/adam.wgsl` on WebGPU against the same update from burn's tensor operations on the CPU
+/// backend in the same browser: weights and both moments after each of three steps.
+#[wasm_bindgen_test]
+async fn wgsl_adam_matches_tensor_operations_on_webgpu() {
+    let (device, _) = webgpu().await;
+    for count in common::ADAM_COUNTS {
+        let got = read_all(common::adam_steps(count, true, &device)).await;
+        let expected = read_all(common::adam_steps(count, false, &Device::flex())).await;
+        for (k, (e, g)) in expected.iter().zip(&got).enumerate() {
+            let what = ["weights", "first moment", "second moment"][k % 3];
+            common::assert_close_each(&format!("{count} values, step {}, {what}", k / 3 + 1), e, g);
+        }
+    }
+}
+
 /// burn's wgpu backend cannot run in a browser without `timestamp-query` (cubecl-wgpu panics
 /// setting up its first stream), so the worker looks at the device burn set up before its first
 /// operation: Chromium's has it; a feature set that lacks it, or is empty, is told apart.

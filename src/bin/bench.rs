@@ -57,6 +57,24 @@ enum Input {
     Device,
 }
 
+/// How Adam updates the weights.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq)]
+enum AdamRoute {
+    /// Our kernel where there is one (wgpu: shaders/adam.wgsl), as training does.
+    Kernel,
+    /// burn's tensor operations, a dozen per parameter (what the CPU backend runs).
+    Ops,
+}
+
+impl AdamRoute {
+    fn name(self) -> &'static str {
+        match self {
+            AdamRoute::Kernel => "kernel",
+            AdamRoute::Ops => "ops",
+        }
+    }
+}
+
 /// Measure training steps per second.
 #[derive(Debug, Parser)]
 struct Args {
@@ -89,6 +107,10 @@ struct Args {
     /// `backend` (the backend's conv2d); several give one row each.
     #[arg(long, default_values = ["auto"])]
     conv: Vec<ConvRoute>,
+    /// How Adam updates the weights: `kernel` (ours where there is one: wgpu) or `ops` (tensor
+    /// operations); several give one row each.
+    #[arg(long, value_enum, default_values = ["kernel"])]
+    adam: Vec<AdamRoute>,
     /// Also print a kernel profile of each row's timed steps (wgpu only): the top kernels by
     /// device time, their share and dispatches per step, from cubecl's profiling logger
     /// (`CUBECL_DEBUG_OPTION=profile`, logged to a temporary file).
@@ -146,6 +168,7 @@ fn measure(
     data: Option<(&Split, &[f32])>,
     input: Input,
     route: ConvRoute,
+    adam: AdamRoute,
     args: &Args,
 ) -> Result<Row, String> {
     let started = Instant::now();
@@ -155,7 +178,8 @@ fn measure(
         device.clone().autodiff()
     };
     let config = TrainConfig { model, batch_size: batch, ..TrainConfig::default() };
-    let mut learner = Learner::new(&config, &train_device).map_err(|e| e.to_string())?.with_conv_route(route);
+    let mut learner = Learner::new(&config, &train_device).map_err(|e| e.to_string())?.with_conv_route(route)
+        .with_adam_kernel(adam == AdamRoute::Kernel);
     let fixed = (
         Tensor::<4>::random([batch, 3, SIDE, SIDE], Distribution::Normal(0.0, 1.0), &train_device),
         Tensor::<1, Int>::random([batch], Distribution::Uniform(0.0, 10.0), &train_device),
@@ -264,7 +288,7 @@ fn main() -> ExitCode {
                     Ok(pair) => pair,
                     Err(e) => {
                         failed = true;
-                        lines.push(format!("| wgpu | | | | failed: no device ({e:?}) | | | | | | | |"));
+                        lines.push(format!("| wgpu | | | | failed: no device ({e:?}) | | | | | | | | |"));
                         continue;
                     }
                 };
@@ -289,7 +313,7 @@ fn main() -> ExitCode {
                 }
                 Err(e) => {
                     failed = true;
-                    lines.push(format!("| {} | | | | failed: {e} | | | | | | | |", resnet_webgpu::noop::NAME));
+                    lines.push(format!("| {} | | | | failed: {e} | | | | | | | | |", resnet_webgpu::noop::NAME));
                     continue;
                 }
             },
@@ -300,7 +324,9 @@ fn main() -> ExitCode {
                     .try_init(&Device::flex())
                     .map(|m| Summary::of(&m).training_flops_per_image() as f64)
                     .unwrap_or(0.0);
-                for (&input, &route) in inputs.iter().flat_map(|i| args.conv.iter().map(move |r| (i, r))) {
+                let (convs, adams) = (&args.conv, &args.adam);
+                let rows = inputs.iter().flat_map(|i| convs.iter().flat_map(move |r| adams.iter().map(move |a| (*i, *r, *a))));
+                for (input, route, adam) in rows {
                     let conv = route.resolve(&device).name();
                     let source = match (split, input, backend) {
                         (None, ..) => "fixed random",
@@ -308,12 +334,13 @@ fn main() -> ExitCode {
                         (Some(_), Input::Device, Backend::Flex) => continue,
                         (Some(_), _, Backend::Wgpu | Backend::Noop) => "device",
                     };
-                    match measure(&device, backend, model, batch, split, input, route, &args) {
+                    match measure(&device, backend, model, batch, split, input, route, adam, &args) {
                         Ok(row) => {
                             let images_per_sec = batch as f64 / row.median_step_s;
                             if let Some(kernels) = &row.kernels {
                                 profiles.push(format!(
-                                    "Kernels of {name}, {model}, batch {batch}, conv {conv}, {} timed steps:\n\n{}",
+                                    "Kernels of {name}, {model}, batch {batch}, conv {conv}, Adam by {}, {} timed steps:\n\n{}",
+                                    adam.name(),
                                     args.steps.max(1),
                                     kernels.table(args.steps.max(1), args.kernel_rows)
                                 ));
@@ -329,16 +356,17 @@ fn main() -> ExitCode {
                                 None => "—".to_string(),
                             };
                             lines.push(format!(
-                                "| {name} | {model} | {batch} | {source} | {images_per_sec:.1} | {:.3} | {on_device} | {:.2} | {:.0} | {} | {gflops:.2} ({share}) | {conv} |",
+                                "| {name} | {model} | {batch} | {source} | {images_per_sec:.1} | {:.3} | {on_device} | {:.2} | {:.0} | {} | {gflops:.2} ({share}) | {conv} | {} |",
                                 row.median_step_s,
                                 row.first_step_s,
                                 rss_mib(),
                                 row.device_mib.map_or("—".to_string(), |m| format!("{m:.0}")),
+                                adam.name(),
                             ))
                         }
                         Err(e) => {
                             failed = true;
-                            lines.push(format!("| {name} | {model} | {batch} | {source} | failed: {e} | | | | | | | {conv} |"));
+                            lines.push(format!("| {name} | {model} | {batch} | {source} | failed: {e} | | | | | | | {conv} | {} |", adam.name()));
                         }
                     }
                 }
@@ -373,10 +401,10 @@ fn main() -> ExitCode {
         );
     }
     out!(
-        "| backend | model | batch | batches | images/s | step (s, median of {}) | on the device's clock (s, share) | first step (s) | peak RSS (MiB) | device memory (MiB) | GFLOP/s (of matmul peak) | conv |",
+        "| backend | model | batch | batches | images/s | step (s, median of {}) | on the device's clock (s, share) | first step (s) | peak RSS (MiB) | device memory (MiB) | GFLOP/s (of matmul peak) | conv | Adam |",
         args.steps
     );
-    out!("|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|");
+    out!("|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---|");
     for line in lines {
         out!("{line}");
     }

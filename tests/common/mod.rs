@@ -87,3 +87,44 @@ pub fn assert_close(what: &str, expected: &[f32], got: &[f32]) {
         assert!((a - b).abs() <= 2e-4 * scale, "{what}[{i}]: the reference {a} vs {b} (scale {scale})");
     }
 }
+
+/// Sizes of the parameters Adam's kernel is tested on: a 3×3 16→16 kernel, a bias, the
+/// classifier's weight, and one spread over 274 workgroups with a partial last one.
+pub const ADAM_COUNTS: [usize; 4] = [2304, 16, 640, 70_001];
+
+/// Three Adam steps (the recipe's β₁, β₂, ε; learning rates 10⁻³, 0.1, 10⁻³) of a parameter of
+/// `count` seeded values with seeded gradients, on `device`, by our kernel
+/// (`resnet_webgpu::adam::gpu`, which must take these tensors) or by tensor operations: the
+/// weights, first and second moments after each step, in that order (nine tensors, not read).
+pub fn adam_steps(count: usize, kernel: bool, device: &Device) -> Vec<Tensor<1>> {
+    use resnet_webgpu::adam::{self, StepScalars};
+    let values = |seed: u64, scale: f32| {
+        let v: Vec<f32> = conv_values([count, 1, 1, 1], seed).iter().map(|v| v * scale).collect();
+        Tensor::<1>::from_data(TensorData::new(v, [count]), device)
+    };
+    let mut weights = values(1, 0.5);
+    let mut moments = None;
+    let mut out = Vec::new();
+    for (t, lr) in [(1, 1e-3), (2, 0.1), (3, 1e-3)] {
+        let grad = values(10 + t as u64, 0.1);
+        let s = StepScalars::new(0.9, 0.999, 1e-7, t, lr);
+        let (w, m) = if kernel {
+            adam::gpu::step(&weights, &grad, moments.as_ref(), s).expect("the kernel takes f32 tensors of wgpu")
+        } else {
+            adam::by_tensor_ops(weights, grad, moments, s)
+        };
+        out.extend([w.clone(), m.first.clone(), m.second.clone()]);
+        weights = w;
+        moments = Some(m);
+    }
+    out
+}
+
+/// `got` equals `expected` value by value within 10⁻⁵ of each expected value and 10⁻⁸ besides:
+/// Adam's weights move by about the learning rate a step, its moments are as small as g².
+pub fn assert_close_each(what: &str, expected: &[f32], got: &[f32]) {
+    assert_eq!(expected.len(), got.len(), "{what}: lengths");
+    for (i, (a, b)) in expected.iter().zip(got).enumerate() {
+        assert!((a - b).abs() <= 1e-5 * a.abs() + 1e-8, "{what}[{i}]: the reference {a} vs {b}");
+    }
+}
