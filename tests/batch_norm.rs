@@ -53,8 +53,10 @@ fn run(case: ([usize; 4], f32, bool), ours: bool, device: &Device, strategy: Gra
         values(x.grad(&grads).expect("input gradient")),
         values(bn.gamma.grad(&grads).expect("γ gradient")),
         values(bn.beta.grad(&grads).expect("β gradient")),
-        values(bn.running_mean.value()),
-        values(bn.running_var.value()),
+        // `value()` would be the statistics before this step: burn's RunningState keeps an update
+        // aside until a sync.
+        values(bn.running_mean.value_sync()),
+        values(bn.running_var.value_sync()),
     ]
 }
 
