@@ -13,9 +13,54 @@
 //! buffer must not overlap (Dawn checks), so an input cannot stand in for them.
 
 use burn::backend::wgpu::CubeTensor;
+use burn::cubecl::ir::metadata::Info;
+use burn::cubecl::ir::{ElemType, UIntKind};
+use burn::cubecl::prelude::{
+    AddressType, CubeDim, ExecutionMode, KernelDefinition, KernelId, KernelMetadata, KernelSettings, Scope,
+};
 use burn::cubecl::server::{Handle, MemoryLayoutDescriptor, MetadataBindingInfo};
+use burn::cubecl::{CubeKernel, PrecompiledSource};
 use burn::prelude::Shape;
 use burn::tensor::DType;
+
+/// One entry point of one of our WGSL sources as a cubecl kernel: the source is the kernel,
+/// there is nothing for cubecl to compile. (burn-cubecl's `template` feature has the same type,
+/// `SourceKernel`; it would rebuild all of cubecl for these few lines.)
+#[derive(Clone, Copy, Debug)]
+pub struct WgslKernel {
+    /// Its name in the kernel profile (`bench --kernels`) and cubecl's logs.
+    pub name: &'static str,
+    pub source: &'static str,
+    pub entry: &'static str,
+    /// The entry point's `@workgroup_size` (x).
+    pub workgroup: u32,
+}
+
+impl KernelMetadata for WgslKernel {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn id(&self) -> KernelId {
+        KernelId::new::<Self>().info((self.name, self.entry))
+    }
+
+    fn address_type(&self) -> ElemType {
+        UIntKind::U32.into()
+    }
+}
+
+impl CubeKernel for WgslKernel {
+    fn define(&self) -> KernelDefinition {
+        // Only keys the compilation cache: `source` replaces the compiled body.
+        let settings = KernelSettings::new(CubeDim::new_1d(self.workgroup).0, ExecutionMode::Checked, AddressType::U32);
+        KernelDefinition { body: Scope::root(settings.clone()), settings, info: Info::default() }
+    }
+
+    fn source(&self) -> Option<PrecompiledSource> {
+        Some(PrecompiledSource { source: self.source.into(), entrypoint_name: self.entry.into(), lang: "wgsl" })
+    }
+}
 
 /// The shader's uniform struct of 32-bit fields, `fields` in order, as cubecl's launch metadata
 /// (64-bit words, little-endian: two fields a word, the last one padded with zero).

@@ -3,26 +3,20 @@
 //! other kernels); only with the `webgpu` feature.
 //!
 //! Why (BENCHMARKS.md, "Adam in one kernel"): the update from tensor operations is about a dozen
-//! of them per parameter, 65 parameters in ResNet20: each a dispatch without fusion, and with it
+//! of them per parameter, 82 parameters in ResNet20 v1: each a dispatch without fusion, and with it
 //! an operation for burn-fusion to record, plan and fuse on the host, which in the page is the
 //! training worker whose own work is the floor of a step.
 
 use burn::backend::Cube;
 use burn::backend::wgpu::CubeTensor;
-use burn::cubecl::ir::metadata::Info;
-use burn::cubecl::ir::{ElemType, UIntKind};
-use burn::cubecl::prelude::{
-    AddressType, CubeCount, CubeDim, ExecutionMode, KernelDefinition, KernelId, KernelMetadata,
-    KernelSettings, Scope,
-};
+use burn::cubecl::prelude::CubeCount;
 use burn::cubecl::server::KernelArguments;
-use burn::cubecl::{CubeKernel, PrecompiledSource};
 use burn::prelude::*;
 use burn::tensor::DType;
 
 use super::{Moments, StepScalars};
 use crate::fused::{self, contiguous};
-use crate::launch;
+use crate::launch::{self, WgslKernel};
 
 /// The kernel's source.
 pub const SHADER: &str = include_str!("../../shaders/adam.wgsl");
@@ -32,34 +26,8 @@ const WORKGROUP: usize = 256;
 /// Workgroups along x (WebGPU allows 65,535): more go along y.
 const MAX_ACROSS: usize = 32_768;
 
-/// The shader's one entry point: the source is the kernel, there is nothing for cubecl to compile.
-struct AdamKernel;
-
-impl KernelMetadata for AdamKernel {
-    fn name(&self) -> &'static str {
-        "Adam"
-    }
-
-    fn id(&self) -> KernelId {
-        KernelId::new::<Self>()
-    }
-
-    fn address_type(&self) -> ElemType {
-        UIntKind::U32.into()
-    }
-}
-
-impl CubeKernel for AdamKernel {
-    fn define(&self) -> KernelDefinition {
-        // Only keys the compilation cache: `source` replaces the compiled body.
-        let settings = KernelSettings::new(CubeDim::new_1d(WORKGROUP as u32).0, ExecutionMode::Checked, AddressType::U32);
-        KernelDefinition { body: Scope::root(settings.clone()), settings, info: Info::default() }
-    }
-
-    fn source(&self) -> Option<PrecompiledSource> {
-        Some(PrecompiledSource { source: SHADER.into(), entrypoint_name: "adam".into(), lang: "wgsl" })
-    }
-}
+/// The shader's one entry point.
+const KERNEL: WgslKernel = WgslKernel { name: "Adam", source: SHADER, entry: "adam", workgroup: WORKGROUP as u32 };
 
 /// Workgroups of a step of `count` values: along x, then y.
 pub fn workgroups(count: usize) -> (usize, usize) {
@@ -93,7 +61,7 @@ fn launch(s: StepScalars, weights: CubeTensor, grad: CubeTensor, moments: Option
     sizes.extend(bits);
     let (across, down) = workgroups(count);
     client.launch(
-        Box::new(AdamKernel),
+        Box::new(KERNEL),
         CubeCount::Static(across as u32, down as u32, 1),
         KernelArguments::new().with_buffers(buffers).with_info(launch::sizes(&sizes)),
     );

@@ -11,14 +11,8 @@
 
 use burn::backend::wgpu::CubeTensor;
 use burn::backend::{Cube, DispatchDevice};
-use burn::cubecl::ir::metadata::Info;
-use burn::cubecl::ir::{ElemType, UIntKind};
-use burn::cubecl::prelude::{
-    AddressType, CubeCount, CubeDim, ExecutionMode, KernelDefinition, KernelId, KernelMetadata,
-    KernelSettings, Scope,
-};
+use burn::cubecl::prelude::CubeCount;
 use burn::cubecl::server::KernelArguments;
-use burn::cubecl::{CubeKernel, PrecompiledSource};
 use burn::prelude::*;
 use burn_backend::TensorMetadata;
 use burn_backend::ops::FloatTensorOps;
@@ -26,7 +20,7 @@ use burn_backend::tensor::FloatTensor;
 
 use super::op::{Kernels, Norm, NormGradients};
 use crate::fused::{self, contiguous};
-use crate::launch;
+use crate::launch::{self, WgslKernel};
 
 /// The kernels' source.
 pub const SHADER: &str = include_str!("../../shaders/batch_norm.wgsl");
@@ -89,34 +83,10 @@ impl Entry {
     }
 }
 
-/// One entry point of the shader: the source is the kernel, there is nothing for cubecl to
-/// compile.
-struct NormKernel(Entry);
-
-impl KernelMetadata for NormKernel {
-    fn name(&self) -> &'static str {
-        self.0.name()
-    }
-
-    fn id(&self) -> KernelId {
-        KernelId::new::<Self>().info(self.0)
-    }
-
-    fn address_type(&self) -> ElemType {
-        UIntKind::U32.into()
-    }
-}
-
-impl CubeKernel for NormKernel {
-    fn define(&self) -> KernelDefinition {
-        // Only keys the compilation cache: `source` replaces the compiled body.
-        let settings = KernelSettings::new(CubeDim::new_1d(WORKGROUP as u32).0, ExecutionMode::Checked, AddressType::U32);
-        KernelDefinition { body: Scope::root(settings.clone()), settings, info: Info::default() }
-    }
-
-    fn source(&self) -> Option<PrecompiledSource> {
-        Some(PrecompiledSource { source: SHADER.into(), entrypoint_name: self.0.entry().into(), lang: "wgsl" })
-    }
+/// One entry point of the shader (its workgroup size only keys cubecl's cache: the source
+/// declares each entry point's own).
+fn kernel(entry: Entry) -> WgslKernel {
+    WgslKernel { name: entry.name(), source: SHADER, entry: entry.entry(), workgroup: WORKGROUP as u32 }
 }
 
 /// The sizes of one layer's tensors `[b, c, h, w]` and how its sums are split.
@@ -205,7 +175,7 @@ fn launch(entry: Entry, n: Norm, l: &Layout, b: Bindings) -> CubeTensor {
     let sizes = [l.batch as u32, l.channels as u32, l.plane as u32, l.per as u32, l.slices as u32, n.relu as u32, (n.epsilon as f32).to_bits()];
     let (across, down) = l.workgroups(entry);
     first.client.launch(
-        Box::new(NormKernel(entry)),
+        Box::new(kernel(entry)),
         CubeCount::Static(across as u32, down as u32, 1),
         KernelArguments::new().with_buffers(buffers).with_info(launch::sizes(&sizes)),
     );

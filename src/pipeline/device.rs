@@ -3,21 +3,16 @@
 
 use burn::backend::{Cube, DispatchDevice};
 use burn::cubecl::client::Client;
-use burn::cubecl::ir::metadata::Info;
-use burn::cubecl::ir::{ElemType, UIntKind};
-use burn::cubecl::prelude::{
-    AddressType, CubeCount, CubeDim, ExecutionMode, KernelDefinition, KernelId, KernelMetadata,
-    KernelSettings, Scope,
-};
+use burn::cubecl::prelude::CubeCount;
 use burn::cubecl::server::{Handle, KernelArguments};
-use burn::cubecl::{CubeKernel, PrecompiledSource};
 use burn::prelude::*;
 use burn_backend::tensor::FloatTensor;
 
 use super::{PipelineError, SHARDS, labels_tensor};
 use crate::augment::Transform;
 use crate::data::{IMAGE_BYTES, SIDE, Split};
-use crate::{fused, launch};
+use crate::fused;
+use crate::launch::{self, WgslKernel};
 
 /// The kernel's source.
 pub const SHADER: &str = include_str!("../../shaders/augment.wgsl");
@@ -30,36 +25,8 @@ pub const MAX_BINDING_BYTES: usize = 128 << 20;
 /// `IMAGE_BYTES / WORKGROUP` workgroups.
 const WORKGROUP: u32 = 256;
 
-/// `shaders/augment.wgsl` as a cubecl kernel: the source is the kernel, there is nothing for
-/// cubecl to compile. (burn-cubecl's `template` feature has the same type, `SourceKernel`; it
-/// would rebuild all of cubecl for these few lines.)
-struct AugmentKernel;
-
-impl KernelMetadata for AugmentKernel {
-    fn id(&self) -> KernelId {
-        KernelId::new::<Self>()
-    }
-
-    fn address_type(&self) -> ElemType {
-        UIntKind::U32.into()
-    }
-}
-
-impl CubeKernel for AugmentKernel {
-    fn define(&self) -> KernelDefinition {
-        // Only keys the compilation cache: `source` replaces the compiled body.
-        let settings = KernelSettings::new(
-            CubeDim::new_1d(WORKGROUP).0,
-            ExecutionMode::Checked,
-            AddressType::U32,
-        );
-        KernelDefinition { body: Scope::root(settings.clone()), settings, info: Info::default() }
-    }
-
-    fn source(&self) -> Option<PrecompiledSource> {
-        Some(PrecompiledSource { source: SHADER.to_string(), entrypoint_name: "main".into(), lang: "wgsl" })
-    }
-}
+/// `shaders/augment.wgsl` as a cubecl kernel.
+const KERNEL: WgslKernel = WgslKernel { name: "AugmentKernel", source: SHADER, entry: "main", workgroup: WORKGROUP };
 
 /// Packs a transform as the kernel reads it.
 pub fn pack(transform: Transform) -> u32 {
@@ -164,7 +131,7 @@ impl DeviceImages {
             let (output, _) = launch::output(&lut, shape.clone(), 0);
             if n > 0 {
                 lut.client.launch(
-                    Box::new(AugmentKernel),
+                    Box::new(KERNEL),
                     CubeCount::Static(IMAGE_BYTES as u32 / WORKGROUP, n as u32, 1),
                     KernelArguments::new().with_buffers(vec![
                         shards[0].clone().binding(),
