@@ -8,18 +8,18 @@
 #   scripts/gpu-bench.sh --prepare [--no-build]
 #       On the build machine. Builds `bench` (release, in $CARGO_TARGET_DIR, by default
 #       ~/.cache/resnet-webgpu-ci/target as .ci/run uses), strips it and packs it as
-#       target/gpu-bench/bench.xz (stripped it is ~68 MiB, over what a device call carries with
-#       the tree; packed ~11 MiB), and the same for the build without burn-fusion
-#       (bench-nofusion.xz, ~10 MiB); downloads the Vulkan loader's Debian packages (the device
+#       target/gpu-bench/bench.xz (stripped it is ~60 MiB, over what a device call carries with
+#       the tree; packed ~10 MiB), and the same for the build with burn-fusion
+#       (bench-fusion.xz, ~11 MiB); downloads the Vulkan loader's Debian packages (the device
 #       README's list) into target/gpu-bench/gl/. `--no-build` packs the benches already built
-#       (release/bench and release/bench-nofusion; without the latter, no rows without fusion).
+#       (release/bench and release/bench-fusion; without the latter, no rows with fusion).
 #   scripts/gpu-bench.sh [--bench PATH]
 #       On the GPU machine, e.g. through the device tool:
 #         run  command: bash scripts/gpu-bench.sh   carry: ["target/gpu-bench"]   timeout_s: 540
 #       Unpacks the Vulkan loader into / where the machine has none (root), points the loader at
 #       NVIDIA's driver, checks what Vulkan sees, runs the peer, then `bench` once per model ×
 #       batch (its own process each, so every first step is a cold one, with its own time limit),
-#       then a kernel profile, a row without fusion and the host floors, and prints the table.
+#       then a kernel profile, a row with fusion and the host floors, and prints the table.
 #       It stops itself within $GPU_BENCH_BUDGET seconds (450 by default).
 #       With $OUT set (the device tool sets it) the table and all logs are written there too.
 #   scripts/gpu-bench.sh --vulkan
@@ -50,11 +50,11 @@
 #                      --backend noop: the same step on wgpu's noop adapter, which runs no
 #                      kernel, so its step time is this machine's host floor; under the table);
 #                      "" for none. 30 s of the budget are kept for it. Where --prepare also
-#                      packed the build without burn-fusion (bench-nofusion), its floor too
-#   GPU_BENCH_NOFUSION [resnet20v1 128] model and batch of one more table row from the build
-#                      without burn-fusion (bench --backend wgpu --conv wgsl), under the table:
+#                      packed the build with burn-fusion (bench-fusion), its floor too
+#   GPU_BENCH_FUSION [resnet20v1 128] model and batch of one more table row from the build
+#                      with burn-fusion (bench --backend wgpu --conv wgsl), under the table:
 #                      fusion on or off on a real GPU; "" for none; 45 s of the budget kept
-#   GPU_BENCH_NOFUSION_BIN  that build [target/gpu-bench/bench-nofusion, else its .xz]
+#   GPU_BENCH_FUSION_BIN  that build [target/gpu-bench/bench-fusion, else its .xz]
 #   GPU_BENCH_PYTHON   [python3]  the Python that has PyTorch
 #   GPU_BENCH_ALLOW_SOFTWARE [0]  1: accept a CPU Vulkan device (lavapipe), for trying it here
 set -euo pipefail
@@ -79,12 +79,12 @@ prepare() {
   local target=${CARGO_TARGET_DIR:-$HOME/.cache/resnet-webgpu-ci/target}
   local dest=target/gpu-bench
   if [ "$build" = 1 ]; then
-    # The build without burn-fusion first (kept as release/bench-nofusion), then the default one,
+    # The build with burn-fusion first (kept as release/bench-fusion), then the default one,
     # so that release/bench is the default build afterwards.
-    say "building bench without fusion: CARGO_TARGET_DIR=$target cargo build --release --bin bench --no-default-features --features native"
-    CARGO_TARGET_DIR=$target cargo build --release --bin bench --no-default-features --features native ||
-      die "cargo build (without fusion) failed"
-    cp "$target/release/bench" "$target/release/bench-nofusion"
+    say "building bench with fusion: CARGO_TARGET_DIR=$target cargo build --release --bin bench --features fusion"
+    CARGO_TARGET_DIR=$target cargo build --release --bin bench --features fusion ||
+      die "cargo build (with fusion) failed"
+    cp "$target/release/bench" "$target/release/bench-fusion"
     say "building bench: CARGO_TARGET_DIR=$target cargo build --release --bin bench"
     CARGO_TARGET_DIR=$target cargo build --release --bin bench || die "cargo build failed"
   fi
@@ -96,11 +96,11 @@ prepare() {
   [ -z "$(git status --porcelain -- src shaders Cargo.toml Cargo.lock 2>/dev/null)" ] || dirty=" + uncommitted changes in src/"
   : >"$dest/bench.info"
   local name built
-  for name in bench bench-nofusion; do
+  for name in bench bench-fusion; do
     built=$target/release/$name
     rm -f "$dest/$name" "$dest/$name.xz" "$dest/$name.stripped" "$dest/$name.xz.part"
     if [ ! -x "$built" ]; then
-      say "no $built: the run will have no rows without fusion"
+      say "no $built: the run will have no rows with fusion"
       continue
     fi
     strip -o "$dest/$name.stripped" "$built" || die "strip $built failed"
@@ -276,13 +276,13 @@ find_bench() {
   BENCH_BIN=$RUNNABLE
 }
 
-# The build without burn-fusion, where one was packed (NOFUSION_BIN, empty where none).
-find_nofusion() {
-  NOFUSION_BIN=""
-  if runnable "${GPU_BENCH_NOFUSION_BIN:-target/gpu-bench/bench-nofusion}" bench-nofusion; then
-    NOFUSION_BIN=$RUNNABLE
+# The build with burn-fusion, where one was packed (FUSION_BIN, empty where none).
+find_fusion() {
+  FUSION_BIN=""
+  if runnable "${GPU_BENCH_FUSION_BIN:-target/gpu-bench/bench-fusion}" bench-fusion; then
+    FUSION_BIN=$RUNNABLE
   else
-    say "$WHY: no rows without fusion"
+    say "$WHY: no rows with fusion"
   fi
 }
 
@@ -315,7 +315,7 @@ run_all() {
   command -v "$PYTHON" >/dev/null || die "no $PYTHON here (set GPU_BENCH_PYTHON to the Python that has PyTorch)"
 
   find_bench
-  find_nofusion
+  find_fusion
   {
     echo "backend=$backend"
     echo "models=${models[*]}"
@@ -377,12 +377,12 @@ run_all() {
   host_batch=${host_batch:-128}
   local host_reserve=0
   if [ -n "$host_model" ]; then host_reserve=30; fi
-  # And the row without fusion's.
-  local nofusion_model="" nofusion_batch="" nofusion_reserve=0
-  read -r nofusion_model nofusion_batch <<<"${GPU_BENCH_NOFUSION-resnet20v1 128}" || true
-  nofusion_batch=${nofusion_batch:-128}
-  if [ "$backend" = wgpu ] && [ -n "$nofusion_model" ] && [ -n "$NOFUSION_BIN" ]; then nofusion_reserve=45; fi
-  reserve=$((reserve + host_reserve + nofusion_reserve))
+  # And the row with fusion's.
+  local fusion_model="" fusion_batch="" fusion_reserve=0
+  read -r fusion_model fusion_batch <<<"${GPU_BENCH_FUSION-resnet20v1 128}" || true
+  fusion_batch=${fusion_batch:-128}
+  if [ "$backend" = wgpu ] && [ -n "$fusion_model" ] && [ -n "$FUSION_BIN" ]; then fusion_reserve=45; fi
+  reserve=$((reserve + host_reserve + fusion_reserve))
 
   local bench_args=()
   # Both convolution routes by default (src/conv.rs): which one a real GPU wants is what this
@@ -406,16 +406,16 @@ run_all() {
   # is left of the budget. Profiling waits for each kernel, so its speed is not the table's.
   if [ "$backend" = wgpu ] && [ -n "$profile_model" ]; then
     echo "$profile_model $profile_batch" >"$WORK/profile.what"
-    bench_run profile $((deadline - host_reserve - nofusion_reserve - SECONDS)) 20 "$BENCH_BIN" --backend wgpu \
+    bench_run profile $((deadline - host_reserve - fusion_reserve - SECONDS)) 20 "$BENCH_BIN" --backend wgpu \
       --model "$profile_model" --batch "$profile_batch" --conv wgsl --warmup 1 --steps 3 --kernels --kernel-rows 15 \
       --peak-n 1024
   fi
 
-  # Fusion on or off on this GPU: one row of the table's from the build without burn-fusion.
-  if [ "$nofusion_reserve" -gt 0 ]; then
-    echo "$nofusion_model $nofusion_batch" >"$WORK/nofusion.what"
-    bench_run nofusion $((deadline - host_reserve - SECONDS)) 10 "$NOFUSION_BIN" --backend wgpu --model "$nofusion_model" \
-      --batch "$nofusion_batch" --conv wgsl --warmup "$warmup" --steps "$steps" --peak-n 1024
+  # Fusion on or off on this GPU: one row of the table's from the build with burn-fusion.
+  if [ "$fusion_reserve" -gt 0 ]; then
+    echo "$fusion_model $fusion_batch" >"$WORK/fusion.what"
+    bench_run fusion $((deadline - host_reserve - SECONDS)) 10 "$FUSION_BIN" --backend wgpu --model "$fusion_model" \
+      --batch "$fusion_batch" --conv wgsl --warmup "$warmup" --steps "$steps" --peak-n 1024
   fi
 
   # The host's floor: the same training step on wgpu's noop adapter (src/noop.rs), every host
@@ -424,11 +424,11 @@ run_all() {
   if [ -n "$host_model" ]; then
     echo "$host_model $host_batch" >"$WORK/host.what"
     local half=$(((deadline - SECONDS) / 2))
-    [ -n "$NOFUSION_BIN" ] || half=$((deadline - SECONDS))
+    [ -n "$FUSION_BIN" ] || half=$((deadline - SECONDS))
     bench_run host "$half" 10 "$BENCH_BIN" --backend noop --model "$host_model" --batch "$host_batch" \
       --conv wgsl --warmup 3 --steps 20
-    if [ -n "$NOFUSION_BIN" ]; then
-      bench_run host-nofusion $((deadline - SECONDS)) 10 "$NOFUSION_BIN" --backend noop --model "$host_model" \
+    if [ -n "$FUSION_BIN" ]; then
+      bench_run host-fusion $((deadline - SECONDS)) 10 "$FUSION_BIN" --backend noop --model "$host_model" \
         --batch "$host_batch" --conv wgsl --warmup 3 --steps 20
     fi
   fi
@@ -633,22 +633,22 @@ if what:
         print("\n".join(table))
     else:
         print(f"Kernel profile ({what}): {cell(outcome('profile'))}")
-what = read("nofusion.what").strip()
+what = read("fusion.what").strip()
 if what:
     print()
-    row, why = result("nofusion")
+    row, why = result("fusion")
     if row:
         share = re.search(r"\(([^)]*)\)", column(row, "GFLOP/s"))
-        print(f"Without burn-fusion (the build without it, bench --backend wgpu --conv wgsl): {row.get('model')} batch "
+        print(f"With burn-fusion (the build with it, bench --backend wgpu --conv wgsl): {row.get('model')} batch "
               f"{row.get('batch')}, {column(row, 'images/s')} img/s, first step {column(row, 'first step')} s, "
-              f"{share.group(1) if share else '—'} of that run's matmul peak; the same row with fusion is in the table")
+              f"{share.group(1) if share else '—'} of that run's matmul peak; the same row without fusion is in the table")
     else:
-        print(f"Without burn-fusion ({what}): {why}")
+        print(f"With burn-fusion ({what}): {why}")
 what = read("host.what").strip()
 if what:
     print()
-    for name, label in (("host", "with burn-fusion"), ("host-nofusion", "without burn-fusion")):
-        if name == "host-nofusion" and not any(read(name + suffix) for suffix in (".out", ".rc", ".skipped")):
+    for name, label in (("host", "without burn-fusion"), ("host-fusion", "with burn-fusion")):
+        if name == "host-fusion" and not any(read(name + suffix) for suffix in (".out", ".rc", ".skipped")):
             continue
         row, why = result(name)
         if row:
@@ -669,7 +669,7 @@ collect_logs() { # every log of the run, one file, each part under its name
   local f
   for f in "$WORK"/*; do
     [ -f "$f" ] || continue
-    case $f in */bench | */bench.exe | */bench-nofusion | */bench-nofusion.exe) continue ;; esac
+    case $f in */bench | */bench.exe | */bench-fusion | */bench-fusion.exe) continue ;; esac
     printf '===== %s\n' "$(basename "$f")"
     cat "$f"
   done
@@ -704,7 +704,7 @@ case "${1:-}" in
     echo "vk_driver_files=${VK_DRIVER_FILES:-}" >>"$WORK/settings"
     status=0
     render "$WORK" >"$WORK/table.md" || status=$?
-    rm -f "$WORK/bench" "$WORK/bench.exe" "$WORK/bench-nofusion" "$WORK/bench-nofusion.exe" # the unpacked binaries: 60–70 MiB each
+    rm -f "$WORK/bench" "$WORK/bench.exe" "$WORK/bench-fusion" "$WORK/bench-fusion.exe" # the unpacked binaries: 60–70 MiB each
     printf '\n' && cat "$WORK/table.md"
     if [ -n "${OUT:-}" ] && [ -d "${OUT:-}" ]; then
       cp "$WORK/table.md" "$OUT/gpu-bench.md"

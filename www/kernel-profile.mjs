@@ -30,8 +30,13 @@ try {
     await page.fill("#epochs", "1");
     const adapter = await page.textContent("#m-adapter");
     await page.click("#start");
-    const timeout = new Promise((_, fail) => setTimeout(() => fail(new Error("no kernel profile within 20 minutes")), 1_200_000));
-    const text = await Promise.race([profile, timeout]);
+    // The timer is cleared once the profile is in: a pending one would keep node alive for the
+    // rest of its 20 minutes after the table was printed.
+    let timer;
+    const timeout = new Promise((_, fail) => {
+      timer = setTimeout(() => fail(new Error("no kernel profile within 20 minutes")), 1_200_000);
+    });
+    const text = await Promise.race([profile, timeout]).finally(() => clearTimeout(timer));
     const speed = await page.textContent("#m-speed");
     tables.push(`### ${model}, batch ${batch}, ${query || "default link"} — ${adapter}; ${speed} (steps 2–11, profiled)\n\n${text}`);
     await page.click("#stop");
