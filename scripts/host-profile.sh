@@ -13,10 +13,10 @@
 #         functions;
 #   kernel: the operating system (scheduling, page faults, system calls);
 #   work: everything else.
-# Threads: `bench` is the caller (burn, autodiff, the fusion client), DSU-… cubecl's upstream
-# device thread (burn-fusion's server: fusing, our kernels' launches), DSD-… its downstream
-# thread (the wgpu server: memory, bind groups, encoding). In the page all of it runs on one
-# thread and nothing spins.
+# Threads: `bench` is the caller (burn, autodiff, and the launches; with the `fusion` feature the
+# fusion client), DSU-… cubecl's upstream device thread (only with `fusion`: burn-fusion's server,
+# fusing and our kernels' launches), DSD-… its downstream thread (the wgpu server: memory, bind
+# groups, encoding). In the page all of it runs on one thread and nothing spins.
 #
 # Needs perf (linux-perf) and objdump; BENCH=path picks the binary [target's release/bench];
 # BENCH_ARGS adds flags to its command line (e.g. BENCH_ARGS="--adam ops").
@@ -127,7 +127,7 @@ print(f"Host time per step, {model} batch {batch}, bench --backend noop (median 
       f"perf samples at 999 Hz, ({long} − {short} steps):\n")
 print("| thread | CPU, ms per step | spin | kernel | work |")
 print("|---|---:|---:|---:|---:|")
-names = {"caller": "caller (burn, autodiff, fusion client)", "DSU": "DSU (burn-fusion server, our launches)", "DSD": "DSD (wgpu server)"}
+names = {"caller": "caller (burn, autodiff, launches; the fusion client with fusion)", "DSU": "DSU (burn-fusion server, our launches)", "DSD": "DSD (wgpu server)"}
 total = collections.Counter()
 for t in sorted(set(a) | set(b)):
     cpu = sum(per(t, k) for k in ("spin", "kernel", "work"))
