@@ -1,6 +1,7 @@
 // One Adam step of one parameter tensor, value by value, in one dispatch. src/adam/gpu.rs
 // launches it on burn's own wgpu device for every parameter of the model, once a training step.
 //
+//   g  = ∂loss/∂w + d·w                 d: the L2 penalty's 2·l2 where it applies, else 0
 //   m' = β₁·m + (1 − β₁)·g              the first moment
 //   v' = β₂·v + (1 − β₂)·g²             the second moment
 //   w' = w − lr · (m'·f) / (√v' + ε̂)    f = √(1 − β₂ᵗ) / (1 − β₁ᵗ),  ε̂ = ε·√(1 − β₂ᵗ)
@@ -49,6 +50,8 @@ struct Params {
     factor: f32,
     epsilon_hat: f32,
     lr: f32,
+    // d above: the weights' coefficient added to the gradient.
+    decay: f32,
 }
 
 const WG: u32 = 256u; // invocations of a workgroup (src/adam/gpu.rs: WORKGROUP)
@@ -66,7 +69,8 @@ fn adam(
     if (i >= p.count || i >= min(min(arrayLength(&weights), arrayLength(&grad)), written)) {
         return;
     }
-    let g = grad[i];
+    // As src/adam.rs: the penalty's gradient added first (an exact zero where there is none).
+    let g = grad[i] + weights[i] * p.decay;
     var m = 0.0;
     var v = 0.0;
     if (p.fresh == 0u && i < min(arrayLength(&first), arrayLength(&second))) {

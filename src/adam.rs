@@ -11,6 +11,11 @@
 //! `m ← β₁m + (1−β₁)g`, `v ← β₂v + (1−β₂)g²`,
 //! `w ← w − lr · m·√(1−β₂ᵗ)/(1−β₁ᵗ) / (√v + ε·√(1−β₂ᵗ))`.
 //!
+//! The seed's L2 penalty `l2 · Σ w²` on the convolution kernels is not differentiated by burn:
+//! its gradient `2·l2·w` is added to the kernels' gradients here ([`Adam::step_with_decay`],
+//! `g ← g + decay·w` before the update), inside the kernel on wgpu. Without kernel fusion every
+//! operation of the penalty's backward pass was a dispatch of its own.
+//!
 //! On wgpu each parameter's update is one kernel of ours ([`gpu`], `shaders/adam.wgsl`) instead
 //! of a dozen tensor operations ([`by_tensor_ops`], what the CPU backend runs): BENCHMARKS.md,
 //! "Adam in one kernel".
@@ -20,7 +25,7 @@ pub mod gpu;
 
 use std::collections::BTreeMap;
 
-use burn::module::{Module, ModuleMapper, Param};
+use burn::module::{Module, ModuleMapper, Param, ParamId};
 use burn::optim::GradientsParams;
 use burn::prelude::*;
 
@@ -57,6 +62,9 @@ pub struct StepScalars {
     /// `ε·√(1−β₂ᵗ)`.
     pub epsilon_hat: f32,
     pub lr: f32,
+    /// The weights' coefficient added to the gradient before the update (`2·l2` for a
+    /// parameter under an L2 penalty `l2 · Σ w²`, else 0).
+    pub decay: f32,
 }
 
 impl StepScalars {
@@ -72,7 +80,14 @@ impl StepScalars {
             factor: correction_2 / (1.0 - beta_1.powi(t)),
             epsilon_hat: epsilon * correction_2,
             lr: lr as f32,
+            decay: 0.0,
         }
+    }
+
+    /// The same numbers with `decay` (see [`decay`](Self::decay)).
+    pub fn with_decay(mut self, decay: f32) -> Self {
+        self.decay = decay;
+        self
     }
 }
 
@@ -81,7 +96,10 @@ impl StepScalars {
 pub fn by_tensor_ops<const D: usize>(weights: Tensor<D>, grad: Tensor<D>, moments: Option<Moments>, s: StepScalars) -> (Tensor<D>, Moments) {
     let shape = weights.shape();
     let count = shape.num_elements();
-    let grad = grad.reshape([count]); // [count]
+    let mut grad = grad.reshape([count]); // [count]
+    if s.decay != 0.0 {
+        grad = grad.add(weights.clone().reshape([count]).mul_scalar(s.decay)); // g + decay·w
+    }
     let state = match moments {
         Some(Moments { first, second }) => Moments {
             first: first.mul_scalar(s.beta_1).add(grad.clone().mul_scalar(s.one_minus_beta_1)),
@@ -138,10 +156,23 @@ impl Adam {
     }
 
     /// One update of every parameter of `module` that has a gradient in `grads`.
-    pub fn step<M: Module>(&mut self, lr: f64, module: M, mut grads: GradientsParams) -> M {
+    pub fn step<M: Module>(&mut self, lr: f64, module: M, grads: GradientsParams) -> M {
+        self.step_with_decay(lr, module, grads, &[], 0.0)
+    }
+
+    /// [`step`](Self::step), with `decay · w` added to the gradient of each parameter in
+    /// `decayed`: the gradient of an L2 penalty `decay/2 · Σ w²` on them, without
+    /// differentiating it.
+    ///
+    /// # Panics
+    /// If a parameter in `decayed` is not one of `module` with a gradient (a penalty that would
+    /// silently not apply).
+    pub fn step_with_decay<M: Module>(&mut self, lr: f64, module: M, mut grads: GradientsParams, decayed: &[ParamId], decay: f32) -> M {
         self.steps += 1;
-        let mut mapper = StepMapper { adam: self, grads: &mut grads, lr, path: Vec::new() };
-        module.map(&mut mapper)
+        let mut mapper = StepMapper { adam: self, grads: &mut grads, lr, path: Vec::new(), decayed, decay, found: 0 };
+        let module = module.map(&mut mapper);
+        assert_eq!(mapper.found, decayed.len(), "Adam: not every parameter under the L2 penalty was found: {decayed:?}");
+        module
     }
 }
 
@@ -151,6 +182,10 @@ struct StepMapper<'a> {
     grads: &'a mut GradientsParams,
     lr: f64,
     path: Vec<String>,
+    /// The parameters whose gradient gets `decay · w`, and how many were seen.
+    decayed: &'a [ParamId],
+    decay: f32,
+    found: usize,
 }
 
 impl ModuleMapper for StepMapper<'_> {
@@ -173,8 +208,12 @@ impl ModuleMapper for StepMapper<'_> {
         let checkpointing = tensor.gradient_checkpointing_strategy();
         let weights = tensor.inner(); // same shape, no autodiff
         let Adam { beta_1, beta_2, epsilon, steps, moments, kernel } = &mut *self.adam;
-        let scalars = StepScalars::new(*beta_1, *beta_2, *epsilon, *steps, self.lr);
         let name = self.path.join(".");
+        let mut scalars = StepScalars::new(*beta_1, *beta_2, *epsilon, *steps, self.lr);
+        if self.decayed.contains(&id) {
+            scalars = scalars.with_decay(self.decay);
+            self.found += 1;
+        }
         let (updated, state) = update(weights, grad, moments.remove(&name), scalars, *kernel);
         moments.insert(name, state);
         let mut updated = Tensor::from_inner(updated);

@@ -101,34 +101,43 @@ impl Learner {
     ) -> (Tensor<1>, Tensor<1, Int>, Option<Tensor<1>>) {
         let model = self.model.take().expect("the model is only taken inside `step`");
         let logits = model.forward(images); // [b, 10]
-        let mut loss = self.loss_fn.forward(logits.clone(), labels.clone()); // [1]
+        let loss = self.loss_fn.forward(logits.clone(), labels.clone()); // [1]
+        let correct = logits.argmax(1).squeeze_dim::<1>(1).equal(labels).int().sum();
+        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        // The L2 penalty off the autodiff graph: its value for the reported loss here, its
+        // gradient `2·l2·w` added by Adam (src/adam.rs), so that burn records and launches no
+        // backward pass for it.
+        let mut loss = loss.inner();
+        let decay = 2.0 * self.l2;
         if self.l2 > 0.0 {
-            let penalty = model
-                .conv_kernels()
-                .into_iter()
-                .map(|w| w.powi_scalar(2).sum())
-                .reduce(|a, b| a + b);
+            let penalty = model.conv_kernels().into_iter().map(|w| w.inner().powi_scalar(2).sum()).reduce(|a, b| a + b);
             if let Some(penalty) = penalty {
                 loss = loss + penalty.mul_scalar(self.l2);
             }
         }
-        let correct = logits.argmax(1).squeeze_dim::<1>(1).equal(labels).int().sum();
-        let grads = GradientsParams::from_grads(loss.backward(), &model);
-        let norms = norms.then(|| gradient_norms(&model, &grads));
-        self.model = Some(self.adam.step(lr, model, grads));
-        (loss.inner(), correct.inner(), norms)
+        let norms = norms.then(|| gradient_norms(&model, &grads, decay));
+        let penalised: Vec<_> = if self.l2 > 0.0 { model.conv_kernel_params().iter().map(|p| p.id).collect() } else { Vec::new() };
+        self.model = Some(self.adam.step_with_decay(lr, model, grads, &penalised, decay));
+        (loss, correct.inner(), norms)
     }
 }
 
-/// `‖∂loss/∂W‖₂` of every weight layer of `model` in `grads` (zero for a layer without one):
-/// `[layers]`, on the gradients' (inner) device.
-fn gradient_norms(model: &ResNet, grads: &GradientsParams) -> Tensor<1> {
+/// `‖∂loss/∂W‖₂` of every weight layer of `model` in `grads` (zero for a layer without one),
+/// the convolution kernels' with their L2 penalty's `decay · W` added: `[layers]`, on the
+/// gradients' (inner) device.
+fn gradient_norms(model: &ResNet, grads: &GradientsParams, decay: f32) -> Tensor<1> {
     let device = model.fc.weight.val().device().without_autodiff();
     let norm = |g: Option<Tensor<1>>| g.map_or_else(|| Tensor::zeros([1], &device), |g| g.powi_scalar(2).sum().sqrt());
     let mut norms: Vec<Tensor<1>> = model
         .conv_kernel_params()
         .into_iter()
-        .map(|param| norm(grads.get::<4>(param.id).map(|g| g.flatten::<1>(0, 3))))
+        .map(|param| {
+            let grad = grads.get::<4>(param.id).map(|g| {
+                let g = g.flatten::<1>(0, 3);
+                if decay != 0.0 { g + param.val().inner().flatten::<1>(0, 3).mul_scalar(decay) } else { g }
+            });
+            norm(grad)
+        })
         .collect();
     norms.push(norm(grads.get::<2>(model.fc.weight.id).map(|g| g.flatten::<1>(0, 1))));
     Tensor::cat(norms, 0) // [layers]

@@ -7,6 +7,8 @@ mod common;
 
 use burn::prelude::*;
 use burn::tensor::Distribution;
+use burn::optim::GradientsParams;
+use resnet_webgpu::adam::Adam;
 use resnet_webgpu::data::Cifar10;
 use resnet_webgpu::model::ModelKind;
 use resnet_webgpu::recipe::TrainConfig;
@@ -66,6 +68,53 @@ fn step_norms_are_the_norms_of_burns_gradients() {
     let plain = TrainConfig { model: "plain20".parse().expect("a model"), ..TrainConfig::default() };
     let layers = Learner::new(&plain, &Device::flex().autodiff()).expect("model").gradient_layers();
     assert_eq!(layers.len(), 20, "{layers:?}");
+}
+
+/// Every convolution kernel's and the classifier's weights, read back.
+fn weights(model: &resnet_webgpu::model::ResNet) -> Vec<Vec<f32>> {
+    let mut out: Vec<Vec<f32>> = model.conv_kernels().into_iter().map(|w| w.into_data().to_vec().expect("f32")).collect();
+    out.push(model.fc.weight.val().into_data().to_vec().expect("f32"));
+    out
+}
+
+#[test]
+fn the_penalty_added_by_adam_moves_the_weights_as_burns_gradient_of_it() {
+    // A penalty large enough to change Adam's steps well past the tolerance below.
+    let config = TrainConfig { l2: 0.05, ..TrainConfig::default() };
+    let device = Device::flex().autodiff();
+    let images = Tensor::<4>::random([4, 3, 32, 32], Distribution::Normal(0.0, 1.0), &device);
+    let labels = Tensor::<1, Int>::from_ints([1, 2, 7, 9], &device);
+    let mut learner = Learner::new(&config, &device).expect("model");
+    let mut unpenalised = Learner::new(&TrainConfig { l2: 0.0, ..config.clone() }, &device).expect("model");
+    // The reference: the penalty a term of the loss, differentiated by burn, Adam without decay.
+    let mut reference = learner.model().clone();
+    let mut adam = Adam::new(config.beta_1, config.beta_2, config.epsilon);
+    let loss_fn = burn::nn::loss::CrossEntropyLossConfig::new().init(&device);
+    for lr in [1e-3, 1e-2, 1e-3] {
+        let logits = reference.forward(images.clone());
+        let penalty = reference.conv_kernels().into_iter().map(|w| w.powi_scalar(2).sum()).reduce(|a, b| a + b).expect("kernels");
+        let loss = loss_fn.forward(logits, labels.clone()) + penalty.mul_scalar(config.l2);
+        let grads = GradientsParams::from_grads(loss.backward(), &reference);
+        reference = adam.step(lr, reference, grads);
+        learner.step(images.clone(), labels.clone(), lr);
+        unpenalised.step(images.clone(), labels.clone(), lr);
+    }
+    let (expected, got, without) = (weights(&reference), weights(learner.model()), weights(unpenalised.model()));
+    // Value by value the two differ where the penalty's gradient nearly cancels the loss's: there
+    // a rounding of either term changes the sign Adam steps by. So in sum: what the penalty moves
+    // (the weights without it against burn's), and what the two ways of adding it differ by.
+    let (mut off, mut moved, mut far, mut n) = (0.0f64, 0.0f64, 0usize, 0usize);
+    for ((e, g), w) in expected.iter().flatten().zip(got.iter().flatten()).zip(without.iter().flatten()) {
+        off += f64::from((e - g).abs());
+        moved += f64::from((e - w).abs());
+        far += usize::from((e - g).abs() > 1e-5 * e.abs() + 1e-7);
+        n += 1;
+    }
+    println!("{n} weights: the penalty moves them by {moved:.3e} in all, the two ways differ by {off:.3e}; {far} beyond 1e-5");
+    assert!(n > 250_000, "ResNet20 v1's kernels and classifier: {n} weights");
+    assert!(moved > 1e-3, "the penalty hardly moved the weights ({moved:e}): the comparison would say nothing");
+    assert!(off <= 1e-3 * moved, "Adam's decay differs from burn's gradient of the penalty by {off:e}, the penalty itself moves the weights by {moved:e}");
+    assert!(far * 1000 <= n, "{far} of {n} weights differ beyond 1e-5");
 }
 
 #[derive(Default)]

@@ -56,7 +56,7 @@ fn launch(s: StepScalars, weights: CubeTensor, grad: CubeTensor, moments: Option
     let mut buffers = vec![contiguous(weights).handle.clone().binding(), contiguous(grad).handle.clone().binding(), first, second];
     buffers.extend(outputs.iter().map(|t| t.handle.clone().binding()));
     // shaders/adam.wgsl's Params.
-    let bits = [s.beta_1, s.beta_2, s.one_minus_beta_1, s.one_minus_beta_2, s.factor, s.epsilon_hat, s.lr].map(f32::to_bits);
+    let bits = [s.beta_1, s.beta_2, s.one_minus_beta_1, s.one_minus_beta_2, s.factor, s.epsilon_hat, s.lr, s.decay].map(f32::to_bits);
     let mut sizes = vec![count as u32, fresh as u32];
     sizes.extend(bits);
     let (across, down) = workgroups(count);

@@ -92,7 +92,8 @@ pub fn assert_close(what: &str, expected: &[f32], got: &[f32]) {
 /// classifier's weight, and one spread over 274 workgroups with a partial last one.
 pub const ADAM_COUNTS: [usize; 4] = [2304, 16, 640, 70_001];
 
-/// Three Adam steps (the recipe's β₁, β₂, ε; learning rates 10⁻³, 0.1, 10⁻³) of a parameter of
+/// Three Adam steps (the recipe's β₁, β₂, ε; learning rates 10⁻³, 0.1, 10⁻³; the last two with
+/// an L2 penalty's `0.3·w` added to the gradient) of a parameter of
 /// `count` seeded values with seeded gradients, on `device`, by our kernel
 /// (`resnet_webgpu::adam::gpu`, which must take these tensors) or by tensor operations: the
 /// weights, first and second moments after each step, in that order (nine tensors, not read).
@@ -107,7 +108,8 @@ pub fn adam_steps(count: usize, kernel: bool, device: &Device) -> Vec<Tensor<1>>
     let mut out = Vec::new();
     for (t, lr) in [(1, 1e-3), (2, 0.1), (3, 1e-3)] {
         let grad = values(10 + t as u64, 0.1);
-        let s = StepScalars::new(0.9, 0.999, 1e-7, t, lr);
+        // Steps 2 and 3 with an L2 penalty's gradient added (decay·w), step 1 without.
+        let s = StepScalars::new(0.9, 0.999, 1e-7, t, lr).with_decay(if t == 1 { 0.0 } else { 0.3 });
         let (w, m) = if kernel {
             adam::gpu::step(&weights, &grad, moments.as_ref(), s).expect("the kernel takes f32 tensors of wgpu")
         } else {
