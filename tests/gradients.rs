@@ -103,7 +103,7 @@ fn the_penalty_added_by_adam_moves_the_weights_as_burns_gradient_of_it() {
     let (expected, got, without) = (weights(&reference), weights(learner.model()), weights(unpenalised.model()));
     // Value by value the two differ where the penalty's gradient nearly cancels the loss's: there
     // a rounding of either term changes the sign Adam steps by, and the next steps' gradients
-    // with it (from 10⁻³ to 0.15 in all over random batches, 8·10⁻⁴ of what the penalty moves at
+    // with it (from 10⁻³ to 1.4 in all over random batches, 8·10⁻⁴ of what the penalty moves at
     // worst). So in sum: what the penalty moves (the weights without it against burn's), and
     // what the two ways of adding it differ by; a decay of half the penalty's gradient differs by
     // a third of what it moves, none by all of it.
