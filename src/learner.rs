@@ -108,15 +108,16 @@ impl Learner {
         // gradient `2·l2·w` added by Adam (src/adam.rs), so that burn records and launches no
         // backward pass for it.
         let mut loss = loss.inner();
-        let decay = 2.0 * self.l2;
+        let kernels = model.conv_kernel_params();
         if self.l2 > 0.0 {
-            let penalty = model.conv_kernels().into_iter().map(|w| w.inner().powi_scalar(2).sum()).reduce(|a, b| a + b);
+            let penalty = kernels.iter().map(|w| w.val().inner().powi_scalar(2).sum()).reduce(|a, b| a + b);
             if let Some(penalty) = penalty {
                 loss = loss + penalty.mul_scalar(self.l2);
             }
         }
+        let penalised: Vec<_> = kernels.iter().map(|p| p.id).collect();
+        let decay = 2.0 * self.l2;
         let norms = norms.then(|| gradient_norms(&model, &grads, decay));
-        let penalised: Vec<_> = if self.l2 > 0.0 { model.conv_kernel_params().iter().map(|p| p.id).collect() } else { Vec::new() };
         self.model = Some(self.adam.step_with_decay(lr, model, grads, &penalised, decay));
         (loss, correct.inner(), norms)
     }

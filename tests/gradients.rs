@@ -10,13 +10,22 @@ use burn::tensor::Distribution;
 use burn::optim::GradientsParams;
 use resnet_webgpu::adam::Adam;
 use resnet_webgpu::data::Cifar10;
-use resnet_webgpu::model::ModelKind;
+use resnet_webgpu::model::{ModelKind, ResNet};
 use resnet_webgpu::recipe::TrainConfig;
 use resnet_webgpu::trainer::{Control, Current, Event, Learner, Observer, train};
 
 /// `‖g‖₂` in f64 on the host.
 fn host_norm<const D: usize>(g: Tensor<D>) -> f64 {
     g.into_data().iter::<f32>().map(|v| (v as f64) * (v as f64)).sum::<f64>().sqrt()
+}
+
+/// The seed's loss on `images`, the L2 penalty a term of it for burn to differentiate: the
+/// reference the learner's steps are compared with.
+fn loss_with_penalty(model: &ResNet, images: Tensor<4>, labels: Tensor<1, Int>, l2: f32) -> Tensor<1> {
+    let logits = model.forward(images);
+    let loss = burn::nn::loss::CrossEntropyLossConfig::new().init(&logits.device()).forward(logits, labels);
+    let penalty = model.conv_kernels().into_iter().map(|w| w.powi_scalar(2).sum()).reduce(|a, b| a + b).expect("kernels");
+    loss + penalty.mul_scalar(l2)
 }
 
 #[test]
@@ -31,10 +40,7 @@ fn step_norms_are_the_norms_of_burns_gradients() {
 
         // The reference: the same loss on the same weights, differentiated by burn, each
         // kernel's gradient read back whole.
-        let logits = reference.forward(images.clone());
-        let mut loss = burn::nn::loss::CrossEntropyLossConfig::new().init(&device).forward(logits, labels.clone());
-        let penalty = reference.conv_kernels().into_iter().map(|w| w.powi_scalar(2).sum()).reduce(|a, b| a + b).expect("kernels");
-        loss = loss + penalty.mul_scalar(config.l2);
+        let loss = loss_with_penalty(&reference, images.clone(), labels.clone(), config.l2);
         let grads = loss.backward();
         let mut expected: Vec<f64> = reference
             .conv_kernel_params()
@@ -71,9 +77,9 @@ fn step_norms_are_the_norms_of_burns_gradients() {
 }
 
 /// Every convolution kernel's and the classifier's weights, read back.
-fn weights(model: &resnet_webgpu::model::ResNet) -> Vec<Vec<f32>> {
-    let mut out: Vec<Vec<f32>> = model.conv_kernels().into_iter().map(|w| w.into_data().to_vec().expect("f32")).collect();
-    out.push(model.fc.weight.val().into_data().to_vec().expect("f32"));
+fn weights(model: &ResNet) -> Vec<Vec<f32>> {
+    let mut out: Vec<Vec<f32>> = model.conv_kernels().into_iter().map(|w| w.into_data().iter::<f32>().collect()).collect();
+    out.push(model.fc.weight.val().into_data().iter::<f32>().collect());
     out
 }
 
@@ -90,11 +96,8 @@ fn the_penalty_added_by_adam_moves_the_weights_as_burns_gradient_of_it() {
     // The reference: the penalty a term of the loss, differentiated by burn, Adam without decay.
     let mut reference = learner.model().clone();
     let mut adam = Adam::new(config.beta_1, config.beta_2, config.epsilon);
-    let loss_fn = burn::nn::loss::CrossEntropyLossConfig::new().init(&device);
     for lr in [1e-3, 1e-2, 1e-3] {
-        let logits = reference.forward(images.clone());
-        let penalty = reference.conv_kernels().into_iter().map(|w| w.powi_scalar(2).sum()).reduce(|a, b| a + b).expect("kernels");
-        let loss = loss_fn.forward(logits, labels.clone()) + penalty.mul_scalar(config.l2);
+        let loss = loss_with_penalty(&reference, images.clone(), labels.clone(), config.l2);
         let grads = GradientsParams::from_grads(loss.backward(), &reference);
         reference = adam.step(lr, reference, grads);
         learner.step(images.clone(), labels.clone(), lr);
