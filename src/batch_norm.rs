@@ -29,14 +29,24 @@ pub use op::Norm;
 /// (detached). `None` where the tensors are not all f32 autodiff tensors of one of those
 /// backends with one strategy.
 pub fn batch_norm_train(n: Norm, x: &Tensor<4>, gamma: &Tensor<1>, beta: &Tensor<1>) -> Option<(Tensor<4>, Tensor<1>, Tensor<1>)> {
+    let (y, stats) = train(n, x, gamma, beta)?;
+    let [mean, var] = rows(stats);
+    Some((y, mean, var))
+}
+
+/// [`batch_norm_train`] with the statistics as one `[2, c]` tensor (means, then variances).
+fn train(n: Norm, x: &Tensor<4>, gamma: &Tensor<1>, beta: &Tensor<1>) -> Option<(Tensor<4>, Tensor<2>)> {
     // Each backend's operation takes only its own tensors.
     let ours = op::train::<Flex>(n, x, gamma, beta);
     #[cfg(feature = "webgpu")]
     let ours = ours.or_else(|| op::train::<burn::backend::Cube>(n, x, gamma, beta));
-    let (y, stats) = ours?;
-    let c = gamma.dims()[0];
-    let row = |r: usize| stats.clone().slice([r..r + 1, 0..c]).reshape([c]); // [c]
-    Some((y, row(0), row(1)))
+    ours
+}
+
+/// The two rows `[c]` of statistics `[2, c]`.
+fn rows(stats: Tensor<2>) -> [Tensor<1>; 2] {
+    let c = stats.dims()[1];
+    [0, 1].map(|r| stats.clone().slice([r..r + 1, 0..c]).reshape([c])) // [c]
 }
 
 /// `bn.forward(x)` for `[b, c, h, w]`, then a ReLU where `relu`, with [`batch_norm_train`] where
@@ -51,16 +61,35 @@ pub fn forward(bn: &BatchNorm, x: Tensor<4>, relu_after: bool) -> Tensor<4> {
         return burns(x);
     }
     let n = Norm { epsilon: bn.epsilon, relu: relu_after };
-    let Some((y, mean, var)) = batch_norm_train(n, &x, &bn.gamma.val(), &bn.beta.val()) else {
+    let Some((y, stats)) = train(n, &x, &bn.gamma.val(), &bn.beta.val()) else {
         return burns(x);
     };
     // As BatchNorm::forward_train.
     let device = x.device();
     let running_mean = bn.running_mean.value_sync().to_device(&device);
     let running_var = bn.running_var.value_sync().to_device(&device);
-    let running_mean = running_mean.mul_scalar(1.0 - bn.momentum).add(mean.detach().mul_scalar(bn.momentum));
-    let running_var = running_var.mul_scalar(1.0 - bn.momentum).add(var.detach().mul_scalar(bn.momentum));
+    let (running_mean, running_var) = running(stats.detach(), running_mean, running_var, bn.momentum);
     bn.running_mean.update(running_mean.detach());
     bn.running_var.update(running_var.detach());
     y
+}
+
+/// The running mean and variance after a step with the batch's statistics `stats` `[2, c]`
+/// (detached; all on the training device): by one kernel on wgpu, else by burn's tensor
+/// operations (six a layer, each a dispatch of its own on wgpu without fusion).
+fn running(stats: Tensor<2>, running_mean: Tensor<1>, running_var: Tensor<1>, momentum: f64) -> (Tensor<1>, Tensor<1>) {
+    #[cfg(feature = "webgpu")]
+    if let Some((mean, var)) = gpu::running(&stats.clone().inner(), &running_mean.clone().inner(), &running_var.clone().inner(), momentum) {
+        // Back on the training device, with its gradient checkpointing, as the operations leave them.
+        let outer = |t: Tensor<1>| match running_mean.gradient_checkpointing_strategy() {
+            Some(strategy) => Tensor::from_inner(t).with_gradient_checkpointing_strategy(strategy),
+            None => Tensor::from_inner(t),
+        };
+        return (outer(mean), outer(var));
+    }
+    let [mean, var] = rows(stats);
+    (
+        running_mean.mul_scalar(1.0 - momentum).add(mean.mul_scalar(momentum)),
+        running_var.mul_scalar(1.0 - momentum).add(var.mul_scalar(momentum)),
+    )
 }

@@ -48,7 +48,28 @@ pub fn run_many<const N: usize, const K: usize>(
     }
     #[cfg(feature = "fusion")]
     {
-        lazy::queue(name, inputs, outputs, body)
+        let body = move |inputs: Vec<CubeTensor>| body(inputs.try_into().unwrap_or_else(|_| unreachable!("{N} inputs")));
+        lazy::queue(name, inputs.into(), outputs, body)
+    }
+}
+
+/// [`run`] for an operation whose number of inputs is known only when it runs.
+pub fn run_vec(
+    name: &'static str,
+    inputs: Vec<FloatTensor<Cube>>,
+    output: Shape,
+    body: impl Fn(Vec<CubeTensor>) -> CubeTensor + Send + Sync + 'static,
+) -> FloatTensor<Cube> {
+    #[cfg(not(feature = "fusion"))]
+    {
+        let result = body(inputs);
+        debug_assert_eq!(result.meta.shape(), &output, "{name}");
+        result
+    }
+    #[cfg(feature = "fusion")]
+    {
+        let [output] = lazy::queue(name, inputs, [output], move |inputs| [body(inputs)]);
+        output
     }
 }
 
@@ -75,19 +96,19 @@ mod lazy {
 
     /// [`run_many`](super::run_many) under fusion: the body as a custom operation of
     /// burn-fusion's stream (the calls burn's `#[backend_extension(…, Fusion)]` macro generates).
-    pub fn queue<const N: usize, const K: usize>(
+    pub fn queue<const K: usize>(
         name: &'static str,
-        inputs: [FloatTensor<Cube>; N],
+        inputs: Vec<FloatTensor<Cube>>,
         outputs: [Shape; K],
-        body: impl Fn([CubeTensor; N]) -> [CubeTensor; K] + Send + Sync + 'static,
+        body: impl Fn(Vec<CubeTensor>) -> [CubeTensor; K] + Send + Sync + 'static,
     ) -> [FloatTensor<Cube>; K] {
         let client = inputs[0].client.clone();
-        let inputs: [TensorIr; N] = inputs.map(|t| t.into_ir());
+        let inputs: Vec<TensorIr> = inputs.into_iter().map(|t| t.into_ir()).collect();
         let outputs: [TensorIr; K] = outputs.map(|shape| TensorIr::uninit(client.create_empty_handle(), shape, DType::F32));
         let ids = outputs.each_ref().map(|output| output.id);
-        let description = CustomOpIr { id: name.into(), inputs: inputs.to_vec(), outputs: outputs.to_vec(), scalars: Vec::new() };
+        let description = CustomOpIr { id: name.into(), inputs: inputs.clone(), outputs: outputs.to_vec(), scalars: Vec::new() };
         let operation = OperationFn(move |handles: &mut HandleContainer<Handle>| {
-            let buffers = std::array::from_fn(|k| handles.get_float_tensor::<CubeBackend>(&inputs[k]));
+            let buffers = inputs.iter().map(|input| handles.get_float_tensor::<CubeBackend>(input)).collect();
             for (id, result) in ids.iter().zip(body(buffers)) {
                 handles.register_float_tensor::<CubeBackend>(id, result);
             }

@@ -69,6 +69,17 @@ pub fn sizes(fields: &[u32]) -> MetadataBindingInfo {
     MetadataBindingInfo::custom(words.collect())
 }
 
+/// Workgroups of `workgroup` invocations for `count` values, one an invocation: along x, then
+/// along y past what a dispatch may have along x (WebGPU allows 65,535; 32,768 here).
+pub fn grid(count: usize, workgroup: usize) -> (usize, usize) {
+    let blocks = count.div_ceil(workgroup).max(1);
+    let across = blocks.min(MAX_ACROSS);
+    (across, blocks.div_ceil(across))
+}
+
+/// Workgroups along x of [`grid`].
+const MAX_ACROSS: usize = 32_768;
+
 /// A new f32 tensor of `shape` on `like`'s client and device, and `fillers` buffers of one value
 /// for unread bindings, all in one allocation (one task for cubecl's device thread; each part at
 /// its own aligned offset, so no two overlap).
@@ -99,5 +110,15 @@ mod tests {
     fn sizes_pack_two_fields_a_word_low_first() {
         assert_eq!(sizes(&[1, 2, 3]).data, vec![1 | 2 << 32, 3]);
         assert_eq!(sizes(&[7, 0x3a83_126f]).data, vec![7 | 0x3a83_126f << 32]);
+    }
+
+    #[test]
+    fn a_grid_covers_every_value_and_goes_down_past_the_limit() {
+        assert_eq!(grid(1, 256), (1, 1));
+        assert_eq!(grid(257, 256), (2, 1));
+        assert_eq!(grid(0, 256), (1, 1));
+        let (across, down) = grid(40_000 * 256 + 1, 256);
+        assert_eq!((across, down), (32_768, 2));
+        assert!(across * down * 256 >= 40_000 * 256 + 1);
     }
 }

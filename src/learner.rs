@@ -9,6 +9,7 @@ use crate::adam::Adam;
 use crate::checkpoint::{Checkpoint, RunCheckpointError};
 use crate::conv::ConvRoute;
 use crate::model::{ModelError, ResNet, ResNetConfig};
+use crate::penalty;
 use crate::recipe::TrainConfig;
 
 /// The model a run starts from: its weights drawn from `config.seed` (on the host, so the same
@@ -107,14 +108,9 @@ impl Learner {
         // The L2 penalty off the autodiff graph: its value for the reported loss here, its
         // gradient `2·l2·w` added by Adam (src/adam.rs), so that burn records and launches no
         // backward pass for it.
-        let mut loss = loss.inner();
         let kernels = model.conv_kernel_params();
-        if self.l2 > 0.0 {
-            let penalty = kernels.iter().map(|w| w.val().inner().powi_scalar(2).sum()).reduce(|a, b| a + b);
-            if let Some(penalty) = penalty {
-                loss = loss + penalty.mul_scalar(self.l2);
-            }
-        }
+        let weights: Vec<Tensor<4>> = kernels.iter().map(|w| w.val().inner()).collect();
+        let loss = penalty::penalised(loss.inner(), &weights, self.l2);
         let penalised: Vec<_> = kernels.iter().map(|p| p.id).collect();
         let decay = 2.0 * self.l2;
         let norms = norms.then(|| gradient_norms(&model, &grads, decay));

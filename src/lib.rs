@@ -29,11 +29,13 @@ pub mod noop;
 pub mod parallel;
 #[cfg(feature = "webgpu")]
 pub mod peak;
+pub mod penalty;
 pub mod pipeline;
 #[cfg(feature = "webgpu")]
 pub mod profile;
 pub mod protocol;
 pub mod recipe;
+pub mod residual;
 pub mod runs;
 pub mod summary;
 pub mod timing;

@@ -13,6 +13,7 @@ use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
 use crate::batch_norm;
 use crate::conv::{ConvRoute, conv2d_gemm};
+use crate::residual;
 // The network's name and kind live in `kind.rs`; kept reachable here, where they always were.
 pub use crate::kind::{ModelError, ModelKind, PLAIN_DEPTHS, V1_DEPTHS, V2_DEPTHS, Version};
 
@@ -217,7 +218,7 @@ impl BasicBlock {
             Some(projection) => projection.forward(x), // [b, filters, h/s, w/s]
             None => x,                                 // [b, filters, h, w]
         };
-        relu(shortcut + y) // [b, filters, h/s, w/s]
+        residual::add_relu(shortcut, y) // [b, filters, h/s, w/s]: our kernels on wgpu
     }
 }
 

@@ -305,6 +305,62 @@ async fn wgsl_adam_matches_tensor_operations_on_webgpu() {
     }
 }
 
+/// `shaders/residual.wgsl` on WebGPU against burn's addition and ReLU on the CPU backend in the
+/// same browser: ReLU(shortcut + y) and both gradients, with gradient checkpointing.
+#[wasm_bindgen_test]
+async fn wgsl_residual_sum_matches_the_cpu_on_webgpu() {
+    let (device, _) = webgpu().await;
+    for shape in common::RESIDUAL_SHAPES {
+        let got = read_all(common::residual_run(shape, true, &device.clone().autodiff().gradient_checkpointing()).map(|t| t.flatten::<1>(0, 3)).to_vec()).await;
+        let cpu = Device::flex().autodiff().gradient_checkpointing();
+        let expected = read_all(common::residual_run(shape, false, &cpu).map(|t| t.flatten::<1>(0, 3)).to_vec()).await;
+        for (name, (e, g)) in ["output", "shortcut's gradient", "y's gradient"].iter().zip(expected.iter().zip(&got)) {
+            common::assert_close(&format!("{shape:?} {name}"), e, g);
+        }
+    }
+}
+
+/// `shaders/penalty.wgsl` on WebGPU against burn's tensor operations on the CPU backend in the
+/// same browser: a loss plus the L2 penalty of 1, 6, 7 and 14 weight tensors.
+#[wasm_bindgen_test]
+async fn wgsl_penalty_matches_the_cpu_on_webgpu() {
+    use resnet_webgpu::penalty;
+    let (device, _) = webgpu().await;
+    let loss = |device: &Device| Tensor::<1>::from_data(TensorData::new(vec![2.302_585_f32], [1]), device);
+    for count in [1, 6, 7, 14] {
+        let weights = common::penalty_weights(&device)[..count].to_vec();
+        let cpu = common::penalty_weights(&Device::flex())[..count].to_vec();
+        let got = penalty::gpu::penalised(&loss(&device), &weights, 1e-4).expect("WebGPU tensors");
+        let expected = penalty::by_tensor_ops(loss(&Device::flex()), &cpu, 1e-4);
+        let [got, expected]: [f32; 2] = read_all(vec![got, expected]).await.iter().map(|v| v[0]).collect::<Vec<_>>().try_into().expect("two values");
+        assert!(expected > 2.302_585, "{count} tensors: the penalty is there");
+        assert!((got - expected).abs() <= 2e-6 * expected, "{count} tensors: the reference {expected} vs {got}");
+    }
+}
+
+/// `shaders/running_stats.wgsl` on WebGPU: a batch norm layer's running mean and variance after
+/// a training step against burn's tensor operations on the CPU backend in the same browser.
+#[wasm_bindgen_test]
+async fn wgsl_running_statistics_match_the_cpu_on_webgpu() {
+    use burn::nn::BatchNormConfig;
+    let (device, _) = webgpu().await;
+    let shape = [4, 16, 8, 8];
+    let step = |device: Device| {
+        let bn = BatchNormConfig::new(16).with_momentum(0.01).with_epsilon(1e-3).init(&device);
+        let x: Vec<f32> = common::conv_values(shape, 1).iter().map(|v| v * 2.0 + 3.0).collect();
+        let x = Tensor::<4>::from_data(TensorData::new(x, shape), &device).require_grad();
+        let _ = resnet_webgpu::batch_norm::forward(&bn, x, true);
+        vec![bn.running_mean.value_sync().inner(), bn.running_var.value_sync().inner()]
+    };
+    let got = read_all(step(device.clone().autodiff())).await;
+    let expected = read_all(step(Device::flex().autodiff())).await;
+    for (name, (e, g)) in ["running mean", "running variance"].iter().zip(expected.iter().zip(&got)) {
+        // Moved from the initial zeros and ones.
+        assert!(e.iter().all(|v| *v != 0.0 && *v != 1.0), "{name}: {e:?}");
+        common::assert_close_each(name, e, g);
+    }
+}
+
 /// burn's wgpu backend cannot run in a browser without `timestamp-query` (cubecl-wgpu panics
 /// setting up its first stream), so the worker looks at the device burn set up before its first
 /// operation: Chromium's has it; a feature set that lacks it, or is empty, is told apart.

@@ -23,17 +23,12 @@ pub const SHADER: &str = include_str!("../../shaders/adam.wgsl");
 
 /// Invocations of a workgroup (the shader's `WG`).
 const WORKGROUP: usize = 256;
-/// Workgroups along x (WebGPU allows 65,535): more go along y.
-const MAX_ACROSS: usize = 32_768;
-
 /// The shader's one entry point.
 const KERNEL: WgslKernel = WgslKernel { name: "Adam", source: SHADER, entry: "adam", workgroup: WORKGROUP as u32 };
 
 /// Workgroups of a step of `count` values: along x, then y.
 pub fn workgroups(count: usize) -> (usize, usize) {
-    let blocks = count.div_ceil(WORKGROUP).max(1);
-    let across = blocks.min(MAX_ACROSS);
-    (across, blocks.div_ceil(across))
+    launch::grid(count, WORKGROUP)
 }
 
 /// Launches the kernel on the buffers: the new weights (the weights' shape) and moments

@@ -14,6 +14,7 @@ use burn::backend::{Cube, DispatchDevice};
 use burn::cubecl::prelude::CubeCount;
 use burn::cubecl::server::KernelArguments;
 use burn::prelude::*;
+use burn::tensor::DType;
 use burn_backend::TensorMetadata;
 use burn_backend::ops::FloatTensorOps;
 use burn_backend::tensor::FloatTensor;
@@ -241,4 +242,39 @@ impl Kernels for Cube {
         let row = |r: usize| Cube::float_reshape(Cube::float_slice(sums.clone(), &[burn::tensor::Slice::from(r..r + 1), burn::tensor::Slice::from(0..c)]), Shape::new([c]));
         NormGradients { input: dx, gamma: row(0), beta: row(1) }
     }
+}
+
+/// `shaders/running_stats.wgsl`: the running statistics' update, one entry point.
+pub const RUNNING_SHADER: &str = include_str!("../../shaders/running_stats.wgsl");
+/// Invocations of its workgroup (the shader's `WG`): one channel each.
+const RUNNING_WORKGROUP: usize = 64;
+const RUNNING: WgslKernel =
+    WgslKernel { name: "BatchNormRunningStatistics", source: RUNNING_SHADER, entry: "running_statistics", workgroup: RUNNING_WORKGROUP as u32 };
+
+/// A layer's running mean and variance `[c]` after a step whose batch statistics are `stats`
+/// `[2, c]` (means, then variances), with burn's `momentum`, by one dispatch. `None` where the
+/// tensors are not f32 tensors of burn's wgpu backend (without autodiff) of those shapes.
+pub fn running(stats: &Tensor<2>, mean: &Tensor<1>, var: &Tensor<1>, momentum: f64) -> Option<(Tensor<1>, Tensor<1>)> {
+    let c = mean.dims()[0];
+    if [stats.dtype(), mean.dtype(), var.dtype()].iter().any(|d| *d != DType::F32) || stats.dims() != [2, c] || var.dims() != [c] {
+        return None;
+    }
+    let primitive = |t: Tensor<1>| t.try_into_primitive::<Cube>().ok();
+    let stats = stats.clone().try_into_primitive::<Cube>().ok()?;
+    let (mean, var) = (primitive(mean.clone())?, primitive(var.clone())?);
+    // The tensor operations' constants: 1 − momentum in f64, each rounded to f32.
+    let sizes = [c as u32, (momentum as f32).to_bits(), ((1.0 - momentum) as f32).to_bits()];
+    let shape = Shape::new([c]);
+    let [mean, var] = fused::run_many(RUNNING.name, [stats, mean, var], [shape.clone(), shape.clone()], move |[stats, mean, var]| {
+        let (outputs, _) = launch::outputs(&stats, [shape.clone(), shape.clone()], 0);
+        let mut buffers: Vec<_> = [stats, mean, var].into_iter().map(|t| contiguous(t).handle.clone().binding()).collect();
+        buffers.extend(outputs.iter().map(|t| t.handle.clone().binding()));
+        outputs[0].client.launch(
+            Box::new(RUNNING),
+            CubeCount::Static(c.div_ceil(RUNNING_WORKGROUP).max(1) as u32, 1, 1),
+            KernelArguments::new().with_buffers(buffers).with_info(launch::sizes(&sizes)),
+        );
+        outputs
+    });
+    Some((Tensor::from_primitive::<Cube>(mean), Tensor::from_primitive::<Cube>(var)))
 }

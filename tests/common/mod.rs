@@ -130,3 +130,50 @@ pub fn assert_close_each(what: &str, expected: &[f32], got: &[f32]) {
         assert!((a - b).abs() <= 1e-5 * a.abs() + 1e-8, "{what}[{i}]: the reference {a} vs {b}");
     }
 }
+
+/// Residual sums ReLU(shortcut + y) tested: ResNet20's three stages (small batches), and one with
+/// a partial last workgroup.
+pub const RESIDUAL_SHAPES: [[usize; 4]; 4] = [[2, 16, 32, 32], [3, 32, 16, 16], [4, 64, 8, 8], [5, 7, 3, 3]];
+
+/// `ReLU(shortcut + y)` of `shape` on `device` (with autodiff, as given) and the gradients of
+/// `sum(z · probe)` for the shortcut and y: `[z, ∂shortcut, ∂y]`, not read. By our kernels
+/// (`ours`: `resnet_webgpu::residual::gpu`, which must take these tensors) or by burn's
+/// operations. Every fifth value of y is the shortcut's negated, so some sums are exactly zero
+/// (where the ReLU passes no gradient), and a tenth of the rest are negative zeros' neighbours.
+pub fn residual_run(shape: [usize; 4], ours: bool, device: &Device) -> [Tensor<4>; 3] {
+    let a = conv_values(shape, 3);
+    let b: Vec<f32> = conv_values(shape, 4).iter().zip(&a).enumerate().map(|(i, (b, a))| if i % 5 == 0 { -a } else { *b }).collect();
+    let shortcut = Tensor::<4>::from_data(TensorData::new(a, shape), device).require_grad();
+    let y = Tensor::<4>::from_data(TensorData::new(b, shape), device).require_grad();
+    let z = if ours {
+        resnet_webgpu::residual::gpu::add_relu(&shortcut, &y).expect("our kernels take these tensors")
+    } else {
+        resnet_webgpu::residual::by_tensor_ops(shortcut.clone(), y.clone())
+    };
+    let probe = Tensor::<4>::from_data(TensorData::new(conv_values(shape, 5), shape), device);
+    let grads = (z.clone() * probe).sum().backward();
+    [z.inner(), shortcut.grad(&grads).expect("the shortcut's gradient"), y.grad(&grads).expect("y's gradient")]
+}
+
+/// Weight tensors for the L2 penalty's kernel: ResNet20 v1's convolution kernels (stem, the
+/// three stages' 3×3 kernels, a 1×1 projection) and a few odd sizes, 14 in all (launches of 6, 6
+/// and 2), with seeded values.
+pub fn penalty_weights(device: &Device) -> Vec<Tensor<4>> {
+    let shapes: [[usize; 4]; 14] = [
+        [16, 3, 3, 3],
+        [16, 16, 3, 3],
+        [16, 16, 3, 3],
+        [32, 16, 3, 3],
+        [32, 32, 3, 3],
+        [32, 16, 1, 1],
+        [64, 32, 3, 3],
+        [64, 64, 3, 3],
+        [64, 32, 1, 1],
+        [1, 1, 1, 1],
+        [5, 1, 1, 1],
+        [7, 3, 1, 1],
+        [257, 1, 1, 1],
+        [64, 64, 3, 3],
+    ];
+    shapes.iter().enumerate().map(|(i, &shape)| Tensor::from_data(TensorData::new(conv_values(shape, 20 + i as u64), shape), device)).collect()
+}
