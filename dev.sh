@@ -89,7 +89,7 @@ case "${1:-}" in
     log "native tests: CPU backend, and wgpu on the machine's Vulkan device; the lesson (lesson/)"
     cargo test --release --workspace
     log "native tests with burn-fusion (feature \`fusion\`, off by default): our WGSL kernels as fused custom operations"
-    cargo test --release --features fusion --test wgpu --test conv --test adam --test batch_norm --test residual --test penalty
+    cargo test --release --features fusion --test wgpu --test conv --test adam --test batch_norm --test residual --test penalty --test loss
     log "browser tests: wasm-pack in headless Chromium on WebGPU"
     WASM_BINDGEN_TEST_TIMEOUT=900 wasm-pack test --headless --chrome --release \
       --chromedriver /usr/bin/chromedriver . --no-default-features --features webgpu --test browser

@@ -8,6 +8,7 @@ use burn::prelude::*;
 use crate::adam::Adam;
 use crate::checkpoint::{Checkpoint, RunCheckpointError};
 use crate::conv::ConvRoute;
+use crate::loss;
 use crate::model::{ModelError, ResNet, ResNetConfig};
 use crate::penalty;
 use crate::recipe::TrainConfig;
@@ -102,8 +103,7 @@ impl Learner {
     ) -> (Tensor<1>, Tensor<1, Int>, Option<Tensor<1>>) {
         let model = self.model.take().expect("the model is only taken inside `step`");
         let logits = model.forward(images); // [b, 10]
-        let loss = self.loss_fn.forward(logits.clone(), labels.clone()); // [1]
-        let correct = logits.argmax(1).squeeze_dim::<1>(1).equal(labels).int().sum();
+        let (loss, correct) = loss::cross_entropy(&self.loss_fn, logits, labels); // [1], [1]: our kernels on wgpu
         let grads = GradientsParams::from_grads(loss.backward(), &model);
         // The L2 penalty off the autodiff graph: its value for the reported loss here, its
         // gradient `2·l2·w` added by Adam (src/adam.rs), so that burn records and launches no
@@ -115,7 +115,7 @@ impl Learner {
         let decay = 2.0 * self.l2;
         let norms = norms.then(|| gradient_norms(&model, &grads, decay));
         self.model = Some(self.adam.step_with_decay(lr, model, grads, &penalised, decay));
-        (loss, correct.inner(), norms)
+        (loss, correct, norms)
     }
 }
 

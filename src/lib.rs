@@ -22,6 +22,7 @@ pub mod kind;
 #[cfg(feature = "webgpu")]
 pub mod launch;
 pub mod learner;
+pub mod loss;
 pub mod metrics;
 pub mod model;
 #[cfg(all(feature = "native", not(target_arch = "wasm32")))]

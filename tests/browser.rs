@@ -338,6 +338,26 @@ async fn wgsl_penalty_matches_the_cpu_on_webgpu() {
     }
 }
 
+/// `shaders/cross_entropy.wgsl` on WebGPU against burn's `CrossEntropyLoss` and argmax on the CPU
+/// backend in the same browser: the loss, the count of correct rows, the logits' gradient.
+#[wasm_bindgen_test]
+async fn wgsl_loss_matches_the_cpu_on_webgpu() {
+    let (device, _) = webgpu().await;
+    for (rows, scale) in common::LOSS_CASES {
+        let (loss, correct, grad) = common::loss_run(rows, scale, true, &device.clone().autodiff().gradient_checkpointing());
+        let (e_loss, e_correct, e_grad) = common::loss_run(rows, scale, false, &Device::flex().autodiff());
+        let got = read_all(vec![loss, correct.float(), grad.flatten::<1>(0, 1)]).await;
+        let expected = read_all(vec![e_loss, e_correct.float(), e_grad.flatten::<1>(0, 1)]).await;
+        let what = format!("{rows} rows × {scale}");
+        assert!((expected[0][0] - got[0][0]).abs() <= 2e-6 * expected[0][0].abs().max(1.0), "{what}: loss {:?} vs {:?}", expected[0], got[0]);
+        assert_eq!(expected[1], got[1], "{what}: correct");
+        let largest = expected[2].iter().fold(0f32, |m, v| m.max(v.abs()));
+        for (i, (e, g)) in expected[2].iter().zip(&got[2]).enumerate() {
+            assert!((e - g).abs() <= 1e-5 * largest, "{what}: gradient[{i}] {e} vs {g}");
+        }
+    }
+}
+
 /// `shaders/running_stats.wgsl` on WebGPU: a batch norm layer's running mean and variance after
 /// a training step against burn's tensor operations on the CPU backend in the same browser.
 #[wasm_bindgen_test]

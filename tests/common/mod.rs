@@ -177,3 +177,31 @@ pub fn penalty_weights(device: &Device) -> Vec<Tensor<4>> {
     ];
     shapes.iter().enumerate().map(|(i, &shape)| Tensor::from_data(TensorData::new(conv_values(shape, 20 + i as u64), shape), device)).collect()
 }
+
+/// Batches the loss's kernels are tested on: `(rows, scale of the logits)` — ResNet's batches,
+/// one row, more rows than the forward entry point's workgroup has invocations, large logits.
+pub const LOSS_CASES: [(usize, f32); 5] = [(8, 1.0), (32, 3.0), (1, 1.0), (300, 2.0), (128, 40.0)];
+
+/// The loss `[1]`, the count of correct rows `[1]` and the logits' gradient of a batch of
+/// `rows` seeded logits `[rows, 10]` (times `scale`; a third of the rows lean towards their
+/// label, so some are right) against seeded labels, on `device` (with autodiff): by our kernels
+/// (`ours`: `resnet_webgpu::loss::gpu`, which must take these tensors) or by burn's
+/// `CrossEntropyLoss` and argmax. Not read.
+pub fn loss_run(rows: usize, scale: f32, ours: bool, device: &Device) -> (Tensor<1>, Tensor<1, Int>, Tensor<2>) {
+    let labels: Vec<i32> = conv_values([rows, 1, 1, 1], 7).iter().map(|v| ((v + 1.0) * 5.0) as i32 % 10).collect();
+    let mut logits: Vec<f32> = conv_values([rows, 10, 1, 1], 8).iter().map(|v| v * scale).collect();
+    for (r, label) in labels.iter().enumerate().filter(|(r, _)| r % 3 == 0) {
+        logits[r * 10 + *label as usize] += 2.0 * scale;
+    }
+    let logits = Tensor::<2>::from_data(TensorData::new(logits, [rows, 10]), device).require_grad();
+    let labels = Tensor::<1, Int>::from_data(TensorData::new(labels, [rows]), device);
+    let loss_fn = burn::nn::loss::CrossEntropyLossConfig::new().init(device);
+    let (loss, correct) = if ours {
+        resnet_webgpu::loss::gpu::cross_entropy(&logits, &labels).expect("our kernels take these tensors")
+    } else {
+        resnet_webgpu::loss::by_tensor_ops(&loss_fn, logits.clone(), labels)
+    };
+    let grads = loss.backward();
+    let grad = logits.grad(&grads).expect("the logits' gradient");
+    (loss.inner(), correct, grad)
+}
