@@ -21,6 +21,8 @@
 pub mod cpu;
 #[cfg(feature = "webgpu")]
 pub mod gpu;
+#[cfg(feature = "webgpu")]
+pub mod sums;
 pub mod op;
 
 use burn::prelude::*;

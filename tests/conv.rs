@@ -185,6 +185,17 @@ fn the_wgsl_kernels_match_on_full_size_layers() {
         }
         assert!(gpu::fits(&g));
     }
+    // The bias gradient's sums split over the batch (shaders/conv_sums.wgsl): 9 images of 32×32
+    // in slices of 5 and 4 images; ResNet20's first stage at batch 128 in 16 slices of 8; small
+    // batches in one slice.
+    use resnet_webgpu::conv::sums::bias_split;
+    assert_eq!([bias_split(9, 24, 1024), bias_split(128, 16, 1024), bias_split(4, 16, 1024), bias_split(512, 64, 64)], [(5, 2), (8, 16), (4, 1), (128, 4)]);
+    let case = (8, 24, 3, 1, 32);
+    let expected = run_batch(case, 9, ConvRoute::Backend, &Device::flex());
+    let got = run_batch(case, 9, ConvRoute::Wgsl, &gpu_device);
+    for (name, (e, g)) in ["output", "input gradient", "kernel gradient", "bias gradient"].iter().zip(expected.iter().zip(&got)) {
+        assert_close(&format!("{case:?} at batch 9 {name}"), e, g);
+    }
     // The tile's columns pad least: the kernel gradient's 144 taps of a 16-channel 3×3 layer
     // (16 filters) take one tile of 160; 288 (32 filters) two of 144; 576 (64 filters) four of
     // 144; a 3-channel layer's 27 one of 64 (the least with 16 invocations at 16 rows); the long

@@ -32,10 +32,10 @@ use burn::cubecl::prelude::{
 use burn::cubecl::server::KernelArguments;
 use burn::cubecl::{CubeKernel, PrecompiledSource};
 use burn::prelude::*;
-use burn_backend::ops::FloatTensorOps;
 use burn_backend::tensor::FloatTensor;
 
 use super::op::{self, ConvGradients, Geometry, Kernels};
+use super::sums;
 use crate::fused::{self, contiguous};
 use crate::launch;
 
@@ -491,10 +491,9 @@ impl Kernels for Cube {
         let dy = contiguous(dy);
         let input = want_input.then(|| product(Product::InputGradient, g, weight, dy.clone(), None));
         let partial = product(Product::KernelGradient, g, dy.clone(), x, None); // [slices, f, c·k·k]
-        let kernel = Cube::float_reshape(Cube::float_sum_dim(partial, 0), Shape::new(g.kernel_shape()));
-        // Σ over the batch and the pixels of dy [b, f, h'·w'].
-        let dy = Cube::float_reshape(dy, Shape::new([g.batch, g.filters, g.pixels()]));
-        let bias = Cube::float_reshape(Cube::float_sum_dim(Cube::float_sum_dim(dy, 2), 0), Shape::new([g.filters]));
+        let slices = output_shape(Product::KernelGradient, g).dims::<3>()[0];
+        // Σ of the partial products over the slices, and of dy over the batch and the pixels.
+        let (kernel, bias) = sums::kernel_and_bias(g, partial, slices, dy); // [f, c, k, k], [f]
         ConvGradients { input, kernel, bias }
     }
 }
