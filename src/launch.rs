@@ -18,10 +18,12 @@ use burn::cubecl::ir::{ElemType, UIntKind};
 use burn::cubecl::prelude::{
     AddressType, CubeDim, ExecutionMode, KernelDefinition, KernelId, KernelMetadata, KernelSettings, Scope,
 };
-use burn::cubecl::server::{Handle, MemoryLayoutDescriptor, MetadataBindingInfo};
+use burn::cubecl::server::{BufferBinding, Handle, MemoryLayoutDescriptor, MetadataBindingInfo};
 use burn::cubecl::{CubeKernel, PrecompiledSource};
 use burn::prelude::Shape;
 use burn::tensor::DType;
+
+use crate::fused::contiguous;
 
 /// One entry point of one of our WGSL sources as a cubecl kernel: the source is the kernel,
 /// there is nothing for cubecl to compile. (burn-cubecl's `template` feature has the same type,
@@ -67,6 +69,19 @@ impl CubeKernel for WgslKernel {
 pub fn sizes(fields: &[u32]) -> MetadataBindingInfo {
     let words = fields.chunks(2).map(|pair| u64::from(pair[0]) | u64::from(pair.get(1).copied().unwrap_or(0)) << 32);
     MetadataBindingInfo::custom(words.collect())
+}
+
+/// The bindings of an entry point's inputs, in order: each tensor's buffer (row-major: burn
+/// copies one with other strides), and for each `None` — a binding the entry point declares but
+/// does not read — the next of `fillers` (from [`output`] or [`outputs`]).
+pub fn input_bindings(inputs: impl IntoIterator<Item = Option<CubeTensor>>, fillers: &mut impl Iterator<Item = Handle>) -> Vec<BufferBinding> {
+    inputs
+        .into_iter()
+        .map(|t| match t {
+            Some(t) => contiguous(t).handle.clone().binding(),
+            None => fillers.next().expect("a filler for each unread binding").binding(),
+        })
+        .collect()
 }
 
 /// Workgroups of `workgroup` invocations for `count` values, one an invocation: along x, then

@@ -20,7 +20,7 @@ use burn_backend::ops::FloatTensorOps;
 use burn_backend::tensor::FloatTensor;
 
 use super::op::{Kernels, Norm, NormGradients};
-use crate::fused::{self, contiguous};
+use crate::fused;
 use crate::launch::{self, WgslKernel};
 
 /// The kernels' source.
@@ -163,14 +163,7 @@ fn launch(entry: Entry, n: Norm, l: &Layout, b: Bindings) -> CubeTensor {
     let first = inputs.iter().flatten().next().expect("an input").clone();
     let unread = inputs.iter().filter(|t| t.is_none()).count();
     let (output, fillers) = launch::output(&first, l.output_shape(entry), unread);
-    let mut fillers = fillers.into_iter();
-    let mut buffers: Vec<_> = inputs
-        .into_iter()
-        .map(|t| match t {
-            Some(t) => contiguous(t).handle.clone().binding(),
-            None => fillers.next().expect("a filler for each unread binding").binding(),
-        })
-        .collect();
+    let mut buffers = launch::input_bindings(inputs, &mut fillers.into_iter());
     buffers.push(output.handle.clone().binding());
     // shaders/batch_norm.wgsl's Params.
     let sizes = [l.batch as u32, l.channels as u32, l.plane as u32, l.per as u32, l.slices as u32, n.relu as u32, (n.epsilon as f32).to_bits()];
@@ -267,7 +260,7 @@ pub fn running(stats: &Tensor<2>, mean: &Tensor<1>, var: &Tensor<1>, momentum: f
     let shape = Shape::new([c]);
     let [mean, var] = fused::run_many(RUNNING.name, [stats, mean, var], [shape.clone(), shape.clone()], move |[stats, mean, var]| {
         let (outputs, _) = launch::outputs(&stats, [shape.clone(), shape.clone()], 0);
-        let mut buffers: Vec<_> = [stats, mean, var].into_iter().map(|t| contiguous(t).handle.clone().binding()).collect();
+        let mut buffers = launch::input_bindings([stats, mean, var].map(Some), &mut std::iter::empty());
         buffers.extend(outputs.iter().map(|t| t.handle.clone().binding()));
         outputs[0].client.launch(
             Box::new(RUNNING),

@@ -10,7 +10,7 @@ use burn::prelude::*;
 use burn_backend::tensor::FloatTensor;
 
 use super::op::Geometry;
-use crate::fused::{self, contiguous};
+use crate::fused;
 use crate::launch::{self, WgslKernel};
 
 /// The kernels' source.
@@ -48,13 +48,7 @@ fn launch<const K: usize>(kernel: WgslKernel, workgroups: (usize, usize), sizes:
     let unread = inputs.iter().filter(|t| t.is_none()).count() + (2 - K);
     let (outputs, fillers) = launch::outputs(&like, shapes, unread);
     let mut fillers = fillers.into_iter();
-    let mut buffers: Vec<_> = inputs
-        .into_iter()
-        .map(|t| match t {
-            Some(t) => contiguous(t).handle.clone().binding(),
-            None => fillers.next().expect("a filler for each unread binding").binding(),
-        })
-        .collect();
+    let mut buffers = launch::input_bindings(inputs, &mut fillers);
     buffers.extend(outputs.iter().map(|t| t.handle.clone().binding()));
     buffers.extend(fillers.map(|f| f.binding()));
     like.client.launch(
