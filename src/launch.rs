@@ -84,10 +84,11 @@ pub fn input_bindings(inputs: impl IntoIterator<Item = Option<CubeTensor>>, fill
         .collect()
 }
 
-/// Workgroups of `workgroup` invocations for `count` values, one an invocation: along x, then
-/// along y past what a dispatch may have along x (WebGPU allows 65,535; 32,768 here).
-pub fn grid(count: usize, workgroup: usize) -> (usize, usize) {
-    let blocks = count.div_ceil(workgroup).max(1);
+/// Workgroups for `count` values, `per_workgroup` of them each (a workgroup's invocations times
+/// the values an invocation takes): along x, then along y past what a dispatch may have along x
+/// (WebGPU allows 65,535; 32,768 here).
+pub fn grid(count: usize, per_workgroup: usize) -> (usize, usize) {
+    let blocks = count.div_ceil(per_workgroup).max(1);
     let across = blocks.min(MAX_ACROSS);
     (across, blocks.div_ceil(across))
 }

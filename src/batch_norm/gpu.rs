@@ -45,8 +45,6 @@ const TARGET_WORKGROUPS: usize = 512;
 /// two partial sums took 1.9 s of a 7.3 s step on SwiftShader, with 64 about 0.5 s
 /// (BENCHMARKS.md, "Batch normalisation on wgpu").
 const MIN_VALUES_PER_INVOCATION: usize = 64;
-/// Workgroups along x of an element-wise dispatch (WebGPU allows 65,535): more go along y.
-const MAX_ACROSS: usize = 32_768;
 
 /// One of the entry points.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -124,11 +122,8 @@ impl Layout {
         match entry {
             Entry::PartialStatistics | Entry::PartialGradients => (self.channels, self.slices),
             Entry::Statistics | Entry::Gradients => (self.channels.div_ceil(WORKGROUP), 1),
-            Entry::Normalise | Entry::InputGradient => {
-                let blocks = self.values().div_ceil(WORKGROUP * RUN).max(1);
-                let across = blocks.min(MAX_ACROSS);
-                (across, blocks.div_ceil(across))
-            }
+            // RUN values an invocation, along x then y.
+            Entry::Normalise | Entry::InputGradient => launch::grid(self.values(), WORKGROUP * RUN),
         }
     }
 
