@@ -18,6 +18,7 @@ pub mod gpu;
 pub mod op;
 
 use burn::backend::Flex;
+use burn::module::{ModuleMapper, Param, RunningState};
 use burn::nn::BatchNorm;
 use burn::prelude::*;
 use burn::tensor::activation::relu;
@@ -69,9 +70,28 @@ pub fn forward(bn: &BatchNorm, x: Tensor<4>, relu_after: bool) -> Tensor<4> {
     let running_mean = bn.running_mean.value_sync().to_device(&device);
     let running_var = bn.running_var.value_sync().to_device(&device);
     let (running_mean, running_var) = running(stats.detach(), running_mean, running_var, bn.momentum);
-    bn.running_mean.update(running_mean.detach());
-    bn.running_var.update(running_var.detach());
+    store(&bn.running_mean, running_mean.detach());
+    store(&bn.running_var, running_var.detach());
     y
+}
+
+/// Makes `value` a running statistic's value, as `RunningState::update` and the sync that follows
+/// it would, without the sync: it divides the sum of the values each thread stored by their
+/// number (one here: a step trains on one thread), an operation per statistic and step — a
+/// dispatch of its own on wgpu without fusion, 38 of a ResNet20 v1 step's (BENCHMARKS.md, "Fewer
+/// dispatches a step"). The state's clones share its value, as `update` shares it: the model
+/// holding `state` sees the new one.
+fn store(state: &RunningState<Tensor<1>>, value: Tensor<1>) {
+    /// Replaces the one value a `RunningState` shows its mapper, keeping its id.
+    struct Store(Option<Tensor<1>>);
+    impl ModuleMapper for Store {
+        fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+            let Some(value) = self.0.take() else { return param };
+            let (id, old, _) = param.consume();
+            Param::initialized(id, value.reshape(old.dims())) // [c]
+        }
+    }
+    let _ = state.clone().map(&mut Store(Some(value)));
 }
 
 /// The running mean and variance after a step with the batch's statistics `stats` `[2, c]`

@@ -53,8 +53,8 @@ fn run(case: ([usize; 4], f32, bool), ours: bool, device: &Device, strategy: Gra
         values(x.grad(&grads).expect("input gradient")),
         values(bn.gamma.grad(&grads).expect("γ gradient")),
         values(bn.beta.grad(&grads).expect("β gradient")),
-        // `value()` would be the statistics before this step: burn's RunningState keeps an update
-        // aside until a sync.
+        // After burn's own forward, `value()` would be the statistics before this step: its
+        // RunningState keeps an update aside until a sync (ours stores the new value at once).
         values(bn.running_mean.value_sync()),
         values(bn.running_var.value_sync()),
     ]
@@ -83,6 +83,42 @@ fn ours_matches_burns_batch_norm_in_training_on_the_cpu() {
 #[test]
 fn the_wgsl_kernels_match_burns_batch_norm_on_the_cpu() {
     check(&Device::wgpu(DeviceKind::DefaultDevice));
+}
+
+/// The running mean and variance of one `BatchNorm` after each of three training steps (batches
+/// of `shape` with different values), by our forward or burn's on `device`; then what the module
+/// holds once it is switched to evaluation and back.
+fn running_over_steps(ours: bool, device: &Device, shape: [usize; 4]) -> Vec<Vec<f32>> {
+    let device = device.clone().autodiff();
+    let bn = BatchNormConfig::new(shape[1]).with_momentum(0.1).with_epsilon(1e-3).init(&device);
+    let mut seen = Vec::new();
+    for step in 0..3u64 {
+        let x = tensor(shape, 10 + step, step as f32 - 1.0, &device).require_grad();
+        let y = if ours { batch_norm::forward(&bn, x, true) } else { relu(bn.forward(x)) };
+        let _ = y.sum().backward();
+        seen.push(values(bn.running_mean.value_sync()));
+        seen.push(values(bn.running_var.value_sync()));
+    }
+    let bn = bn.valid().train();
+    seen.push(values(bn.running_mean.value()));
+    seen.push(values(bn.running_var.value()));
+    seen
+}
+
+#[test]
+fn the_running_statistics_follow_burns_over_steps() {
+    let shape = [4, 3, 5, 5];
+    let expected = running_over_steps(false, &Device::flex(), shape);
+    for device in [Device::flex(), Device::wgpu(DeviceKind::DefaultDevice)] {
+        let got = running_over_steps(true, &device, shape);
+        assert_eq!(got.len(), expected.len());
+        for (i, (e, g)) in expected.iter().zip(&got).enumerate() {
+            common::assert_close(&format!("{device:?}, value {i} (step {}, {})", i / 2 + 1, ["mean", "variance"][i % 2]), e, g);
+        }
+    }
+    // The three steps moved the statistics: a value left behind would show.
+    assert_ne!(expected[0], expected[4]);
+    assert_ne!(expected[1], expected[5]);
 }
 
 #[test]
