@@ -115,6 +115,27 @@ pub fn by_tensor_ops<const D: usize>(weights: Tensor<D>, grad: Tensor<D>, moment
     (updated, state)
 }
 
+/// One step of one parameter, queued in place in `pairs` where it can be (our kernel on wgpu,
+/// moments from an earlier step: [`gpu::Pairs::queue`]), else at once by [`update`].
+#[cfg_attr(not(feature = "webgpu"), allow(unused_variables))]
+fn update_or_queue<const D: usize>(pairs: &mut Pairs, weights: Tensor<D>, grad: Tensor<D>, moments: Option<Moments>, s: StepScalars, kernel: bool) -> (Tensor<D>, Moments) {
+    #[cfg(feature = "webgpu")]
+    let (weights, grad, moments) = match moments {
+        Some(m) if kernel => match pairs.queue(weights, grad, m, s) {
+            Ok(queued) => return queued,
+            Err((w, g, m)) => (w, g, Some(m)),
+        },
+        m => (weights, grad, m),
+    };
+    update(weights, grad, moments, s, kernel)
+}
+
+/// Where a step's updates in place wait to share a dispatch (nothing without wgpu).
+#[cfg(feature = "webgpu")]
+type Pairs = gpu::Pairs;
+#[cfg(not(feature = "webgpu"))]
+type Pairs = ();
+
 /// One step of one parameter: by the kernel where `kernel` and there is one for these tensors,
 /// else by tensor operations.
 pub fn update<const D: usize>(weights: Tensor<D>, grad: Tensor<D>, moments: Option<Moments>, s: StepScalars, kernel: bool) -> (Tensor<D>, Moments) {
@@ -169,8 +190,11 @@ impl Adam {
     /// silently not apply).
     pub fn step_with_decay<M: Module>(&mut self, lr: f64, module: M, mut grads: GradientsParams, decayed: &[ParamId], decay: f32) -> M {
         self.steps += 1;
-        let mut mapper = StepMapper { adam: self, grads: &mut grads, lr, path: Vec::new(), decayed, decay, found: 0 };
+        let mut mapper = StepMapper { adam: self, grads: &mut grads, lr, path: Vec::new(), decayed, decay, found: 0, pairs: Pairs::default() };
         let module = module.map(&mut mapper);
+        // The last parameter's update may still wait for a partner.
+        #[cfg(feature = "webgpu")]
+        mapper.pairs.flush();
         assert_eq!(mapper.found, decayed.len(), "Adam: not every parameter under the L2 penalty was found: {decayed:?}");
         module
     }
@@ -186,6 +210,8 @@ struct StepMapper<'a> {
     decayed: &'a [ParamId],
     decay: f32,
     found: usize,
+    /// The updates in place waiting to share a dispatch.
+    pairs: Pairs,
 }
 
 impl ModuleMapper for StepMapper<'_> {
@@ -214,7 +240,7 @@ impl ModuleMapper for StepMapper<'_> {
             scalars = scalars.with_decay(self.decay);
             self.found += 1;
         }
-        let (updated, state) = update(weights, grad, moments.remove(&name), scalars, *kernel);
+        let (updated, state) = update_or_queue(&mut self.pairs, weights, grad, moments.remove(&name), scalars, *kernel);
         moments.insert(name, state);
         let mut updated = Tensor::from_inner(updated);
         if let Some(strategy) = checkpointing {

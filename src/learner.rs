@@ -111,6 +111,8 @@ impl Learner {
         let kernels = model.conv_kernel_params();
         let weights: Vec<Tensor<4>> = kernels.iter().map(|w| w.val().inner()).collect();
         let loss = penalty::penalised(loss.inner(), &weights, self.l2);
+        // Adam updates the kernels in place where nothing else holds them (src/adam/gpu.rs).
+        drop(weights);
         let penalised: Vec<_> = kernels.iter().map(|p| p.id).collect();
         let decay = 2.0 * self.l2;
         let norms = norms.then(|| gradient_norms(&model, &grads, decay));

@@ -97,3 +97,74 @@ fn workgroups_cover_every_value_within_webgpus_limits() {
         assert!(across * (down - 1) < count.div_ceil(256), "{count}: no row of idle workgroups");
     }
 }
+
+#[cfg(not(feature = "fusion"))]
+#[test]
+fn updates_in_place_two_a_dispatch_give_the_one_parameter_kernels_bits() {
+    use common::AdamWay;
+    let gpu = Device::wgpu(DeviceKind::DefaultDevice);
+    let read = |way| common::adam_five_steps(way, &gpu).into_iter().map(values).collect::<Vec<_>>();
+    let (expected, got) = (read(AdamWay::Kernel), read(AdamWay::Pairs));
+    assert_eq!(expected.len(), 5 * 3);
+    for (k, (e, g)) in expected.iter().zip(&got).enumerate() {
+        assert_eq!(e, g, "parameter {}, {}", k / 3, ["weights", "first moment", "second moment"][k % 3]);
+    }
+    // Both as the tensor operations on the CPU backend give them, and the steps moved the weights.
+    let reference: Vec<_> = common::adam_five_steps(AdamWay::TensorOps, &Device::flex()).into_iter().map(values).collect();
+    for (k, (e, g)) in reference.iter().zip(&got).enumerate() {
+        common::assert_close_each(&format!("parameter {}, tensor {}", k / 3, k % 3), e, g);
+    }
+    assert_ne!(got[0], values(common::adam_param(300, 1, 0, &gpu).0));
+}
+
+#[cfg(not(feature = "fusion"))]
+#[test]
+fn a_parameter_is_updated_in_place_only_where_the_step_alone_holds_it() {
+    let gpu = Device::wgpu(DeviceKind::DefaultDevice);
+    let s = StepScalars::new(0.9, 0.999, 1e-7, 2, 1e-2);
+    let first = |seed: u64| {
+        let (w, g) = common::adam_param(500, seed, 0, &gpu);
+        adam::gpu::step(&w, &g, None, StepScalars::new(0.9, 0.999, 1e-7, 1, 1e-2)).expect("wgpu tensors")
+    };
+    let grad = common::adam_param(500, 9, 1, &gpu).1;
+    // A clone of the weights kept elsewhere: given back as they were, and the clone left alone.
+    let (w, m) = first(1);
+    let kept = w.clone();
+    let before = values(w.clone());
+    let mut pairs = adam::gpu::Pairs::default();
+    let Err((w, g, m)) = pairs.queue(w, grad.clone(), m, s) else { panic!("a shared buffer updated in place") };
+    pairs.flush();
+    assert_eq!((values(w.clone()), values(kept.clone())), (before.clone(), before.clone()));
+    // The same tensors once the clone is gone: queued, and written when the queue is dropped
+    // (no partner), as the kernel into new buffers writes them.
+    drop(kept);
+    let (expected, expected_m) = adam::gpu::step(&w.clone().add_scalar(0.0), &g, Some(&adam::Moments { first: m.first.clone().add_scalar(0.0), second: m.second.clone().add_scalar(0.0) }), s).expect("wgpu");
+    let (updated, moments) = pairs.queue(w, g, m, s).unwrap_or_else(|_| panic!("held by the step alone"));
+    drop(pairs);
+    assert_eq!(values(updated), values(expected));
+    assert_eq!(values(moments.second), values(expected_m.second));
+    // Moments of another size, the CPU backend: given back.
+    let (w, m) = first(2);
+    let short = adam::Moments { first: m.first.slice([0..3]), second: m.second.slice([0..3]) };
+    let mut pairs = adam::gpu::Pairs::default();
+    assert!(pairs.queue(w, grad.clone(), short, s).is_err());
+    let cpu = Device::flex();
+    let (w, m) = first(3);
+    let on_cpu = adam::Moments { first: m.first.to_device(&cpu), second: m.second.to_device(&cpu) };
+    assert!(pairs.queue(w.to_device(&cpu), grad.to_device(&cpu), on_cpu, s).is_err());
+}
+
+/// With burn-fusion a tensor is an id in a lazy stream, not a buffer to write: every parameter
+/// goes back to the one-parameter kernel, and the steps give its numbers.
+#[cfg(feature = "fusion")]
+#[test]
+fn with_fusion_nothing_is_updated_in_place() {
+    let gpu = Device::wgpu(DeviceKind::DefaultDevice);
+    let (w, g) = common::adam_param(500, 1, 0, &gpu);
+    let (w, m) = adam::gpu::step(&w, &g, None, StepScalars::new(0.9, 0.999, 1e-7, 1, 1e-2)).expect("wgpu tensors");
+    let before = values(w.clone());
+    let mut pairs = adam::gpu::Pairs::default();
+    let Err((w, _, _)) = pairs.queue(w, g, m, StepScalars::new(0.9, 0.999, 1e-7, 2, 1e-2)) else { panic!("queued under fusion") };
+    pairs.flush();
+    assert_eq!(values(w), before);
+}

@@ -305,6 +305,24 @@ async fn wgsl_adam_matches_tensor_operations_on_webgpu() {
     }
 }
 
+/// `shaders/adam.wgsl`'s `adam_pairs` on WebGPU (two parameters a dispatch, in place) against
+/// burn's tensor operations on the CPU backend in the same browser, and against its one-parameter
+/// entry point on WebGPU: five parameters after three steps.
+#[wasm_bindgen_test]
+async fn wgsl_adam_in_place_two_a_dispatch_on_webgpu() {
+    use common::AdamWay;
+    let (device, _) = webgpu().await;
+    let got = read_all(common::adam_five_steps(AdamWay::Pairs, &device)).await;
+    let kernel = read_all(common::adam_five_steps(AdamWay::Kernel, &device)).await;
+    let expected = read_all(common::adam_five_steps(AdamWay::TensorOps, &Device::flex())).await;
+    assert_eq!(got.len(), 15);
+    for (k, ((e, g), one)) in expected.iter().zip(&got).zip(&kernel).enumerate() {
+        let what = format!("parameter {}, {}", k / 3, ["weights", "first moment", "second moment"][k % 3]);
+        common::assert_close_each(&what, e, g);
+        common::assert_close_each(&format!("{what} vs the one-parameter kernel"), one, g);
+    }
+}
+
 /// `shaders/residual.wgsl` on WebGPU against burn's addition and ReLU on the CPU backend in the
 /// same browser: ReLU(shortcut + y) and both gradients, with gradient checkpointing.
 #[wasm_bindgen_test]

@@ -1,16 +1,23 @@
-//! Adam's update on wgpu: `shaders/adam.wgsl`, one dispatch per parameter a step, launched on
-//! burn's own cubecl client (queued in burn-fusion's stream with the `fusion` feature, as our
-//! other kernels); only with the `webgpu` feature.
+//! Adam's update on wgpu: `shaders/adam.wgsl`, launched on burn's own cubecl client; only with
+//! the `webgpu` feature. Two ways:
+//! - [`Pairs`]: two parameters a dispatch, in place (`adam_pairs`), where the weights and moments
+//!   are held by nothing but the step (from the second step on, as training runs) — without
+//!   fusion;
+//! - [`step`]: one parameter a dispatch into new buffers (`adam`), everywhere else (queued in
+//!   burn-fusion's stream with the `fusion` feature, as our other kernels).
 //!
-//! Why (BENCHMARKS.md, "Adam in one kernel"): the update from tensor operations is about a dozen
-//! of them per parameter, 82 parameters in ResNet20 v1: each a dispatch without fusion, and with it
-//! an operation for burn-fusion to record, plan and fuse on the host, which in the page is the
-//! training worker whose own work is the floor of a step.
+//! Why (BENCHMARKS.md, "Adam in one kernel" and "Adam two parameters a dispatch"): the update from
+//! tensor operations is about a dozen of them per parameter, 82 parameters in ResNet20 v1: each a
+//! dispatch without fusion, and with it an operation for burn-fusion to record, plan and fuse on
+//! the host, which in the page is the training worker whose own work is the floor of a step. In
+//! place, half the dispatches remain, and no buffer is allocated for the new values.
 
 use burn::backend::Cube;
 use burn::backend::wgpu::CubeTensor;
 use burn::cubecl::prelude::CubeCount;
 use burn::cubecl::server::KernelArguments;
+#[cfg(not(feature = "fusion"))]
+use burn::cubecl::server::BufferBinding;
 use burn::prelude::*;
 use burn::tensor::DType;
 
@@ -23,8 +30,11 @@ pub const SHADER: &str = include_str!("../../shaders/adam.wgsl");
 
 /// Invocations of a workgroup (the shader's `WG`).
 const WORKGROUP: usize = 256;
-/// The shader's one entry point.
+/// The entry point for one parameter into new buffers.
 const KERNEL: WgslKernel = WgslKernel { name: "Adam", source: SHADER, entry: "adam", workgroup: WORKGROUP as u32 };
+/// The entry point for two parameters in place.
+#[cfg(not(feature = "fusion"))]
+const PAIRS: WgslKernel = WgslKernel { name: "AdamPairs", source: SHADER, entry: "adam_pairs", workgroup: WORKGROUP as u32 };
 
 /// Workgroups of a step of `count` values: along x, then y.
 pub fn workgroups(count: usize) -> (usize, usize) {
@@ -38,7 +48,10 @@ fn launch(s: StepScalars, weights: CubeTensor, grad: CubeTensor, moments: Option
     let count = shape.num_elements();
     let flat = Shape::new([count]);
     let fresh = moments.is_none();
-    let (outputs, fillers) = launch::outputs(&weights, [shape, flat.clone(), flat], if fresh { 2 } else { 0 });
+    // Three allocations, not one: parts of one are one buffer to cubecl, which none of them holds
+    // alone, and the next step updates each in place only where it does (`Pairs::queue`).
+    let (new_weights, fillers) = launch::output(&weights, shape, if fresh { 2 } else { 0 });
+    let outputs = [new_weights, launch::output(&weights, flat.clone(), 0).0, launch::output(&weights, flat, 0).0];
     let moments = match moments {
         Some([first, second]) => [contiguous(first).handle.clone().binding(), contiguous(second).handle.clone().binding()],
         None => {
@@ -90,4 +103,134 @@ pub fn step<const D: usize>(weights: &Tensor<D>, grad: &Tensor<D>, moments: Opti
     };
     let moments = Moments { first: Tensor::from_primitive::<Cube>(m), second: Tensor::from_primitive::<Cube>(v) };
     Some((Tensor::from_primitive::<Cube>(w), moments))
+}
+
+/// One parameter's buffers for `adam_pairs` (weights, gradient, moments: `count` values each,
+/// row-major), and the penalty's coefficient of its gradient.
+#[cfg(not(feature = "fusion"))]
+struct InPlace {
+    weights: CubeTensor,
+    grad: CubeTensor,
+    first: CubeTensor,
+    second: CubeTensor,
+    decay: f32,
+}
+
+#[cfg(not(feature = "fusion"))]
+impl InPlace {
+    fn count(&self) -> usize {
+        self.weights.meta.shape().num_elements()
+    }
+
+    fn bindings(self) -> [BufferBinding; 4] {
+        [self.weights, self.grad, self.first, self.second].map(|t| t.handle.binding())
+    }
+}
+
+/// Adam's updates of one step in place, two parameters a dispatch: [`queue`](Self::queue) one
+/// parameter after another; a dispatch is launched when a second parameter joins the waiting
+/// one, and for a parameter left waiting by [`flush`](Self::flush) (or when the queue is dropped).
+/// Without the `fusion` feature; with it nothing is queued.
+#[derive(Default)]
+pub struct Pairs {
+    #[cfg(not(feature = "fusion"))]
+    waiting: Option<(InPlace, StepScalars)>,
+}
+
+impl Pairs {
+    /// Queues one step of one parameter, in place: the weights and moments it returns are the
+    /// tensors it was given, which hold the step's values once its dispatch has run (before any
+    /// later work on the device). Gives the tensors back (`Err`), for an update into new buffers,
+    /// where this does not apply: not all f32 tensors of burn's wgpu backend without fusion,
+    /// shapes that do not match (moments `[count]`), or weights or moments whose buffer something
+    /// else holds too (a clone kept elsewhere, or other tensors' parts of one allocation: cubecl's
+    /// `can_mut`), or holds with other strides than row-major.
+    pub fn queue<const D: usize>(&mut self, weights: Tensor<D>, grad: Tensor<D>, moments: Moments, s: StepScalars) -> Result<(Tensor<D>, Moments), (Tensor<D>, Tensor<D>, Moments)> {
+        #[cfg(feature = "fusion")]
+        return Err((weights, grad, moments));
+        #[cfg(not(feature = "fusion"))]
+        {
+            let count = weights.shape().num_elements();
+            let f32s = [&weights, &grad].map(|t| t.dtype()).into_iter().chain([&moments.first, &moments.second].map(|t| t.dtype()));
+            let fits = weights.dims() == grad.dims() && [&moments.first, &moments.second].iter().all(|t| t.dims() == [count]);
+            if f32s.into_iter().any(|d| d != DType::F32) || !fits {
+                return Err((weights, grad, moments));
+            }
+            let cube = |t: &Tensor<1>| t.clone().try_into_primitive::<Cube>().ok();
+            let (Some(w), Some(g), Some(m), Some(v)) = (
+                weights.clone().try_into_primitive::<Cube>().ok(),
+                grad.clone().try_into_primitive::<Cube>().ok(),
+                cube(&moments.first),
+                cube(&moments.second),
+            ) else {
+                return Err((weights, grad, moments));
+            };
+            // The step's own holders, dropped so that `can_mut` counts only others.
+            drop((weights, grad, moments));
+            let tensor = |t: &CubeTensor| Tensor::<1>::from_primitive::<Cube>(t.clone());
+            let ours = |t: &CubeTensor| t.can_mut() && t.is_contiguous();
+            if ![&w, &m, &v].into_iter().all(ours) {
+                let moments = Moments { first: tensor(&m), second: tensor(&v) };
+                return Err((Tensor::from_primitive::<Cube>(w), Tensor::from_primitive::<Cube>(g), moments));
+            }
+            let updated = (Tensor::from_primitive::<Cube>(w.clone()), Moments { first: tensor(&m), second: tensor(&v) });
+            let param = InPlace { weights: w, grad: contiguous(g), first: m, second: v, decay: s.decay };
+            // Parameters share a dispatch where the step's numbers other than the decay are the same.
+            let shared = |a: StepScalars| a.with_decay(0.0) == s.with_decay(0.0);
+            self.waiting = match self.waiting.take() {
+                Some((a, sa)) if shared(sa) => {
+                    launch_pair(sa, a, Some(param));
+                    None
+                }
+                Some((a, sa)) => {
+                    launch_pair(sa, a, None);
+                    Some((param, s))
+                }
+                None => Some((param, s)),
+            };
+            Ok(updated)
+        }
+    }
+
+    /// Launches the step of a parameter left waiting for a partner, if any.
+    pub fn flush(&mut self) {
+        #[cfg(not(feature = "fusion"))]
+        if let Some((a, s)) = self.waiting.take() {
+            launch_pair(s, a, None);
+        }
+    }
+}
+
+impl Drop for Pairs {
+    fn drop(&mut self) {
+        self.flush();
+    }
+}
+
+/// Launches `adam_pairs` on `a` and `b`'s buffers, or on `a`'s and four one-value fillers.
+#[cfg(not(feature = "fusion"))]
+fn launch_pair(s: StepScalars, a: InPlace, b: Option<InPlace>) {
+    let client = a.weights.client.clone();
+    let count_a = a.count();
+    let (count_b, decay_b, b) = match b {
+        Some(b) => (b.count(), b.decay, b.bindings()),
+        None => {
+            let ([], fillers) = launch::outputs(&a.weights, [], 4);
+            let mut fillers = fillers.into_iter().map(|f| f.binding());
+            (0, 0.0, std::array::from_fn(|_| fillers.next().expect("four fillers")))
+        }
+    };
+    let decay_a = a.decay;
+    let mut buffers = a.bindings().to_vec();
+    buffers.extend(b);
+    // shaders/adam.wgsl's Pair.
+    let bits = [s.beta_1, s.beta_2, s.one_minus_beta_1, s.one_minus_beta_2, s.factor, s.epsilon_hat, s.lr, decay_a, decay_b].map(f32::to_bits);
+    let mut sizes = vec![count_a as u32, count_b as u32];
+    sizes.extend(bits);
+    let (across, down) = workgroups(count_a + count_b);
+    client.launch(
+        Box::new(PAIRS),
+        CubeCount::Static(across as u32, down as u32, 1),
+        KernelArguments::new().with_buffers(buffers).with_info(launch::sizes(&sizes)),
+    );
 }

@@ -122,6 +122,59 @@ pub fn adam_steps(count: usize, kernel: bool, device: &Device) -> Vec<Tensor<1>>
     out
 }
 
+/// Weights of `count` values and their gradient at step `t`, seeded by `seed`, on `device`.
+pub fn adam_param(count: usize, seed: u64, t: u64, device: &Device) -> (Tensor<1>, Tensor<1>) {
+    let values = |seed: u64, scale: f32| {
+        let v: Vec<f32> = conv_values([count, 1, 1, 1], seed).iter().map(|v| v * scale).collect();
+        Tensor::<1>::from_data(TensorData::new(v, [count]), device)
+    };
+    (values(seed, 0.5), values(seed * 10 + t, 0.1))
+}
+
+/// How [`adam_five_steps`] updates its parameters.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum AdamWay {
+    /// The kernel into new buffers (`adam::gpu::step`) at every step.
+    Kernel,
+    /// The kernel at the first step, then in place two a dispatch (`adam::gpu::Pairs`).
+    Pairs,
+    /// burn's tensor operations (`adam::by_tensor_ops`).
+    TensorOps,
+}
+
+/// Three Adam steps of five parameters (sizes across workgroups, one left without a partner, the
+/// L2 penalty on every other one) on `device`, `way`: the weights and both moments of each
+/// afterwards. Nothing else holds a parameter between steps, so `Pairs` updates every one in
+/// place from the second step on (it panics where it does not).
+pub fn adam_five_steps(way: AdamWay, device: &Device) -> Vec<Tensor<1>> {
+    use resnet_webgpu::adam::{self, Moments, StepScalars};
+    let counts = [300, 10, 257, 1, 70];
+    let mut state: Vec<(Tensor<1>, Option<Moments>)> = counts.iter().zip(1..).map(|(&n, seed)| (adam_param(n, seed, 0, device).0, None)).collect();
+    for (t, lr) in [(1, 1e-3), (2, 0.1), (3, 1e-3)] {
+        let mut pairs = adam::gpu::Pairs::default();
+        let mut next = Vec::new();
+        for (k, (weights, moments)) in state.into_iter().enumerate() {
+            let grad = adam_param(counts[k], k as u64 + 1, t as u64, device).1;
+            let s = StepScalars::new(0.9, 0.999, 1e-7, t, lr).with_decay(if k % 2 == 0 { 0.3 } else { 0.0 });
+            let (w, m) = match (way, moments) {
+                (AdamWay::TensorOps, m) => adam::by_tensor_ops(weights, grad, m, s),
+                (AdamWay::Pairs, Some(m)) => pairs.queue(weights, grad, m, s).unwrap_or_else(|_| panic!("step {t}, parameter {k}: in place")),
+                (_, m) => adam::gpu::step(&weights, &grad, m.as_ref(), s).expect("wgpu tensors"),
+            };
+            next.push((w, Some(m)));
+        }
+        pairs.flush();
+        state = next;
+    }
+    state
+        .into_iter()
+        .flat_map(|(w, m)| {
+            let m = m.expect("moments after a step");
+            [w, m.first, m.second]
+        })
+        .collect()
+}
+
 /// `got` equals `expected` value by value within 10⁻⁵ of each expected value and 10⁻⁸ besides:
 /// Adam's weights move by about the learning rate a step, its moments are as small as g².
 pub fn assert_close_each(what: &str, expected: &[f32], got: &[f32]) {
