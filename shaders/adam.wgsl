@@ -45,17 +45,10 @@ struct Params {
     count: u32,
     // 1 on the first step (no moments yet), else 0.
     fresh: u32,
-    beta_1: f32,
-    beta_2: f32,
-    // 1 − β₁ and 1 − β₂, rounded to f32 on the host as the tensor operations round them.
-    one_minus_beta_1: f32,
-    one_minus_beta_2: f32,
-    // f and ε̂ above.
-    factor: f32,
-    epsilon_hat: f32,
-    lr: f32,
     // d above: the weights' coefficient added to the gradient.
     decay: f32,
+    // (A struct in a uniform starts at a multiple of 16 bytes: one word of padding before it.)
+    @align(16) step: Step,
 }
 
 const WG: u32 = 256u; // invocations of a workgroup (src/adam/gpu.rs: WORKGROUP)
@@ -79,19 +72,20 @@ fn adam(
         m = first[i];
         v = second[i];
     }
-    let s = Step(p.beta_1, p.beta_2, p.one_minus_beta_1, p.one_minus_beta_2, p.factor, p.epsilon_hat, p.lr);
-    let next = update(weights[i], grad[i], m, v, p.decay, s);
+    let next = update(weights[i], grad[i], m, v, p.decay, p.step);
     new_weights[i] = next.x;
     new_first[i] = next.y;
     new_second[i] = next.z;
 }
 
-// The numbers of a step that every parameter shares (Params above, Pair below).
+// The numbers of a step that every parameter shares (in Params above and Pair below).
 struct Step {
     beta_1: f32,
     beta_2: f32,
+    // 1 − β₁ and 1 − β₂, rounded to f32 on the host as the tensor operations round them.
     one_minus_beta_1: f32,
     one_minus_beta_2: f32,
+    // f and ε̂ above.
     factor: f32,
     epsilon_hat: f32,
     lr: f32,
@@ -119,6 +113,9 @@ fn update(w: f32, dw: f32, m: f32, v: f32, d: f32, s: Step) -> vec3<f32> {
 // parameter's buffers here only where nothing else holds them (cubecl's `can_mut`), and one-value
 // fillers for b where a parameter is left without a partner (`count_b` 0).
 
+// Its own variables at `adam`'s binding numbers: WGSL forbids two variables at one binding only
+// within one entry point's interface.
+
 // a's weights (any shape, row-major), gradient and moments, `count_a` values each; the step
 // overwrites the weights and the moments.
 @group(0) @binding(0) var<storage, read_write> weights_a: array<f32>;
@@ -136,16 +133,10 @@ fn update(w: f32, dw: f32, m: f32, v: f32, d: f32, s: Step) -> vec3<f32> {
 struct Pair {
     count_a: u32,
     count_b: u32,
-    beta_1: f32,
-    beta_2: f32,
-    one_minus_beta_1: f32,
-    one_minus_beta_2: f32,
-    factor: f32,
-    epsilon_hat: f32,
-    lr: f32,
     // d of a and of b (a kernel under the L2 penalty and a bias can share a dispatch).
     decay_a: f32,
     decay_b: f32,
+    @align(16) step: Step,
 }
 
 // Invocation i: a's value i for i < count_a, else b's value i − count_a. Workgroups go along x,
@@ -157,12 +148,11 @@ fn adam_pairs(
     @builtin(local_invocation_index) local: u32,
 ) {
     let p = pair;
-    let s = Step(p.beta_1, p.beta_2, p.one_minus_beta_1, p.one_minus_beta_2, p.factor, p.epsilon_hat, p.lr);
     let i = (group.y * groups.x + group.x) * WG + local;
     if (i < p.count_a) {
         let held = min(min(arrayLength(&weights_a), arrayLength(&grad_a)), min(arrayLength(&first_a), arrayLength(&second_a)));
         if (i < held) {
-            let next = update(weights_a[i], grad_a[i], first_a[i], second_a[i], p.decay_a, s);
+            let next = update(weights_a[i], grad_a[i], first_a[i], second_a[i], p.decay_a, p.step);
             weights_a[i] = next.x;
             first_a[i] = next.y;
             second_a[i] = next.z;
@@ -172,7 +162,7 @@ fn adam_pairs(
     let j = i - p.count_a;
     let held = min(min(arrayLength(&weights_b), arrayLength(&grad_b)), min(arrayLength(&first_b), arrayLength(&second_b)));
     if (j < p.count_b && j < held) {
-        let next = update(weights_b[j], grad_b[j], first_b[j], second_b[j], p.decay_b, s);
+        let next = update(weights_b[j], grad_b[j], first_b[j], second_b[j], p.decay_b, p.step);
         weights_b[j] = next.x;
         first_b[j] = next.y;
         second_b[j] = next.z;

@@ -41,6 +41,17 @@ pub fn workgroups(count: usize) -> (usize, usize) {
     launch::grid(count, WORKGROUP)
 }
 
+/// The fields of shaders/adam.wgsl's Params or Pair: its first four words (`head`), then the
+/// step's numbers (its `Step`, at byte 16), then a word of padding (the struct's size is a multiple
+/// of 16 bytes, and a uniform binding must hold all of it).
+fn uniform(head: [u32; 4], s: StepScalars) -> Vec<u32> {
+    let step = [s.beta_1, s.beta_2, s.one_minus_beta_1, s.one_minus_beta_2, s.factor, s.epsilon_hat, s.lr];
+    let mut fields = head.to_vec();
+    fields.extend(step.map(f32::to_bits));
+    fields.push(0);
+    fields
+}
+
 /// Launches the kernel on the buffers: the new weights (the weights' shape) and moments
 /// (`[count]`).
 fn launch(s: StepScalars, weights: CubeTensor, grad: CubeTensor, moments: Option<[CubeTensor; 2]>) -> [CubeTensor; 3] {
@@ -64,9 +75,7 @@ fn launch(s: StepScalars, weights: CubeTensor, grad: CubeTensor, moments: Option
     let mut buffers = vec![contiguous(weights).handle.clone().binding(), contiguous(grad).handle.clone().binding(), first, second];
     buffers.extend(outputs.iter().map(|t| t.handle.clone().binding()));
     // shaders/adam.wgsl's Params.
-    let bits = [s.beta_1, s.beta_2, s.one_minus_beta_1, s.one_minus_beta_2, s.factor, s.epsilon_hat, s.lr, s.decay].map(f32::to_bits);
-    let mut sizes = vec![count as u32, fresh as u32];
-    sizes.extend(bits);
+    let sizes = uniform([count as u32, fresh as u32, s.decay.to_bits(), 0], s);
     let (across, down) = workgroups(count);
     client.launch(
         Box::new(KERNEL),
@@ -227,9 +236,7 @@ fn launch_pair(s: StepScalars, a: InPlace, b: Option<InPlace>) {
     let mut buffers = a.bindings().to_vec();
     buffers.extend(b);
     // shaders/adam.wgsl's Pair.
-    let bits = [s.beta_1, s.beta_2, s.one_minus_beta_1, s.one_minus_beta_2, s.factor, s.epsilon_hat, s.lr, decay_a, decay_b].map(f32::to_bits);
-    let mut sizes = vec![count_a as u32, count_b as u32];
-    sizes.extend(bits);
+    let sizes = uniform([count_a as u32, count_b as u32, decay_a.to_bits(), decay_b.to_bits()], s);
     let (across, down) = workgroups(count_a + count_b);
     client.launch(
         Box::new(PAIRS),
