@@ -16,9 +16,10 @@
 //! `g ← g + decay·w` before the update), inside the kernel on wgpu. Without kernel fusion every
 //! operation of the penalty's backward pass was a dispatch of its own.
 //!
-//! On wgpu each parameter's update is one kernel of ours ([`gpu`], `shaders/adam.wgsl`) instead
-//! of a dozen tensor operations ([`by_tensor_ops`], what the CPU backend runs): BENCHMARKS.md,
-//! "Adam in one kernel".
+//! On wgpu the update is a kernel of ours ([`gpu`], `shaders/adam.wgsl`) instead of a dozen
+//! tensor operations per parameter ([`by_tensor_ops`], what the CPU backend runs): two parameters
+//! a dispatch in place where the step alone holds their buffers, else one a dispatch into new
+//! buffers (BENCHMARKS.md, "Adam in one kernel" and "Adam two parameters a dispatch").
 
 #[cfg(feature = "webgpu")]
 pub mod gpu;
