@@ -491,9 +491,8 @@ impl Kernels for Cube {
         let dy = contiguous(dy);
         let input = want_input.then(|| product(Product::InputGradient, g, weight, dy.clone(), None));
         let partial = product(Product::KernelGradient, g, dy.clone(), x, None); // [slices, f, c·k·k]
-        let slices = output_shape(Product::KernelGradient, g).dims::<3>()[0];
         // Σ of the partial products over the slices, and of dy over the batch and the pixels.
-        let (kernel, bias) = sums::kernel_and_bias(g, partial, slices, dy); // [f, c, k, k], [f]
+        let (kernel, bias) = sums::kernel_and_bias(g, partial, dy); // [f, c, k, k], [f]
         ConvGradients { input, kernel, bias }
     }
 }

@@ -7,6 +7,7 @@ use burn::backend::wgpu::CubeTensor;
 use burn::cubecl::prelude::CubeCount;
 use burn::cubecl::server::KernelArguments;
 use burn::prelude::*;
+use burn_backend::TensorMetadata;
 use burn_backend::tensor::FloatTensor;
 
 use super::op::Geometry;
@@ -35,12 +36,6 @@ pub fn bias_split(batch: usize, filters: usize, pixels: usize) -> (usize, usize)
     (per, batch.div_ceil(per).max(1))
 }
 
-/// The shader's Params for `g` with `slices` partial products of `count` values.
-fn params(g: &Geometry, slices: usize, count: usize) -> [u32; 7] {
-    let (per, bias_slices) = bias_split(g.batch, g.filters, g.pixels());
-    [g.batch, g.filters, g.pixels(), per, bias_slices, slices, count].map(|v| v as u32)
-}
-
 /// Launches `kernel` with the five bindings (fillers where a tensor is `None`), returning the
 /// outputs of `shapes`.
 fn launch<const K: usize>(kernel: WgslKernel, workgroups: (usize, usize), sizes: [u32; 7], inputs: [Option<CubeTensor>; 3], shapes: [Shape; K]) -> [CubeTensor; K] {
@@ -61,11 +56,13 @@ fn launch<const K: usize>(kernel: WgslKernel, workgroups: (usize, usize), sizes:
 
 /// The kernel gradient `[f, c, k, k]` from its partial products `partial` `[slices, f, c·k·k]`
 /// and the bias gradient `[f]` from the output gradient `dy` `[b, f, h', w']` of convolution `g`.
-pub fn kernel_and_bias(g: &Geometry, partial: FloatTensor<Cube>, partial_slices: usize, dy: FloatTensor<Cube>) -> (FloatTensor<Cube>, FloatTensor<Cube>) {
+pub fn kernel_and_bias(g: &Geometry, partial: FloatTensor<Cube>, dy: FloatTensor<Cube>) -> (FloatTensor<Cube>, FloatTensor<Cube>) {
     let g = *g;
     let count = g.filters * g.rows();
-    let sizes = params(&g, partial_slices, count);
-    let (_, bias_slices) = bias_split(g.batch, g.filters, g.pixels());
+    let slices = partial.shape().dims::<3>()[0];
+    let (per, bias_slices) = bias_split(g.batch, g.filters, g.pixels());
+    // The shader's Params.
+    let sizes = [g.batch, g.filters, g.pixels(), per, bias_slices, slices, count].map(|v| v as u32);
     let bias_shape = Shape::new([g.filters, bias_slices, SUM_WORKGROUP]);
     let bias_partial = fused::run(BIAS_PARTIALS.name, [dy], bias_shape.clone(), move |[dy]| {
         let [out] = launch(BIAS_PARTIALS, (g.filters, bias_slices), sizes, [Some(dy), None, None], [bias_shape.clone()]);
