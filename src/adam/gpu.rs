@@ -16,8 +16,6 @@ use burn::backend::Cube;
 use burn::backend::wgpu::CubeTensor;
 use burn::cubecl::prelude::CubeCount;
 use burn::cubecl::server::KernelArguments;
-#[cfg(not(feature = "fusion"))]
-use burn::cubecl::server::BufferBinding;
 use burn::prelude::*;
 use burn::tensor::DType;
 
@@ -85,12 +83,21 @@ fn launch(s: StepScalars, weights: CubeTensor, grad: CubeTensor, moments: Option
     outputs
 }
 
+/// Whether the kernels take these tensors: all f32, the gradient of the weights' shape, the
+/// moments (if any) `[count]`. (Whether they are burn's wgpu tensors shows when they are
+/// converted.)
+fn fits<const D: usize>(weights: &Tensor<D>, grad: &Tensor<D>, moments: Option<&Moments>) -> bool {
+    let count = weights.shape().num_elements();
+    let moments = moments.into_iter().flat_map(|m| [&m.first, &m.second]);
+    let f32s = [weights.dtype(), grad.dtype()].into_iter().chain(moments.clone().map(|t| t.dtype()));
+    f32s.into_iter().all(|d| d == DType::F32) && weights.dims() == grad.dims() && moments.into_iter().all(|t| t.dims() == [count])
+}
+
 /// One Adam step of one parameter by the kernel: the new weights (the weights' shape) and
 /// moments. `None` where the tensors are not all f32 tensors of burn's wgpu backend (without
 /// autodiff) with the moments' shape `[count]`.
 pub fn step<const D: usize>(weights: &Tensor<D>, grad: &Tensor<D>, moments: Option<&Moments>, s: StepScalars) -> Option<(Tensor<D>, Moments)> {
-    let f32s = [weights.dtype(), grad.dtype()].into_iter().chain(moments.into_iter().flat_map(|m| [m.first.dtype(), m.second.dtype()]));
-    if f32s.into_iter().any(|d| d != DType::F32) || weights.dims() != grad.dims() {
+    if !fits(weights, grad, moments) {
         return None;
     }
     let primitive = |t: &Tensor<D>| t.clone().try_into_primitive::<Cube>().ok();
@@ -104,9 +111,6 @@ pub fn step<const D: usize>(weights: &Tensor<D>, grad: &Tensor<D>, moments: Opti
         Some(Moments { first, second }) => {
             let m = first.clone().try_into_primitive::<Cube>().ok()?;
             let v = second.clone().try_into_primitive::<Cube>().ok()?;
-            if [&first, &second].iter().any(|t| t.dims() != [count]) {
-                return None;
-            }
             fused::run_many("Adam", [w, g, m, v], outputs, move |[w, g, m, v]| launch(s, w, g, Some([m, v])))
         }
     };
@@ -131,8 +135,9 @@ impl InPlace {
         self.weights.meta.shape().num_elements()
     }
 
-    fn bindings(self) -> [BufferBinding; 4] {
-        [self.weights, self.grad, self.first, self.second].map(|t| t.handle.binding())
+    /// Its four buffers, in the shader's order.
+    fn buffers(self) -> [Option<CubeTensor>; 4] {
+        [self.weights, self.grad, self.first, self.second].map(Some)
     }
 }
 
@@ -162,10 +167,7 @@ impl Pairs {
         }
         #[cfg(not(feature = "fusion"))]
         {
-            let count = weights.shape().num_elements();
-            let f32s = [&weights, &grad].map(|t| t.dtype()).into_iter().chain([&moments.first, &moments.second].map(|t| t.dtype()));
-            let fits = weights.dims() == grad.dims() && [&moments.first, &moments.second].iter().all(|t| t.dims() == [count]);
-            if f32s.into_iter().any(|d| d != DType::F32) || !fits {
+            if !fits(&weights, &grad, Some(&moments)) {
                 return Err((weights, grad, moments));
             }
             let cube = |t: &Tensor<1>| t.clone().try_into_primitive::<Cube>().ok();
@@ -223,18 +225,14 @@ impl Drop for Pairs {
 #[cfg(not(feature = "fusion"))]
 fn launch_pair(s: StepScalars, a: InPlace, b: Option<InPlace>) {
     let client = a.weights.client.clone();
-    let count_a = a.count();
-    let (count_b, decay_b, b) = match b {
-        Some(b) => (b.count(), b.decay, b.bindings()),
-        None => {
-            let ([], fillers) = launch::outputs(&a.weights, [], 4);
-            let mut fillers = fillers.into_iter().map(|f| f.binding());
-            (0, 0.0, std::array::from_fn(|_| fillers.next().expect("four fillers")))
-        }
+    let (count_a, decay_a) = (a.count(), a.decay);
+    let (count_b, decay_b) = b.as_ref().map_or((0, 0.0), |b| (b.count(), b.decay));
+    let fillers = match b {
+        Some(_) => Vec::new(),
+        None => launch::outputs(&a.weights, [], 4).1,
     };
-    let decay_a = a.decay;
-    let mut buffers = a.bindings().to_vec();
-    buffers.extend(b);
+    let inputs = a.buffers().into_iter().chain(b.map_or([None, None, None, None], InPlace::buffers));
+    let buffers = launch::input_bindings(inputs, &mut fillers.into_iter());
     // shaders/adam.wgsl's Pair.
     let sizes = uniform([count_a as u32, count_b as u32, decay_a.to_bits(), decay_b.to_bits()], s);
     let (across, down) = workgroups(count_a + count_b);

@@ -99,15 +99,11 @@ pub const ADAM_COUNTS: [usize; 4] = [2304, 16, 640, 70_001];
 /// weights, first and second moments after each step, in that order (nine tensors, not read).
 pub fn adam_steps(count: usize, kernel: bool, device: &Device) -> Vec<Tensor<1>> {
     use resnet_webgpu::adam::{self, StepScalars};
-    let values = |seed: u64, scale: f32| {
-        let v: Vec<f32> = conv_values([count, 1, 1, 1], seed).iter().map(|v| v * scale).collect();
-        Tensor::<1>::from_data(TensorData::new(v, [count]), device)
-    };
-    let mut weights = values(1, 0.5);
+    let mut weights = adam_param(count, 1, 0, device).0;
     let mut moments = None;
     let mut out = Vec::new();
     for (t, lr) in [(1, 1e-3), (2, 0.1), (3, 1e-3)] {
-        let grad = values(10 + t as u64, 0.1);
+        let grad = adam_param(count, 1, t as u64, device).1;
         // Steps 2 and 3 with an L2 penalty's gradient added (decay·w), step 1 without.
         let s = StepScalars::new(0.9, 0.999, 1e-7, t, lr).with_decay(if t == 1 { 0.0 } else { 0.3 });
         let (w, m) = if kernel {
