@@ -1,10 +1,12 @@
 // Batch normalisation in training, forward and backward, with the ReLU that follows it in most
 // layers of the nets folded in: `y = relu?((x − mean) · γ / √(var + ε) + β)` per channel, for
-// NCHW tensors [b, c, h, w]. src/batch_norm/gpu.rs launches six entry points on burn's own wgpu
+// NCHW tensors [b, c, h, w]. src/batch_norm/gpu.rs launches its entry points on burn's own wgpu
 // device, three for each pass:
 //
 //   forward    partial_statistics   shifted sums per (channel, slice of the batch)
 //              statistics           per channel: mean and (biased) variance          → stats
+//              (statistics_running: the same, and the layer's running mean and variance
+//              after the step — in training, where the caller gives them)
 //              normalise            y, element by element
 //   backward   partial_gradients    Σ g and Σ g·(x − mean) per (channel, slice), where g is the
 //                                   output gradient, zero where the ReLU cut the output
@@ -55,6 +57,15 @@
 // content, so a layer's sizes are written once) and binds after the buffers.
 @group(0) @binding(7) var<uniform> params: Params;
 
+// statistics_running binds these at 1–4 instead of dy, γ, β and the statistics (WGSL lets two
+// variables share a binding when no entry point uses both):
+// the layer's running mean and variance before the step [c]…
+@group(0) @binding(1) var<storage, read_write> running_mean: array<f32>;
+@group(0) @binding(2) var<storage, read_write> running_var: array<f32>;
+// …and after it [c].
+@group(0) @binding(3) var<storage, read_write> new_mean: array<f32>;
+@group(0) @binding(4) var<storage, read_write> new_var: array<f32>;
+
 const WG: u32 = 256u;   // invocations of an element-wise workgroup (src/batch_norm/gpu.rs: WORKGROUP)
 const SUM_WG: u32 = 64u; // invocations of a partial sums' workgroup (SUM_WORKGROUP)
 const RUN: u32 = 8u;    // values an invocation of an element-wise entry point writes (RUN)
@@ -68,6 +79,10 @@ struct Params {
     slices: u32,
     relu: u32,
     epsilon: f32,
+    // burn's momentum and 1 − momentum, each rounded to f32 on the host as burn's tensor
+    // operations round them (read by statistics_running only).
+    momentum: f32,
+    keep: f32,
 }
 
 struct Sizes {
@@ -218,6 +233,16 @@ fn partial_statistics(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_in
     put_sums(s, group, local, acc);
 }
 
+// Channel `ch` (< channels)'s mean and variance, from its partial sums, written to
+// result[ch] and result[c + ch].
+fn finish_statistics(s: Sizes, ch: u32) -> vec2<f32> {
+    let shifted = channel_sums(s, ch) / count(s);
+    let mean_var = vec2<f32>(x[ch * s.plane] + shifted.x, max(shifted.y - shifted.x * shifted.x, 0.0));
+    result[ch] = mean_var.x;
+    result[s.channels + ch] = mean_var.y;
+    return mean_var;
+}
+
 // Invocation ch: stats[ch] = mean, stats[c + ch] = variance.
 @compute @workgroup_size(WG, 1, 1)
 fn statistics(@builtin(global_invocation_id) id: vec3<u32>) {
@@ -226,9 +251,34 @@ fn statistics(@builtin(global_invocation_id) id: vec3<u32>) {
     if (ch >= s.channels) {
         return;
     }
-    let shifted = channel_sums(s, ch) / count(s);
-    result[ch] = x[ch * s.plane] + shifted.x;
-    result[s.channels + ch] = max(shifted.y - shifted.x * shifted.x, 0.0);
+    finish_statistics(s, ch);
+}
+
+// Invocation ch: as `statistics`, and the running mean and variance after the step,
+//
+//   mean' = mean·(1 − momentum) + batch mean·momentum
+//   var'  = var·(1 − momentum)  + batch variance·momentum
+//
+// burn's BatchNorm's update, with the same constants in the same order as the tensor operations
+// src/batch_norm.rs otherwise runs (two slices, four multiplications, two additions a layer),
+// here in the dispatch that has the statistics anyway. Why (BENCHMARKS.md, "The running
+// statistics in the statistics' dispatch"): each dispatch is host work on every step.
+@compute @workgroup_size(WG, 1, 1)
+fn statistics_running(@builtin(global_invocation_id) id: vec3<u32>) {
+    let p = params;
+    // The shortest of the seven bindings, as read_sizes for the others.
+    let bound = min(min(min(arrayLength(&x), arrayLength(&running_mean)), min(arrayLength(&running_var), arrayLength(&new_mean))),
+                    min(min(arrayLength(&new_var), arrayLength(&sums)), arrayLength(&result)));
+    let s = Sizes(p.batch, p.channels, p.plane, p.per, p.slices, p.relu != 0u, p.epsilon, bound);
+    let ch = id.x;
+    if (ch >= s.channels) {
+        return;
+    }
+    let batch = finish_statistics(s, ch);
+    if (ch < min(min(arrayLength(&running_mean), arrayLength(&running_var)), min(arrayLength(&new_mean), arrayLength(&new_var)))) {
+        new_mean[ch] = running_mean[ch] * p.keep + batch.x * p.momentum;
+        new_var[ch] = running_var[ch] * p.keep + batch.y * p.momentum;
+    }
 }
 
 @compute @workgroup_size(WG, 1, 1)

@@ -23,24 +23,25 @@ use burn::nn::BatchNorm;
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 
-pub use op::Norm;
+pub use op::{Norm, Running};
 
 /// burn's `batch_norm_train` followed by a ReLU where `n.relu`, on autodiff tensors of the CPU
 /// backend or of wgpu, with our kernels: the output, and the batch's mean and variance
 /// (detached). `None` where the tensors are not all f32 autodiff tensors of one of those
 /// backends with one strategy.
 pub fn batch_norm_train(n: Norm, x: &Tensor<4>, gamma: &Tensor<1>, beta: &Tensor<1>) -> Option<(Tensor<4>, Tensor<1>, Tensor<1>)> {
-    let (y, stats) = train(n, x, gamma, beta)?;
+    let (y, stats, _) = train(n, x, gamma, beta, None)?;
     let [mean, var] = rows(stats);
     Some((y, mean, var))
 }
 
-/// [`batch_norm_train`] with the statistics as one `[2, c]` tensor (means, then variances).
-fn train(n: Norm, x: &Tensor<4>, gamma: &Tensor<1>, beta: &Tensor<1>) -> Option<(Tensor<4>, Tensor<2>)> {
+/// [`batch_norm_train`] with the statistics as one `[2, c]` tensor (means, then variances), and
+/// the running statistics after the step where the backend computed them from `running`.
+fn train(n: Norm, x: &Tensor<4>, gamma: &Tensor<1>, beta: &Tensor<1>, running: Option<Running<&Tensor<1>>>) -> Option<op::Trained> {
     // Each backend's operation takes only its own tensors.
-    let ours = op::train::<Flex>(n, x, gamma, beta);
+    let ours = op::train::<Flex>(n, x, gamma, beta, running.clone());
     #[cfg(feature = "webgpu")]
-    let ours = ours.or_else(|| op::train::<burn::backend::Cube>(n, x, gamma, beta));
+    let ours = ours.or_else(|| op::train::<burn::backend::Cube>(n, x, gamma, beta, running));
     ours
 }
 
@@ -62,14 +63,16 @@ pub fn forward(bn: &BatchNorm, x: Tensor<4>, relu_after: bool) -> Tensor<4> {
         return burns(x);
     }
     let n = Norm { epsilon: bn.epsilon, relu: relu_after };
-    let Some((y, stats)) = train(n, &x, &bn.gamma.val(), &bn.beta.val()) else {
-        return burns(x);
-    };
     // As BatchNorm::forward_train.
     let device = x.device();
     let running_mean = bn.running_mean.value_sync().to_device(&device);
     let running_var = bn.running_var.value_sync().to_device(&device);
-    let (running_mean, running_var) = running(stats.detach(), running_mean, running_var, bn.momentum);
+    let before = Running { mean: &running_mean, var: &running_var, momentum: bn.momentum };
+    let Some((y, stats, after)) = train(n, &x, &bn.gamma.val(), &bn.beta.val(), Some(before)) else {
+        return burns(x);
+    };
+    // On wgpu the kernel that finishes the batch's statistics has computed the running ones too.
+    let [running_mean, running_var] = after.unwrap_or_else(|| running(stats.detach(), running_mean, running_var, bn.momentum));
     store(&bn.running_mean, running_mean.detach());
     store(&bn.running_var, running_var.detach());
     y
@@ -95,21 +98,12 @@ fn store(state: &RunningState<Tensor<1>>, value: Tensor<1>) {
 }
 
 /// The running mean and variance after a step with the batch's statistics `stats` `[2, c]`
-/// (detached; all on the training device): by one kernel on wgpu, else by burn's tensor
-/// operations (six a layer, each a dispatch of its own on wgpu without fusion).
-fn running(stats: Tensor<2>, running_mean: Tensor<1>, running_var: Tensor<1>, momentum: f64) -> (Tensor<1>, Tensor<1>) {
-    #[cfg(feature = "webgpu")]
-    if let Some((mean, var)) = gpu::running(&stats.clone().inner(), &running_mean.clone().inner(), &running_var.clone().inner(), momentum) {
-        // Back on the training device, with its gradient checkpointing, as the operations leave them.
-        let outer = |t: Tensor<1>| match running_mean.gradient_checkpointing_strategy() {
-            Some(strategy) => Tensor::from_inner(t).with_gradient_checkpointing_strategy(strategy),
-            None => Tensor::from_inner(t),
-        };
-        return (outer(mean), outer(var));
-    }
+/// (detached; all on the training device) by burn's tensor operations, as `BatchNorm` computes
+/// them: where the backend's forward pass did not (the CPU backend).
+fn running(stats: Tensor<2>, running_mean: Tensor<1>, running_var: Tensor<1>, momentum: f64) -> [Tensor<1>; 2] {
     let [mean, var] = rows(stats);
-    (
+    [
         running_mean.mul_scalar(1.0 - momentum).add(mean.mul_scalar(momentum)),
         running_var.mul_scalar(1.0 - momentum).add(var.mul_scalar(momentum)),
-    )
+    ]
 }

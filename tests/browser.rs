@@ -376,8 +376,9 @@ async fn wgsl_loss_matches_the_cpu_on_webgpu() {
     }
 }
 
-/// `shaders/running_stats.wgsl` on WebGPU: a batch norm layer's running mean and variance after
-/// a training step against burn's tensor operations on the CPU backend in the same browser.
+/// `shaders/batch_norm.wgsl`'s `statistics_running` on WebGPU: a batch norm layer's running mean
+/// and variance after a training step against burn's tensor operations on the CPU backend in the
+/// same browser.
 #[wasm_bindgen_test]
 async fn wgsl_running_statistics_match_the_cpu_on_webgpu() {
     use burn::nn::BatchNormConfig;

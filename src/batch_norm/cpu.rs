@@ -15,7 +15,7 @@ use burn::backend::Flex;
 use burn::prelude::*;
 use burn_flex::FlexTensor;
 
-use super::op::{Kernels, Norm, NormGradients};
+use super::op::{Forward, Kernels, Norm, NormGradients, Running};
 use crate::conv::cpu::{flex_tensor, values};
 use crate::parallel::{for_each, map};
 
@@ -139,12 +139,14 @@ impl Kernels for Flex {
         crate::conv::cpu::supports(device)
     }
 
-    fn norm_forward(n: Norm, x: FlexTensor, gamma: FlexTensor, beta: FlexTensor) -> (FlexTensor, FlexTensor) {
+    /// The running statistics are left to the caller's tensor operations: on the CPU they cost
+    /// no dispatches.
+    fn norm_forward(n: Norm, x: FlexTensor, gamma: FlexTensor, beta: FlexTensor, _running: Option<Running<FlexTensor>>) -> Forward<Flex> {
         let (s, shape) = sizes(&x);
         let x = values(&x);
         let (mean, var) = statistics(&s, &x);
         let y = normalise(&s, n, &x, &mean, &var, &values(&gamma), &values(&beta));
-        (flex_tensor(y, shape), flex_tensor([mean, var].concat(), [2, s.channels]))
+        Forward { output: flex_tensor(y, shape), stats: flex_tensor([mean, var].concat(), [2, s.channels]), running: None }
     }
 
     fn norm_output(n: Norm, x: FlexTensor, gamma: FlexTensor, beta: FlexTensor, stats: FlexTensor) -> FlexTensor {

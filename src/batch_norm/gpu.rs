@@ -1,5 +1,5 @@
-//! Batch normalisation in training on wgpu: `shaders/batch_norm.wgsl`'s six entry points
-//! launched on burn's own cubecl client, as a burn autodiff operation ([`op`](super::op)); only
+//! Batch normalisation in training on wgpu: `shaders/batch_norm.wgsl`'s entry points launched on
+//! burn's own cubecl client, as a burn autodiff operation ([`op`](super::op)); only
 //! with the `webgpu` feature.
 //!
 //! Why (BENCHMARKS.md, "Batch normalisation on wgpu"): burn 0.22.1's generic `batch_norm_train`,
@@ -14,12 +14,11 @@ use burn::backend::{Cube, DispatchDevice};
 use burn::cubecl::prelude::CubeCount;
 use burn::cubecl::server::KernelArguments;
 use burn::prelude::*;
-use burn::tensor::DType;
 use burn_backend::TensorMetadata;
 use burn_backend::ops::FloatTensorOps;
 use burn_backend::tensor::FloatTensor;
 
-use super::op::{Kernels, Norm, NormGradients};
+use super::op::{Forward, Kernels, Norm, NormGradients, Running};
 use crate::fused;
 use crate::launch::{self, WgslKernel};
 
@@ -51,6 +50,8 @@ const MIN_VALUES_PER_INVOCATION: usize = 64;
 pub enum Entry {
     PartialStatistics,
     Statistics,
+    /// [`Entry::Statistics`], and the running statistics after the step.
+    StatisticsRunning,
     Normalise,
     PartialGradients,
     Gradients,
@@ -62,6 +63,7 @@ impl Entry {
         match self {
             Entry::PartialStatistics => "partial_statistics",
             Entry::Statistics => "statistics",
+            Entry::StatisticsRunning => "statistics_running",
             Entry::Normalise => "normalise",
             Entry::PartialGradients => "partial_gradients",
             Entry::Gradients => "gradients",
@@ -74,6 +76,7 @@ impl Entry {
         match self {
             Entry::PartialStatistics => "BatchNormPartialStatistics",
             Entry::Statistics => "BatchNormStatistics",
+            Entry::StatisticsRunning => "BatchNormStatisticsRunning",
             Entry::Normalise => "BatchNormNormalise",
             Entry::PartialGradients => "BatchNormPartialGradients",
             Entry::Gradients => "BatchNormGradients",
@@ -121,7 +124,7 @@ impl Layout {
     pub fn workgroups(&self, entry: Entry) -> (usize, usize) {
         match entry {
             Entry::PartialStatistics | Entry::PartialGradients => (self.channels, self.slices),
-            Entry::Statistics | Entry::Gradients => (self.channels.div_ceil(WORKGROUP), 1),
+            Entry::Statistics | Entry::StatisticsRunning | Entry::Gradients => (self.channels.div_ceil(WORKGROUP), 1),
             // RUN values an invocation, along x then y.
             Entry::Normalise | Entry::InputGradient => launch::grid(self.values(), WORKGROUP * RUN),
         }
@@ -130,7 +133,7 @@ impl Layout {
     fn output_shape(&self, entry: Entry) -> Shape {
         match entry {
             Entry::PartialStatistics | Entry::PartialGradients => Shape::new([self.slices, self.channels, SUM_WORKGROUP, 2]),
-            Entry::Statistics | Entry::Gradients => Shape::new([2, self.channels]),
+            Entry::Statistics | Entry::StatisticsRunning | Entry::Gradients => Shape::new([2, self.channels]),
             Entry::Normalise | Entry::InputGradient => Shape::new(self.dims),
         }
     }
@@ -160,25 +163,55 @@ fn launch(entry: Entry, n: Norm, l: &Layout, b: Bindings) -> CubeTensor {
     let (output, fillers) = launch::output(&first, l.output_shape(entry), unread);
     let mut buffers = launch::input_bindings(inputs, &mut fillers.into_iter());
     buffers.push(output.handle.clone().binding());
-    // shaders/batch_norm.wgsl's Params.
-    let sizes = [l.batch as u32, l.channels as u32, l.plane as u32, l.per as u32, l.slices as u32, n.relu as u32, (n.epsilon as f32).to_bits()];
-    let (across, down) = l.workgroups(entry);
-    first.client.launch(
-        Box::new(kernel(entry)),
-        CubeCount::Static(across as u32, down as u32, 1),
-        KernelArguments::new().with_buffers(buffers).with_info(launch::sizes(&sizes)),
-    );
+    dispatch(entry, l, &first, buffers, params(n, l, 0.0));
     output
 }
 
-/// The statistics `[2, c]` of `x` `[b, c, h, w]`: the means, then the biased variances.
-fn statistics(n: Norm, l: Layout, x: FloatTensor<Cube>) -> FloatTensor<Cube> {
+/// shaders/batch_norm.wgsl's Params (`momentum` read by [`Entry::StatisticsRunning`] only).
+fn params(n: Norm, l: &Layout, momentum: f64) -> [u32; 9] {
+    // The tensor operations' constants: 1 − momentum in f64, each rounded to f32.
+    let (momentum, keep) = ((momentum as f32).to_bits(), ((1.0 - momentum) as f32).to_bits());
+    [l.batch as u32, l.channels as u32, l.plane as u32, l.per as u32, l.slices as u32, n.relu as u32, (n.epsilon as f32).to_bits(), momentum, keep]
+}
+
+/// Launches `entry` with `buffers` (in the shader's binding order) and `params`.
+fn dispatch(entry: Entry, l: &Layout, on: &CubeTensor, buffers: Vec<burn::cubecl::server::BufferBinding>, params: [u32; 9]) {
+    let (across, down) = l.workgroups(entry);
+    on.client.launch(
+        Box::new(kernel(entry)),
+        CubeCount::Static(across as u32, down as u32, 1),
+        KernelArguments::new().with_buffers(buffers).with_info(launch::sizes(&params)),
+    );
+}
+
+/// The statistics `[2, c]` of `x` `[b, c, h, w]` (the means, then the biased variances), and,
+/// given a layer's `running` statistics, those after the step, in the same dispatch.
+fn statistics(n: Norm, l: Layout, x: FloatTensor<Cube>, running: Option<Running<FloatTensor<Cube>>>) -> (FloatTensor<Cube>, Option<[FloatTensor<Cube>; 2]>) {
     let partial = fused::run(Entry::PartialStatistics.name(), [x.clone()], l.output_shape(Entry::PartialStatistics), move |[x]| {
         launch(Entry::PartialStatistics, n, &l, Bindings { x: Some(x), ..Default::default() })
     });
-    fused::run(Entry::Statistics.name(), [x, partial], l.output_shape(Entry::Statistics), move |[x, partial]| {
-        launch(Entry::Statistics, n, &l, Bindings { x: Some(x), sums: Some(partial), ..Default::default() })
-    })
+    let Some(Running { mean, var, momentum }) = running else {
+        let stats = fused::run(Entry::Statistics.name(), [x, partial], l.output_shape(Entry::Statistics), move |[x, partial]| {
+            launch(Entry::Statistics, n, &l, Bindings { x: Some(x), sums: Some(partial), ..Default::default() })
+        });
+        return (stats, None);
+    };
+    let entry = Entry::StatisticsRunning;
+    let channel = Shape::new([l.channels]);
+    let shapes = [l.output_shape(entry), channel.clone(), channel];
+    let [stats, mean, var] = fused::run_many(entry.name(), [x, partial, mean, var], shapes.clone(), move |[x, partial, mean, var]| {
+        let (outputs, _) = launch::outputs(&x, shapes.clone(), 0);
+        let [stats, new_mean, new_var] = &outputs;
+        // The shader's bindings: x, the running mean and variance before and after, the partial
+        // sums, the statistics.
+        let mut buffers = launch::input_bindings([x.clone(), mean, var].map(Some), &mut std::iter::empty());
+        buffers.extend([new_mean, new_var].map(|t| t.handle.clone().binding()));
+        buffers.extend(launch::input_bindings([Some(partial)], &mut std::iter::empty()));
+        buffers.push(stats.handle.clone().binding());
+        dispatch(entry, &l, &x, buffers, params(n, &l, momentum));
+        outputs
+    });
+    (stats, Some([mean, var]))
 }
 
 /// The output `[b, c, h, w]` for the statistics.
@@ -193,10 +226,10 @@ impl Kernels for Cube {
         matches!(device.clone().without_autodiff().as_dispatch(), DispatchDevice::Cube(_))
     }
 
-    fn norm_forward(n: Norm, x: FloatTensor<Cube>, gamma: FloatTensor<Cube>, beta: FloatTensor<Cube>) -> (FloatTensor<Cube>, FloatTensor<Cube>) {
+    fn norm_forward(n: Norm, x: FloatTensor<Cube>, gamma: FloatTensor<Cube>, beta: FloatTensor<Cube>, running: Option<Running<FloatTensor<Cube>>>) -> Forward<Cube> {
         let l = layout(&x);
-        let stats = statistics(n, l, x.clone());
-        (output(n, l, x, gamma, beta, stats.clone()), stats)
+        let (stats, running) = statistics(n, l, x.clone(), running);
+        Forward { output: output(n, l, x, gamma, beta, stats.clone()), stats, running }
     }
 
     fn norm_output(n: Norm, x: FloatTensor<Cube>, gamma: FloatTensor<Cube>, beta: FloatTensor<Cube>, stats: FloatTensor<Cube>) -> FloatTensor<Cube> {
@@ -230,39 +263,4 @@ impl Kernels for Cube {
         let row = |r: usize| Cube::float_reshape(Cube::float_slice(sums.clone(), &[burn::tensor::Slice::from(r..r + 1), burn::tensor::Slice::from(0..c)]), Shape::new([c]));
         NormGradients { input: dx, gamma: row(0), beta: row(1) }
     }
-}
-
-/// `shaders/running_stats.wgsl`: the running statistics' update, one entry point.
-pub const RUNNING_SHADER: &str = include_str!("../../shaders/running_stats.wgsl");
-/// Invocations of its workgroup (the shader's `WG`): one channel each.
-const RUNNING_WORKGROUP: usize = 64;
-const RUNNING: WgslKernel =
-    WgslKernel { name: "BatchNormRunningStatistics", source: RUNNING_SHADER, entry: "running_statistics", workgroup: RUNNING_WORKGROUP as u32 };
-
-/// A layer's running mean and variance `[c]` after a step whose batch statistics are `stats`
-/// `[2, c]` (means, then variances), with burn's `momentum`, by one dispatch. `None` where the
-/// tensors are not f32 tensors of burn's wgpu backend (without autodiff) of those shapes.
-pub fn running(stats: &Tensor<2>, mean: &Tensor<1>, var: &Tensor<1>, momentum: f64) -> Option<(Tensor<1>, Tensor<1>)> {
-    let c = mean.dims()[0];
-    if [stats.dtype(), mean.dtype(), var.dtype()].iter().any(|d| *d != DType::F32) || stats.dims() != [2, c] || var.dims() != [c] {
-        return None;
-    }
-    let primitive = |t: Tensor<1>| t.try_into_primitive::<Cube>().ok();
-    let stats = stats.clone().try_into_primitive::<Cube>().ok()?;
-    let (mean, var) = (primitive(mean.clone())?, primitive(var.clone())?);
-    // The tensor operations' constants: 1 − momentum in f64, each rounded to f32.
-    let sizes = [c as u32, (momentum as f32).to_bits(), ((1.0 - momentum) as f32).to_bits()];
-    let shape = Shape::new([c]);
-    let [mean, var] = fused::run_many(RUNNING.name, [stats, mean, var], [shape.clone(), shape.clone()], move |[stats, mean, var]| {
-        let (outputs, _) = launch::outputs(&stats, [shape.clone(), shape.clone()], 0);
-        let mut buffers = launch::input_bindings([stats, mean, var].map(Some), &mut std::iter::empty());
-        buffers.extend(outputs.iter().map(|t| t.handle.clone().binding()));
-        outputs[0].client.launch(
-            Box::new(RUNNING),
-            CubeCount::Static(c.div_ceil(RUNNING_WORKGROUP).max(1) as u32, 1, 1),
-            KernelArguments::new().with_buffers(buffers).with_info(launch::sizes(&sizes)),
-        );
-        outputs
-    });
-    Some((Tensor::from_primitive::<Cube>(mean), Tensor::from_primitive::<Cube>(var)))
 }

@@ -16,7 +16,7 @@ use burn_autodiff::checkpoint::state::BackwardStates;
 use burn_autodiff::checkpoint::strategy::{BalancedCheckpointing, CheckpointStrategy, NoCheckpointing};
 use burn_autodiff::grads::Gradients;
 use burn_autodiff::ops::{Backward, Ops, OpsKind};
-use burn_backend::Backend;
+use burn_backend::{Backend, TensorMetadata};
 use burn_backend::tensor::FloatTensor;
 
 /// What one layer's normalisation is: ε, and whether a ReLU follows it.
@@ -24,6 +24,26 @@ use burn_backend::tensor::FloatTensor;
 pub struct Norm {
     pub epsilon: f64,
     pub relu: bool,
+}
+
+/// A layer's running mean and variance (`T` a `[c]` tensor) and burn's momentum: how much of a
+/// step's batch statistics the running ones take.
+#[derive(Clone, Debug)]
+pub struct Running<T> {
+    pub mean: T,
+    pub var: T,
+    pub momentum: f64,
+}
+
+/// What a forward pass gives.
+pub struct Forward<B: Backend> {
+    /// `[b, c, h, w]`.
+    pub output: FloatTensor<B>,
+    /// `[2, c]`: the means, then the biased variances.
+    pub stats: FloatTensor<B>,
+    /// The running mean and variance `[c]` after the step, where the backend computes them with
+    /// the statistics; `None` leaves them to the caller.
+    pub running: Option<[FloatTensor<B>; 2]>,
 }
 
 /// The gradients of one backward step.
@@ -41,8 +61,9 @@ pub trait Kernels: Backend {
     /// Whether tensors on `device` (with or without autodiff) are this backend's.
     fn owns(device: &Device) -> bool;
 
-    /// The output `y` and the batch's statistics `[2, c]` (the means, then the biased variances).
-    fn norm_forward(n: Norm, x: FloatTensor<Self>, gamma: FloatTensor<Self>, beta: FloatTensor<Self>) -> (FloatTensor<Self>, FloatTensor<Self>);
+    /// The output `y` and the batch's statistics, and (where the backend does it in the same
+    /// work) the layer's `running` statistics after the step.
+    fn norm_forward(n: Norm, x: FloatTensor<Self>, gamma: FloatTensor<Self>, beta: FloatTensor<Self>, running: Option<Running<FloatTensor<Self>>>) -> Forward<Self>;
 
     /// The output again from the input and the statistics [`norm_forward`](Self::norm_forward)
     /// computed.
@@ -117,21 +138,40 @@ impl<B: Kernels> RetroForward for Recompute<B> {
     }
 }
 
-/// Output and statistics `[2, c]` of the operation on autodiff tensors with strategy `C`, or
-/// `None` where one of the three is not such a tensor of `B`.
+/// What [`train`] gives: the output, the batch's statistics `[2, c]` (detached), and the running
+/// statistics after the step where the backend computed them (detached).
+pub type Trained = (Tensor<4>, Tensor<2>, Option<[Tensor<1>; 2]>);
+
+/// `running`'s tensors as `B`'s (without autodiff), where they are f32 tensors `[c]` of
+/// `Autodiff<B, C>`.
+fn running_of<B: Kernels, C: CheckpointStrategy>(running: Option<Running<&Tensor<1>>>, c: usize) -> Option<Running<FloatTensor<B>>>
+where
+    DispatchTensor: DispatchKindConversion<Autodiff<B, C>>,
+{
+    let running = running?;
+    let inner = |t: &Tensor<1>| {
+        let t = (t.dtype() == DType::F32 && t.dims() == [c]).then(|| t.clone().try_into_primitive::<Autodiff<B, C>>().ok())??;
+        Some(t.primitive().clone())
+    };
+    Some(Running { mean: inner(running.mean)?, var: inner(running.var)?, momentum: running.momentum })
+}
+
+/// Output, statistics `[2, c]` and running statistics of the operation on autodiff tensors with
+/// strategy `C`, or `None` where one of the three is not such a tensor of `B`.
 ///
 /// Unlike burn's (compute-bound: its output is kept for whatever needs it in the backward pass),
 /// ours is memory-bound: with gradient checkpointing the output is recomputed from the input
 /// (a convolution's output, which is kept anyway), one pass with the statistics saved. A
 /// network of conv → BN → ReLU layers then keeps one activation per layer instead of two.
-fn tracked<B: Kernels, C: CheckpointStrategy>(n: Norm, x: &Tensor<4>, gamma: &Tensor<1>, beta: &Tensor<1>) -> Option<(Tensor<4>, Tensor<2>)>
+fn tracked<B: Kernels, C: CheckpointStrategy>(n: Norm, x: &Tensor<4>, gamma: &Tensor<1>, beta: &Tensor<1>, running: Option<Running<&Tensor<1>>>) -> Option<Trained>
 where
     DispatchTensor: DispatchKindConversion<Autodiff<B, C>>,
 {
     let x = x.clone().try_into_primitive::<Autodiff<B, C>>().ok()?;
     let gamma = gamma.clone().try_into_primitive::<Autodiff<B, C>>().ok()?;
     let beta = beta.clone().try_into_primitive::<Autodiff<B, C>>().ok()?;
-    let (y, stats) = B::norm_forward(n, x.primitive().clone(), gamma.primitive().clone(), beta.primitive().clone());
+    let running = running_of::<B, C>(running, x.primitive().shape()[1]);
+    let Forward { output: y, stats, running } = B::norm_forward(n, x.primitive().clone(), gamma.primitive().clone(), beta.primitive().clone(), running);
     let recompute = Recompute::<B> { x: x.id(), gamma: gamma.id(), beta: beta.id(), stats: stats.clone(), n };
     let output = match NormBackward::<B>(PhantomData)
         .prepare::<C>([x.node(), gamma.node(), beta.node()])
@@ -150,13 +190,15 @@ where
     };
     // The statistics untracked, as burn returns them.
     let stats = <<Autodiff<B, C> as BackendTypes>::FloatTensorPrimitive>::new(stats);
-    Some((Tensor::from_primitive::<Autodiff<B, C>>(output), Tensor::from_primitive::<Autodiff<B, C>>(stats)))
+    let untracked = |t: FloatTensor<B>| Tensor::<1>::from_primitive::<Autodiff<B, C>>(<<Autodiff<B, C> as BackendTypes>::FloatTensorPrimitive>::new(t));
+    Some((Tensor::from_primitive::<Autodiff<B, C>>(output), Tensor::from_primitive::<Autodiff<B, C>>(stats), running.map(|r| r.map(untracked))))
 }
 
-/// The operation on autodiff tensors of `B`: the output, and the batch's statistics `[2, c]`
-/// (detached). `None` where the tensors are not all f32 autodiff tensors of `B` with one
-/// checkpointing strategy.
-pub fn train<B: Kernels>(n: Norm, x: &Tensor<4>, gamma: &Tensor<1>, beta: &Tensor<1>) -> Option<(Tensor<4>, Tensor<2>)>
+/// The operation on autodiff tensors of `B`: the output, the batch's statistics `[2, c]`
+/// (detached), and, given the layer's `running` statistics (on the same device), those after
+/// the step where the backend computes them. `None` where the tensors are not all f32 autodiff
+/// tensors of `B` with one checkpointing strategy.
+pub fn train<B: Kernels>(n: Norm, x: &Tensor<4>, gamma: &Tensor<1>, beta: &Tensor<1>, running: Option<Running<&Tensor<1>>>) -> Option<Trained>
 where
     DispatchTensor: DispatchKindConversion<Autodiff<B, BalancedCheckpointing>> + DispatchKindConversion<Autodiff<B, NoCheckpointing>>,
 {
@@ -164,7 +206,7 @@ where
         return None;
     }
     match x.gradient_checkpointing_strategy()? {
-        GradientCheckpointingStrategy::Balanced => tracked::<B, BalancedCheckpointing>(n, x, gamma, beta),
-        GradientCheckpointingStrategy::Disabled => tracked::<B, NoCheckpointing>(n, x, gamma, beta),
+        GradientCheckpointingStrategy::Balanced => tracked::<B, BalancedCheckpointing>(n, x, gamma, beta, running),
+        GradientCheckpointingStrategy::Disabled => tracked::<B, NoCheckpointing>(n, x, gamma, beta, running),
     }
 }
