@@ -1,7 +1,8 @@
 // Batch normalisation in training, forward and backward, with the ReLU that follows it in most
 // layers of the nets folded in: `y = relu?((x − mean) · γ / √(var + ε) + β)` per channel, for
-// NCHW tensors [b, c, h, w]. src/batch_norm/gpu.rs launches its entry points on burn's own wgpu
-// device, three for each pass:
+// NCHW tensors [b, c, h, w] — and at the end of a v1 residual block, the shortcut added before
+// the ReLU: `y = relu((x − mean) · γ / √(var + ε) + β + shortcut)`. src/batch_norm/gpu.rs
+// launches its entry points on burn's own wgpu device, three for each pass:
 //
 //   forward    partial_statistics   shifted sums per (channel, slice of the batch)
 //              statistics           per channel: mean and (biased) variance          → stats
@@ -10,6 +11,8 @@
 //              normalise            y, element by element
 //   backward   partial_gradients    Σ g and Σ g·(x − mean) per (channel, slice), where g is the
 //                                   output gradient, zero where the ReLU cut the output
+//              (partial_gradients_residual: the same at a block's end, and g itself, which is
+//              also the shortcut's gradient; input_gradient then reads g, already cut)
 //              gradients            per channel: dγ = Σ g·x̂ and dβ = Σ g                → sums
 //              input_gradient       dx = γ/√(var + ε) · (g − Σg/M − x̂ · Σ(g·x̂)/M), element by
 //                                   element (x̂ the normalised input, M = b·h·w)
@@ -41,7 +44,8 @@
 
 // The input x [b, c, h, w].
 @group(0) @binding(0) var<storage, read_write> x: array<f32>;
-// The output gradient dy [b, c, h, w] (backward; forward binds one unused value).
+// The output gradient dy [b, c, h, w] (backward). normalise: the shortcut [b, c, h, w] at a v1
+// block's end (Params.shortcut), else one unused value.
 @group(0) @binding(1) var<storage, read_write> dy: array<f32>;
 // γ and β [c].
 @group(0) @binding(2) var<storage, read_write> gamma: array<f32>;
@@ -66,6 +70,12 @@
 @group(0) @binding(3) var<storage, read_write> new_mean: array<f32>;
 @group(0) @binding(4) var<storage, read_write> new_var: array<f32>;
 
+// partial_gradients_residual binds these at 2 and 3 instead of γ and β (the ReLU's cut is read
+// from the output, not worked out from γ and β): the block's output y [b, c, h, w]…
+@group(0) @binding(2) var<storage, read_write> block_output: array<f32>;
+// …and what it writes besides its partial sums: g [b, c, h, w].
+@group(0) @binding(3) var<storage, read_write> cut_gradient: array<f32>;
+
 const WG: u32 = 256u;   // invocations of an element-wise workgroup (src/batch_norm/gpu.rs: WORKGROUP)
 const SUM_WG: u32 = 64u; // invocations of a partial sums' workgroup (SUM_WORKGROUP)
 const RUN: u32 = 8u;    // values an invocation of an element-wise entry point writes (RUN)
@@ -83,6 +93,8 @@ struct Params {
     // operations round them (read by statistics_running only).
     momentum: f32,
     keep: f32,
+    // 1: normalise adds the shortcut (binding 1) before the ReLU.
+    shortcut: u32,
 }
 
 struct Sizes {
@@ -298,6 +310,10 @@ fn normalise(
             a = affine(s, ch);
         }
         var y = x[w.i] * a.x + a.y;
+        if (params.shortcut != 0u) {
+            // dy holds the shortcut here (a v1 block's end).
+            y += dy[w.i];
+        }
         if (s.relu) {
             y = max(y, 0.0);
         }
@@ -319,6 +335,28 @@ fn partial_gradients(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_inv
         let v = x[w.i];
         let g = gradient(s, w.i, v, a);
         acc += vec2<f32>(g, g * (v - mean));
+        slice_advance(s, &w);
+    }
+    put_sums(s, group, local, acc);
+}
+
+// As partial_gradients, at a v1 block's end: g is dy where the block's output is positive, else
+// zero (the ReLU after the sum with the shortcut), and is written out, value by value (each value
+// is visited once: the slices and their invocations cover the channel).
+@compute @workgroup_size(SUM_WG, 1, 1)
+fn partial_gradients_residual(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) local: u32) {
+    let p = params;
+    // The shortest of the seven bindings, as read_sizes for the others.
+    let bound = min(min(min(arrayLength(&x), arrayLength(&dy)), min(arrayLength(&block_output), arrayLength(&cut_gradient))),
+                    min(min(arrayLength(&stats), arrayLength(&sums)), arrayLength(&result)));
+    let s = Sizes(p.batch, p.channels, p.plane, p.per, p.slices, p.relu != 0u, p.epsilon, bound);
+    let mean = stats[min(group.x, s.channels - 1u)];
+    var w = slice_walk(s, group.x, group.y, local);
+    var acc = vec2<f32>(0.0);
+    while (w.image < w.last) {
+        let g = select(dy[w.i], 0.0, block_output[w.i] <= 0.0);
+        cut_gradient[w.i] = g;
+        acc += vec2<f32>(g, g * (x[w.i] - mean));
         slice_advance(s, &w);
     }
     put_sums(s, group, local, acc);

@@ -30,18 +30,35 @@ pub use op::{Norm, Running};
 /// (detached). `None` where the tensors are not all f32 autodiff tensors of one of those
 /// backends with one strategy.
 pub fn batch_norm_train(n: Norm, x: &Tensor<4>, gamma: &Tensor<1>, beta: &Tensor<1>) -> Option<(Tensor<4>, Tensor<1>, Tensor<1>)> {
-    let (y, stats, _) = train(n, x, gamma, beta, None)?;
+    let (y, stats, _) = train(n, x, gamma, beta, None, None)?;
+    let [mean, var] = rows(stats);
+    Some((y, mean, var))
+}
+
+/// [`batch_norm_train`] at a v1 block's end: `relu(norm(x) + shortcut)` (`shortcut` of `x`'s
+/// shape, an autodiff tensor with the same checkpointing), one operation with its backward pass;
+/// the output and the batch's mean and variance. `None` where it does not apply.
+pub fn batch_norm_add_relu_train(epsilon: f64, x: &Tensor<4>, gamma: &Tensor<1>, beta: &Tensor<1>, shortcut: &Tensor<4>) -> Option<(Tensor<4>, Tensor<1>, Tensor<1>)> {
+    let (y, stats, _) = train(Norm { epsilon, relu: true }, x, gamma, beta, Some(shortcut), None)?;
     let [mean, var] = rows(stats);
     Some((y, mean, var))
 }
 
 /// [`batch_norm_train`] with the statistics as one `[2, c]` tensor (means, then variances), and
-/// the running statistics after the step where the backend computed them from `running`.
-fn train(n: Norm, x: &Tensor<4>, gamma: &Tensor<1>, beta: &Tensor<1>, running: Option<Running<&Tensor<1>>>) -> Option<op::Trained> {
+/// the running statistics after the step where the backend computed them from `running`; with a
+/// `shortcut`, `relu(norm(x) + shortcut)`.
+fn train(
+    n: Norm,
+    x: &Tensor<4>,
+    gamma: &Tensor<1>,
+    beta: &Tensor<1>,
+    shortcut: Option<&Tensor<4>>,
+    running: Option<Running<&Tensor<1>>>,
+) -> Option<op::Trained> {
     // Each backend's operation takes only its own tensors.
-    let ours = op::train::<Flex>(n, x, gamma, beta, running.clone());
+    let ours = op::train::<Flex>(n, x, gamma, beta, shortcut, running.clone());
     #[cfg(feature = "webgpu")]
-    let ours = ours.or_else(|| op::train::<burn::backend::Cube>(n, x, gamma, beta, running));
+    let ours = ours.or_else(|| op::train::<burn::backend::Cube>(n, x, gamma, beta, shortcut, running));
     ours
 }
 
@@ -59,8 +76,23 @@ pub fn forward(bn: &BatchNorm, x: Tensor<4>, relu_after: bool) -> Tensor<4> {
         let y = bn.forward(x);
         if relu_after { relu(y) } else { y }
     };
+    trained(bn, &x, relu_after, None).unwrap_or_else(|| burns(x))
+}
+
+/// The end of a v1 residual block, `relu(shortcut + bn.forward(x))` for `[b, c, h, w]`, as one
+/// operation of our kernels where it applies (training on the CPU backend or on wgpu: on wgpu the
+/// sum and the ReLU, forward and backward, go into the batch norm's own dispatches, two fewer a
+/// block than [`residual::add_relu`](crate::residual::add_relu) after [`forward`]), else as those
+/// two: the same values, gradients and running statistics.
+pub fn forward_add_relu(bn: &BatchNorm, x: Tensor<4>, shortcut: Tensor<4>) -> Tensor<4> {
+    trained(bn, &x, true, Some(&shortcut)).unwrap_or_else(|| crate::residual::add_relu(shortcut, forward(bn, x, false)))
+}
+
+/// [`forward`] or [`forward_add_relu`] by our operation, storing the running statistics; `None`
+/// where it does not apply.
+fn trained(bn: &BatchNorm, x: &Tensor<4>, relu_after: bool, shortcut: Option<&Tensor<4>>) -> Option<Tensor<4>> {
     if !(x.device().is_autodiff() && bn.training.is_enabled()) {
-        return burns(x);
+        return None;
     }
     let n = Norm { epsilon: bn.epsilon, relu: relu_after };
     // As BatchNorm::forward_train.
@@ -68,14 +100,12 @@ pub fn forward(bn: &BatchNorm, x: Tensor<4>, relu_after: bool) -> Tensor<4> {
     let running_mean = bn.running_mean.value_sync().to_device(&device);
     let running_var = bn.running_var.value_sync().to_device(&device);
     let before = Running { mean: &running_mean, var: &running_var, momentum: bn.momentum };
-    let Some((y, stats, after)) = train(n, &x, &bn.gamma.val(), &bn.beta.val(), Some(before)) else {
-        return burns(x);
-    };
+    let (y, stats, after) = train(n, x, &bn.gamma.val(), &bn.beta.val(), shortcut, Some(before))?;
     // On wgpu the kernel that finishes the batch's statistics has computed the running ones too.
     let [running_mean, running_var] = after.unwrap_or_else(|| running(stats.detach(), running_mean, running_var, bn.momentum));
     store(&bn.running_mean, running_mean.detach());
     store(&bn.running_var, running_var.detach());
-    y
+    Some(y)
 }
 
 /// Makes `value` a running statistic's value, as `RunningState::update` and the sync that follows

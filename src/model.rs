@@ -143,6 +143,18 @@ impl ResnetLayer {
         }
     }
 
+    /// `relu(shortcut + self.forward(x))`, the end of a v1 block: where the layer is conv → BN,
+    /// with the sum and the ReLU in the batch norm's own operation (`batch_norm::forward_add_relu`).
+    pub fn forward_add_relu(&self, x: Tensor<4>, shortcut: Tensor<4>) -> Tensor<4> {
+        match &self.bn {
+            Some(bn) if self.conv_first => {
+                let x = self.convolve(x); // [b, filters, h', w']
+                batch_norm::forward_add_relu(bn, x, shortcut) // [b, filters, h', w']
+            }
+            _ => residual::add_relu(shortcut, self.forward(x)), // [b, filters, h', w']
+        }
+    }
+
     /// The convolution alone, by [`route`](Self::route): the same function either way.
     fn convolve(&self, x: Tensor<4>) -> Tensor<4> {
         match self.route.resolve(&x.device()) {
@@ -213,12 +225,12 @@ impl BasicBlock {
             return relu(y); // [b, filters, h/s, w/s]
         }
         let y = self.first.forward(x.clone()); // [b, filters, h/s, w/s]
-        let y = self.second.forward(y); // [b, filters, h/s, w/s]
         let shortcut = match &self.projection {
             Some(projection) => projection.forward(x), // [b, filters, h/s, w/s]
             None => x,                                 // [b, filters, h, w]
         };
-        residual::add_relu(shortcut, y) // [b, filters, h/s, w/s]: our kernels on wgpu
+        // conv-BN, + shortcut, ReLU: in training one operation of ours for the last three.
+        self.second.forward_add_relu(y, shortcut) // [b, filters, h/s, w/s]
     }
 }
 

@@ -1,7 +1,8 @@
 //! Our batch normalisation in training (src/batch_norm: the CPU kernels and
 //! shaders/batch_norm.wgsl on wgpu, lavapipe where there is no GPU) against burn's `BatchNorm`
-//! (and burn's ReLU after it) on the CPU backend: output, running statistics, and the gradients
-//! of the input, γ and β, with and without gradient checkpointing.
+//! (and burn's ReLU after it, or at a v1 block's end the sum with the shortcut and the ReLU) on
+//! the CPU backend: output, running statistics, and the gradients of the input, γ, β (and the
+//! shortcut), with and without gradient checkpointing.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod common;
@@ -23,8 +24,9 @@ fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
 }
 
 /// Output, input/γ/β gradients of `sum(y · probe)`, running mean and variance of `case`, by our
-/// kernels (`ours`) or burn's on `device` (plain), with `strategy`.
-fn run(case: ([usize; 4], f32, bool), ours: bool, device: &Device, strategy: GradientCheckpointingStrategy) -> Vec<Vec<f32>> {
+/// kernels (`ours`) or burn's on `device` (plain), with `strategy`; with `shortcut`, of a v1
+/// block's end `relu(shortcut + bn(x))` instead, and the shortcut's gradient last.
+fn run(case: ([usize; 4], f32, bool), shortcut: bool, ours: bool, device: &Device, strategy: GradientCheckpointingStrategy) -> Vec<Vec<f32>> {
     let (shape, shift, with_relu) = case;
     let device = match strategy {
         GradientCheckpointingStrategy::Balanced => device.clone().autodiff().gradient_checkpointing(),
@@ -38,17 +40,27 @@ fn run(case: ([usize; 4], f32, bool), ours: bool, device: &Device, strategy: Gra
     bn.gamma = Param::from_tensor(Tensor::from_data(TensorData::new(gamma, [c]), &device));
     bn.beta = Param::from_tensor(Tensor::from_data(TensorData::new(beta, [c]), &device));
     let x = tensor(shape, 1, shift, &device).require_grad();
-    let y = if ours {
-        let n = Norm { epsilon: bn.epsilon, relu: with_relu };
-        assert!(batch_norm::batch_norm_train(n, &x, &bn.gamma.val(), &bn.beta.val()).is_some(), "our kernels take it");
-        batch_norm::forward(&bn, x.clone(), with_relu)
-    } else {
-        let y = bn.forward(x.clone());
-        if with_relu { relu(y) } else { y }
+    // Values in [-2, 2): the ReLU after the sum cuts a good share of them.
+    let s = tensor(shape, 3, 0.0, &device).require_grad();
+    let y = match (shortcut, ours) {
+        (false, true) => {
+            let n = Norm { epsilon: bn.epsilon, relu: with_relu };
+            assert!(batch_norm::batch_norm_train(n, &x, &bn.gamma.val(), &bn.beta.val()).is_some(), "our kernels take it");
+            batch_norm::forward(&bn, x.clone(), with_relu)
+        }
+        (false, false) => {
+            let y = bn.forward(x.clone());
+            if with_relu { relu(y) } else { y }
+        }
+        (true, true) => {
+            assert!(batch_norm::batch_norm_add_relu_train(bn.epsilon, &x, &bn.gamma.val(), &bn.beta.val(), &s).is_some(), "our kernels take it");
+            batch_norm::forward_add_relu(&bn, x.clone(), s.clone())
+        }
+        (true, false) => relu(s.clone() + bn.forward(x.clone())),
     };
     let probe = tensor(shape, 2, 0.0, &device);
     let grads = (y.clone() * probe).sum().backward();
-    vec![
+    let mut seen = vec![
         values(y.inner()),
         values(x.grad(&grads).expect("input gradient")),
         values(bn.gamma.grad(&grads).expect("γ gradient")),
@@ -57,19 +69,29 @@ fn run(case: ([usize; 4], f32, bool), ours: bool, device: &Device, strategy: Gra
         // RunningState keeps an update aside until a sync (ours stores the new value at once).
         values(bn.running_mean.value_sync()),
         values(bn.running_var.value_sync()),
-    ]
+    ];
+    if shortcut {
+        seen.push(values(s.grad(&grads).expect("shortcut gradient")));
+    }
+    seen
 }
 
-fn check(device: &Device) {
+fn check(device: &Device, shortcut: bool) {
     for case in common::BATCH_NORM_CASES {
         for strategy in [GradientCheckpointingStrategy::Balanced, GradientCheckpointingStrategy::Disabled] {
-            let expected = run(case, false, &Device::flex(), strategy);
-            let got = run(case, true, device, strategy);
-            for (name, (e, g)) in ["output", "input gradient", "γ gradient", "β gradient", "running mean", "running variance"]
+            let expected = run(case, shortcut, false, &Device::flex(), strategy);
+            let got = run(case, shortcut, true, device, strategy);
+            assert_eq!(expected.len(), got.len());
+            for (name, (e, g)) in ["output", "input gradient", "γ gradient", "β gradient", "running mean", "running variance", "shortcut gradient"]
                 .iter()
                 .zip(expected.iter().zip(&got))
             {
                 common::assert_close(&format!("{case:?} {strategy:?} {name}"), e, g);
+            }
+            if shortcut {
+                // The ReLU after the sum cut some values and kept others.
+                let zeros = expected[0].iter().filter(|v| **v == 0.0).count();
+                assert!(zeros > 0 && zeros < expected[0].len(), "{case:?}: {zeros} of {} cut", expected[0].len());
             }
         }
     }
@@ -77,12 +99,24 @@ fn check(device: &Device) {
 
 #[test]
 fn ours_matches_burns_batch_norm_in_training_on_the_cpu() {
-    check(&Device::flex());
+    check(&Device::flex(), false);
 }
 
 #[test]
 fn the_wgsl_kernels_match_burns_batch_norm_on_the_cpu() {
-    check(&Device::wgpu(DeviceKind::DefaultDevice));
+    check(&Device::wgpu(DeviceKind::DefaultDevice), false);
+}
+
+/// A v1 block's end, `relu(shortcut + bn(x))`, as our one operation against burn's batch norm,
+/// addition and ReLU: the output, and the gradients of the input, γ, β and the shortcut.
+#[test]
+fn a_blocks_end_matches_burns_batch_norm_sum_and_relu_on_the_cpu() {
+    check(&Device::flex(), true);
+}
+
+#[test]
+fn a_blocks_end_by_the_wgsl_kernels_matches_burns_on_the_cpu() {
+    check(&Device::wgpu(DeviceKind::DefaultDevice), true);
 }
 
 /// The running mean and variance of one `BatchNorm` after each of three training steps (batches

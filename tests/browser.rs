@@ -244,39 +244,53 @@ async fn wgsl_convolution_matches_the_cpu_on_webgpu() {
 }
 
 /// Output, and the gradients of `sum(y · probe)` for the input, γ and β, of one batch
-/// normalisation `case` of tests/common by our kernels on `device`, read back asynchronously.
-async fn batch_norm(case: ([usize; 4], f32, bool), device: &Device) -> [Vec<f32>; 4] {
-    use resnet_webgpu::batch_norm::{Norm, batch_norm_train};
+/// normalisation `case` of tests/common by our kernels on `device`, read back asynchronously;
+/// with `shortcut`, of a v1 block's end `relu(norm(x) + shortcut)`, and the shortcut's gradient.
+async fn batch_norm(case: ([usize; 4], f32, bool), shortcut: bool, device: &Device) -> Vec<Vec<f32>> {
+    use resnet_webgpu::batch_norm::{Norm, batch_norm_add_relu_train, batch_norm_train};
     let (shape, shift, relu) = case;
     let device = device.clone().autodiff();
     let c = shape[1];
-    let x: Vec<f32> = common::conv_values(shape, 1).iter().map(|v| v * 2.0 + shift).collect();
-    let x = Tensor::<4>::from_data(TensorData::new(x, shape), &device).require_grad();
+    let values = |seed: u64, shift: f32| common::conv_values(shape, seed).iter().map(|v| v * 2.0 + shift).collect::<Vec<f32>>();
+    let x = Tensor::<4>::from_data(TensorData::new(values(1, shift), shape), &device).require_grad();
+    let s = Tensor::<4>::from_data(TensorData::new(values(3, 0.0), shape), &device).require_grad();
     let row = |f: fn(usize) -> f32| Tensor::<1>::from_data(TensorData::new((0..c).map(f).collect::<Vec<f32>>(), [c]), &device).require_grad();
     let gamma = row(|i| 0.5 + 0.25 * (i % 7) as f32 - 0.7 * (i % 2) as f32);
     let beta = row(|i| 0.1 * (i % 5) as f32 - 0.2);
-    let (y, _, _) = batch_norm_train(Norm { epsilon: 1e-3, relu }, &x, &gamma, &beta).expect("our kernels take these tensors");
+    let (y, _, _) = if shortcut {
+        batch_norm_add_relu_train(1e-3, &x, &gamma, &beta, &s)
+    } else {
+        batch_norm_train(Norm { epsilon: 1e-3, relu }, &x, &gamma, &beta)
+    }
+    .expect("our kernels take these tensors");
     let probe = Tensor::<4>::from_data(TensorData::new(common::conv_values(shape, 2), shape), &device);
     let grads = (y.clone() * probe).sum().backward();
-    let read = |data: TensorData| data.iter::<f32>().collect::<Vec<f32>>();
-    [
-        read(y.inner().into_data_async().await.expect("read back")),
-        read(x.grad(&grads).expect("input gradient").into_data_async().await.expect("read back")),
-        read(gamma.grad(&grads).expect("γ gradient").into_data_async().await.expect("read back")),
-        read(beta.grad(&grads).expect("β gradient").into_data_async().await.expect("read back")),
-    ]
+    let mut tensors = vec![
+        y.inner().flatten::<1>(0, 3),
+        x.grad(&grads).expect("input gradient").flatten::<1>(0, 3),
+        gamma.grad(&grads).expect("γ gradient"),
+        beta.grad(&grads).expect("β gradient"),
+    ];
+    if shortcut {
+        tensors.push(s.grad(&grads).expect("shortcut gradient").flatten::<1>(0, 3));
+    }
+    read_all(tensors).await
 }
 
 /// `shaders/batch_norm.wgsl` on WebGPU against our CPU kernels (themselves tested natively
-/// against burn's `BatchNorm` and ReLU) in the same browser: output, input, γ and β gradients.
+/// against burn's `BatchNorm` and ReLU, and at a block's end its sum and ReLU) in the same
+/// browser: output, input, γ and β gradients (and the shortcut's).
 #[wasm_bindgen_test]
 async fn wgsl_batch_norm_matches_the_cpu_on_webgpu() {
     let (device, _) = webgpu().await;
-    for case in common::BATCH_NORM_CASES {
-        let expected = batch_norm(case, &Device::flex()).await;
-        let got = batch_norm(case, &device).await;
-        for (name, (e, g)) in ["output", "input gradient", "γ gradient", "β gradient"].iter().zip(expected.iter().zip(&got)) {
-            common::assert_close(&format!("{case:?} {name}"), e, g);
+    for shortcut in [false, true] {
+        for case in common::BATCH_NORM_CASES {
+            let expected = batch_norm(case, shortcut, &Device::flex()).await;
+            let got = batch_norm(case, shortcut, &device).await;
+            assert_eq!(expected.len(), got.len());
+            for (name, (e, g)) in ["output", "input gradient", "γ gradient", "β gradient", "shortcut gradient"].iter().zip(expected.iter().zip(&got)) {
+                common::assert_close(&format!("{case:?}, shortcut {shortcut}: {name}"), e, g);
+            }
         }
     }
 }

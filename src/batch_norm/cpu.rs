@@ -141,11 +141,26 @@ impl Kernels for Flex {
 
     /// The running statistics are left to the caller's tensor operations: on the CPU they cost
     /// no dispatches.
-    fn norm_forward(n: Norm, x: FlexTensor, gamma: FlexTensor, beta: FlexTensor, _running: Option<Running<FlexTensor>>) -> Forward<Flex> {
+    fn norm_forward(
+        n: Norm,
+        x: FlexTensor,
+        gamma: FlexTensor,
+        beta: FlexTensor,
+        shortcut: Option<FlexTensor>,
+        _running: Option<Running<FlexTensor>>,
+    ) -> Forward<Flex> {
         let (s, shape) = sizes(&x);
         let x = values(&x);
         let (mean, var) = statistics(&s, &x);
-        let y = normalise(&s, n, &x, &mean, &var, &values(&gamma), &values(&beta));
+        let y = match shortcut {
+            // relu(y + shortcut), as burn's ReLU: zero where the sum is not positive.
+            Some(shortcut) => normalise(&s, Norm { relu: false, ..n }, &x, &mean, &var, &values(&gamma), &values(&beta))
+                .into_iter()
+                .zip(values(&shortcut).iter())
+                .map(|(y, s)| if y + s <= 0.0 { 0.0 } else { y + s })
+                .collect(),
+            None => normalise(&s, n, &x, &mean, &var, &values(&gamma), &values(&beta)),
+        };
         Forward { output: flex_tensor(y, shape), stats: flex_tensor([mean, var].concat(), [2, s.channels]), running: None }
     }
 
@@ -156,11 +171,27 @@ impl Kernels for Flex {
         flex_tensor(normalise(&s, n, &values(&x), mean, var, &values(&gamma), &values(&beta)), shape)
     }
 
-    fn norm_backward(n: Norm, x: FlexTensor, dy: FlexTensor, gamma: FlexTensor, beta: FlexTensor, stats: FlexTensor) -> NormGradients<Flex> {
+    fn norm_backward(
+        n: Norm,
+        x: FlexTensor,
+        dy: FlexTensor,
+        gamma: FlexTensor,
+        beta: FlexTensor,
+        stats: FlexTensor,
+        output: Option<FlexTensor>,
+    ) -> NormGradients<Flex> {
         let (s, shape) = sizes(&x);
         let stats = values(&stats);
         let (mean, var) = split(&stats);
-        let (dx, dgamma, dbeta) = backward(&s, n, &values(&x), &values(&dy), mean, var, &values(&gamma), &values(&beta));
-        NormGradients { input: flex_tensor(dx, shape), gamma: flex_tensor(dgamma, [s.channels]), beta: flex_tensor(dbeta, [s.channels]) }
+        let dy = values(&dy);
+        // A block's end: the ReLU's cut read from the output; that gradient is the shortcut's too.
+        let cut: Option<Vec<f32>> = output.map(|y| values(&y).iter().zip(dy.iter()).map(|(&y, &d)| if y <= 0.0 { 0.0 } else { d }).collect());
+        let (n, g): (Norm, &[f32]) = match &cut {
+            Some(cut) => (Norm { relu: false, ..n }, cut),
+            None => (n, &dy),
+        };
+        let (dx, dgamma, dbeta) = backward(&s, n, &values(&x), g, mean, var, &values(&gamma), &values(&beta));
+        let shortcut = cut.map(|cut| flex_tensor(cut, shape.clone()));
+        NormGradients { input: flex_tensor(dx, shape), gamma: flex_tensor(dgamma, [s.channels]), beta: flex_tensor(dbeta, [s.channels]), shortcut }
     }
 }

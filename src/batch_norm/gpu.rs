@@ -54,6 +54,8 @@ pub enum Entry {
     StatisticsRunning,
     Normalise,
     PartialGradients,
+    /// [`Entry::PartialGradients`] at a v1 block's end, writing the ReLU's cut gradient too.
+    PartialGradientsResidual,
     Gradients,
     InputGradient,
 }
@@ -66,6 +68,7 @@ impl Entry {
             Entry::StatisticsRunning => "statistics_running",
             Entry::Normalise => "normalise",
             Entry::PartialGradients => "partial_gradients",
+            Entry::PartialGradientsResidual => "partial_gradients_residual",
             Entry::Gradients => "gradients",
             Entry::InputGradient => "input_gradient",
         }
@@ -79,6 +82,7 @@ impl Entry {
             Entry::StatisticsRunning => "BatchNormStatisticsRunning",
             Entry::Normalise => "BatchNormNormalise",
             Entry::PartialGradients => "BatchNormPartialGradients",
+            Entry::PartialGradientsResidual => "BatchNormPartialGradientsResidual",
             Entry::Gradients => "BatchNormGradients",
             Entry::InputGradient => "BatchNormInputGradient",
         }
@@ -123,7 +127,7 @@ impl Layout {
     /// Workgroups of `entry`.
     pub fn workgroups(&self, entry: Entry) -> (usize, usize) {
         match entry {
-            Entry::PartialStatistics | Entry::PartialGradients => (self.channels, self.slices),
+            Entry::PartialStatistics | Entry::PartialGradients | Entry::PartialGradientsResidual => (self.channels, self.slices),
             Entry::Statistics | Entry::StatisticsRunning | Entry::Gradients => (self.channels.div_ceil(WORKGROUP), 1),
             // RUN values an invocation, along x then y.
             Entry::Normalise | Entry::InputGradient => launch::grid(self.values(), WORKGROUP * RUN),
@@ -132,7 +136,9 @@ impl Layout {
 
     fn output_shape(&self, entry: Entry) -> Shape {
         match entry {
-            Entry::PartialStatistics | Entry::PartialGradients => Shape::new([self.slices, self.channels, SUM_WORKGROUP, 2]),
+            Entry::PartialStatistics | Entry::PartialGradients | Entry::PartialGradientsResidual => {
+                Shape::new([self.slices, self.channels, SUM_WORKGROUP, 2])
+            }
             Entry::Statistics | Entry::StatisticsRunning | Entry::Gradients => Shape::new([2, self.channels]),
             Entry::Normalise | Entry::InputGradient => Shape::new(self.dims),
         }
@@ -157,25 +163,30 @@ struct Bindings {
 
 /// Runs `entry` of layer `n` with layout `l` on `b`, returning what it writes.
 fn launch(entry: Entry, n: Norm, l: &Layout, b: Bindings) -> CubeTensor {
+    let dy_given = b.dy.is_some();
     let inputs = [b.x, b.dy, b.gamma, b.beta, b.stats, b.sums];
     let first = inputs.iter().flatten().next().expect("an input").clone();
     let unread = inputs.iter().filter(|t| t.is_none()).count();
     let (output, fillers) = launch::output(&first, l.output_shape(entry), unread);
     let mut buffers = launch::input_bindings(inputs, &mut fillers.into_iter());
     buffers.push(output.handle.clone().binding());
-    dispatch(entry, l, &first, buffers, params(n, l, 0.0));
+    // normalise adds a shortcut where it is given one, in dy's place.
+    let shortcut = entry == Entry::Normalise && dy_given;
+    dispatch(entry, l, &first, buffers, params(n, l, 0.0, shortcut));
     output
 }
 
-/// shaders/batch_norm.wgsl's Params (`momentum` read by [`Entry::StatisticsRunning`] only).
-fn params(n: Norm, l: &Layout, momentum: f64) -> [u32; 9] {
+/// shaders/batch_norm.wgsl's Params (`momentum` read by [`Entry::StatisticsRunning`] only,
+/// `shortcut` by [`Entry::Normalise`]).
+fn params(n: Norm, l: &Layout, momentum: f64, shortcut: bool) -> [u32; 10] {
     // The tensor operations' constants: 1 − momentum in f64, each rounded to f32.
     let (momentum, keep) = ((momentum as f32).to_bits(), ((1.0 - momentum) as f32).to_bits());
-    [l.batch as u32, l.channels as u32, l.plane as u32, l.per as u32, l.slices as u32, n.relu as u32, (n.epsilon as f32).to_bits(), momentum, keep]
+    let (relu, epsilon) = (n.relu as u32, (n.epsilon as f32).to_bits());
+    [l.batch as u32, l.channels as u32, l.plane as u32, l.per as u32, l.slices as u32, relu, epsilon, momentum, keep, shortcut as u32]
 }
 
 /// Launches `entry` with `buffers` (in the shader's binding order) and `params`.
-fn dispatch(entry: Entry, l: &Layout, on: &CubeTensor, buffers: Vec<burn::cubecl::server::BufferBinding>, params: [u32; 9]) {
+fn dispatch(entry: Entry, l: &Layout, on: &CubeTensor, buffers: Vec<burn::cubecl::server::BufferBinding>, params: [u32; 10]) {
     let (across, down) = l.workgroups(entry);
     on.client.launch(
         Box::new(kernel(entry)),
@@ -208,16 +219,57 @@ fn statistics(n: Norm, l: Layout, x: FloatTensor<Cube>, running: Option<Running<
         buffers.extend([new_mean, new_var].map(|t| t.handle.clone().binding()));
         buffers.extend(launch::input_bindings([Some(partial)], &mut std::iter::empty()));
         buffers.push(stats.handle.clone().binding());
-        dispatch(entry, &l, &x, buffers, params(n, &l, momentum));
+        dispatch(entry, &l, &x, buffers, params(n, &l, momentum, false));
         outputs
     });
     (stats, Some([mean, var]))
 }
 
-/// The output `[b, c, h, w]` for the statistics.
-fn output(n: Norm, l: Layout, x: FloatTensor<Cube>, gamma: FloatTensor<Cube>, beta: FloatTensor<Cube>, stats: FloatTensor<Cube>) -> FloatTensor<Cube> {
-    fused::run(Entry::Normalise.name(), [x, gamma, beta, stats], l.output_shape(Entry::Normalise), move |[x, gamma, beta, stats]| {
-        launch(Entry::Normalise, n, &l, Bindings { x: Some(x), gamma: Some(gamma), beta: Some(beta), stats: Some(stats), ..Default::default() })
+/// The output `[b, c, h, w]` for the statistics; with a `shortcut`, `relu(norm(x) + shortcut)`.
+fn output(
+    n: Norm,
+    l: Layout,
+    x: FloatTensor<Cube>,
+    gamma: FloatTensor<Cube>,
+    beta: FloatTensor<Cube>,
+    stats: FloatTensor<Cube>,
+    shortcut: Option<FloatTensor<Cube>>,
+) -> FloatTensor<Cube> {
+    let (entry, shape) = (Entry::Normalise, l.output_shape(Entry::Normalise));
+    let bindings = |x, dy, gamma, beta, stats| Bindings { x: Some(x), dy, gamma: Some(gamma), beta: Some(beta), stats: Some(stats), sums: None };
+    match shortcut {
+        None => fused::run(entry.name(), [x, gamma, beta, stats], shape, move |[x, gamma, beta, stats]| {
+            launch(entry, n, &l, bindings(x, None, gamma, beta, stats))
+        }),
+        Some(shortcut) => fused::run(entry.name(), [x, shortcut, gamma, beta, stats], shape, move |[x, shortcut, gamma, beta, stats]| {
+            launch(entry, n, &l, bindings(x, Some(shortcut), gamma, beta, stats))
+        }),
+    }
+}
+
+/// At a v1 block's end: the backward pass's partial sums (as [`Entry::PartialGradients`]) and
+/// the output gradient `dy` cut where the block's `output` is not positive.
+fn partial_gradients_residual(
+    n: Norm,
+    l: Layout,
+    x: FloatTensor<Cube>,
+    dy: FloatTensor<Cube>,
+    output: FloatTensor<Cube>,
+    stats: FloatTensor<Cube>,
+) -> [FloatTensor<Cube>; 2] {
+    let entry = Entry::PartialGradientsResidual;
+    let shapes = [l.output_shape(entry), Shape::new(l.dims)];
+    fused::run_many(entry.name(), [x, dy, output, stats], shapes.clone(), move |[x, dy, output, stats]| {
+        let (outputs, fillers) = launch::outputs(&x, shapes.clone(), 1);
+        let [partial, cut] = &outputs;
+        // The shader's bindings: x, dy, the block's output, the cut gradient, the statistics, an
+        // unread one (sums), the partial sums.
+        let mut buffers = launch::input_bindings([x.clone(), dy, output].map(Some), &mut std::iter::empty());
+        buffers.push(cut.handle.clone().binding());
+        buffers.extend(launch::input_bindings([Some(stats), None], &mut fillers.into_iter()));
+        buffers.push(partial.handle.clone().binding());
+        dispatch(entry, &l, &x, buffers, params(n, &l, 0.0, false));
+        outputs
     })
 }
 
@@ -226,14 +278,21 @@ impl Kernels for Cube {
         matches!(device.clone().without_autodiff().as_dispatch(), DispatchDevice::Cube(_))
     }
 
-    fn norm_forward(n: Norm, x: FloatTensor<Cube>, gamma: FloatTensor<Cube>, beta: FloatTensor<Cube>, running: Option<Running<FloatTensor<Cube>>>) -> Forward<Cube> {
+    fn norm_forward(
+        n: Norm,
+        x: FloatTensor<Cube>,
+        gamma: FloatTensor<Cube>,
+        beta: FloatTensor<Cube>,
+        shortcut: Option<FloatTensor<Cube>>,
+        running: Option<Running<FloatTensor<Cube>>>,
+    ) -> Forward<Cube> {
         let l = layout(&x);
         let (stats, running) = statistics(n, l, x.clone(), running);
-        Forward { output: output(n, l, x, gamma, beta, stats.clone()), stats, running }
+        Forward { output: output(n, l, x, gamma, beta, stats.clone(), shortcut), stats, running }
     }
 
     fn norm_output(n: Norm, x: FloatTensor<Cube>, gamma: FloatTensor<Cube>, beta: FloatTensor<Cube>, stats: FloatTensor<Cube>) -> FloatTensor<Cube> {
-        output(n, layout(&x), x, gamma, beta, stats)
+        output(n, layout(&x), x, gamma, beta, stats, None)
     }
 
     fn norm_backward(
@@ -243,13 +302,25 @@ impl Kernels for Cube {
         gamma: FloatTensor<Cube>,
         beta: FloatTensor<Cube>,
         stats: FloatTensor<Cube>,
+        output: Option<FloatTensor<Cube>>,
     ) -> NormGradients<Cube> {
         let l = layout(&x);
-        let inputs = [x.clone(), dy.clone(), gamma.clone(), beta.clone(), stats.clone()];
-        let partial = fused::run(Entry::PartialGradients.name(), inputs, l.output_shape(Entry::PartialGradients), move |[x, dy, gamma, beta, stats]| {
-            let b = Bindings { x: Some(x), dy: Some(dy), gamma: Some(gamma), beta: Some(beta), stats: Some(stats), sums: None };
-            launch(Entry::PartialGradients, n, &l, b)
-        });
+        let (n, dy, partial, shortcut) = match output {
+            // A block's end: the cut gradient is the shortcut's, and what the rest reads as dy,
+            // with no ReLU left to cut.
+            Some(output) => {
+                let [partial, cut] = partial_gradients_residual(n, l, x.clone(), dy, output, stats.clone());
+                (Norm { relu: false, ..n }, cut.clone(), partial, Some(cut))
+            }
+            None => {
+                let inputs = [x.clone(), dy.clone(), gamma.clone(), beta.clone(), stats.clone()];
+                let partial = fused::run(Entry::PartialGradients.name(), inputs, l.output_shape(Entry::PartialGradients), move |[x, dy, gamma, beta, stats]| {
+                    let b = Bindings { x: Some(x), dy: Some(dy), gamma: Some(gamma), beta: Some(beta), stats: Some(stats), sums: None };
+                    launch(Entry::PartialGradients, n, &l, b)
+                });
+                (n, dy, partial, None)
+            }
+        };
         let sums = fused::run(Entry::Gradients.name(), [stats.clone(), partial], l.output_shape(Entry::Gradients), move |[stats, partial]| {
             launch(Entry::Gradients, n, &l, Bindings { stats: Some(stats), sums: Some(partial), ..Default::default() })
         });
@@ -261,6 +332,6 @@ impl Kernels for Cube {
         // sums [2, c]: dγ, then dβ.
         let c = l.channels;
         let row = |r: usize| Cube::float_reshape(Cube::float_slice(sums.clone(), &[burn::tensor::Slice::from(r..r + 1), burn::tensor::Slice::from(0..c)]), Shape::new([c]));
-        NormGradients { input: dx, gamma: row(0), beta: row(1) }
+        NormGradients { input: dx, gamma: row(0), beta: row(1), shortcut }
     }
 }

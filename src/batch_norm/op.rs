@@ -54,6 +54,8 @@ pub struct NormGradients<B: Backend> {
     pub gamma: FloatTensor<B>,
     /// `[c]`.
     pub beta: FloatTensor<B>,
+    /// `[b, c, h, w]`: at a block's end (the shortcut added before the ReLU), the shortcut's.
+    pub shortcut: Option<FloatTensor<B>>,
 }
 
 /// A backend's own batch-normalisation kernels (training, f32, NCHW `[b, c, h, w]`).
@@ -62,14 +64,23 @@ pub trait Kernels: Backend {
     fn owns(device: &Device) -> bool;
 
     /// The output `y` and the batch's statistics, and (where the backend does it in the same
-    /// work) the layer's `running` statistics after the step.
-    fn norm_forward(n: Norm, x: FloatTensor<Self>, gamma: FloatTensor<Self>, beta: FloatTensor<Self>, running: Option<Running<FloatTensor<Self>>>) -> Forward<Self>;
+    /// work) the layer's `running` statistics after the step. With a `shortcut` (a v1 block's
+    /// end; `n.relu` is then true) `y = relu(norm(x) + shortcut)`.
+    fn norm_forward(
+        n: Norm,
+        x: FloatTensor<Self>,
+        gamma: FloatTensor<Self>,
+        beta: FloatTensor<Self>,
+        shortcut: Option<FloatTensor<Self>>,
+        running: Option<Running<FloatTensor<Self>>>,
+    ) -> Forward<Self>;
 
     /// The output again from the input and the statistics [`norm_forward`](Self::norm_forward)
-    /// computed.
+    /// computed (without a shortcut).
     fn norm_output(n: Norm, x: FloatTensor<Self>, gamma: FloatTensor<Self>, beta: FloatTensor<Self>, stats: FloatTensor<Self>) -> FloatTensor<Self>;
 
-    /// The gradients for the output gradient `dy`.
+    /// The gradients for the output gradient `dy`; at a block's end, given its `output` (where
+    /// the ReLU cut it), the shortcut's too.
     fn norm_backward(
         n: Norm,
         x: FloatTensor<Self>,
@@ -77,6 +88,7 @@ pub trait Kernels: Backend {
         gamma: FloatTensor<Self>,
         beta: FloatTensor<Self>,
         stats: FloatTensor<Self>,
+        output: Option<FloatTensor<Self>>,
     ) -> NormGradients<Self>;
 }
 
@@ -89,27 +101,59 @@ impl<B> std::fmt::Debug for NormBackward<B> {
     }
 }
 
+/// The input's, γ's and β's checkpoints, the batch's statistics, the layer: what a backward step
+/// keeps.
+type Saved<B> = (NodeId, NodeId, NodeId, FloatTensor<B>, Norm);
+
+/// One backward step for the output gradient `dy`: registers the gradients of the input, γ, β
+/// (`parents`) and, at a block's end (given its `output`), of the shortcut.
+fn backward_step<B: Kernels>(
+    parents: [Option<NodeId>; 4],
+    dy: FloatTensor<B>,
+    (x_state, gamma_state, beta_state, stats, n): Saved<B>,
+    output: Option<FloatTensor<B>>,
+    grads: &mut Gradients,
+    checkpointer: &mut Checkpointer,
+) {
+    let x: FloatTensor<B> = checkpointer.retrieve_node_output(x_state);
+    let gamma: FloatTensor<B> = checkpointer.retrieve_node_output(gamma_state);
+    let beta: FloatTensor<B> = checkpointer.retrieve_node_output(beta_state);
+    let g = B::norm_backward(n, x, dy, gamma, beta, stats, output);
+    let [node_x, node_gamma, node_beta, node_shortcut] = parents;
+    for (node, gradient) in [(node_x, Some(g.input)), (node_gamma, Some(g.gamma)), (node_beta, Some(g.beta)), (node_shortcut, g.shortcut)] {
+        if let (Some(node), Some(gradient)) = (node, gradient) {
+            grads.register::<B>(node, gradient);
+        }
+    }
+}
+
 impl<B: Kernels> Backward<B, 3> for NormBackward<B> {
-    /// The input's, γ's and β's checkpoints, the batch's statistics, the layer.
-    type State = (NodeId, NodeId, NodeId, FloatTensor<B>, Norm);
+    type State = Saved<B>;
 
     fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, checkpointer: &mut Checkpointer) {
-        let [node_x, node_gamma, node_beta] = ops.parents;
+        let [x, gamma, beta] = ops.parents.map(|p| p.map(|node| node.id));
         let dy = grads.consume::<B>(&ops.node);
-        let (x_state, gamma_state, beta_state, stats, n) = ops.state;
-        let x: FloatTensor<B> = checkpointer.retrieve_node_output(x_state);
-        let gamma: FloatTensor<B> = checkpointer.retrieve_node_output(gamma_state);
-        let beta: FloatTensor<B> = checkpointer.retrieve_node_output(beta_state);
-        let gradients = B::norm_backward(n, x, dy, gamma, beta, stats);
-        if let Some(node) = node_x {
-            grads.register::<B>(node.id, gradients.input);
-        }
-        if let Some(node) = node_gamma {
-            grads.register::<B>(node.id, gradients.gamma);
-        }
-        if let Some(node) = node_beta {
-            grads.register::<B>(node.id, gradients.beta);
-        }
+        backward_step::<B>([x, gamma, beta, None], dy, ops.state, None, grads, checkpointer);
+    }
+}
+
+/// The backward step at a v1 block's end, `relu(norm(x) + shortcut)`: four parents.
+struct NormAddBackward<B>(PhantomData<fn() -> B>);
+
+impl<B> std::fmt::Debug for NormAddBackward<B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BatchNormAddReluBackward")
+    }
+}
+
+impl<B: Kernels> Backward<B, 4> for NormAddBackward<B> {
+    /// What [`NormBackward`] keeps, and the output (the ReLU's cut).
+    type State = (Saved<B>, FloatTensor<B>);
+
+    fn backward(self, ops: Ops<Self::State, 4>, grads: &mut Gradients, checkpointer: &mut Checkpointer) {
+        let dy = grads.consume::<B>(&ops.node);
+        let (saved, output) = ops.state;
+        backward_step::<B>(ops.parents.map(|p| p.map(|node| node.id)), dy, saved, Some(output), grads, checkpointer);
     }
 }
 
@@ -157,36 +201,60 @@ where
 }
 
 /// Output, statistics `[2, c]` and running statistics of the operation on autodiff tensors with
-/// strategy `C`, or `None` where one of the three is not such a tensor of `B`.
+/// strategy `C` (with a `shortcut`: `relu(norm(x) + shortcut)`, a v1 block's end), or `None`
+/// where one of them is not such a tensor of `B`.
 ///
 /// Unlike burn's (compute-bound: its output is kept for whatever needs it in the backward pass),
 /// ours is memory-bound: with gradient checkpointing the output is recomputed from the input
 /// (a convolution's output, which is kept anyway), one pass with the statistics saved. A
-/// network of conv → BN → ReLU layers then keeps one activation per layer instead of two.
-fn tracked<B: Kernels, C: CheckpointStrategy>(n: Norm, x: &Tensor<4>, gamma: &Tensor<1>, beta: &Tensor<1>, running: Option<Running<&Tensor<1>>>) -> Option<Trained>
+/// network of conv → BN → ReLU layers then keeps one activation per layer instead of two. At a
+/// block's end it is compute-bound: the output is the next block's input, kept anyway, and its
+/// backward pass reads the ReLU's cut from it.
+fn tracked<B: Kernels, C: CheckpointStrategy>(
+    n: Norm,
+    x: &Tensor<4>,
+    gamma: &Tensor<1>,
+    beta: &Tensor<1>,
+    shortcut: Option<&Tensor<4>>,
+    running: Option<Running<&Tensor<1>>>,
+) -> Option<Trained>
 where
     DispatchTensor: DispatchKindConversion<Autodiff<B, C>>,
 {
     let x = x.clone().try_into_primitive::<Autodiff<B, C>>().ok()?;
     let gamma = gamma.clone().try_into_primitive::<Autodiff<B, C>>().ok()?;
     let beta = beta.clone().try_into_primitive::<Autodiff<B, C>>().ok()?;
+    let shortcut = match shortcut {
+        Some(s) => Some(s.clone().try_into_primitive::<Autodiff<B, C>>().ok()?),
+        None => None,
+    };
     let running = running_of::<B, C>(running, x.primitive().shape()[1]);
-    let Forward { output: y, stats, running } = B::norm_forward(n, x.primitive().clone(), gamma.primitive().clone(), beta.primitive().clone(), running);
-    let recompute = Recompute::<B> { x: x.id(), gamma: gamma.id(), beta: beta.id(), stats: stats.clone(), n };
-    let output = match NormBackward::<B>(PhantomData)
-        .prepare::<C>([x.node(), gamma.node(), beta.node()])
-        .memory_bound()
-        .retro_forward(recompute)
-        .parents([&x, &gamma, &beta])
-        .stateful()
-    {
-        OpsKind::Tracked(mut prep) => {
-            let x_state = prep.checkpoint(&x);
-            let gamma_state = prep.checkpoint(&gamma);
-            let beta_state = prep.checkpoint(&beta);
-            prep.finish((x_state, gamma_state, beta_state, stats.clone(), n), y)
+    let Forward { output: y, stats, running } =
+        B::norm_forward(n, x.primitive().clone(), gamma.primitive().clone(), beta.primitive().clone(), shortcut.as_ref().map(|s| s.primitive().clone()), running);
+    let output = match &shortcut {
+        None => {
+            let recompute = Recompute::<B> { x: x.id(), gamma: gamma.id(), beta: beta.id(), stats: stats.clone(), n };
+            match NormBackward::<B>(PhantomData)
+                .prepare::<C>([x.node(), gamma.node(), beta.node()])
+                .memory_bound()
+                .retro_forward(recompute)
+                .parents([&x, &gamma, &beta])
+                .stateful()
+            {
+                OpsKind::Tracked(mut prep) => {
+                    let saved = (prep.checkpoint(&x), prep.checkpoint(&gamma), prep.checkpoint(&beta), stats.clone(), n);
+                    prep.finish(saved, y)
+                }
+                OpsKind::UnTracked(prep) => prep.finish(y),
+            }
         }
-        OpsKind::UnTracked(prep) => prep.finish(y),
+        Some(shortcut) => match NormAddBackward::<B>(PhantomData).prepare::<C>([x.node(), gamma.node(), beta.node(), shortcut.node()]).compute_bound().stateful() {
+            OpsKind::Tracked(mut prep) => {
+                let saved = (prep.checkpoint(&x), prep.checkpoint(&gamma), prep.checkpoint(&beta), stats.clone(), n);
+                prep.finish((saved, y.clone()), y)
+            }
+            OpsKind::UnTracked(prep) => prep.finish(y),
+        },
     };
     // The statistics untracked, as burn returns them.
     let stats = <<Autodiff<B, C> as BackendTypes>::FloatTensorPrimitive>::new(stats);
@@ -196,17 +264,30 @@ where
 
 /// The operation on autodiff tensors of `B`: the output, the batch's statistics `[2, c]`
 /// (detached), and, given the layer's `running` statistics (on the same device), those after
-/// the step where the backend computes them. `None` where the tensors are not all f32 autodiff
+/// the step where the backend computes them. With a `shortcut` (of `x`'s shape; `n.relu` true)
+/// the output is `relu(norm(x) + shortcut)`. `None` where the tensors are not all f32 autodiff
 /// tensors of `B` with one checkpointing strategy.
-pub fn train<B: Kernels>(n: Norm, x: &Tensor<4>, gamma: &Tensor<1>, beta: &Tensor<1>, running: Option<Running<&Tensor<1>>>) -> Option<Trained>
+pub fn train<B: Kernels>(
+    n: Norm,
+    x: &Tensor<4>,
+    gamma: &Tensor<1>,
+    beta: &Tensor<1>,
+    shortcut: Option<&Tensor<4>>,
+    running: Option<Running<&Tensor<1>>>,
+) -> Option<Trained>
 where
     DispatchTensor: DispatchKindConversion<Autodiff<B, BalancedCheckpointing>> + DispatchKindConversion<Autodiff<B, NoCheckpointing>>,
 {
     if [x.dtype(), gamma.dtype(), beta.dtype()].iter().any(|d| *d != DType::F32) || !B::owns(&x.device()) {
         return None;
     }
+    if let Some(s) = shortcut
+        && (s.dtype() != DType::F32 || s.dims() != x.dims() || !n.relu || s.gradient_checkpointing_strategy() != x.gradient_checkpointing_strategy())
+    {
+        return None;
+    }
     match x.gradient_checkpointing_strategy()? {
-        GradientCheckpointingStrategy::Balanced => tracked::<B, BalancedCheckpointing>(n, x, gamma, beta, running),
-        GradientCheckpointingStrategy::Disabled => tracked::<B, NoCheckpointing>(n, x, gamma, beta, running),
+        GradientCheckpointingStrategy::Balanced => tracked::<B, BalancedCheckpointing>(n, x, gamma, beta, shortcut, running),
+        GradientCheckpointingStrategy::Disabled => tracked::<B, NoCheckpointing>(n, x, gamma, beta, shortcut, running),
     }
 }
