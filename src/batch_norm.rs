@@ -11,6 +11,11 @@
 //! For gradient checkpointing the operation is memory-bound (burn's is compute-bound): its output
 //! is recomputed in the backward pass from the input and the saved statistics instead of being
 //! kept.
+//!
+//! At a v1 block's end ([`forward_add_relu`]) the same operation also adds the shortcut before
+//! the ReLU, and its backward pass gives the shortcut's gradient: on wgpu the sum and the ReLU
+//! then cost no dispatches of their own, forward or backward (BENCHMARKS.md, "A v1 block's end in
+//! the batch norm's dispatches").
 
 pub mod cpu;
 #[cfg(feature = "webgpu")]

@@ -1,7 +1,8 @@
-//! Batch normalisation in training (and the ReLU after it, where the layer has one) by a
-//! backend's own kernels as a burn autodiff operation: the forward pass, a backward step that
-//! asks the backend for the input, γ and β gradients, and, for gradient checkpointing, the output
-//! recomputed from the input. [`cpu`](super::cpu) implements [`Kernels`] for burn's CPU backend
+//! Batch normalisation in training (and the ReLU after it, where the layer has one; at a v1
+//! block's end the sum with the shortcut before that ReLU) by a backend's own kernels as a burn
+//! autodiff operation: the forward pass, a backward step that asks the backend for the input, γ
+//! and β gradients (and the shortcut's), and, for gradient checkpointing, the output recomputed
+//! from the input. [`cpu`](super::cpu) implements [`Kernels`] for burn's CPU backend
 //! (Flex), [`gpu`](super::gpu) for wgpu (Cube).
 
 use std::marker::PhantomData;
