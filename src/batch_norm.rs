@@ -28,14 +28,14 @@ use burn::nn::BatchNorm;
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 
-pub use op::{Norm, Running};
+pub use op::{Call, Norm, Running};
 
 /// burn's `batch_norm_train` followed by a ReLU where `n.relu`, on autodiff tensors of the CPU
 /// backend or of wgpu, with our kernels: the output, and the batch's mean and variance
 /// (detached). `None` where the tensors are not all f32 autodiff tensors of one of those
 /// backends with one strategy.
 pub fn batch_norm_train(n: Norm, x: &Tensor<4>, gamma: &Tensor<1>, beta: &Tensor<1>) -> Option<(Tensor<4>, Tensor<1>, Tensor<1>)> {
-    let (y, stats, _) = train(n, x, gamma, beta, None, None)?;
+    let (y, stats, _) = train(Call { n, x, gamma, beta, shortcut: None, running: None })?;
     let [mean, var] = rows(stats);
     Some((y, mean, var))
 }
@@ -44,26 +44,18 @@ pub fn batch_norm_train(n: Norm, x: &Tensor<4>, gamma: &Tensor<1>, beta: &Tensor
 /// shape, an autodiff tensor with the same checkpointing), one operation with its backward pass;
 /// the output and the batch's mean and variance. `None` where it does not apply.
 pub fn batch_norm_add_relu_train(epsilon: f64, x: &Tensor<4>, gamma: &Tensor<1>, beta: &Tensor<1>, shortcut: &Tensor<4>) -> Option<(Tensor<4>, Tensor<1>, Tensor<1>)> {
-    let (y, stats, _) = train(Norm { epsilon, relu: true }, x, gamma, beta, Some(shortcut), None)?;
+    let (y, stats, _) = train(Call { n: Norm { epsilon, relu: true }, x, gamma, beta, shortcut: Some(shortcut), running: None })?;
     let [mean, var] = rows(stats);
     Some((y, mean, var))
 }
 
-/// [`batch_norm_train`] with the statistics as one `[2, c]` tensor (means, then variances), and
-/// the running statistics after the step where the backend computed them from `running`; with a
-/// `shortcut`, `relu(norm(x) + shortcut)`.
-fn train(
-    n: Norm,
-    x: &Tensor<4>,
-    gamma: &Tensor<1>,
-    beta: &Tensor<1>,
-    shortcut: Option<&Tensor<4>>,
-    running: Option<Running<&Tensor<1>>>,
-) -> Option<op::Trained> {
+/// [`batch_norm_train`] for any [`Call`], with the statistics as one `[2, c]` tensor (means,
+/// then variances), and the running statistics after the step where the backend computed them.
+fn train(call: Call) -> Option<op::Trained> {
     // Each backend's operation takes only its own tensors.
-    let ours = op::train::<Flex>(n, x, gamma, beta, shortcut, running.clone());
+    let ours = op::train::<Flex>(call.clone());
     #[cfg(feature = "webgpu")]
-    let ours = ours.or_else(|| op::train::<burn::backend::Cube>(n, x, gamma, beta, shortcut, running));
+    let ours = ours.or_else(|| op::train::<burn::backend::Cube>(call));
     ours
 }
 
@@ -105,7 +97,8 @@ fn trained(bn: &BatchNorm, x: &Tensor<4>, relu_after: bool, shortcut: Option<&Te
     let running_mean = bn.running_mean.value_sync().to_device(&device);
     let running_var = bn.running_var.value_sync().to_device(&device);
     let before = Running { mean: &running_mean, var: &running_var, momentum: bn.momentum };
-    let (y, stats, after) = train(n, x, &bn.gamma.val(), &bn.beta.val(), shortcut, Some(before))?;
+    let (gamma, beta) = (bn.gamma.val(), bn.beta.val());
+    let (y, stats, after) = train(Call { n, x, gamma: &gamma, beta: &beta, shortcut, running: Some(before) })?;
     // On wgpu the kernel that finishes the batch's statistics has computed the running ones too.
     let [running_mean, running_var] = after.unwrap_or_else(|| running(stats.detach(), running_mean, running_var, bn.momentum));
     store(&bn.running_mean, running_mean.detach());

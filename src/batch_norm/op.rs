@@ -183,6 +183,21 @@ impl<B: Kernels> RetroForward for Recompute<B> {
     }
 }
 
+/// One layer's operation as [`train`] takes it: the layer, its input `[b, c, h, w]`, γ and β
+/// `[c]` (f32 autodiff tensors of one checkpointing strategy), at a v1 block's end the shortcut
+/// (of `x`'s shape; `n.relu` true: `relu(norm(x) + shortcut)`), and the layer's running
+/// statistics before the step (on the same device), for a backend that updates them with its
+/// statistics.
+#[derive(Clone)]
+pub struct Call<'a> {
+    pub n: Norm,
+    pub x: &'a Tensor<4>,
+    pub gamma: &'a Tensor<1>,
+    pub beta: &'a Tensor<1>,
+    pub shortcut: Option<&'a Tensor<4>>,
+    pub running: Option<Running<&'a Tensor<1>>>,
+}
+
 /// What [`train`] gives: the output, the batch's statistics `[2, c]` (detached), and the running
 /// statistics after the step where the backend computed them (detached).
 pub type Trained = (Tensor<4>, Tensor<2>, Option<[Tensor<1>; 2]>);
@@ -202,8 +217,7 @@ where
 }
 
 /// Output, statistics `[2, c]` and running statistics of the operation on autodiff tensors with
-/// strategy `C` (with a `shortcut`: `relu(norm(x) + shortcut)`, a v1 block's end), or `None`
-/// where one of them is not such a tensor of `B`.
+/// strategy `C`, or `None` where one of them is not such a tensor of `B`.
 ///
 /// Unlike burn's (compute-bound: its output is kept for whatever needs it in the backward pass),
 /// ours is memory-bound: with gradient checkpointing the output is recomputed from the input
@@ -211,14 +225,7 @@ where
 /// network of conv → BN → ReLU layers then keeps one activation per layer instead of two. At a
 /// block's end it is compute-bound: the output is the next block's input, kept anyway, and its
 /// backward pass reads the ReLU's cut from it.
-fn tracked<B: Kernels, C: CheckpointStrategy>(
-    n: Norm,
-    x: &Tensor<4>,
-    gamma: &Tensor<1>,
-    beta: &Tensor<1>,
-    shortcut: Option<&Tensor<4>>,
-    running: Option<Running<&Tensor<1>>>,
-) -> Option<Trained>
+fn tracked<B: Kernels, C: CheckpointStrategy>(Call { n, x, gamma, beta, shortcut, running }: Call) -> Option<Trained>
 where
     DispatchTensor: DispatchKindConversion<Autodiff<B, C>>,
 {
@@ -264,21 +271,14 @@ where
 }
 
 /// The operation on autodiff tensors of `B`: the output, the batch's statistics `[2, c]`
-/// (detached), and, given the layer's `running` statistics (on the same device), those after
-/// the step where the backend computes them. With a `shortcut` (of `x`'s shape; `n.relu` true)
-/// the output is `relu(norm(x) + shortcut)`. `None` where the tensors are not all f32 autodiff
-/// tensors of `B` with one checkpointing strategy.
-pub fn train<B: Kernels>(
-    n: Norm,
-    x: &Tensor<4>,
-    gamma: &Tensor<1>,
-    beta: &Tensor<1>,
-    shortcut: Option<&Tensor<4>>,
-    running: Option<Running<&Tensor<1>>>,
-) -> Option<Trained>
+/// (detached), and the running statistics after the step where the backend computes them.
+/// `None` where the tensors are not all f32 autodiff tensors of `B` with one checkpointing
+/// strategy, or the shortcut does not fit.
+pub fn train<B: Kernels>(call: Call) -> Option<Trained>
 where
     DispatchTensor: DispatchKindConversion<Autodiff<B, BalancedCheckpointing>> + DispatchKindConversion<Autodiff<B, NoCheckpointing>>,
 {
+    let Call { n, x, gamma, beta, shortcut, .. } = call;
     if [x.dtype(), gamma.dtype(), beta.dtype()].iter().any(|d| *d != DType::F32) || !B::owns(&x.device()) {
         return None;
     }
@@ -288,7 +288,7 @@ where
         return None;
     }
     match x.gradient_checkpointing_strategy()? {
-        GradientCheckpointingStrategy::Balanced => tracked::<B, BalancedCheckpointing>(n, x, gamma, beta, shortcut, running),
-        GradientCheckpointingStrategy::Disabled => tracked::<B, NoCheckpointing>(n, x, gamma, beta, shortcut, running),
+        GradientCheckpointingStrategy::Balanced => tracked::<B, BalancedCheckpointing>(call),
+        GradientCheckpointingStrategy::Disabled => tracked::<B, NoCheckpointing>(call),
     }
 }
