@@ -165,6 +165,9 @@ try {
     const result = await page.evaluate(async ({ source, patchSource, kernelSource, pointSource, layers, rounds }) => {
       const adapter = await navigator.gpu.requestAdapter();
       const device = await adapter.requestDevice({ requiredFeatures: ["timestamp-query"] });
+      // A validation error (a binding the shader declares otherwise) would leave every pass empty
+      // and time nothing: it fails the run.
+      device.pushErrorScope("validation");
       const modules = new Map();
       const pipeline = async (pr, g, entryPoint, general = false) => {
         const patch = !general && pr.lines;
@@ -198,6 +201,15 @@ try {
         device.queue.writeBuffer(buffer, 0, values);
         return buffer;
       };
+      // The sizes (each shader's `geo`): a uniform, as src/launch.rs binds them, after the buffers;
+      // its size rounded up to 16 bytes.
+      const uniform = (values) => {
+        const padded = new Uint32Array(Math.ceil(values.length / 4) * 4);
+        padded.set(values);
+        const buffer = device.createBuffer({ size: padded.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+        device.queue.writeBuffer(buffer, 0, padded);
+        return buffer;
+      };
       const random = (n) => new Float32Array(n).map((_, i) => Math.sin(i * 0.37));
       const out = [];
       for (const { g, products } of layers) {
@@ -211,15 +223,15 @@ try {
           const outputs = pr.p === "forward" ? g.b * g.f * g.oh * g.ow : pr.p === "input_gradient" ? g.b * g.c * g.h * g.w : pr.workgroups[2] * pr.m * pr.n;
           const result = device.createBuffer({ size: outputs * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
           const geo = pr.kernelPatch
-            ? storage(new Uint32Array([g.b, g.c, g.h, g.f, pr.kernelPatch.per]))
+            ? uniform(new Uint32Array([g.b, g.c, g.h, g.f, pr.kernelPatch.per]))
             : pr.lines
-            ? storage(new Uint32Array([g.b, pr.p === "forward" ? g.c : g.f, g.h, pr.m]))
+            ? uniform(new Uint32Array([g.b, pr.p === "forward" ? g.c : g.f, g.h, pr.m]))
             : pr.point
-            ? storage(new Uint32Array([g.b, pr.p === "input_gradient" ? g.f : g.c, g.h * g.w, pr.m, pr.slice ?? pr.k]))
-            : storage(new Uint32Array([g.b, g.c, g.h, g.w, g.f, g.k, g.s, g.top, g.left, g.oh, g.ow, pr.m, pr.n, pr.k, pr.slice]));
+            ? uniform(new Uint32Array([g.b, pr.p === "input_gradient" ? g.f : g.c, g.h * g.w, pr.m, pr.slice ?? pr.k]))
+            : uniform(new Uint32Array([g.b, g.c, g.h, g.w, g.f, g.k, g.s, g.top, g.left, g.oh, g.ow, pr.m, pr.n, pr.k, pr.slice]));
           const pipe = await pipeline(pr, g, pr.p);
           const group = device.createBindGroup({ layout: pipe.getBindGroupLayout(0),
-            entries: (pr.kernelPatch || (pr.point && pr.p === "kernel_gradient") ? [lhs, rhs, result, geo] : [lhs, rhs, result, geo, bias]).map((buffer, binding) => ({ binding, resource: { buffer } })) });
+            entries: (pr.kernelPatch ? [lhs, rhs, result, geo] : [lhs, rhs, result, bias, geo]).map((buffer, binding) => ({ binding, resource: { buffer } })) });
           const query = device.createQuerySet({ type: "timestamp", count: 2 });
           const resolved = device.createBuffer({ size: 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
           const read = device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
@@ -248,12 +260,12 @@ try {
             const { general } = pr;
             const tm = general.tm;
             const expected = device.createBuffer({ size: outputs * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
-            const geo2 = storage(new Uint32Array([g.b, g.c, g.h, g.w, g.f, g.k, g.s, g.top, g.left, g.oh, g.ow, m, n, k, k]));
+            const geo2 = uniform(new Uint32Array([g.b, g.c, g.h, g.w, g.f, g.k, g.s, g.top, g.left, g.oh, g.ow, m, n, k, k]));
             const partial = pr.p === "kernel_gradient";
             const values = partial ? m * n : outputs;
             const pipe2 = await pipeline(general, g, pr.p, true);
             const group2 = device.createBindGroup({ layout: pipe2.getBindGroupLayout(0),
-              entries: [lhs, rhs, expected, geo2, bias].map((buffer, binding) => ({ binding, resource: { buffer } })) });
+              entries: [lhs, rhs, expected, bias, geo2].map((buffer, binding) => ({ binding, resource: { buffer } })) });
             const encoder = device.createCommandEncoder();
             const pass = encoder.beginComputePass();
             pass.setPipeline(pipe2);
@@ -316,7 +328,9 @@ try {
         out.push(row);
         [x, weight, dy, bias].forEach((b) => b.destroy());
       }
+      const error = await device.popErrorScope();
       device.destroy();
+      if (error) throw new Error(`validation: ${error.message}`);
       return out;
     }, { source, patchSource, kernelSource, pointSource, layers, rounds: ROUNDS });
     console.log(`${file}, ${MODEL}, batch ${batch}${process.env.CHROME_ARGS ? ` (${process.env.CHROME_ARGS})` : ""}, ms per dispatch (median of ${ROUNDS})\n`);
