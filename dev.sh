@@ -93,6 +93,10 @@ case "${1:-}" in
     log "browser tests: wasm-pack in headless Chromium on WebGPU"
     WASM_BINDGEN_TEST_TIMEOUT=900 wasm-pack test --headless --chrome --release \
       --chromedriver /usr/bin/chromedriver . --no-default-features --features webgpu --test browser
+    log "the shader benchmark scripts still run our kernels as training binds them (a WebGPU validation error fails them)"
+    ROUNDS=1 node www/norm-kernels.mjs 8
+    ROUNDS=1 MODEL=resnet29v2 PATCH=shaders/conv_patch.wgsl PATCH_KERNEL=shaders/conv_patch_kernel.wgsl \
+      POINT=shaders/conv_point.wgsl node www/conv-kernels.mjs 8
     log "end to end: the built page in headless Chromium"
     trunk build
     # The lesson in dist/index.html, then `./dev.sh serve` itself: one build, no reloads.
