@@ -57,14 +57,17 @@ function encodingsFor(req, file) {
  * (`compress: false` serves the files as they are; `policy: false` sends no policy, for builds
  * from before it, which started the module with an inline script; `isolated: false` leaves out
  * the cross-origin isolation headers, as a host without them would: the single-threaded CPU
- * path). Resolves to { url, close, served }, where
+ * path; `hold`, a function of the request's path, may return a promise that the response waits
+ * for, e.g. an archive still "downloading"). Resolves to { url, close, served }, where
  * `served` counts the responses by encoding ("identity", "gzip", "br").
  */
-export async function serve(dist, { compress = true, policy = true, isolated = true } = {}) {
+export async function serve(dist, { compress = true, policy = true, isolated = true, hold = () => null } = {}) {
   const root = resolve(dist);
   const served = { identity: 0, gzip: 0, br: 0 };
   const server = createServer(async (req, res) => {
-    const path = join(root, decodeURIComponent(new URL(req.url, "http://x").pathname));
+    const pathname = decodeURIComponent(new URL(req.url, "http://x").pathname);
+    const path = join(root, pathname);
+    await hold(pathname);
     try {
       if (path !== root && !path.startsWith(root + sep)) throw new Error("outside dist");
       const file = (await stat(path)).isDirectory() ? join(path, "index.html") : path;

@@ -297,10 +297,10 @@ impl Page {
         self.warm_kernels();
     }
 
-    /// On WebGPU with the data loaded and no run under way, has the worker compile the kernels
-    /// of the network in the controls while the person reads (`ToWorker::Warm`).
+    /// On WebGPU with no run under way, has the worker compile the kernels of the network in the
+    /// controls while the archive downloads and the person reads (`ToWorker::Warm`).
     pub(crate) fn warm_kernels(&self) {
-        if self.setup.backend == Some(BackendChoice::WebGpu) && self.setup.data_ready && !self.run.state.under_way()
+        if self.setup.backend == Some(BackendChoice::WebGpu) && self.setup.device_ready && !self.run.state.under_way()
             && let Ok(config) = self.config()
         {
             self.send(ToWorker::Warm { config });

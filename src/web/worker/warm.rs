@@ -3,10 +3,12 @@
 //! The first step of a run on WebGPU compiles every kernel it launches: burn writes them on this
 //! thread, then the browser's GPU process turns each into a pipeline. On the 2-core VM with
 //! SwiftShader that is 12 s more than a step (BENCHMARKS.md, "Where a WebGPU page's first step
-//! goes"). So as soon as the page has data and a WebGPU device it asks for a warm-up of the
-//! network in its controls: one step of a throwaway run of the same network (on 8 images, see
-//! [`warm_batch`]), whose kernels then sit compiled in burn's and the browser's caches for the
-//! real run. The throwaway run touches nothing the person sees: its model and
+//! goes"). So as soon as the page has a WebGPU device it asks for a warm-up of the network in
+//! its controls: two steps of a throwaway run of the same network (of 8 images, see
+//! [`warm_batch`]; the second step's Adam is another kernel, in place), whose kernels then sit compiled in burn's and the browser's caches for the
+//! real run. It does not wait for the archive: until that is parsed the throwaway run trains on
+//! made-up images ([`stand_in`]), so that on a first visit the kernels compile while the archive
+//! downloads. The throwaway run touches nothing the person sees: its model and
 //! metrics are dropped, it keeps no checkpoint, it ignores pause and stop, and the run the person
 //! starts does not wait for it (both queue their work on the same device, the warm-up's first).
 
@@ -15,6 +17,7 @@ use std::collections::HashSet;
 
 use super::state::{STATE, post};
 use crate::conv::ConvRoute;
+use crate::data::{CLASS_NAMES, Cifar10, IMAGE_BYTES, NUM_CLASSES, Split};
 use crate::model::ModelKind;
 use crate::protocol::{BackendChoice, FromWorker, Kernels};
 use crate::recipe::TrainConfig;
@@ -64,7 +67,20 @@ impl Observer for Quiet {
     }
 }
 
-/// Warms `config`'s network (on WebGPU, with data loaded; otherwise nothing to do), then the
+/// `train` and `test` made-up images, labelled 0, 1, 2, … in turn: what the throwaway run trains
+/// on before the archive is parsed. Its kernels are those of steps on real images: burn and our
+/// shaders write a kernel for shapes and types, never for pixel values, and the warm-up's run sees
+/// only two batches and 2 test images in either case (`www/e2e-warm.mjs` checks that the real run
+/// then creates no pipeline).
+pub fn stand_in(train: usize, test: usize) -> Cifar10 {
+    let split = |n: usize| Split {
+        images: (0..n * IMAGE_BYTES).map(|i| (i * 7 % 251) as u8).collect(),
+        labels: (0..n).map(|i| (i % NUM_CLASSES) as u8).collect(),
+    };
+    Cifar10 { train: split(train), test: split(test), class_names: CLASS_NAMES.iter().map(|s| s.to_string()).collect() }
+}
+
+/// Warms `config`'s network (on WebGPU; otherwise nothing to do), then the
 /// latest network asked for meanwhile. Says where they stand to the page (`Kernels`).
 pub(super) async fn warm(config: TrainConfig) {
     let queued = WARMING.with_borrow_mut(|w| {
@@ -92,17 +108,20 @@ pub(super) async fn warm(config: TrainConfig) {
 async fn warm_one(config: TrainConfig) {
     let (data, device, busy) = STATE.with_borrow(|s| (s.data.clone(), s.device.clone(), s.busy()));
     // A run under way has compiled its kernels, and another network's can wait for its end.
-    let (Some(data), Some((device, BackendChoice::WebGpu)), false) = (data, device, busy) else {
+    let (Some((device, BackendChoice::WebGpu)), false) = (device, busy) else {
         return;
     };
     WARMING.with_borrow_mut(|w| w.seen.insert(key(&config)));
+    // The archive still downloading: the same steps on made-up images.
+    let data = data.unwrap_or_else(|| std::rc::Rc::new(stand_in(2 * warm_batch(config.batch_size), 2)));
     let batch = warm_batch(config.batch_size).min(data.train.len());
-    // One step of `batch` images: every kernel of a step. The evaluation at the end of its epoch
-    // sees two test images only (its own kernels are needed only at the end of a first epoch).
+    // Two steps of `batch` images: every kernel of a step, the first step's Adam (into new
+    // buffers: there are no moments yet) and the later steps' (in place). The evaluation at the
+    // end of its epoch sees two test images only (its kernels are needed at a first epoch's end).
     let short = TrainConfig {
         epochs: 1,
         batch_size: batch,
-        limit_train: Some(batch),
+        limit_train: Some((2 * batch).min(data.train.len())),
         limit_test: Some(2.min(data.test.len())),
         ..config.clone()
     };
