@@ -1,5 +1,5 @@
 // End-to-end test: on WebGPU the page compiles the network's kernels while the archive is still
-// downloading (src/web/worker/warm.rs, a throwaway step on made-up images), and those are every
+// downloading (src/web/worker/warm.rs, throwaway steps on made-up images), and those are every
 // kernel the real run needs: between the click on «Entrenar» and the 11th step the GPU process
 // creates no compute pipeline (Chrome's tracing).
 //

@@ -35,7 +35,7 @@ try {
   await page.waitForFunction(() => /^WebGPU/.test(document.querySelector("#m-adapter").textContent)
     && !document.querySelector("#start").disabled, null, { timeout: 120_000 });
   console.log(`chosen by hand: ${await page.textContent("#m-adapter")}`);
-  // With data and a WebGPU device, the worker compiles the kernels of the network in the
+  // With a WebGPU device, the worker compiles the kernels of the network in the
   // controls (ResNet20 v1, batch 32) before anyone presses «Entrenar», and says so.
   await page.waitForFunction(() => /kernels de ResNet20 v1, lote 32, compilados en [\d.]+ s/
     .test(document.querySelector("#m-adapter").textContent), null, { timeout: 300_000 });

@@ -47,9 +47,9 @@ thread_local! {
     static WARMING: RefCell<Warming> = RefCell::new(Warming::default());
 }
 
-/// The batch size of the throwaway step that compiles the kernels of steps of `batch_size`
-/// images: 8 where that is a divisor. A person who presses «Entrenar» at once waits for this
-/// step too, and on an emulated GPU a step of 32 images takes seconds. After an 8-image step a
+/// The batch size of the throwaway steps that compile the kernels of steps of `batch_size`
+/// images: 8 where that is a divisor. A person who presses «Entrenar» at once waits for these
+/// steps too, and on an emulated GPU a step of 32 images takes seconds. After an 8-image step a
 /// 32- or 128-image one creates no new pipeline; after a 4-image one ResNet29 v2 still created
 /// 56 (BENCHMARKS.md, "Where a WebGPU page's first step goes").
 pub fn warm_batch(batch_size: usize) -> usize {
