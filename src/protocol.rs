@@ -172,7 +172,7 @@ impl RunState {
 #[serde(rename_all = "snake_case")]
 pub enum Kernels {
     Compiling,
-    /// Compiled, in this many seconds (a throwaway training step included).
+    /// Compiled, in this many seconds (the two throwaway training steps included).
     Ready { seconds: f64 },
     /// The warm-up failed; a run compiles them itself.
     Failed,

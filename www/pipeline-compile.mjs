@@ -5,10 +5,10 @@
 //   node www/pipeline-compile.mjs [dist] [shader files, default shaders/conv.wgsl]
 //
 // Then, for the first file's pipelines all together (each with its own explicit layout, as wgpu
-// makes them), three totals on one device: half made one at a time, the other half all at once
+// makes them), three totals: all made one at a time on a device, all at once on a second one
 // (createComputePipelineAsync: does the GPU process compile them in parallel?), then all again
-// with the same descriptors by createComputePipeline, as wgpu makes them (does Dawn's cache of
-// pipelines return the compiled ones?).
+// on the second with the same descriptors by createComputePipeline, as wgpu makes them (does
+// Dawn's cache of pipelines return the compiled ones?).
 //
 // CHROME_ARGS adds Chromium flags, e.g. --disable-dawn-features=use_vulkan_zero_initialize_workgroup_memory_extension
 // (Dawn then zeroes workgroup memory with a loop in the shader instead of asking the driver).
@@ -64,34 +64,33 @@ try {
     tiled = new Function(`return ${tiled}`)();
     const pipelines = TILES.flatMap(([tm, tn]) => ["forward", "input_gradient", "kernel_gradient"]
       .map((entryPoint) => [tiled(source, tm, tn), entryPoint]));
-    const device = await (await navigator.gpu.requestAdapter()).requestDevice();
     // conv.wgsl's bindings: lhs, rhs, result, bias (storage), geo (uniform).
     const entries = [0, 1, 2, 3].map((binding) => ({ binding, visibility: GPUShaderStage.COMPUTE, buffer: { type: "storage" } }));
     entries.push({ binding: 4, visibility: GPUShaderStage.COMPUTE, buffer: { type: "uniform" } });
-    const descriptor = ([code, entryPoint]) => ({
+    const descriptor = (device, [code, entryPoint]) => ({
       layout: device.createPipelineLayout({ bindGroupLayouts: [device.createBindGroupLayout({ entries })] }),
       compute: { module: device.createShaderModule({ code }), entryPoint },
     });
-    // Each half of the tiles on its own, so that no total meets the other's cached pipelines.
-    const half = pipelines.length >> 1;
-    const [first, second] = [pipelines.slice(0, half), pipelines.slice(half)];
     const time = async (work) => { const t0 = performance.now(); await work(); return performance.now() - t0; };
+    const fresh = async () => (await navigator.gpu.requestAdapter()).requestDevice();
     // Kept alive: Dawn's cache holds a pipeline only while something references it.
     const kept = [];
-    const one = await time(async () => { for (const p of first) kept.push(await device.createComputePipelineAsync(descriptor(p))); });
-    const all = await time(async () => kept.push(...await Promise.all(second.map((p) => device.createComputePipelineAsync(descriptor(p))))));
+    let device = await fresh();
+    const one = await time(async () => { for (const p of pipelines) kept.push(await device.createComputePipelineAsync(descriptor(device, p))); });
+    device.destroy();
+    device = await fresh();
+    const all = await time(async () => kept.push(...await Promise.all(pipelines.map((p) => device.createComputePipelineAsync(descriptor(device, p))))));
     // As wgpu makes them (createComputePipeline); the queue's next "done" comes after them.
     const again = await time(() => {
-      for (const p of pipelines) device.createComputePipeline(descriptor(p));
+      for (const p of pipelines) device.createComputePipeline(descriptor(device, p));
       return device.queue.onSubmittedWorkDone();
     });
     device.destroy();
-    return { half, one, all, again, n: pipelines.length };
+    return { one, all, again, n: pipelines.length };
   }, { source: readFileSync(files[0], "utf8"), TILES, tiled: tiled.toString() });
   const ms = (t) => t.toFixed(0);
-  console.log(`${files[0]}, all its pipelines on one device (ms in all):\n`);
-  console.log("| the first half (" + totals.half + "), one at a time | the second half (" + (totals.n - totals.half)
-    + "), all at once | all " + totals.n + " again, the same descriptors, made as wgpu makes them |");
+  console.log(`${files[0]}, all its pipelines (ms in all):\n`);
+  console.log(`| all ${totals.n}, one at a time | all ${totals.n} at once (another device) | all again on that device, the same descriptors, made as wgpu makes them |`);
   console.log("|---:|---:|---:|");
   console.log(`| ${ms(totals.one)} | ${ms(totals.all)} | ${ms(totals.again)} |`);
 } finally {

@@ -298,9 +298,13 @@ impl Page {
     }
 
     /// On WebGPU with no run under way, has the worker compile the kernels of the network in the
-    /// controls while the archive downloads and the person reads (`ToWorker::Warm`).
+    /// controls while the archive downloads and the person reads (`ToWorker::Warm`). After a
+    /// worker was replaced (a lost device, a crash: `supervisor.rs`), only once the data is
+    /// there: a warm-up that loses the device again would also lose a download under way.
     pub(crate) fn warm_kernels(&self) {
-        if self.setup.backend == Some(BackendChoice::WebGpu) && self.setup.device_ready && !self.run.state.under_way()
+        let data_or_first = self.setup.data_ready || self.link.recoveries == 0;
+        if self.setup.backend == Some(BackendChoice::WebGpu) && self.setup.device_ready && data_or_first
+            && !self.run.state.under_way()
             && let Ok(config) = self.config()
         {
             self.send(ToWorker::Warm { config });

@@ -51,8 +51,12 @@ impl Observer for Measuring {
 }
 
 /// Measures the device with two epochs of three steps of `config` (the first warms up: kernels,
-/// allocations) and says the second one's training speed.
+/// allocations) and says the second one's training speed, once any kernel warm-up has ended.
 pub(super) async fn measure(config: TrainConfig) {
+    // A warm-up on the same device would slow the timed epoch down.
+    while super::warm::warming() {
+        sleep_ms(50).await;
+    }
     let (data, device, busy) = STATE.with_borrow(|s| (s.data.clone(), s.device.clone(), s.busy()));
     let t = texts();
     let failed = |message: String| post(&FromWorker::MeasureFailed { message });

@@ -51,7 +51,8 @@ thread_local! {
 /// images: 8 where that is a divisor. A person who presses «Entrenar» at once waits for these
 /// steps too, and on an emulated GPU a step of 32 images takes seconds. After an 8-image step a
 /// 32- or 128-image one creates no new pipeline; after a 4-image one ResNet29 v2 still created
-/// 56 (BENCHMARKS.md, "Where a WebGPU page's first step goes").
+/// 56 (BENCHMARKS.md, "Where a WebGPU page's first step goes"). Other batch sizes (100, 500)
+/// are warmed at their own size, so there the warm-up is two full steps.
 pub fn warm_batch(batch_size: usize) -> usize {
     if batch_size.is_multiple_of(8) { 8 } else { batch_size }
 }
@@ -78,6 +79,13 @@ pub fn stand_in(train: usize, test: usize) -> Cifar10 {
         labels: (0..n).map(|i| (i % NUM_CLASSES) as u8).collect(),
     };
     Cifar10 { train: split(train), test: split(test), class_names: CLASS_NAMES.iter().map(|s| s.to_string()).collect() }
+}
+
+/// Whether a warm-up is under way. A measurement of the device's speed waits for it to end: the
+/// warm-up now starts with the device, so it may still be running when the lab's measurement
+/// comes (with the data).
+pub(super) fn warming() -> bool {
+    WARMING.with_borrow(|w| w.busy)
 }
 
 /// Warms `config`'s network (on WebGPU; otherwise nothing to do), then the
