@@ -155,13 +155,14 @@ fn replace_worker(page: &Shared, module: &str) {
     wire(page);
 }
 
-/// What the page knew of a worker that is gone: its data and device, a run in progress, a
-/// measurement or an experiment going on.
+/// What the page knew of a worker that is gone: its data and device, the kernels it compiled, a
+/// run in progress, a measurement or an experiment going on.
 fn forget_worker(p: &mut Page) {
     p.setup.data_ready = false;
     p.setup.device_ready = false;
     p.setup.backend = None;
     p.setup.module = None;
+    p.setup.kernels = None;
     p.run.state = RunState::Idle;
     p.saved.offer = None;
     p.lab.measuring = false;
