@@ -9,8 +9,7 @@
 // is the WebGPU module (on SwiftShader «Automático» is the CPU; the test picks WebGPU at once).
 //
 //   node www/e2e-warm.mjs [dist]
-import { readFileSync } from "node:fs";
-import { report, launch, serve, stepReached } from "./harness.mjs";
+import { launch, pipelineTimes, report, serve, stepReached, traceEvents } from "./harness.mjs";
 
 const dist = process.argv[2] ?? "dist";
 let release;
@@ -53,8 +52,8 @@ try {
   await stepReached(page, 11, { timeout: 300_000 });
   await browser.stopTracing();
   await page.click("#stop");
-  const events = JSON.parse(readFileSync(trace, "utf8")).traceEvents;
-  const created = events.filter((e) => e.ph === "X" && e.name === "DeviceBase::APICreateComputePipeline").length;
+  const events = traceEvents(trace);
+  const created = pipelineTimes(events).length;
   const seen = events.filter((e) => e.name?.startsWith("DeviceBase::")).length;
   check(seen > 0, "the trace holds no Dawn event: is the category still gpu.dawn?");
   check(created === 0, `${created} compute pipelines created after the click: the warm-up missed kernels of the real run`);

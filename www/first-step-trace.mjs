@@ -7,8 +7,7 @@
 // MODEL picks the network (default resnet20v1); CHROME_ARGS adds Chromium flags (e.g. Dawn's
 // toggles: --disable-dawn-features=…); WARM=1 presses «Entrenar» only after the page compiled the
 // network's kernels. Headless Chromium on SwiftShader here: read shares and counts, not seconds.
-import { readFileSync } from "node:fs";
-import { kernelsCompiledNote, launch, openReady, serve, stepReached } from "./harness.mjs";
+import { kernelsCompiledNote, launch, openReady, pipelineTimes, serve, stepReached, traceEvents } from "./harness.mjs";
 
 const dist = process.argv[2] ?? "dist";
 const batch = process.argv[3] ?? "32";
@@ -39,8 +38,7 @@ try {
   server.close();
 }
 
-const trace = JSON.parse(readFileSync(path, "utf8"));
-const events = trace.traceEvents ?? trace;
+const events = traceEvents(path);
 const names = {};
 for (const e of events) {
   if (e.name === "process_name") names[`${e.pid}`] = e.args.name;
@@ -57,8 +55,7 @@ console.log("\n| ms | events | process / thread / event |\n|---:|---:|---|");
 for (const [key, [ms, n]] of [...sums].sort((a, b) => b[1][0] - a[1][0]).slice(0, 15)) {
   console.log(`| ${ms.toFixed(0)} | ${n} | ${key} |`);
 }
-const pipelines = events.filter((e) => e.ph === "X" && e.name === "DeviceBase::APICreateComputePipeline")
-  .map((e) => e.dur / 1000).sort((a, b) => b - a);
+const pipelines = pipelineTimes(events).sort((a, b) => b - a);
 const total = pipelines.reduce((a, b) => a + b, 0);
 const slow = pipelines.filter((ms) => ms >= 250);
 console.log(`\n${pipelines.length} compute pipelines created, ${(total / 1000).toFixed(1)} s in all; `

@@ -14,8 +14,7 @@
 // (SwiftShader, a software adapter) it is the CPU, and the script picks WebGPU at once, before the
 // archive arrives. Headless Chromium on SwiftShader here: read the order of events and the
 // pipeline counts; the seconds are this VM's.
-import { readFileSync } from "node:fs";
-import { launch, serve, stepReached } from "./harness.mjs";
+import { launch, pipelineTimes, serve, stepReached, throttle, traceEvents } from "./harness.mjs";
 
 const dist = process.argv[2] ?? "dist";
 const mbit = Number(process.argv[3] ?? 100);
@@ -31,10 +30,7 @@ try {
   for (let visit = 1; visit <= visits; visit += 1) {
     const context = await browser.newContext({ viewport: { width: 1500, height: 1000 }, locale: "es-ES" });
     const page = await context.newPage();
-    const cdp = await context.newCDPSession(page);
-    await cdp.send("Network.enable");
-    await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 20,
-      downloadThroughput: (mbit * 1e6) / 8, uploadThroughput: (mbit * 1e6) / 8 });
+    await throttle(page, mbit);
     const t0 = Date.now();
     await page.goto(`${server.url}?model=${model}&batch_size=${batch}&epochs=1`);
     // WebGPU at once (the select is in index.html; the page reads it when its worker is ready).
@@ -49,9 +45,7 @@ try {
     const first = Date.now();
     await browser.stopTracing();
     await page.click("#stop");
-    const trace = JSON.parse(readFileSync(path, "utf8"));
-    const pipelines = (trace.traceEvents ?? trace)
-      .filter((e) => e.ph === "X" && e.name === "DeviceBase::APICreateComputePipeline").map((e) => e.dur / 1000);
+    const pipelines = pipelineTimes(traceEvents(path));
     const compiling = pipelines.reduce((a, b) => a + b, 0);
     rows.push(`| ${visit} | ${mbit} | ${s(ready)} | ${line} | ${s(first - click)} | ${s(first - t0)} | ${pipelines.length} (${s(compiling)} s) |`);
     await context.close();

@@ -2,6 +2,7 @@
 // Debian's headless Chromium with WebGPU (SwiftShader where there is no GPU).
 import { chromium } from "playwright-core";
 import { createServer } from "node:http";
+import { readFileSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { extname, join, resolve, sep } from "node:path";
 
@@ -134,6 +135,28 @@ export async function shaderPage(dir) {
   await page.goto(`${server.url}/style.css`);
   page.on("console", (m) => m.type() === "error" && console.error(m.text()));
   return { page, close: async () => { await browser.close(); server.close(); } };
+}
+
+/** Throttles `page`'s network (and its workers' fetches, which Chromium sends through the same
+ * emulation) to `mbit` Mbit/s each way, 20 ms latency: the DevTools protocol's
+ * Network.emulateNetworkConditions. */
+export async function throttle(page, mbit) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Network.enable");
+  await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 20,
+    downloadThroughput: (mbit * 1e6) / 8, uploadThroughput: (mbit * 1e6) / 8 });
+}
+
+/** A Chrome trace's events (the file `browser.stopTracing()` wrote). */
+export function traceEvents(path) {
+  const trace = JSON.parse(readFileSync(path, "utf8"));
+  return trace.traceEvents ?? trace;
+}
+
+/** The compute pipelines the GPU process created in a trace's `events` (category gpu.dawn): how
+ * long each took, in ms, in the order they were made. */
+export function pipelineTimes(events) {
+  return events.filter((e) => e.ph === "X" && e.name === "DeviceBase::APICreateComputePipeline").map((e) => e.dur / 1000);
 }
 
 /** Opens the page and waits until the data is parsed and the device is up. */

@@ -11,7 +11,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { extname, join, relative } from "node:path";
 import { promisify } from "node:util";
 import { brotliCompress, constants, gzip } from "node:zlib";
-import { launch, serve } from "./harness.mjs";
+import { launch, serve, throttle } from "./harness.mjs";
 
 const dist = process.argv[2] ?? "dist";
 const visits = Number(process.argv[3] ?? 5);
@@ -74,12 +74,7 @@ try {
       if (encoding) transferred.encodings.add(encoding);
       transferred.bytes += Number(r.headers()["content-length"] ?? 0);
     });
-    if (mbit) {
-      const cdp = await context.newCDPSession(page);
-      await cdp.send("Network.enable");
-      await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 20,
-        downloadThroughput: (mbit * 1e6) / 8, uploadThroughput: (mbit * 1e6) / 8 });
-    }
+    if (mbit) await throttle(page, mbit);
     await page.goto(server.url);
     await page.waitForFunction(() => window.__marks.ready, null, { timeout: 300_000 });
     const marks = await page.evaluate(() => ({

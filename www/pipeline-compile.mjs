@@ -39,7 +39,6 @@ try {
       const adapter = await navigator.gpu.requestAdapter();
       const device = await adapter.requestDevice();
       const rows = [];
-      // The tiles ResNet20 v1 and ResNet29 v2 use (src/conv/gpu.rs: tile_rows, tile_columns).
       for (const [tm, tn] of TILES) {
         const code = tiled(source, tm, tn);
         const times = [];

@@ -5,12 +5,13 @@
 //! SwiftShader that is 12 s more than a step (BENCHMARKS.md, "Where a WebGPU page's first step
 //! goes"). So as soon as the page has a WebGPU device it asks for a warm-up of the network in
 //! its controls: two steps of a throwaway run of the same network (of 8 images, see
-//! [`warm_batch`]; the second step's Adam is another kernel, in place), whose kernels then sit compiled in burn's and the browser's caches for the
-//! real run. It does not wait for the archive: until that is parsed the throwaway run trains on
-//! made-up images ([`stand_in`]), so that on a first visit the kernels compile while the archive
-//! downloads. The throwaway run touches nothing the person sees: its model and
-//! metrics are dropped, it keeps no checkpoint, it ignores pause and stop, and the run the person
-//! starts does not wait for it (both queue their work on the same device, the warm-up's first).
+//! [`warm_batch`]; the second step's Adam is another kernel, in place), whose kernels then sit
+//! compiled in burn's and the browser's caches for the real run. It does not wait for the
+//! archive: until that is parsed the throwaway run trains on made-up images ([`stand_in`]), so
+//! that on a first visit the kernels compile while the archive downloads. The throwaway run
+//! touches nothing the person sees: its model and metrics are dropped, it keeps no checkpoint,
+//! it ignores pause and stop, and the run the person starts does not wait for it (both queue
+//! their work on the same device, the warm-up's first).
 
 use std::cell::RefCell;
 use std::collections::HashSet;
@@ -120,9 +121,10 @@ async fn warm_one(config: TrainConfig) {
         return;
     };
     WARMING.with_borrow_mut(|w| w.seen.insert(key(&config)));
+    let batch = warm_batch(config.batch_size);
     // The archive still downloading: the same steps on made-up images.
-    let data = data.unwrap_or_else(|| std::rc::Rc::new(stand_in(2 * warm_batch(config.batch_size), 2)));
-    let batch = warm_batch(config.batch_size).min(data.train.len());
+    let data = data.unwrap_or_else(|| std::rc::Rc::new(stand_in(2 * batch, 2)));
+    let batch = batch.min(data.train.len());
     // Two steps of `batch` images: every kernel of a step, the first step's Adam (into new
     // buffers: there are no moments yet) and the later steps' (in place). The evaluation at the
     // end of its epoch sees two test images only (its kernels are needed at a first epoch's end).
