@@ -32,6 +32,7 @@ pub mod parallel;
 pub mod peak;
 pub mod penalty;
 pub mod pipeline;
+pub mod prepared;
 #[cfg(feature = "webgpu")]
 pub mod profile;
 pub mod protocol;

@@ -28,6 +28,7 @@ use crate::explore::argmax;
 use crate::metrics::Sums;
 use crate::model::{ModelError, ResNet};
 use crate::pipeline::{Batches, PipelineError};
+use crate::prepared::Prepared;
 use crate::recipe::{LrState, TrainConfig};
 use crate::summary::Summary;
 
@@ -258,7 +259,21 @@ pub async fn train_from(
     device: &Device,
     observer: &mut impl Observer,
 ) -> Result<Outcome, TrainError> {
-    let inputs = Inputs::new(data, start.config())?;
+    train_prepared(data, None, start, device, observer).await
+}
+
+/// Like [`train_from`], starting from `prepared` (the pixel mean, and the splits on the GPU)
+/// where it applies to the run ([`Prepared::applies`]); the run is the same run either way.
+pub async fn train_prepared(
+    data: &Cifar10,
+    prepared: Option<&Prepared>,
+    start: Start,
+    device: &Device,
+    observer: &mut impl Observer,
+) -> Result<Outcome, TrainError> {
+    let prepared = prepared.filter(|p| p.applies(data, start.config(), device));
+    let inputs = Inputs::new(data, start.config(), prepared)?;
+    prepared.inspect(|p| p.count_run());
     let mut run = Run::start(data, &inputs, start, device, observer)?;
     // The first layer's filters as they start (a resumed run: as the last epoch left them).
     let after = run.first_epoch.checked_sub(1);
@@ -280,27 +295,33 @@ pub async fn train_from(
 // The phases of a run: `Run::start`, then `epoch` and `evaluate_epoch` for each epoch, `finish`.
 // ---------------------------------------------------------------------------------------------
 
-/// What a run trains on, fixed for the whole run: the training images it uses and the pixel
-/// mean it normalises with (empty when it subtracts none).
+/// What a run trains on, fixed for the whole run: the training images it uses, the pixel mean
+/// it normalises with (empty when it subtracts none), and the data prepared for it, if any.
 struct Inputs<'a> {
     train: Cow<'a, Split>,
-    mean: Vec<f32>,
+    mean: Cow<'a, [f32]>,
+    prepared: Option<&'a Prepared>,
 }
 
 impl<'a> Inputs<'a> {
-    /// Checks `config` ([`TrainConfig::validate`]) and takes its training images from `data`.
-    fn new(data: &'a Cifar10, config: &TrainConfig) -> Result<Self, TrainError> {
+    /// Checks `config` ([`TrainConfig::validate`]) and takes its training images from `data`;
+    /// `prepared` is one that applies to the run.
+    fn new(data: &'a Cifar10, config: &TrainConfig, prepared: Option<&'a Prepared>) -> Result<Self, TrainError> {
         // The same bounds as the page's controls and its links.
         config.validate().map_err(|e| TrainError::Config(e.to_string()))?;
         let train = match config.limit_train {
-            Some(n) => Cow::Owned(data.train.truncated(n)),
-            None => Cow::Borrowed(&data.train),
+            Some(n) if n < data.train.len() => Cow::Owned(data.train.truncated(n)),
+            _ => Cow::Borrowed(&data.train),
         };
         if train.len() < 2 {
             return Err(TrainError::Config("need at least 2 training images".into()));
         }
-        let mean = if config.subtract_pixel_mean { crate::data::pixel_mean(&train) } else { Vec::new() };
-        Ok(Self { train, mean })
+        let mean = match prepared {
+            Some(prepared) => Cow::Borrowed(prepared.mean()),
+            None if config.subtract_pixel_mean => Cow::Owned(crate::data::pixel_mean(&train)),
+            None => Cow::Owned(Vec::new()),
+        };
+        Ok(Self { train, mean, prepared })
     }
 }
 
@@ -377,8 +398,11 @@ impl<'a> Run<'a> {
         let test_limit = config.limit_test.unwrap_or(usize::MAX);
         // On a wgpu device both splits go to the GPU once, as bytes, and every batch is made
         // there (`shaders/augment.wgsl`); on the CPU backend they are assembled on the host.
-        let train_batches = Batches::new(train, &inputs.mean, &train_device)?;
-        let test_batches = Batches::new(&data.test, &inputs.mean, &eval_device)?;
+        // (Already there when the data was prepared for the device.)
+        let (train_batches, test_batches) = match inputs.prepared.and_then(Prepared::batches) {
+            Some(batches) => batches,
+            None => (Batches::new(train, &inputs.mean, &train_device)?, Batches::new(&data.test, &inputs.mean, &eval_device)?),
+        };
         let summary = Summary::of(learner.model());
         observer.event(&Event::Started {
             first_epoch,

@@ -34,7 +34,9 @@ pub fn pack(transform: Transform) -> u32 {
     (transform.dx + 128) as u32 | ((transform.dy + 128) as u32) << 8 | u32::from(transform.flip) << 16
 }
 
-/// A split of the data set on the GPU, ready to be batched by the kernel.
+/// A split of the data set on the GPU, ready to be batched by the kernel. A clone shares the
+/// uploaded buffers.
+#[derive(Clone)]
 pub struct DeviceImages {
     /// `b / 255` for the 256 byte values, then the mean: `[256 + 3,072]`, a tensor of burn's wgpu
     /// backend, which orders the kernel with burn's own operations (see `fused`).

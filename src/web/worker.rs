@@ -10,6 +10,7 @@ mod kernels;
 mod kept;
 mod lab;
 mod lock;
+mod prepared;
 mod run;
 mod saved;
 mod state;

@@ -17,7 +17,7 @@ use crate::metrics::EpochMetrics;
 use crate::model::{ResNet, ResNetConfig};
 use crate::protocol::{FromWorker, RunState, STRIP_LEN};
 use crate::summary::Summary;
-use crate::trainer::{Control, Current, Evaluation, Event, Observer, Start, TrainError, predict, train_from};
+use crate::trainer::{Control, Current, Evaluation, Event, Observer, Start, TrainError, predict, train_prepared};
 use crate::web::sleep_ms;
 use crate::web::store::{self, BEST, LAST};
 
@@ -196,7 +196,8 @@ pub(super) async fn run(start: Start, experiment: Option<(f64, Experiment)>) -> 
         epoch: 0,
         step: 0,
     };
-    let result = train_from(&data, start, &device, &mut observer).await;
+    let prepared = super::prepared::prepared();
+    let result = train_prepared(&data, prepared.as_deref(), start, &device, &mut observer).await;
     STATE.with_borrow_mut(|s| s.running = false);
     let end = match result {
         Ok(outcome) => {

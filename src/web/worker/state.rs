@@ -11,6 +11,7 @@ use web_sys::DedicatedWorkerGlobalScope;
 use crate::data::Cifar10;
 use crate::i18n::{Lang, ModelSource, Texts};
 use crate::model::ResNet;
+use crate::prepared::Prepared;
 use crate::protocol::{BackendChoice, Bytes, FromWorker, Image};
 
 /// Name of the Cache Storage bucket that keeps the archive between visits.
@@ -62,6 +63,8 @@ pub(super) struct Explorable {
 #[derive(Default)]
 pub(super) struct State {
     pub(super) data: Option<Rc<Cifar10>>,
+    /// `data` made ready for `device` (its pixel mean, its splits on the GPU); see `prepared.rs`.
+    pub(super) prepared: Option<Rc<Prepared>>,
     pub(super) device: Option<(Device, BackendChoice)>,
     /// The device as the page names it (kept with every run): `WebGPU · adapter` or the CPU.
     pub(super) device_name: String,
