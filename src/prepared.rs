@@ -4,27 +4,29 @@
 //! Why (BENCHMARKS.md, "Preparing the data before the click"): every run used to compute the
 //! mean of the 50,000 training images and upload both splits (184 MB) when it started, between
 //! the click on «Entrenar» and its first step: 0.4–0.5 s of it in Chromium. The page now
-//! prepares them once, when both the archive and the device are there, and every run that
-//! trains on the whole training set with its mean subtracted starts from them; any other run
-//! (a limited training set, no mean, another device) makes its own, as before. The batches a
-//! run makes are the same either way.
+//! prepares them once, when both the archive and the device are there, and every run on that
+//! device starts from them: a run on the whole training set with its mean subtracted (the
+//! recipe's) takes both as they are; a run on part of it, or without the mean, takes the same
+//! buffers with a table of its own (`DeviceImages::prefix`) and computes its own mean, so that
+//! the device never holds the images twice. The batches a run makes are the same either way.
 
+use std::borrow::Cow;
 use std::cell::Cell;
 
 use burn::prelude::*;
 
-use crate::data::Cifar10;
-use crate::pipeline::Batches;
+use crate::data::{Cifar10, Split, pixel_mean};
 #[cfg(feature = "webgpu")]
 use crate::pipeline::DeviceImages;
+use crate::pipeline::{Batches, PipelineError};
 use crate::recipe::TrainConfig;
 
 /// `data`'s pixel mean and, on a wgpu device, its splits on that device.
 pub struct Prepared {
     device: Device,
-    /// The training images it was made from (their address and count): a run on another data
-    /// set never uses it.
-    source: (usize, usize),
+    /// The training images it was made from (their address and count) and the test images'
+    /// count: a run on another data set never uses it.
+    source: (usize, usize, usize),
     mean: Vec<f32>,
     /// The training and test splits on the GPU, normalised with `mean`; none on the CPU backend
     /// (its batches are made on the host) or when the device cannot take them (then a run says
@@ -35,8 +37,8 @@ pub struct Prepared {
     runs: Cell<usize>,
 }
 
-fn source(data: &Cifar10) -> (usize, usize) {
-    (data.train.images.as_ptr() as usize, data.train.len())
+fn source(data: &Cifar10) -> (usize, usize, usize) {
+    (data.train.images.as_ptr() as usize, data.train.len(), data.test.len())
 }
 
 impl Prepared {
@@ -57,38 +59,30 @@ impl Prepared {
         }
     }
 
-    /// Whether it was made from `data` for `device` (with or without autodiff).
+    /// Whether it was made from `data` (the very same, not a copy) for `device` (with or without
+    /// autodiff): then every run on them starts from it.
     pub fn is_for(&self, data: &Cifar10, device: &Device) -> bool {
         self.device == *device && self.source == source(data)
     }
 
-    /// Whether a run of `config` on `data` and `device` starts from it: one on the whole training
-    /// set that subtracts the pixel mean.
-    pub fn applies(&self, data: &Cifar10, config: &TrainConfig, device: &Device) -> bool {
-        self.is_for(data, device)
-            && config.subtract_pixel_mean
-            && config.limit_train.is_none_or(|n| n >= data.train.len())
+    /// The pixel mean of `train`, the first images of the training set it was made from (the
+    /// whole set: the one computed once), or none when `config` subtracts none.
+    pub fn mean<'a>(&'a self, train: &Split, config: &TrainConfig) -> Cow<'a, [f32]> {
+        match config.subtract_pixel_mean {
+            false => Cow::Owned(Vec::new()),
+            true if train.len() == self.source.1 => Cow::Borrowed(&self.mean),
+            true => Cow::Owned(pixel_mean(train)),
+        }
     }
 
-    /// Runs that started from it (the trainer counts them).
-    pub fn runs(&self) -> usize {
-        self.runs.get()
-    }
-
-    pub(crate) fn count_run(&self) {
-        self.runs.set(self.runs.get() + 1);
-    }
-
-    /// The training set's pixel mean.
-    pub fn mean(&self) -> &[f32] {
-        &self.mean
-    }
-
-    /// Training and test batches from the splits on the GPU; `None` where there are none.
-    pub fn batches<'a>(&self) -> Option<(Batches<'a>, Batches<'a>)> {
+    /// Batches of the first `train` training images and of the test images from the splits on
+    /// the GPU, normalised with `mean`; `None` where there are none (the CPU backend).
+    #[cfg_attr(not(feature = "webgpu"), allow(unused_variables))]
+    pub fn batches<'a>(&self, train: usize, mean: &[f32]) -> Option<Result<(Batches<'a>, Batches<'a>), PipelineError>> {
         #[cfg(feature = "webgpu")]
-        if let Some((train, test)) = &self.images {
-            return Some((Batches::Device(train.clone()), Batches::Device(test.clone())));
+        if let Some((all, test)) = &self.images {
+            let views = all.prefix(train, mean).and_then(|train| Ok((train, test.prefix(test.len(), mean)?)));
+            return Some(views.map(|(train, test)| (Batches::Device(train), Batches::Device(test))));
         }
         None
     }
@@ -99,5 +93,14 @@ impl Prepared {
         return self.images.is_some();
         #[cfg(not(feature = "webgpu"))]
         false
+    }
+
+    /// Runs that started from it (the trainer counts them).
+    pub fn runs(&self) -> usize {
+        self.runs.get()
+    }
+
+    pub(crate) fn count_run(&self) {
+        self.runs.set(self.runs.get() + 1);
     }
 }

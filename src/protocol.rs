@@ -35,6 +35,9 @@ pub enum ToWorker {
     /// Compile `config`'s kernels now, on WebGPU, before a run needs them (answered with
     /// `Kernels`; nothing to do on the CPU or when they are compiled already).
     Warm { config: TrainConfig },
+    /// Make the data ready for the device now, before a run needs it: the pixel mean, and on
+    /// WebGPU the upload of both splits (`crate::prepared`; nothing to do when it is done).
+    Prepare,
     /// Run `plan`'s runs one after another, as the experiment `id` (its start time).
     StartExperiment { id: f64, plan: Plan },
     /// Go on with the stored experiment: continue its run in progress, then the rest.

@@ -263,7 +263,8 @@ pub async fn train_from(
 }
 
 /// Like [`train_from`], starting from `prepared` (the pixel mean, and the splits on the GPU)
-/// where it applies to the run ([`Prepared::applies`]); the run is the same run either way.
+/// when it was made from `data` for `device` ([`Prepared::is_for`]); the run is the same run
+/// either way.
 pub async fn train_prepared(
     data: &Cifar10,
     prepared: Option<&Prepared>,
@@ -271,7 +272,7 @@ pub async fn train_prepared(
     device: &Device,
     observer: &mut impl Observer,
 ) -> Result<Outcome, TrainError> {
-    let prepared = prepared.filter(|p| p.applies(data, start.config(), device));
+    let prepared = prepared.filter(|p| p.is_for(data, device));
     let inputs = Inputs::new(data, start.config(), prepared)?;
     prepared.inspect(|p| p.count_run());
     let mut run = Run::start(data, &inputs, start, device, observer)?;
@@ -305,7 +306,7 @@ struct Inputs<'a> {
 
 impl<'a> Inputs<'a> {
     /// Checks `config` ([`TrainConfig::validate`]) and takes its training images from `data`;
-    /// `prepared` is one that applies to the run.
+    /// `prepared` is one made from `data` for the run's device.
     fn new(data: &'a Cifar10, config: &TrainConfig, prepared: Option<&'a Prepared>) -> Result<Self, TrainError> {
         // The same bounds as the page's controls and its links.
         config.validate().map_err(|e| TrainError::Config(e.to_string()))?;
@@ -317,7 +318,7 @@ impl<'a> Inputs<'a> {
             return Err(TrainError::Config("need at least 2 training images".into()));
         }
         let mean = match prepared {
-            Some(prepared) => Cow::Borrowed(prepared.mean()),
+            Some(prepared) => prepared.mean(&train, config),
             None if config.subtract_pixel_mean => Cow::Owned(crate::data::pixel_mean(&train)),
             None => Cow::Owned(Vec::new()),
         };
@@ -399,8 +400,8 @@ impl<'a> Run<'a> {
         // On a wgpu device both splits go to the GPU once, as bytes, and every batch is made
         // there (`shaders/augment.wgsl`); on the CPU backend they are assembled on the host.
         // (Already there when the data was prepared for the device.)
-        let (train_batches, test_batches) = match inputs.prepared.and_then(Prepared::batches) {
-            Some(batches) => batches,
+        let (train_batches, test_batches) = match inputs.prepared.and_then(|p| p.batches(n, &inputs.mean)) {
+            Some(batches) => batches?,
             None => (Batches::new(train, &inputs.mean, &train_device)?, Batches::new(&data.test, &inputs.mean, &eval_device)?),
         };
         let summary = Summary::of(learner.model());

@@ -1,6 +1,7 @@
-//! Data prepared once for a device (`resnet_webgpu::prepared`): which runs start from it, and a
-//! run that does is the same run, step for step, as one that prepares its own inputs; on the CPU
-//! backend and on wgpu (Mesa lavapipe on a machine without a GPU).
+//! Data prepared once for a device (`resnet_webgpu::prepared`): a run that starts from it is the
+//! same run, step for step, as one that prepares its own inputs, whatever part of the training set
+//! it takes and with or without the mean; on the CPU backend and on wgpu (Mesa lavapipe on a
+//! machine without a GPU).
 #![cfg(not(target_arch = "wasm32"))] // native only
 
 mod common;
@@ -20,7 +21,7 @@ fn data() -> Cifar10 {
     Cifar10 { train: full.train.truncated(96), test: full.test.truncated(40), class_names: full.class_names }
 }
 
-/// A run on the whole training set, the mean subtracted (the recipe's): the runs it applies to.
+/// The recipe's run: the whole training set, the mean subtracted.
 fn config() -> TrainConfig {
     TrainConfig {
         model: ModelKind { version: Version::V1, depth: 8 },
@@ -59,30 +60,35 @@ fn losses(data: &Cifar10, prepared: Option<&Prepared>, config: &TrainConfig, dev
     losses.0
 }
 
-/// Which runs start from `prepared` (made from `data` for `device`), and those runs, with it and
-/// without, give the same losses.
+/// Runs on `data` and `device` start from `prepared`, and each is the same run, step for step, as
+/// without it: the recipe's (the whole set, the mean subtracted), one on part of the set (its own
+/// mean, the same upload) and one without the mean.
 fn check(data: &Cifar10, prepared: &Prepared, device: &Device) {
-    let config = config();
     assert!(prepared.is_for(data, device));
     assert!(prepared.is_for(data, &device.clone().autodiff()), "autodiff or not, the same device");
-    assert!(prepared.applies(data, &config, device));
-    assert!(prepared.applies(data, &TrainConfig { limit_train: Some(96), ..config.clone() }, device));
-    assert!(!prepared.applies(data, &TrainConfig { limit_train: Some(48), ..config.clone() }, device));
-    assert!(!prepared.applies(data, &TrainConfig { subtract_pixel_mean: false, ..config.clone() }, device));
     let copy = data.clone();
-    assert!(!prepared.applies(&copy, &config, device), "another data set (a copy elsewhere in memory)");
-    assert_eq!(prepared.mean(), data.pixel_mean().as_slice());
+    assert!(!prepared.is_for(&copy, device), "another data set (a copy elsewhere in memory)");
+    assert_eq!(prepared.mean(&data.train, &config()).as_ref(), data.pixel_mean().as_slice());
 
-    let expected = losses(data, None, &config, device);
-    assert_eq!(expected.len(), 2 * (6 + 2));
+    let configs = [
+        config(),
+        TrainConfig { limit_train: Some(96), ..config() },
+        TrainConfig { limit_train: Some(48), ..config() },
+        TrainConfig { subtract_pixel_mean: false, ..config() },
+    ];
+    for config in &configs {
+        let expected = losses(data, None, config, device);
+        let steps = config.limit_train.unwrap_or(96) / 16;
+        assert_eq!(expected.len(), 2 * (steps + 2));
+        let runs = prepared.runs();
+        let got = losses(data, Some(prepared), config, device);
+        assert_eq!(prepared.runs(), runs + 1, "the run started from it");
+        assert_eq!(got, expected, "a run from prepared data is the same run: {config:?}");
+    }
+    // Made from other data: left aside.
     let runs = prepared.runs();
-    let got = losses(data, Some(prepared), &config, device);
-    assert_eq!(prepared.runs(), runs + 1, "the run started from it");
-    assert_eq!(got, expected, "a run from prepared data is the same run");
-    // Passed to a run it does not apply to, it is left aside.
-    let limited = TrainConfig { limit_train: Some(48), ..config };
-    assert_eq!(losses(data, Some(prepared), &limited, device), losses(data, None, &limited, device));
-    assert_eq!(prepared.runs(), runs + 1, "a run of 48 images made its own inputs");
+    assert_eq!(losses(&copy, Some(prepared), &config(), device), losses(data, None, &config(), device));
+    assert_eq!(prepared.runs(), runs);
 }
 
 #[test]
@@ -91,9 +97,9 @@ fn runs_on_the_cpu_backend_start_from_the_prepared_mean() {
     let device = Device::flex();
     let prepared = Prepared::new(&data, &device);
     assert!(!prepared.on_device(), "the CPU backend makes its batches on the host");
-    assert!(prepared.batches().is_none());
+    assert!(prepared.batches(96, prepared.mean(&data.train, &config()).as_ref()).is_none());
     check(&data, &prepared, &device);
-    assert!(!prepared.applies(&data, &config(), &Device::wgpu(DeviceKind::DefaultDevice)), "another device");
+    assert!(!prepared.is_for(&data, &Device::wgpu(DeviceKind::DefaultDevice)), "another device");
 }
 
 #[test]
@@ -103,9 +109,9 @@ fn runs_on_wgpu_start_from_the_splits_already_on_the_gpu() {
     let prepared = Prepared::new(&data, &device);
     assert!(prepared.on_device(), "both splits uploaded");
     check(&data, &prepared, &device);
-    assert!(!prepared.applies(&data, &config(), &Device::flex()), "another device");
-    // Two runs after one another share the upload: the first one's end leaves it usable.
+    assert!(!prepared.is_for(&data, &Device::flex()), "another device");
+    // After those runs (on other means and parts of the set), the recipe's run is still the same.
     let again = losses(&data, Some(&prepared), &config(), &device);
-    assert_eq!(prepared.runs(), 2);
+    assert_eq!(prepared.runs(), 5);
     assert_eq!(again, losses(&data, None, &config(), &device));
 }

@@ -114,6 +114,23 @@ fn gpu_input_pipeline_matches_the_cpu_reference_bit_for_bit() {
         }
     }
 
+    // The first third of the uploaded set with its own mean: the same buffers, another table.
+    let images = DeviceImages::new(&data.train, &mean, &gpu).expect("uploads");
+    let part = data.train.truncated(n / 3);
+    let part_mean = resnet_webgpu::data::pixel_mean(&part);
+    assert_ne!(part_mean, mean);
+    let prefix = images.prefix(n / 3, &part_mean).expect("a view");
+    assert_eq!((prefix.len(), images.len()), (n / 3, n));
+    let few = [0, n / 3 - 1, 17, 400];
+    let (batch, labels) = prefix.batch(&few, &transforms[..4], &gpu);
+    let got: Vec<u32> = batch.into_data().iter::<f32>().map(f32::to_bits).collect();
+    let mut expected = Vec::new();
+    assemble(&part, &few, &transforms[..4], &part_mean, &mut expected);
+    assert_eq!(got, expected.iter().map(|v| v.to_bits()).collect::<Vec<u32>>());
+    let labels: Vec<i64> = labels.into_data().iter::<i64>().collect();
+    assert_eq!(labels, few.iter().map(|&i| part.labels[i] as i64).collect::<Vec<i64>>());
+    assert!(matches!(images.prefix(10, &mean[..5]), Err(PipelineError::Mean(5))));
+
     // What cannot be put on the device is refused with the reason.
     let too_small = DeviceImages::with_shard_bytes(&data.train, &mean, &gpu, 1000 * IMAGE_BYTES);
     assert!(matches!(too_small, Err(PipelineError::TooLarge { images: 5000, per_shard: 1000 })));

@@ -34,6 +34,23 @@ pub fn pack(transform: Transform) -> u32 {
     (transform.dx + 128) as u32 | ((transform.dy + 128) as u32) << 8 | u32::from(transform.flip) << 16
 }
 
+/// `b / 255` for the 256 byte values, then `mean` (zeros for none): the kernel's table, on the
+/// wgpu device `plain`.
+fn lut(mean: &[f32], plain: &Device) -> Result<FloatTensor<Cube>, PipelineError> {
+    if !(mean.is_empty() || mean.len() == IMAGE_BYTES) {
+        return Err(PipelineError::Mean(mean.len()));
+    }
+    let mut lut: Vec<f32> = (0..=255u8).map(|b| b as f32 / 255.0).collect();
+    if mean.is_empty() {
+        lut.resize(256 + IMAGE_BYTES, 0.0);
+    } else {
+        lut.extend_from_slice(mean);
+    }
+    Tensor::<1>::from_data(TensorData::new(lut, [256 + IMAGE_BYTES]), plain)
+        .try_into_primitive::<Cube>()
+        .map_err(|_| PipelineError::NotWgpu)
+}
+
 /// A split of the data set on the GPU, ready to be batched by the kernel. A clone shares the
 /// uploaded buffers.
 #[derive(Clone)]
@@ -43,6 +60,8 @@ pub struct DeviceImages {
     lut: FloatTensor<Cube>,
     /// The device's cubecl client, which holds the shards and the parameters.
     client: Client,
+    /// The device, without autodiff.
+    device: Device,
     shards: [Handle; SHARDS],
     /// `[images per shard]`.
     info: Handle,
@@ -66,9 +85,6 @@ impl DeviceImages {
         device: &Device,
         shard_bytes: usize,
     ) -> Result<Self, PipelineError> {
-        if !(mean.is_empty() || mean.len() == IMAGE_BYTES) {
-            return Err(PipelineError::Mean(mean.len()));
-        }
         let plain = device.clone().without_autodiff();
         let client = match plain.as_dispatch() {
             DispatchDevice::Cube(cube) => cube.client(),
@@ -82,15 +98,7 @@ impl DeviceImages {
         // Balanced shards: CIFAR-10's 50,000 images become two buffers of 76.8 MB.
         let per_shard = len.div_ceil(SHARDS).max(1);
 
-        let mut lut: Vec<f32> = (0..=255u8).map(|b| b as f32 / 255.0).collect();
-        if mean.is_empty() {
-            lut.resize(256 + IMAGE_BYTES, 0.0);
-        } else {
-            lut.extend_from_slice(mean);
-        }
-        let lut = Tensor::<1>::from_data(TensorData::new(lut, [256 + IMAGE_BYTES]), &plain)
-            .try_into_primitive::<Cube>()
-            .map_err(|_| PipelineError::NotWgpu)?;
+        let lut = lut(mean, &plain)?;
 
         let shard = |k: usize| {
             let start = (k * per_shard).min(len) * IMAGE_BYTES;
@@ -101,7 +109,16 @@ impl DeviceImages {
         };
         let shards = [shard(0), shard(1)];
         let info = client.create_from_slice(&(per_shard as u32).to_le_bytes());
-        Ok(Self { lut, client, shards, info, len, labels: split.labels.clone() })
+        Ok(Self { lut, client, device: plain, shards, info, len, labels: split.labels.clone() })
+    }
+
+    /// The first `len` images of this split (all of them if it has fewer), normalised with
+    /// `mean` (3,072 values, or none): the same buffers on the device, only the 13 KB table is
+    /// new. A run on part of a training set already uploaded, or with another mean, uploads
+    /// nothing more (`crate::prepared`).
+    pub fn prefix(&self, len: usize, mean: &[f32]) -> Result<Self, PipelineError> {
+        let len = len.min(self.len);
+        Ok(Self { lut: lut(mean, &self.device)?, len, labels: self.labels[..len].to_vec(), ..self.clone() })
     }
 
     /// Images in the split.

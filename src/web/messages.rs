@@ -41,6 +41,7 @@ impl Page {
                 self.lab_device_ready();
                 self.render_device();
                 self.render_controls();
+                self.prepare_data();
                 self.warm_kernels();
             }
             FromWorker::NoWebGpu { reason } => {
@@ -68,6 +69,7 @@ impl Page {
                 self.dom.show("data-pick", false);
                 self.dom.set_text("data-status", &(t.data_ready)(&group(train_images), &group(test_images)));
                 self.render_controls();
+                self.prepare_data();
                 self.warm_kernels();
             }
             FromWorker::Kernels { model, batch_size, kernels } => {

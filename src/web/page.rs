@@ -297,6 +297,16 @@ impl Page {
         self.warm_kernels();
     }
 
+    /// Once the data and the device are both there, has the worker make the data ready for the
+    /// device (the pixel mean, the upload: `ToWorker::Prepare`) rather than after the click. Not
+    /// in a worker that replaced a lost or crashed one: if the upload was what the device could
+    /// not take, the person's next click meets it again, not a loop of replacements.
+    pub(crate) fn prepare_data(&self) {
+        if self.setup.data_ready && self.setup.device_ready && self.link.recoveries == 0 {
+            self.send(ToWorker::Prepare);
+        }
+    }
+
     /// On WebGPU with no run under way, has the worker compile the kernels of the network in the
     /// controls while the archive downloads and the person reads (`ToWorker::Warm`). After a
     /// worker was replaced (a lost device, a crash: `supervisor.rs`), only once the data is

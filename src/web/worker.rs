@@ -94,6 +94,9 @@ fn handle(data: JsValue) {
         }),
         ToWorker::Measure { config } => spawn_local(lab::measure(config)),
         ToWorker::Warm { config } => spawn_local(warm::warm(config)),
+        ToWorker::Prepare => {
+            prepared::prepared();
+        }
         ToWorker::StartExperiment { id, plan } => {
             spawn_local(lab::run_experiment(crate::experiment::Ongoing { id, plan, next: 0 }, false))
         }

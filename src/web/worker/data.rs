@@ -146,8 +146,6 @@ pub(super) fn parse_archive(bytes: impl std::io::Read) -> bool {
             post(&FromWorker::Pixels { canvas: Canvas::TestStrip, image: image(mosaic(&data.test, &strip, 2)) });
             post(&FromWorker::DataReady { train_images: data.train.len(), test_images: data.test.len() });
             STATE.with_borrow_mut(|s| s.data = Some(Rc::new(data)));
-            // The pixel mean and the upload, done now rather than after a click on «Entrenar».
-            super::prepared::prepared();
             true
         }
         Err(e) => {

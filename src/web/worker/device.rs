@@ -28,17 +28,12 @@ pub(super) async fn use_backend(choice: BackendChoice) {
                 BackendChoice::WebGpu => format!("WebGPU · {adapter}"),
                 _ => cpu().1,
             };
-            // The peak first, timed alone on the queue: the device is announced in the state (and
-            // the data uploaded to it) only after.
-            let peak_gflops = if effective == BackendChoice::WebGpu { webgpu_peak().await } else { None };
             STATE.with_borrow_mut(|s| {
                 s.device = Some((device, effective));
                 s.device_name = name;
             });
+            let peak_gflops = if effective == BackendChoice::WebGpu { webgpu_peak().await } else { None };
             post(&FromWorker::Backend { backend: effective, adapter, fallback, software_adapter, peak_gflops });
-            // Data already there: made ready for this device (after the message, which the page
-            // can act on meanwhile).
-            super::prepared::prepared();
         }
         Err(reason) => post(&FromWorker::NoWebGpu { reason }),
     }
