@@ -145,7 +145,11 @@ pub(super) fn parse_archive(bytes: impl std::io::Read) -> bool {
             let strip: Vec<Vec<usize>> = vec![(0..STRIP_LEN.min(data.test.len())).collect()];
             post(&FromWorker::Pixels { canvas: Canvas::TestStrip, image: image(mosaic(&data.test, &strip, 2)) });
             post(&FromWorker::DataReady { train_images: data.train.len(), test_images: data.test.len() });
-            STATE.with_borrow_mut(|s| s.data = Some(Rc::new(data)));
+            STATE.with_borrow_mut(|s| {
+                s.data = Some(Rc::new(data));
+                // What was made ready for the earlier data goes (its buffers on the device with it).
+                s.prepared = None;
+            });
             true
         }
         Err(e) => {
