@@ -205,6 +205,20 @@ async fn gpu_input_pipeline_matches_the_cpu_reference_on_webgpu() {
         let truth: Vec<i64> = indices.iter().map(|&i| data.train.labels[i] as i64).collect();
         assert_eq!(labels, truth);
     }
+    // The first third of the uploaded set with its own mean (`prefix`: the same buffers, another
+    // table), as a run on part of prepared data takes it.
+    let images = DeviceImages::new(&data.train, &data.pixel_mean(), &device).expect("uploads");
+    let part = data.train.truncated(n / 3);
+    let part_mean = resnet_webgpu::data::pixel_mean(&part);
+    let few: Vec<usize> = indices.iter().map(|&i| i % (n / 3)).collect();
+    let (batch, labels) = images.prefix(n / 3, &part_mean).expect("a view").batch(&few, &transforms, &device);
+    let got: Vec<f32> = batch.into_data_async().await.expect("read back").iter::<f32>().collect();
+    let mut expected = Vec::new();
+    assemble(&part, &few, &transforms, &part_mean, &mut expected);
+    let differing = got.iter().zip(&expected).filter(|(a, b)| a.to_bits() != b.to_bits()).count();
+    assert_eq!((got.len(), differing), (expected.len(), 0), "a prefix with its own mean");
+    let labels: Vec<i64> = labels.into_data_async().await.expect("read back").iter::<i64>().collect();
+    assert_eq!(labels, few.iter().map(|&i| part.labels[i] as i64).collect::<Vec<i64>>());
 }
 
 /// Output, and the gradients of `sum(output · probe)` for the input, the kernel and the bias, of
