@@ -107,6 +107,7 @@ case "${1:-}" in
     node www/e2e-resume.mjs dist
     node www/e2e-lab.mjs dist
     node www/e2e-warm.mjs dist
+    node www/e2e-backend.mjs dist
     ;;
   *)
     echo "usage: $0 serve [trunk serve flags] | test" >&2

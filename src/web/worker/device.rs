@@ -1,6 +1,8 @@
 //! The device: WebGPU or the CPU backend, chosen once, with the adapter's peak and the memory
 //! in use.
 
+use std::cell::Cell;
+
 use burn::prelude::*;
 #[cfg(feature = "webgpu")]
 use js_sys::Reflect;
@@ -13,14 +15,33 @@ use crate::protocol::{BackendChoice, FromWorker};
 #[cfg(feature = "webgpu")]
 use crate::web::js_error;
 
-/// Initialises the device once (WebGPU or the CPU backend) and says which it is.
+thread_local! {
+    /// How many device choices have come: each `use_backend` takes the next number.
+    static CHOICES: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Whether choice `ticket` is still the latest. WebGPU's initialisation and its peak
+/// measurement wait for the browser, and a person who picks WebGPU and then at once the CPU
+/// gets the CPU's answer first: the WebGPU one, when it comes, must change nothing (before, it
+/// took the device and the device line while the list said «CPU»).
+fn latest(ticket: u64) -> bool {
+    CHOICES.get() == ticket
+}
+
+/// Initialises the device once (WebGPU or the CPU backend) and says which it is, unless another
+/// choice came meanwhile (that one answers).
 pub(super) async fn use_backend(choice: BackendChoice) {
-    // Always answers with `Backend` (the page waits for it); WebGPU is initialised only once.
+    let ticket = CHOICES.get() + 1;
+    CHOICES.set(ticket);
+    // Answers with `Backend` (the page waits for it); WebGPU is initialised only once.
     let (result, effective, software_adapter) = match choice {
         BackendChoice::Cpu => (Ok(cpu()), BackendChoice::Cpu, None),
         BackendChoice::WebGpu => (init_webgpu().await, BackendChoice::WebGpu, None),
         BackendChoice::Auto => auto().await,
     };
+    if !latest(ticket) {
+        return;
+    }
     match result {
         Ok((device, adapter, fallback)) => {
             let adapter = if adapter.is_empty() { texts().webgpu_adapter.to_string() } else { adapter };
@@ -33,6 +54,9 @@ pub(super) async fn use_backend(choice: BackendChoice) {
                 s.device_name = name;
             });
             let peak_gflops = if effective == BackendChoice::WebGpu { webgpu_peak().await } else { None };
+            if !latest(ticket) {
+                return;
+            }
             post(&FromWorker::Backend { backend: effective, adapter, fallback, software_adapter, peak_gflops });
         }
         Err(reason) => post(&FromWorker::NoWebGpu { reason }),
