@@ -7,19 +7,17 @@
 //! prepares them once, when both the archive and the device are there, and every run on that
 //! device starts from them: a run on the whole training set with its mean subtracted (the
 //! recipe's) takes both as they are; a run on part of it, or without the mean, takes the same
-//! buffers with a table of its own (`DeviceImages::prefix`) and computes its own mean, so that
-//! the device never holds the images twice. The batches a run makes are the same either way.
+//! buffers with a table of its own (`DeviceImages::prefix`), its mean computed by the trainer,
+//! so that the device never holds the images twice. The batches a run makes are the same either way.
 
-use std::borrow::Cow;
 use std::cell::Cell;
 
 use burn::prelude::*;
 
-use crate::data::{Cifar10, Split, pixel_mean};
+use crate::data::{Cifar10, Split};
 #[cfg(feature = "webgpu")]
 use crate::pipeline::DeviceImages;
 use crate::pipeline::{Batches, PipelineError};
-use crate::recipe::TrainConfig;
 
 /// `data`'s pixel mean and, on a wgpu device, its splits on that device.
 pub struct Prepared {
@@ -65,14 +63,10 @@ impl Prepared {
         self.device == *device && self.source == source(data)
     }
 
-    /// The pixel mean of `train`, the first images of the training set it was made from (the
-    /// whole set: the one computed once), or none when `config` subtracts none.
-    pub fn mean<'a>(&'a self, train: &Split, config: &TrainConfig) -> Cow<'a, [f32]> {
-        match config.subtract_pixel_mean {
-            false => Cow::Owned(Vec::new()),
-            true if train.len() == self.source.1 => Cow::Borrowed(&self.mean),
-            true => Cow::Owned(pixel_mean(train)),
-        }
+    /// The pixel mean computed once, when `train` (a run's training images: the first ones of the
+    /// set it was made from) is the whole training set; a run on fewer computes its own.
+    pub fn whole_mean(&self, train: &Split) -> Option<&[f32]> {
+        (train.len() == self.source.1).then_some(self.mean.as_slice())
     }
 
     /// Batches of the first `train` training images and of the test images from the splits on

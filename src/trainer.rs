@@ -317,10 +317,10 @@ impl<'a> Inputs<'a> {
         if train.len() < 2 {
             return Err(TrainError::Config("need at least 2 training images".into()));
         }
-        let mean = match prepared {
-            Some(prepared) => prepared.mean(&train, config),
-            None if config.subtract_pixel_mean => Cow::Owned(crate::data::pixel_mean(&train)),
-            None => Cow::Owned(Vec::new()),
+        let mean = match (config.subtract_pixel_mean, prepared.and_then(|p| p.whole_mean(&train))) {
+            (false, _) => Cow::Owned(Vec::new()),
+            (true, Some(mean)) => Cow::Borrowed(mean),
+            (true, None) => Cow::Owned(crate::data::pixel_mean(&train)),
         };
         Ok(Self { train, mean, prepared })
     }

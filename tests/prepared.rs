@@ -68,7 +68,8 @@ fn check(data: &Cifar10, prepared: &Prepared, device: &Device) {
     assert!(prepared.is_for(data, &device.clone().autodiff()), "autodiff or not, the same device");
     let copy = data.clone();
     assert!(!prepared.is_for(&copy, device), "another data set (a copy elsewhere in memory)");
-    assert_eq!(prepared.mean(&data.train, &config()).as_ref(), data.pixel_mean().as_slice());
+    assert_eq!(prepared.whole_mean(&data.train), Some(data.pixel_mean().as_slice()));
+    assert_eq!(prepared.whole_mean(&data.train.truncated(48)), None, "a run on part of the set computes its own");
 
     let configs = [
         config(),
@@ -97,7 +98,7 @@ fn runs_on_the_cpu_backend_start_from_the_prepared_mean() {
     let device = Device::flex();
     let prepared = Prepared::new(&data, &device);
     assert!(!prepared.on_device(), "the CPU backend makes its batches on the host");
-    assert!(prepared.batches(96, prepared.mean(&data.train, &config()).as_ref()).is_none());
+    assert!(prepared.batches(96, &data.pixel_mean()).is_none());
     check(&data, &prepared, &device);
     assert!(!prepared.is_for(&data, &Device::wgpu(DeviceKind::DefaultDevice)), "another device");
 }
