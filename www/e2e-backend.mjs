@@ -4,6 +4,11 @@
 // nothing (src/web/worker/device.rs, `latest`). Before, it took the worker's device and the device
 // line while the list said «CPU». Then WebGPU picked on its own still works.
 //
+// First, «GPU (WebGPU)» picked the moment the worker is ready, while «Automático» still
+// initialises WebGPU: both must get the one device (`init_webgpu`). Before, the second asked
+// burn for it again, was refused («A server is still registered»), and the page said WebGPU had
+// no adapter and fell back to the CPU.
+//
 // Served without cross-origin isolation, so that the CPU is the WebGPU module's own backend (no
 // worker is replaced on the switch) and «Automático» picks the CPU on SwiftShader.
 //
@@ -17,6 +22,32 @@ const { watch, check, fail, dump, finish } = report("e2e-backend");
 const ready = (page) => page.waitForFunction(() => !document.querySelector("#start").disabled, null, { timeout: 120_000 });
 const line = (page) => page.textContent("#m-adapter");
 try {
+  const early = await browser.newPage({ viewport: { width: 1500, height: 1000 }, locale: "es-ES" });
+  watch(early);
+  await early.goto(server.url);
+  await early.waitForSelector("#data-status", { state: "attached" });
+  // The page's `Ready` handler asks for «Automático» and then writes «Descargando…»: pick
+  // WebGPU in the same task, before the worker can have answered.
+  await early.evaluate(() => new Promise((picked) => {
+    const status = document.querySelector("#data-status");
+    new MutationObserver((_, observer) => {
+      if (!status.textContent.includes("…")) return;
+      observer.disconnect();
+      const list = document.querySelector("#backend");
+      list.value = "webgpu";
+      list.dispatchEvent(new Event("change"));
+      picked();
+    }).observe(status, { childList: true, characterData: true, subtree: true });
+  }));
+  await ready(early);
+  await early.waitForTimeout(2_000);
+  const picked = await line(early);
+  const notice = (await early.textContent("#gpu-status")) ?? "";
+  console.log(`WebGPU picked while «Automático» initialises: «${picked}», list: ${await early.inputValue("#backend")}`);
+  check(picked.startsWith("WebGPU"), `WebGPU picked during «Automático»'s initialisation left «${picked}»: ${notice}`);
+  check(!notice.includes("no pudo darnos un adaptador"), `the page says WebGPU failed: ${notice}`);
+  await early.close();
+
   const page = await browser.newPage({ viewport: { width: 1500, height: 1000 }, locale: "es-ES" });
   watch(page);
   await page.goto(server.url);

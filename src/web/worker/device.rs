@@ -114,19 +114,21 @@ async fn webgpu_peak() -> Option<f64> {
 }
 
 /// The WebGPU adapter's matmul peak (GFLOP/s), measured once on burn's own device and queue
-/// with `shaders/matmul.wgsl` (512×512 matrices, 4 times: a fraction of a second).
+/// with `shaders/matmul.wgsl` (512×512 matrices, 4 times: a fraction of a second). Two choices
+/// of WebGPU close together share one measurement (two at once would each time the other's
+/// work too).
 #[cfg(feature = "webgpu")]
 pub(super) async fn webgpu_peak() -> Option<f64> {
-    if let Some(peak) = STATE.with_borrow(|s| s.peak_gflops) {
-        return Some(peak);
-    }
+    use futures_util::FutureExt;
+    once(&PEAK, || measure_peak().boxed_local(), Option::is_some).await
+}
+
+#[cfg(feature = "webgpu")]
+async fn measure_peak() -> Option<f64> {
     let (device, queue) = STATE.with_borrow(|s| s.wgpu_handles.clone())?;
     let kernel = crate::peak::Matmul::new(&device);
     match kernel.peak(&device, &queue, 512, 4).await {
-        Ok(peak) => {
-            STATE.with_borrow_mut(|s| s.peak_gflops = Some(peak.gflops));
-            Some(peak.gflops)
-        }
+        Ok(peak) => Some(peak.gflops),
         Err(e) => {
             web_sys::console::warn_1(&format!("peak measurement failed: {e}").into());
             None
@@ -141,11 +143,51 @@ pub(super) async fn webgpu_peak() -> Option<f64> {
 #[cfg(feature = "webgpu")]
 const TASKS_PER_SUBMIT: usize = 128;
 
+/// Work that is done once per worker, shared by whoever asks while it runs: its future, cloned
+/// by each caller, and kept once it gave a result worth keeping.
+#[cfg(feature = "webgpu")]
+type Once<T> = std::cell::RefCell<Option<futures_util::future::Shared<futures_util::future::LocalBoxFuture<'static, T>>>>;
+
+#[cfg(feature = "webgpu")]
+thread_local! {
+    static WEBGPU: Once<Initialised> = const { std::cell::RefCell::new(None) };
+    static PEAK: Once<Option<f64>> = const { std::cell::RefCell::new(None) };
+}
+
+/// `make`'s result, made by the first caller; a caller that comes while it runs awaits the same
+/// one. A result that `keep` refuses is dropped once it comes, so a later call tries again.
+#[cfg(feature = "webgpu")]
+async fn once<T: Clone + 'static>(
+    slot: &'static std::thread::LocalKey<Once<T>>,
+    make: fn() -> futures_util::future::LocalBoxFuture<'static, T>,
+    keep: fn(&T) -> bool,
+) -> T {
+    use futures_util::FutureExt;
+    let work = slot.with_borrow_mut(|kept| kept.get_or_insert_with(|| make().shared()).clone());
+    let result = work.clone().await;
+    if !keep(&result) {
+        slot.with_borrow_mut(|kept| {
+            if kept.as_ref().is_some_and(|k| k.ptr_eq(&work)) {
+                *kept = None;
+            }
+        });
+    }
+    result
+}
+
+/// The worker's WebGPU device: initialised by the first call, and every later call (also one
+/// made while the first still waits for the browser) gets the same one. Before, «Automático»'s
+/// initialisation and a WebGPU pick made before it ended each asked burn for the device, and the
+/// second was refused («A server is still registered»): the page said WebGPU had no adapter and
+/// fell back to the CPU. A failure is not kept, so a later pick tries again.
 #[cfg(feature = "webgpu")]
 pub(super) async fn init_webgpu() -> Initialised {
-    if let Some(webgpu) = STATE.with_borrow(|s| s.webgpu.clone()) {
-        return Ok(webgpu);
-    }
+    use futures_util::FutureExt;
+    once(&WEBGPU, || acquire_webgpu().boxed_local(), Result::is_ok).await
+}
+
+#[cfg(feature = "webgpu")]
+async fn acquire_webgpu() -> Initialised {
     let navigator = Reflect::get(&scope(), &"navigator".into()).map_err(|e| js_error(&e))?;
     let gpu = Reflect::get(&navigator, &"gpu".into()).unwrap_or(JsValue::UNDEFINED);
     if gpu.is_undefined() || gpu.is_null() {
@@ -171,10 +213,7 @@ pub(super) async fn init_webgpu() -> Initialised {
     let fallback = matches!(info.device_type, burn::tensor::wgpu::wgpu::DeviceType::Cpu)
         || name.to_lowercase().contains("swiftshader")
         || info.driver.to_lowercase().contains("swiftshader");
-    STATE.with_borrow_mut(|s| {
-        s.webgpu = Some((device.clone(), name.clone(), fallback));
-        s.wgpu_handles = Some((setup.device.clone(), setup.queue.clone()));
-    });
+    STATE.with_borrow_mut(|s| s.wgpu_handles = Some((setup.device.clone(), setup.queue.clone())));
     Ok((device, name, fallback))
 }
 

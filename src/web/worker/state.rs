@@ -74,15 +74,9 @@ pub(super) struct State {
     pub(super) lang: Lang,
     pub(super) snapshot: Option<Snapshot>,
     pub(super) explorable: Option<Explorable>,
-    /// The WebGPU device once initialised (burn sets it up once per worker): device, adapter
-    /// name, software adapter or not.
-    #[cfg(feature = "webgpu")]
-    pub(super) webgpu: Option<(Device, String, bool)>,
-    /// burn's wgpu device and queue (for the peak measurement) and the peak once measured.
+    /// burn's wgpu device and queue (for the peak measurement).
     #[cfg(feature = "webgpu")]
     pub(super) wgpu_handles: Option<(burn::tensor::wgpu::wgpu::Device, burn::tensor::wgpu::wgpu::Queue)>,
-    #[cfg(feature = "webgpu")]
-    pub(super) peak_gflops: Option<f64>,
     /// Threads of the CPU backend (the pool `www/worker.js` started; 1 in the WebGPU module).
     pub(super) threads: usize,
     /// What `www/worker.js` saw of WebGPU when it chose the threaded module for «Automático»
