@@ -147,7 +147,18 @@ if (archive) {
       null, { timeout: 120_000 });
     console.log(`without WebGPU, archive picked from disk: trains on ${device}, loss ${await page.textContent("#m-loss")}`);
     await page.screenshot({ path: shot.replace(/\.png$/, "-no-webgpu.png") });
-    await page.click("#stop");
+    // «Detener» and at once «Pausar», in one task: the worker reads both between two steps, and
+    // the run must still stop (before, the pause overwrote the stop and the run stayed paused).
+    await page.evaluate(() => {
+      document.querySelector("#stop").click();
+      document.querySelector("#pause").click();
+    });
+    await page.waitForFunction(() => /terminado|Listo/.test(document.querySelector("#status").textContent),
+      null, { timeout: 120_000 }).catch(() => {});
+    const stopped = await page.textContent("#status");
+    console.log(`stop and at once pause: «${stopped}»`);
+    if (!/terminado|Listo/.test(stopped)) fail(`stop then pause did not stop the run: «${stopped}»`);
+    if (await page.isDisabled("#start")) fail("«Entrenar» stays disabled after the stop");
 
     // A shared link pre-fills the controls and the page writes the same link back; the metrics
     // export as CSV.

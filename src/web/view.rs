@@ -121,9 +121,12 @@ impl Page {
         dom.enable("download-best", best);
         dom.enable("pause", matches!(state, RunState::Running | RunState::Paused));
         dom.enable("stop", matches!(state, RunState::Running | RunState::Paused));
-        for id in ["model", "batch-size", "epochs", "lr", "augment", "backend", "train-images", "test-images"] {
+        for id in ["model", "batch-size", "epochs", "lr", "augment", "train-images", "test-images"] {
             dom.enable(id, !busy);
         }
+        // Not while a measurement or an experiment has the device either: a measurement's speed
+        // is kept under the device it was asked for, and the worker would have switched.
+        dom.enable("backend", !device_busy);
         dom.set_text("pause", if state == RunState::Paused { t.resume } else { t.pause });
         self.render_status();
         self.render_lab();

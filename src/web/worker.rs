@@ -119,14 +119,26 @@ fn handle(data: JsValue) {
         }),
         ToWorker::Download { which, full } => spawn_local(saved::download(which, full)),
         ToWorker::LoadRun { name, bytes } => spawn_local(saved::load_run(name, bytes.into_vec())),
-        ToWorker::Pause => WISH.set(Wish::Pause),
-        ToWorker::Resume => {
-            WISH.set(Wish::Run);
-            post(&FromWorker::State { state: RunState::Running });
-        }
-        ToWorker::Stop => {
-            WISH.set(Wish::Stop);
-            post(&FromWorker::State { state: RunState::Stopping });
+        // Pause, Resume and Stop act on a run or an experiment under way, and a stop stands: a
+        // person whose Stop the worker had not yet seen (it reads them between steps, and a CPU
+        // step takes seconds) may press Pause too, and the run must still end. One that comes
+        // after the run ended (the page had not yet read `Finished`) changes nothing; before,
+        // its `Stopping` came after `Finished` and left every control disabled.
+        ToWorker::Pause | ToWorker::Resume | ToWorker::Stop => {
+            if !STATE.with_borrow(|s| s.busy()) || WISH.get() == Wish::Stop {
+                return;
+            }
+            match message {
+                ToWorker::Pause => WISH.set(Wish::Pause),
+                ToWorker::Resume => {
+                    WISH.set(Wish::Run);
+                    post(&FromWorker::State { state: RunState::Running });
+                }
+                _ => {
+                    WISH.set(Wish::Stop);
+                    post(&FromWorker::State { state: RunState::Stopping });
+                }
+            }
         }
         ToWorker::Language { lang } => STATE.with_borrow_mut(|s| s.lang = lang),
         ToWorker::Explore { query } => files::explore_test_set(&query),

@@ -140,6 +140,14 @@ async fn experiment_runs(mut ongoing: Ongoing, mut resume: bool) {
             _ => Start::Fresh(config),
         };
         resume = false;
+        // A stop pressed between two networks (while the last one's record was written) stops
+        // the experiment before this one.
+        if WISH.get() == Wish::Stop {
+            post(&FromWorker::Experiment { ongoing, running: false });
+            // The page showed «Deteniendo…» after the last network's end: it ends here.
+            post(&FromWorker::State { state: RunState::Finished });
+            return;
+        }
         match run(start, tag).await {
             // A stop pressed as the network ended stops the experiment there.
             RunEnd::Finished if WISH.get() == Wish::Stop => {
@@ -150,6 +158,9 @@ async fn experiment_runs(mut ongoing: Ongoing, mut resume: bool) {
                     break;
                 }
                 post(&FromWorker::Experiment { ongoing, running: false });
+                // The stop may have come after the network's `Finished`, so the page says
+                // «Deteniendo…»: it ends here.
+                post(&FromWorker::State { state: RunState::Finished });
                 return;
             }
             RunEnd::Finished => ongoing.next += 1,

@@ -163,13 +163,17 @@ pub(super) async fn run(start: Start, experiment: Option<(f64, Experiment)>) -> 
         post(&FromWorker::Error { message: texts().no_device.into() });
         return RunEnd::Failed;
     };
+    // Taken before the wait for the lock (up to 3 s just after a reload, lock.rs): a second
+    // «Entrenar» meanwhile, or a measurement, finds the run under way instead of waiting for
+    // the lock too and being told another tab trains.
+    STATE.with_borrow_mut(|s| s.running = true);
     // Another tab may be training (and saving) the one saved run: then this one does not.
     let Some(_lock) = super::lock::run_lock().await else {
+        STATE.with_borrow_mut(|s| s.running = false);
         post(&FromWorker::Busy);
         return RunEnd::Failed;
     };
     let started_ms = js_sys::Date::now();
-    STATE.with_borrow_mut(|s| s.running = true);
     let (config, replay) = match &start {
         Start::Fresh(config) => {
             // A new run replaces the saved one.
@@ -181,7 +185,12 @@ pub(super) async fn run(start: Start, experiment: Option<(f64, Experiment)>) -> 
         }
         Start::Resume(checkpoint) => (checkpoint.run.config.clone(), checkpoint.run.history.clone()),
     };
-    WISH.set(Wish::Run);
+    // The networks of an experiment (or a preset) keep what was wished between them: it set
+    // `Run` when it started, and it stops before its next network on a stop. A run on its own
+    // starts running.
+    if !STATE.with_borrow(|s| s.experiment_active) {
+        WISH.set(Wish::Run);
+    }
     STATE.with_borrow_mut(|s| s.explorable = None);
     match ResNetConfig::from(config.model).try_init(&Device::flex()) {
         Ok(model) => post(&FromWorker::Summary { summary: Summary::of(&model) }),

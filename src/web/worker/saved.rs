@@ -45,7 +45,8 @@ pub(super) async fn load_run(file: String, bytes: Vec<u8>) {
         Ok(checkpoint) => checkpoint,
         Err(e) => return post(&FromWorker::Error { message: (t.run_file_bad)(&file, &(t.checkpoint_error)(&e)) }),
     };
-    if STATE.with_borrow(|s| s.running) {
+    // Not during a run, nor between an experiment's networks (the next one would clear it).
+    if STATE.with_borrow(|s| s.busy()) {
         return post(&FromWorker::Error { message: t.run_file_busy.into() });
     }
     let Some(_lock) = super::lock::run_lock().await else {
