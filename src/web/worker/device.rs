@@ -179,11 +179,13 @@ async fn once<T: Clone + 'static>(
 /// made while the first still waits for the browser) gets the same one. Before, «Automático»'s
 /// initialisation and a WebGPU pick made before it ended each asked burn for the device, and the
 /// second was refused («A server is still registered»): the page said WebGPU had no adapter and
-/// fell back to the CPU. A failure is not kept, so a later pick tries again.
+/// fell back to the CPU. A failure is kept too: trying again would not help (no `navigator.gpu`,
+/// no adapter, or one without timestamp queries, which burn had registered before we looked, so
+/// a second try would only be refused with a message that says less).
 #[cfg(feature = "webgpu")]
 pub(super) async fn init_webgpu() -> Initialised {
     use futures_util::FutureExt;
-    once(&WEBGPU, || acquire_webgpu().boxed_local(), Result::is_ok).await
+    once(&WEBGPU, || acquire_webgpu().boxed_local(), |_| true).await
 }
 
 #[cfg(feature = "webgpu")]
