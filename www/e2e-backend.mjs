@@ -24,21 +24,26 @@ const line = (page) => page.textContent("#m-adapter");
 try {
   const early = await browser.newPage({ viewport: { width: 1500, height: 1000 }, locale: "es-ES" });
   watch(early);
-  await early.goto(server.url);
-  await early.waitForSelector("#data-status", { state: "attached" });
-  // The page's `Ready` handler asks for «Automático» and then writes «Descargando…»: pick
-  // WebGPU in the same task, before the worker can have answered.
-  await early.evaluate(() => new Promise((picked) => {
-    const status = document.querySelector("#data-status");
-    new MutationObserver((_, observer) => {
-      if (!status.textContent.includes("…")) return;
-      observer.disconnect();
+  // The page's `Ready` handler asks for «Automático» and then writes «Descargando CIFAR-10…»:
+  // pick WebGPU in the same task (a mutation observer's callback runs before the next task, so
+  // before the worker can have answered). Installed before the page's scripts run.
+  await early.addInitScript(() => {
+    const pick = () => {
+      const status = document.querySelector("#data-status");
       const list = document.querySelector("#backend");
+      if (!status || !list || !status.textContent.startsWith("Descargando CIFAR-10…")) return false;
+      window.__listAtReady = list.value;
       list.value = "webgpu";
       list.dispatchEvent(new Event("change"));
-      picked();
-    }).observe(status, { childList: true, characterData: true, subtree: true });
-  }));
+      return true;
+    };
+    const observer = new MutationObserver(() => { if (pick()) observer.disconnect(); });
+    observer.observe(document, { childList: true, characterData: true, subtree: true });
+  });
+  await early.goto(server.url);
+  await early.waitForFunction(() => window.__listAtReady !== undefined, null, { timeout: 120_000 });
+  const atReady = await early.evaluate(() => window.__listAtReady);
+  check(atReady === "auto", `the list said «${atReady}» when the worker was ready, not «auto»: nothing raced`);
   await ready(early);
   await early.waitForTimeout(2_000);
   const picked = await line(early);

@@ -108,8 +108,10 @@ impl Page {
         let device_busy = self.device_busy();
         dom.enable("start", ready && !device_busy);
         dom.enable("continue-run", ready && !device_busy && self.saved.offer.is_some());
-        dom.enable("discard-run", !busy);
-        dom.enable("run-file", !busy);
+        // Nor while a measurement, or an experiment between its networks, has the device (the
+        // worker refuses a run file then).
+        dom.enable("discard-run", !device_busy);
+        dom.enable("run-file", !device_busy);
         // An experiment under way continues its own run: no second offer beside it.
         dom.show("saved-run", self.saved.offer.is_some() && !busy && self.lab.ongoing.is_none());
         let (last, best) = match self.saved.stored {

@@ -168,6 +168,11 @@ async fn experiment_runs(mut ongoing: Ongoing, mut resume: bool) {
                 // Kept as it stands: «Continuar el experimento» goes on from this network.
                 store_experiment(&ongoing).await;
                 post(&FromWorker::Experiment { ongoing, running: false });
+                // A stop pressed while this network waited for the lock, which was then refused
+                // (another tab), left the page on «Deteniendo…» with no run to end it.
+                if WISH.get() == Wish::Stop {
+                    post(&FromWorker::State { state: RunState::Finished });
+                }
                 return;
             }
         }

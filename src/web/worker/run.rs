@@ -186,8 +186,8 @@ pub(super) async fn run(start: Start, experiment: Option<(f64, Experiment)>) -> 
         Start::Resume(checkpoint) => (checkpoint.run.config.clone(), checkpoint.run.history.clone()),
     };
     // The networks of an experiment (or a preset) keep what was wished between them: it set
-    // `Run` when it started, and it stops before its next network on a stop. A run on its own
-    // starts running.
+    // `Run` when it started, and it stops before its next network on a stop; a pause pressed as
+    // one network ended pauses the next at its first step. A run on its own starts running.
     if !STATE.with_borrow(|s| s.experiment_active) {
         WISH.set(Wish::Run);
     }
