@@ -142,7 +142,14 @@ if (archive) {
     if (!/CPU/.test(device)) fail(`expected the CPU backend, got ${device}`);
     await page.fill("#batch-size", "8");
     await page.fill("#epochs", "1");
-    await page.click("#start");
+    // «Entrenar» pressed: what would start or change something waits for the worker's answer at
+    // once (before, until the run said it was running: a second press, «Descartar» or another
+    // device could reach the worker while it waited for the lock).
+    const free = await page.evaluate(() => {
+      document.querySelector("#start").click();
+      return ["#start", "#backend", "#discard-run", "#run-file"].filter((id) => !document.querySelector(id).disabled);
+    });
+    if (free.length) fail(`still enabled right after «Entrenar»: ${free.join(", ")}`);
     await page.waitForFunction(() => Number.isFinite(parseFloat(document.querySelector("#m-loss").textContent)),
       null, { timeout: 120_000 });
     console.log(`without WebGPU, archive picked from disk: trains on ${device}, loss ${await page.textContent("#m-loss")}`);

@@ -109,7 +109,11 @@ fn wire_controls(page: &Shared, dom: &Dom) -> Result<(), JsValue> {
     dom.on("start", "click", move |_| {
         let mut page = p.borrow_mut();
         match page.config() {
-            Ok(config) => page.send(ToWorker::Start { config }),
+            Ok(config) => {
+                page.run.asked = true;
+                page.render_controls();
+                page.send(ToWorker::Start { config });
+            }
             Err(message) => page.say(message),
         }
     })?;
@@ -143,9 +147,11 @@ fn wire_controls(page: &Shared, dom: &Dom) -> Result<(), JsValue> {
     })?;
     let p = page.clone();
     dom.on("continue-run", "click", move |_| {
-        let page = p.borrow();
+        let mut page = p.borrow_mut();
         page.dom.show("recovery", false);
         let epochs = page.config().ok().map(|c| c.epochs);
+        page.run.asked = true;
+        page.render_controls();
         page.send(ToWorker::Continue { epochs });
     })?;
     let p = page.clone();

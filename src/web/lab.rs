@@ -38,6 +38,7 @@ impl Page {
         self.lab.measuring
             || self.lab.ongoing.as_ref().is_some_and(|(_, running)| *running)
             || self.run.state.under_way()
+            || self.run.asked
     }
 
     /// The key of this device's speed in local storage.

@@ -96,6 +96,7 @@ impl Page {
             }
             FromWorker::State { state } => {
                 self.run.state = state;
+                self.run.asked = false;
                 if state == RunState::Running {
                     // Offered again, up to date, when the run ends.
                     self.saved.offer = None;
@@ -105,14 +106,20 @@ impl Page {
                 self.status = Status::Run(state);
                 self.render_controls();
             }
-            FromWorker::Error { message } => self.say(message),
+            FromWorker::Error { message } => {
+                self.answered();
+                self.say(message)
+            }
             FromWorker::MeasureFailed { message } => self.on_measure_failed(message),
             FromWorker::Notice { message } => self.say(message),
             FromWorker::Measured { speed, model, images_per_sec } => self.on_measured(speed, &model, images_per_sec),
             FromWorker::Runs { runs } => self.on_runs(runs),
             FromWorker::Experiment { ongoing, running } => self.on_experiment(ongoing, running),
             FromWorker::NoExperiment { finished } => self.on_no_experiment(finished),
-            FromWorker::Busy => self.say(t.other_tab),
+            FromWorker::Busy => {
+                self.answered();
+                self.say(t.other_tab)
+            }
             FromWorker::Saved { config, epochs_done, best_val_accuracy, history } => {
                 self.on_saved(SavedRun { config, epochs_done, best: best_val_accuracy }, history)
             }
@@ -130,6 +137,7 @@ impl Page {
                 self.render_controls();
             }
             FromWorker::StorageError { message } => {
+                self.answered();
                 self.saved.line = Some(message);
                 self.render_saved();
             }

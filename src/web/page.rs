@@ -69,6 +69,12 @@ pub(crate) struct Live {
 /// The current (or last) run as the page shows it.
 pub(crate) struct RunView {
     pub(crate) state: RunState,
+    /// «Entrenar» or «Continuar» was pressed and the worker has not answered yet (with a
+    /// `State`, an error or `Busy`): the controls that would start or change something wait
+    /// meanwhile. Before, they stayed enabled until the run said it was running — up to 3 s
+    /// after a reload, while the worker waits for the lock — and a second press, «Descartar»
+    /// or another device could come in between.
+    pub(crate) asked: bool,
     pub(crate) started_ms: f64,
     pub(crate) steps_total: usize,
     /// The epoch the run started with (0 unless it was continued).
@@ -100,6 +106,7 @@ impl Default for RunView {
     fn default() -> Self {
         Self {
             state: RunState::Idle,
+            asked: false,
             started_ms: 0.0,
             steps_total: 0,
             first_epoch: 0,
@@ -243,6 +250,13 @@ impl Page {
     pub(crate) fn send(&self, message: ToWorker) {
         if let Err(e) = self.link.send(&message) {
             self.dom.set_text("status", &(self.t().internal_error)(&e));
+        }
+    }
+
+    /// The worker answered a start (`RunView::asked`): its controls are free again.
+    pub(crate) fn answered(&mut self) {
+        if std::mem::take(&mut self.run.asked) {
+            self.render_controls();
         }
     }
 

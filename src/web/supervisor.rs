@@ -164,6 +164,7 @@ fn forget_worker(p: &mut Page) {
     p.setup.module = None;
     p.setup.kernels = None;
     p.run.state = RunState::Idle;
+    p.run.asked = false;
     p.saved.offer = None;
     p.lab.measuring = false;
     p.lab.pending = None;

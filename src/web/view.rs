@@ -103,7 +103,7 @@ impl Page {
         let (dom, t) = (&self.dom, self.t());
         let ready = self.setup.data_ready && self.setup.device_ready;
         let state = self.run.state;
-        let busy = state.under_way();
+        let busy = state.under_way() || self.run.asked;
         // An experiment between two networks, or a measurement, takes the device too.
         let device_busy = self.device_busy();
         dom.enable("start", ready && !device_busy);
