@@ -10,6 +10,7 @@
 //! buffers with a table of its own (`DeviceImages::prefix`), its mean computed by the trainer,
 //! so that the device never holds the images twice. The batches a run makes are the same either way.
 
+use std::borrow::Cow;
 use std::cell::Cell;
 
 use burn::prelude::*;
@@ -67,6 +68,15 @@ impl Prepared {
     /// set it was made from) is the whole training set; a run on fewer computes its own.
     pub fn whole_mean(&self, train: &Split) -> Option<&[f32]> {
         (train.len() == self.source.1).then_some(self.mean.as_slice())
+    }
+
+    /// `train`'s pixel mean (a run's training images, the first ones of `prepared`'s set if there
+    /// is one): the one computed once when `train` is that whole set, else computed now.
+    pub fn mean_of<'a>(prepared: Option<&'a Self>, train: &Split) -> Cow<'a, [f32]> {
+        match prepared.and_then(|p| p.whole_mean(train)) {
+            Some(mean) => Cow::Borrowed(mean),
+            None => Cow::Owned(crate::data::pixel_mean(train)),
+        }
     }
 
     /// Batches of the first `train` training images and of the test images from the splits on

@@ -317,11 +317,7 @@ impl<'a> Inputs<'a> {
         if train.len() < 2 {
             return Err(TrainError::Config("need at least 2 training images".into()));
         }
-        let mean = match (config.subtract_pixel_mean, prepared.and_then(|p| p.whole_mean(&train))) {
-            (false, _) => Cow::Owned(Vec::new()),
-            (true, Some(mean)) => Cow::Borrowed(mean),
-            (true, None) => Cow::Owned(crate::data::pixel_mean(&train)),
-        };
+        let mean = if config.subtract_pixel_mean { Prepared::mean_of(prepared, &train) } else { Cow::Owned(Vec::new()) };
         Ok(Self { train, mean, prepared })
     }
 }

@@ -124,21 +124,16 @@ fn handle(data: JsValue) {
         // step takes seconds) may press Pause too, and the run must still end. One that comes
         // after the run ended (the page had not yet read `Finished`) changes nothing; before,
         // its `Stopping` came after `Finished` and left every control disabled.
-        ToWorker::Pause | ToWorker::Resume | ToWorker::Stop => {
-            if !STATE.with_borrow(|s| s.busy()) || WISH.get() == Wish::Stop {
-                return;
-            }
-            match message {
-                ToWorker::Pause => WISH.set(Wish::Pause),
-                ToWorker::Resume => {
-                    WISH.set(Wish::Run);
-                    post(&FromWorker::State { state: RunState::Running });
-                }
-                _ => {
-                    WISH.set(Wish::Stop);
-                    post(&FromWorker::State { state: RunState::Stopping });
-                }
-            }
+        ToWorker::Pause | ToWorker::Resume | ToWorker::Stop
+            if !STATE.with_borrow(|s| s.busy()) || WISH.get() == Wish::Stop => {}
+        ToWorker::Pause => WISH.set(Wish::Pause),
+        ToWorker::Resume => {
+            WISH.set(Wish::Run);
+            post(&FromWorker::State { state: RunState::Running });
+        }
+        ToWorker::Stop => {
+            WISH.set(Wish::Stop);
+            post(&FromWorker::State { state: RunState::Stopping });
         }
         ToWorker::Language { lang } => STATE.with_borrow_mut(|s| s.lang = lang),
         ToWorker::Explore { query } => files::explore_test_set(&query),

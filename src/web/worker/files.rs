@@ -64,7 +64,7 @@ pub(super) async fn load_weights(file: String, model: String, bytes: Vec<u8>) {
     // The training set's mean, as a run subtracts it: the one made ready with the data when
     // there is one (computing it again takes about 0.1 s).
     let kept = STATE.with_borrow(|s| s.prepared.clone()).filter(|p| p.is_for(&data, &device));
-    let mean = kept.and_then(|p| p.whole_mean(&data.train).map(<[f32]>::to_vec)).unwrap_or_else(|| data.pixel_mean());
+    let mean = crate::prepared::Prepared::mean_of(kept.as_deref(), &data.train).into_owned();
     set_snapshot(Snapshot {
         model: loaded,
         mean: Rc::new(mean),

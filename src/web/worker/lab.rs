@@ -143,10 +143,7 @@ async fn experiment_runs(mut ongoing: Ongoing, mut resume: bool) {
         // A stop pressed between two networks (while the last one's record was written) stops
         // the experiment before this one.
         if WISH.get() == Wish::Stop {
-            post(&FromWorker::Experiment { ongoing, running: false });
-            // The page showed «Deteniendo…» after the last network's end: it ends here.
-            post(&FromWorker::State { state: RunState::Finished });
-            return;
+            return halted(ongoing);
         }
         match run(start, tag).await {
             // A stop pressed as the network ended stops the experiment there.
@@ -157,23 +154,13 @@ async fn experiment_runs(mut ongoing: Ongoing, mut resume: bool) {
                 if finished {
                     break;
                 }
-                post(&FromWorker::Experiment { ongoing, running: false });
-                // The stop may have come after the network's `Finished`, so the page says
-                // «Deteniendo…»: it ends here.
-                post(&FromWorker::State { state: RunState::Finished });
-                return;
+                return halted(ongoing);
             }
             RunEnd::Finished => ongoing.next += 1,
             RunEnd::Stopped | RunEnd::Failed => {
                 // Kept as it stands: «Continuar el experimento» goes on from this network.
                 store_experiment(&ongoing).await;
-                post(&FromWorker::Experiment { ongoing, running: false });
-                // A stop pressed while this network waited for the lock, which was then refused
-                // (another tab), left the page on «Deteniendo…» with no run to end it.
-                if WISH.get() == Wish::Stop {
-                    post(&FromWorker::State { state: RunState::Finished });
-                }
-                return;
+                return halted(ongoing);
             }
         }
     }
@@ -182,6 +169,17 @@ async fn experiment_runs(mut ongoing: Ongoing, mut resume: bool) {
     }
     post(&FromWorker::NoExperiment { finished: true });
     post(&FromWorker::State { state: RunState::Finished });
+}
+
+/// Tells the page the experiment halted at `ongoing.next` («Continuar el experimento» goes on
+/// from there). On a stop it also ends the page's «Deteniendo…»: the stop may have come after
+/// the last network's `Finished`, between two networks, or while a network waited for a lock
+/// that was then refused (another tab), and then no run ends it.
+fn halted(ongoing: Ongoing) {
+    post(&FromWorker::Experiment { ongoing, running: false });
+    if WISH.get() == Wish::Stop {
+        post(&FromWorker::State { state: RunState::Finished });
+    }
 }
 
 async fn saved_checkpoint() -> Option<Checkpoint> {
