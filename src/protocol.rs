@@ -56,15 +56,16 @@ pub enum ToWorker {
     Language { lang: Lang },
     /// List test images for the explorer (answered with `Explored`, its images in `mosaic`).
     Explore { query: Query },
-    /// The feature maps of test image `index` with the model at hand (answered with `Pixels`
-    /// for [`Canvas::FeatureMaps`]).
-    FeatureMaps { index: usize },
+    /// The feature maps of test image `index` with the model at hand (answered with
+    /// `FeatureMaps` carrying the same `ask`).
+    FeatureMaps { index: usize, ask: u32 },
     /// A CIFAR-10 archive chosen by the person.
     LoadArchive { name: String, bytes: Bytes },
-    /// An image file to classify.
-    ClassifyFile { name: String, bytes: Bytes },
-    /// A drawing to classify: RGBA pixels.
-    ClassifyPixels { width: u32, height: u32, rgba: Bytes },
+    /// An image file to classify (its feature maps are drawn too, as `FeatureMaps` with this
+    /// `ask`).
+    ClassifyFile { name: String, bytes: Bytes, ask: u32 },
+    /// A drawing to classify: RGBA pixels (`ask` as for a file).
+    ClassifyPixels { width: u32, height: u32, rgba: Bytes, ask: u32 },
     /// A `.safetensors` weights file for `model`, to classify with.
     LoadWeights { name: String, model: String, bytes: Bytes },
     /// A whole run checkpoint (`Download { full: true }`'s file) to continue.
@@ -221,8 +222,9 @@ pub enum FromWorker {
     /// A model is at hand to classify a person's images.
     ModelAvailable { source: ModelSource },
     /// A person's image, classified: the probability of each class (its 32×32 version comes as
-    /// `Pixels` for [`Canvas::ClassifyPreview`] just before).
-    Classified { probabilities: Vec<f32>, source: ModelSource },
+    /// `Pixels` for [`Canvas::ClassifyPreview`] before, its feature maps as `FeatureMaps` just
+    /// before); `ask` is the request's.
+    Classified { probabilities: Vec<f32>, source: ModelSource, ask: u32 },
     /// A person's image or weights file could not be used; nothing changed.
     ClassifyError { message: String },
     /// The explorer's list and its images, `columns` to a row, as one mosaic (cells of 32
@@ -262,6 +264,11 @@ pub enum FromWorker {
     Busy,
     /// RGBA pixels to draw on one of the page's canvases.
     Pixels { canvas: Canvas, image: Image },
+    /// An image's feature maps, a row per stage (after the stem, stages 1–3), in answer to the
+    /// request numbered `ask` (a `FeatureMaps` or a person's image to classify): the page draws
+    /// only its latest request's, so a click's maps and a classified image's cannot be drawn
+    /// under each other's label.
+    FeatureMaps { ask: u32, image: Image },
     /// A file offered to the person as a download.
     File { name: String, bytes: Bytes },
     /// The WebGPU device was lost (posted by `worker.js`): WebGPU's reason and message.
@@ -274,7 +281,7 @@ impl FromWorker {
     /// The bytes to transfer with this message.
     pub fn bytes(&self) -> Option<&Bytes> {
         match self {
-            FromWorker::Pixels { image, .. } => Some(&image.rgba),
+            FromWorker::Pixels { image, .. } | FromWorker::FeatureMaps { image, .. } => Some(&image.rgba),
             FromWorker::Explored { mosaic: Some(image), .. } => Some(&image.rgba),
             FromWorker::File { bytes, .. } => Some(bytes),
             _ => None,
@@ -292,8 +299,6 @@ pub enum Canvas {
     TestStrip,
     /// The 32×32 image a person's picture becomes.
     ClassifyPreview,
-    /// A test image's feature maps: a row per stage (after the stem, stages 1–3).
-    FeatureMaps,
 }
 
 impl Canvas {
@@ -303,7 +308,6 @@ impl Canvas {
             Canvas::ClassGrid => "class-grid",
             Canvas::TestStrip => "test-strip",
             Canvas::ClassifyPreview => "classify-preview",
-            Canvas::FeatureMaps => "feature-maps",
         }
     }
 }

@@ -188,6 +188,23 @@ try {
   console.log(`drawing: ${await page.textContent("#classify-status")}`);
   await page.locator("#classify").screenshot({ path: `${shots}/classify.png` });
 
+  // A drawing sent and, in the same task, a click on strip image 4: the two answers may come in
+  // either order, and the canvas must end on the click's maps under the click's label (the
+  // drawing's answer, read after the click, used to relabel the strip's maps as the drawing's).
+  await page.evaluate(() => { document.querySelector("#classify-bars").innerHTML = ""; });
+  await page.evaluate(() => {
+    document.querySelector("#sketch-classify").click();
+    const strip = document.querySelector("#test-strip");
+    const r = strip.getBoundingClientRect();
+    strip.dispatchEvent(new MouseEvent("click", { bubbles: true, clientX: r.left + r.width * 0.35, clientY: r.top + r.height / 2 }));
+  });
+  await page.waitForFunction(() => document.querySelector("#classify-bars .bars"), null, { timeout: 60_000 });
+  await page.waitForFunction((want) => document.querySelector("#feature-maps").toDataURL() === want, fourth, { timeout: 60_000 })
+    .catch(() => fail("after a drawing and a strip click in one task, the canvas did not end on strip image 4's maps"));
+  const raced = await page.textContent("#feature-maps-label");
+  console.log(`drawing, then a strip click: ${raced}`);
+  check(/imagen 4 de la tira/.test(raced), `the click's maps keep the click's label: ${raced}`);
+
   // A pasted image (a larger PNG: resized by the filter).
   await page.evaluate(() => { document.querySelector("#classify-bars").innerHTML = ""; });
   await page.evaluate(async () => {

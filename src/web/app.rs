@@ -65,6 +65,7 @@ fn page_main() -> Result<(), JsValue> {
         summary: None,
         use_model: UseModel::default(),
         lab: Default::default(),
+        maps_asks: Default::default(),
     }));
     {
         let mut p = page.borrow_mut();
@@ -85,7 +86,8 @@ fn page_main() -> Result<(), JsValue> {
     super::lab::wire(&page, &dom)?;
     let p = page.clone();
     let lang = Rc::new(move || p.borrow().lang);
-    super::use_model::wire(&dom, sender(&page), lang)?;
+    let asks = page.borrow().maps_asks.clone();
+    super::use_model::wire(&dom, sender(&page), lang, asks)?;
     Ok(())
 }
 

@@ -147,10 +147,13 @@ impl Page {
                 self.say(message);
             }
             FromWorker::ModelAvailable { source } => self.use_model.on_model_available(&self.dom, t, source),
-            FromWorker::Classified { probabilities, source } => {
-                // The worker drew the image's feature maps too.
-                self.run.feature = super::page::Feature::Own(source.clone());
-                self.dom.set_text("feature-maps-label", &(t.lab.feature_maps_own)(&(t.model_source)(&source)));
+            FromWorker::Classified { probabilities, source, ask } => {
+                // The worker drew the image's feature maps too, unless a click asked for others
+                // since: then they, and their label, stay.
+                if self.maps_asks.is_latest(ask) {
+                    self.run.feature = super::page::Feature::Own(source.clone());
+                    self.dom.set_text("feature-maps-label", &(t.lab.feature_maps_own)(&(t.model_source)(&source)));
+                }
                 self.use_model.on_classified(&self.dom, t, probabilities, source)
             }
             FromWorker::ClassifyError { message } => self.dom.set_text("classify-status", &message),
@@ -161,6 +164,10 @@ impl Page {
             FromWorker::Pixels { canvas, image } => {
                 super::dom::draw_rgba(&self.dom, canvas.id(), image.width, image.height, &image.rgba.into_vec())
             }
+            FromWorker::FeatureMaps { ask, image } if self.maps_asks.is_latest(ask) => {
+                super::dom::draw_rgba(&self.dom, "feature-maps", image.width, image.height, &image.rgba.into_vec())
+            }
+            FromWorker::FeatureMaps { .. } => {}
             FromWorker::File { name, bytes } => {
                 if let Err(e) = self.dom.download_bytes(&name, &bytes.into_vec()) {
                     self.say((t.internal_error)(&super::js_error(&e)));

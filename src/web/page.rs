@@ -2,7 +2,7 @@
 //! it (`view.rs`), the worker's messages change it (`messages.rs`), `app.rs` wires the controls.
 //! The lesson itself is in `index.html` already, rendered when the page was built.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use burn::prelude::*;
@@ -136,6 +136,27 @@ pub(crate) enum Feature {
     Own(crate::i18n::ModelSource),
 }
 
+/// Numbers the page's requests that draw the feature-maps canvas (a click on the strip or the
+/// explorer, a person's image to classify). The worker answers each with its number, and only
+/// the latest request's maps are drawn and labelled: the answers to a click and to an image
+/// sent just before it can come in either order.
+#[derive(Clone, Default)]
+pub(crate) struct MapsAsks(Rc<Cell<u32>>);
+
+impl MapsAsks {
+    /// The number of a new request, now the latest.
+    pub(crate) fn next(&self) -> u32 {
+        let ask = self.0.get().wrapping_add(1);
+        self.0.set(ask);
+        ask
+    }
+
+    /// Whether `ask` answers the latest request.
+    pub(crate) fn is_latest(&self, ask: u32) -> bool {
+        self.0.get() == ask
+    }
+}
+
 /// A run saved in IndexedDB that can be continued.
 pub(crate) struct SavedRun {
     pub(crate) config: TrainConfig,
@@ -238,6 +259,8 @@ pub(crate) struct Page {
     pub(crate) use_model: UseModel,
     /// Experiments, presets, compared runs.
     pub(crate) lab: Lab,
+    /// The feature-map requests' numbers (shared with «Usa lo aprendido»'s classify requests).
+    pub(crate) maps_asks: MapsAsks,
 }
 
 pub(crate) type Shared = Rc<RefCell<Page>>;

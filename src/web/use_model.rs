@@ -9,6 +9,7 @@ use web_sys::{CanvasRenderingContext2d, ClipboardEvent, Element, HtmlCanvasEleme
 
 use super::dom::{Dom, chosen_file, draw_rgba, drop_zone, listen};
 use super::link::{Send, send_file};
+use super::page::MapsAsks;
 use crate::explore::{Item, Order, Query, argmax};
 use crate::html;
 use crate::i18n::{Lang, ModelSource, Texts};
@@ -141,27 +142,28 @@ fn canvas_point(canvas: &HtmlCanvasElement, e: &PointerEvent) -> (f64, f64) {
     ((e.client_x() as f64 - rect.left()) * sx, (e.client_y() as f64 - rect.top()) * sy)
 }
 
-/// Sends the drawing's pixels to be classified.
-fn classify_sketch(dom: &Dom, t: &Texts, send: &dyn Fn(ToWorker), canvas: &HtmlCanvasElement) {
+/// Sends the drawing's pixels to be classified, numbered by `ask`.
+fn classify_sketch(dom: &Dom, t: &Texts, send: &dyn Fn(ToWorker), canvas: &HtmlCanvasElement, ask: &MapsAsks) {
     let Some(ctx) = context(canvas) else { return };
     let (width, height) = (canvas.width(), canvas.height());
     let Ok(image) = ctx.get_image_data(0.0, 0.0, width as f64, height as f64) else { return };
     dom.set_text("classify-status", t.classifying);
-    send(ToWorker::ClassifyPixels { width, height, rgba: Bytes::to_js(&image.data().0) });
+    send(ToWorker::ClassifyPixels { width, height, rgba: Bytes::to_js(&image.data().0), ask: ask.next() });
 }
 
 /// Wires the classifier (file, drop, paste, drawing, weights) and the explorer; `send` reaches
-/// the worker, `lang` says the page's language at the time.
-pub(crate) fn wire(dom: &Dom, send: Send, lang: Rc<dyn Fn() -> Lang>) -> Result<(), JsValue> {
+/// the worker, `lang` says the page's language at the time, `asks` numbers the images sent
+/// (their feature maps are drawn only if no click asked for others since).
+pub(crate) fn wire(dom: &Dom, send: Send, lang: Rc<dyn Fn() -> Lang>, asks: MapsAsks) -> Result<(), JsValue> {
     let by_id = |id: &str| -> Result<web_sys::EventTarget, JsValue> {
         dom.el(id).map(Into::into).ok_or_else(|| JsValue::from_str(id))
     };
     let classify_file = {
-        let (dom, send, lang) = (dom.clone(), send.clone(), lang.clone());
+        let (dom, send, lang, asks) = (dom.clone(), send.clone(), lang.clone(), asks.clone());
         Rc::new(move |file: web_sys::File| {
-            send_file(&dom, lang().texts(), send.clone(), file, "classify-status", |name, bytes| ToWorker::ClassifyFile {
-                name,
-                bytes,
+            let asks = asks.clone();
+            send_file(&dom, lang().texts(), send.clone(), file, "classify-status", move |name, bytes| {
+                ToWorker::ClassifyFile { name, bytes, ask: asks.next() }
             })
         })
     };
@@ -243,7 +245,7 @@ pub(crate) fn wire(dom: &Dom, send: Send, lang: Rc<dyn Fn() -> Lang>) -> Result<
     let c = canvas.clone();
     listen(&by_id("sketch-clear")?, "click", move |_: web_sys::Event| clear_sketch(&c));
     let (d, s, l, c) = (dom.clone(), send.clone(), lang.clone(), canvas.clone());
-    listen(&by_id("sketch-classify")?, "click", move |_: web_sys::Event| classify_sketch(&d, l().texts(), &*s, &c));
+    listen(&by_id("sketch-classify")?, "click", move |_: web_sys::Event| classify_sketch(&d, l().texts(), &*s, &c, &asks));
 
     // The explorer.
     for id in ["explore-order", "explore-truth", "explore-predicted"] {

@@ -358,12 +358,12 @@ impl Page {
                 let index = (*i).min(strip.truth.len().saturating_sub(1));
                 let class = strip.truth.get(index).and_then(|&c| t.classes.get(c)).copied().unwrap_or("");
                 self.dom.set_text("feature-maps-label", &(t.feature_maps_of)(index + 1, class, strip.epoch + 1));
-                self.send(ToWorker::FeatureMaps { index });
+                self.send(ToWorker::FeatureMaps { index, ask: self.maps_asks.next() });
             }
             Feature::Test { index, truth } => {
                 let class = t.classes.get(*truth).copied().unwrap_or("");
                 self.dom.set_text("feature-maps-label", &(t.lab.feature_maps_test)(*index, class, strip.epoch + 1));
-                self.send(ToWorker::FeatureMaps { index: *index });
+                self.send(ToWorker::FeatureMaps { index: *index, ask: self.maps_asks.next() });
             }
             Feature::Own(source) => {
                 self.dom.set_text("feature-maps-label", &(t.lab.feature_maps_own)(&(t.model_source)(source)));

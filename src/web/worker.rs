@@ -137,10 +137,10 @@ fn handle(data: JsValue) {
         }
         ToWorker::Language { lang } => STATE.with_borrow_mut(|s| s.lang = lang),
         ToWorker::Explore { query } => files::explore_test_set(&query),
-        ToWorker::FeatureMaps { index } => spawn_local(files::feature_maps(index)),
-        ToWorker::ClassifyFile { bytes, .. } => spawn_local(files::classify(decode(&bytes.into_vec()))),
-        ToWorker::ClassifyPixels { width, height, rgba } => {
-            spawn_local(files::classify(from_rgba(width, height, rgba.into_vec())))
+        ToWorker::FeatureMaps { index, ask } => spawn_local(files::feature_maps(index, ask)),
+        ToWorker::ClassifyFile { bytes, ask, .. } => spawn_local(files::classify(decode(&bytes.into_vec()), ask)),
+        ToWorker::ClassifyPixels { width, height, rgba, ask } => {
+            spawn_local(files::classify(from_rgba(width, height, rgba.into_vec()), ask))
         }
         ToWorker::LoadWeights { name, model, bytes } => spawn_local(files::load_weights(name, model, bytes.into_vec())),
     }

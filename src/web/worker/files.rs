@@ -12,9 +12,9 @@ use crate::model::{ModelKind, ResNetConfig};
 use crate::protocol::{Canvas, EXPLORER_COLUMNS, FromWorker};
 use crate::trainer::probabilities;
 
-/// Classifies a person's picture with the model at hand; its 32×32 version goes to the page
-/// first.
-pub(super) async fn classify(picture: Result<image::RgbaImage, ImageInputError>) {
+/// Classifies a person's picture with the model at hand, for the page's request `ask`: its
+/// 32×32 version goes to the page first, its feature maps just before the probabilities.
+pub(super) async fn classify(picture: Result<image::RgbaImage, ImageInputError>, ask: u32) {
     let t = texts();
     let picture = match picture {
         Ok(picture) => picture,
@@ -29,8 +29,8 @@ pub(super) async fn classify(picture: Result<image::RgbaImage, ImageInputError>)
     match probabilities(&snapshot.model, &split, &[0], &snapshot.mean, &snapshot.device).await {
         Ok(probabilities) => {
             // What the network saw in it, stage by stage.
-            draw_feature_maps(&snapshot, &split, 0).await;
-            post(&FromWorker::Classified { probabilities, source: snapshot.source });
+            draw_feature_maps(&snapshot, &split, 0, ask).await;
+            post(&FromWorker::Classified { probabilities, source: snapshot.source, ask });
         }
         Err(e) => post(&FromWorker::ClassifyError { message: e.to_string() }),
     }
@@ -95,19 +95,20 @@ pub(super) fn explore_test_set(query: &Query) {
 const MAP_CHANNELS: usize = 8;
 const MAP_TILE: usize = 48;
 
-/// The feature maps of test image `index` with the model at hand: a row per stage, the first
-/// channels of each (`Pixels` for `Canvas::FeatureMaps`). Without a model or data, nothing.
-pub(super) async fn feature_maps(index: usize) {
+/// The feature maps of test image `index` with the model at hand, for the page's request `ask`:
+/// a row per stage, the first channels of each. Without a model or data, nothing.
+pub(super) async fn feature_maps(index: usize, ask: u32) {
     let (snapshot, data) = STATE.with_borrow(|s| (s.snapshot.clone(), s.data.clone()));
     let (Some(snapshot), Some(data)) = (snapshot, data) else { return };
     if index >= data.test.len() {
         return;
     }
-    draw_feature_maps(&snapshot, &data.test, index).await;
+    draw_feature_maps(&snapshot, &data.test, index, ask).await;
 }
 
-/// The feature maps of image `index` of `split` with `snapshot`'s model, as `Pixels`.
-async fn draw_feature_maps(snapshot: &Snapshot, split: &crate::data::Split, index: usize) {
+/// The feature maps of image `index` of `split` with `snapshot`'s model, as `FeatureMaps`
+/// answering `ask`.
+async fn draw_feature_maps(snapshot: &Snapshot, split: &crate::data::Split, index: usize, ask: u32) {
     let mut images = Vec::new();
     crate::augment::assemble(split, &[index], &[], &snapshot.mean, &mut images);
     let images = burn::prelude::Tensor::<4>::from_data(
@@ -123,5 +124,5 @@ async fn draw_feature_maps(snapshot: &Snapshot, split: &crate::data::Split, inde
         }
     }
     let mosaic = crate::inside::feature_mosaic(&maps, MAP_CHANNELS, MAP_TILE, 2);
-    post(&FromWorker::Pixels { canvas: Canvas::FeatureMaps, image: image(mosaic) });
+    post(&FromWorker::FeatureMaps { ask, image: image(mosaic) });
 }
