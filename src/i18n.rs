@@ -89,6 +89,9 @@ pub struct Texts {
     pub bad_batch: &'static str,
     pub bad_epochs: &'static str,
     pub bad_lr: &'static str,
+    /// The training or test subset field is not a whole number within bounds.
+    pub bad_train_images: &'static str,
+    pub bad_test_images: &'static str,
     pub training_started: fn(&str, &str, &str) -> String,
     pub epoch_step: fn(usize, usize, usize) -> String,
     pub lr_reduced: fn(f64) -> String,
@@ -102,6 +105,8 @@ pub struct Texts {
     pub after_epoch: fn(usize) -> String,
     /// Idle, running, paused, stopping, finished.
     pub states: [&'static str; 5],
+    /// Finished by a stop (`states`' last is a run that ran to its end).
+    pub stopped_state: &'static str,
     pub pause: &'static str,
     pub resume: &'static str,
     pub software_adapter: &'static str,
@@ -168,6 +173,8 @@ pub struct Texts {
     pub unknown_message: fn(&str) -> String,
     // Classify your own image.
     pub classify_need_model: &'static str,
+    /// A model is at hand and nothing was classified yet.
+    pub classify_ready: &'static str,
     pub classify_bad_image: fn(&str) -> String,
     pub image_error: fn(&ImageInputError) -> String,
     pub classify_result: fn(&str, f64) -> String,
@@ -187,6 +194,8 @@ pub struct Texts {
     pub saved_run: fn(&str, usize, usize, Option<f64>) -> String,
     /// The epoch a continued run starts with (from 1).
     pub continue_from: fn(usize) -> String,
+    /// «Continuar» with «Épocas» at or below the epochs the saved run has done: (done, field).
+    pub continue_needs_epochs: fn(usize, usize) -> String,
     /// Epochs done, and whether it is also the best checkpoint.
     pub stored: fn(usize, bool) -> String,
     pub storage_failed: fn(&str) -> String,

@@ -292,6 +292,12 @@ pub async fn train_prepared(
     run.finish(stopped, observer).await
 }
 
+/// The pixel mean a run of `config` on `data` normalises with (empty when it subtracts none),
+/// as its training saw it: for a saved run's model used again after a reload.
+pub fn run_mean(data: &Cifar10, config: &TrainConfig, prepared: Option<&Prepared>) -> Result<Vec<f32>, TrainError> {
+    Ok(Inputs::new(data, config, prepared)?.mean.into_owned())
+}
+
 // ---------------------------------------------------------------------------------------------
 // The phases of a run: `Run::start`, then `epoch` and `evaluate_epoch` for each epoch, `finish`.
 // ---------------------------------------------------------------------------------------------

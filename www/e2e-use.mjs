@@ -288,6 +288,24 @@ try {
   await english.waitForFunction(() => document.querySelector("#controls h2").textContent === "Entrenamiento",
     null, { timeout: 60_000 }).catch(() => fail("the chosen language was not remembered"));
   console.log("language: from the browser (en-GB → English), switch and reload (→ Spanish): ok");
+
+  // A reload brings the saved run's network back: a person's image is classified as before it,
+  // and the strip's predictions and the explorer return (the page is in English now).
+  const strip0 = await page.$$eval("#strip-labels span", (s) => s.map((x) => `${x.dataset.predicted}:${x.dataset.confidence}`).join(" "));
+  await page.reload();
+  await page.waitForFunction(() => /A model is ready/.test(document.querySelector("#classify-status").textContent),
+    null, { timeout: 60_000 }).catch(() => fail("after a reload, no model to classify with"));
+  check(/final model \(1 epoch/.test(await page.textContent("#classify-model")), `the saved run's model: ${await page.textContent("#classify-model")}`);
+  await page.waitForFunction(() => document.querySelectorAll("#explore-labels figure").length > 0, null, { timeout: 120_000 })
+    .catch(() => fail("after a reload, the explorer did not come back"));
+  const strip1 = await page.$$eval("#strip-labels span", (s) => s.map((x) => `${x.dataset.predicted}:${x.dataset.confidence}`).join(" "));
+  check(strip1 === strip0, `the strip's predictions after a reload: ${strip1} (before: ${strip0})`);
+  await page.setInputFiles("#classify-file", { name: "test-0.png", mimeType: "image/png", buffer: Buffer.from(png, "base64") });
+  await page.waitForFunction(() => document.querySelector("#classify-bars .bars"), null, { timeout: 60_000 });
+  const again = (await page.getAttribute("#classify-bars .bars", "data-probabilities")).split(",").map(Number);
+  const moved = Math.max(...again.map((p, i) => Math.abs(p - probabilities[i])));
+  check(again.length === 10 && moved <= 1e-6, `test image 0 after a reload: largest change of a probability ${moved}`);
+  console.log(`reload: the saved model classifies test image 0 as before (|Δ| ≤ ${moved.toExponential(1)}), strip and explorer back`);
 } catch (e) {
   fail(e.message);
   await dump(browser, ["status", "classify-status", "explore-status", "data-status", "m-adapter"], `${shots}/use-failure.png`);

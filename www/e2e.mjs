@@ -110,7 +110,7 @@ try {
   await page.screenshot({ path: shot });
   console.log(`screenshot: ${shot}`);
   await page.click("#stop");
-  await page.waitForFunction(() => /terminado|Listo/.test(document.querySelector("#status").textContent),
+  await page.waitForFunction(() => /terminado|detenido|Listo/.test(document.querySelector("#status").textContent),
     null, { timeout: 300_000 });
 } catch (e) {
   fail(e.message);
@@ -160,11 +160,11 @@ if (archive) {
       document.querySelector("#stop").click();
       document.querySelector("#pause").click();
     });
-    await page.waitForFunction(() => /terminado|Listo/.test(document.querySelector("#status").textContent),
+    await page.waitForFunction(() => /terminado|detenido|Listo/.test(document.querySelector("#status").textContent),
       null, { timeout: 120_000 }).catch(() => {});
     const stopped = await page.textContent("#status");
     console.log(`stop and at once pause: «${stopped}»`);
-    if (!/terminado|Listo/.test(stopped)) fail(`stop then pause did not stop the run: «${stopped}»`);
+    if (!/terminado|detenido|Listo/.test(stopped)) fail(`stop then pause did not stop the run: «${stopped}»`);
     if (await page.isDisabled("#start")) fail("«Entrenar» stays disabled after the stop");
 
     // A shared link pre-fills the controls and the page writes the same link back; the metrics

@@ -43,7 +43,7 @@ try {
     await stepReached(page, 11, { timeout: 1_800_000 });
     const speed = await page.textContent("#m-speed");
     if (process.env.MEASURE_EPOCH === "1") {
-      await page.waitForFunction(() => /terminado|Listo/.test(document.querySelector("#status").textContent),
+      await page.waitForFunction(() => /terminado|detenido|Listo/.test(document.querySelector("#status").textContent),
         null, { timeout: 1_800_000 });
     }
     const memory = await page.textContent("#m-memory");

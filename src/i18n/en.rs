@@ -119,6 +119,8 @@ pub static EN: Texts = Texts {
     bad_batch: "Batch size: enter an integer between 2 and 512.",
     bad_epochs: "Epochs: enter an integer between 1 and 1000.",
     bad_lr: "Learning rate: enter a number between 0 and 1, e.g. 0.001.",
+    bad_train_images: "Training images: enter an integer of 2 or more, or leave it empty to use them all.",
+    bad_test_images: "Test images: enter an integer of 1 or more, or leave it empty to use them all.",
     training_started: |model, params, images| {
         format!("Training {model} ({params} trainable parameters) on {images} images.")
     },
@@ -126,10 +128,16 @@ pub static EN: Texts = Texts {
     lr_reduced: |lr| format!("The validation loss does not improve: the learning rate drops to {lr:.2e}."),
     best: |pct, epoch| format!("{pct:.2} % (epoch {epoch})"),
     finished_html: |loss, accuracy, stopped, epochs| {
+        let epochs = if epochs == 1 { "1 epoch".to_string() } else { format!("{epochs} epochs") };
+        let how = if stopped {
+            format!("Training stopped with {epochs} complete: this evaluation uses the weights at the moment it stopped.")
+        } else {
+            format!("Training complete: {epochs}.")
+        };
         format!(
             "<h3>Evaluation on the test data</h3><p>Test loss: <b>{loss:.4}</b><br>\
-             Test accuracy: <b>{accuracy:.4}</b></p><p>{} after {epochs} epoch(s).</p>",
-            if stopped { "Training stopped" } else { "Training complete" }
+             Test accuracy: <b>{:.2} %</b></p><p>{how}</p>",
+            accuracy * 100.0
         )
     },
     val_metrics: |loss, pct| format!("loss {loss:.4} · accuracy {pct:.2} %"),
@@ -145,6 +153,7 @@ pub static EN: Texts = Texts {
         "Stopping after the current step…",
         "Training finished.",
     ],
+    stopped_state: "Training stopped.",
     pause: "Pause",
     resume: "Resume",
     software_adapter: " (software adapter: the GPU is emulated on the CPU and will be slow)",
@@ -224,6 +233,7 @@ pub static EN: Texts = Texts {
     no_bytes: "The file's bytes did not arrive.",
     unknown_message: |e| format!("Unrecognised message: {e}"),
     classify_need_model: "There is no model to use yet: train for at least one epoch, pause training or load weights.",
+    classify_ready: "A model is ready: choose, drop, paste or draw an image to classify it.",
     classify_bad_image: |e| format!("That image cannot be used: {e}."),
     image_error: |e| e.to_string(),
     classify_result: |class, pct| format!("The network thinks it is: {class} ({pct:.1} %)."),
@@ -250,6 +260,10 @@ pub static EN: Texts = Texts {
         None => format!("A run is saved in this browser: {model}, {done} of {epochs} epochs."),
     },
     continue_from: |epoch| format!("Continue from epoch {epoch}"),
+    continue_needs_epochs: |done, field| {
+        let did = if done == 1 { "1 epoch".to_string() } else { format!("{done} epochs") };
+        format!("The saved run has already done {did} and «Epochs» says {field}: raise «Epochs» above {done} to continue it.")
+    },
     stored: |done, best| {
         if best {
             format!("epoch {done} saved (the best so far)")

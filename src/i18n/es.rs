@@ -119,6 +119,8 @@ pub static ES: Texts = Texts {
     bad_batch: "Tamaño de lote: escribe un entero entre 2 y 512.",
     bad_epochs: "Épocas: escribe un entero entre 1 y 1000.",
     bad_lr: "Razón de aprendizaje: escribe un número entre 0 y 1, p. ej. 0.001.",
+    bad_train_images: "Imágenes de entrenamiento: escribe un entero de 2 en adelante, o déjalo vacío para usarlas todas.",
+    bad_test_images: "Imágenes de prueba: escribe un entero de 1 en adelante, o déjalo vacío para usarlas todas.",
     training_started: |model, params, images| {
         format!("Entrenando {model} ({params} parámetros entrenables) con {images} imágenes.")
     },
@@ -126,10 +128,16 @@ pub static ES: Texts = Texts {
     lr_reduced: |lr| format!("La pérdida de validación no mejora: la razón de aprendizaje baja a {lr:.2e}."),
     best: |pct, epoch| format!("{pct:.2} % (época {epoch})"),
     finished_html: |loss, accuracy, stopped, epochs| {
+        let how = match (stopped, epochs) {
+            (true, 1) => "Entrenamiento detenido con 1 época completa: esta evaluación usa los pesos del momento de la parada.".to_string(),
+            (true, n) => format!("Entrenamiento detenido con {n} épocas completas: esta evaluación usa los pesos del momento de la parada."),
+            (false, 1) => "Entrenamiento completo: 1 época.".to_string(),
+            (false, n) => format!("Entrenamiento completo: {n} épocas."),
+        };
         format!(
             "<h3>Evaluación en los datos de prueba</h3><p>Pérdida de prueba: <b>{loss:.4}</b><br>\
-             Exactitud de prueba: <b>{accuracy:.4}</b></p><p>{} después de {epochs} época(s).</p>",
-            if stopped { "Entrenamiento detenido" } else { "Entrenamiento completo" }
+             Exactitud de prueba: <b>{:.2} %</b></p><p>{how}</p>",
+            accuracy * 100.0
         )
     },
     val_metrics: |loss, pct| format!("pérdida {loss:.4} · exactitud {pct:.2} %"),
@@ -145,6 +153,7 @@ pub static ES: Texts = Texts {
         "Deteniendo después del paso actual…",
         "Entrenamiento terminado.",
     ],
+    stopped_state: "Entrenamiento detenido.",
     pause: "Pausar",
     resume: "Continuar",
     software_adapter: " (adaptador por software: la GPU se emula en la CPU y será lento)",
@@ -224,6 +233,7 @@ pub static ES: Texts = Texts {
     no_bytes: "No llegaron los bytes del archivo.",
     unknown_message: |e| format!("Mensaje no reconocido: {e}"),
     classify_need_model: "Aún no hay un modelo que usar: entrena al menos una época, pausa el entrenamiento o carga unos pesos.",
+    classify_ready: "Ya hay un modelo: elige, suelta, pega o dibuja una imagen para clasificarla.",
     classify_bad_image: |e| format!("No se puede usar esa imagen: {e}."),
     image_error: |e| match e {
         ImageInputError::Empty => "el archivo está vacío (0 bytes)".into(),
@@ -267,6 +277,10 @@ pub static ES: Texts = Texts {
         None => format!("Hay un entrenamiento guardado en este navegador: {model}, {done} de {epochs} épocas."),
     },
     continue_from: |epoch| format!("Continuar desde la época {epoch}"),
+    continue_needs_epochs: |done, field| {
+        let did = if done == 1 { "1 época".to_string() } else { format!("{done} épocas") };
+        format!("El entrenamiento guardado ya hizo {did} y «Épocas» dice {field}: sube «Épocas» por encima de {done} para continuarlo.")
+    },
     stored: |done, best| {
         if best {
             format!("época {done} guardada (y es la mejor hasta ahora)")

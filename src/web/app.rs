@@ -152,6 +152,17 @@ fn wire_controls(page: &Shared, dom: &Dom) -> Result<(), JsValue> {
         let mut page = p.borrow_mut();
         page.dom.show("recovery", false);
         let epochs = page.config().ok().map(|c| c.epochs);
+        // A run that has done the epochs the field asks for has nothing to continue: say how to
+        // give it more (before, the click ran no epoch and emptied the gradient chart).
+        let done = page.saved.offer.as_ref().map_or(0, |s| s.epochs_done);
+        if let Some(epochs) = epochs.filter(|&e| e <= done) {
+            let message = (page.t().continue_needs_epochs)(done, epochs);
+            page.say(message);
+            if let Some(field) = page.dom.input("epochs") {
+                let _ = field.focus();
+            }
+            return;
+        }
         page.run.asked = true;
         page.render_controls();
         page.send(ToWorker::Continue { epochs });

@@ -139,11 +139,11 @@ pub(crate) fn listen<E: wasm_bindgen::convert::FromWasmAbi + 'static>(
 
 /// The file chosen in the `<input type=file>` that fired `event`.
 pub(crate) fn chosen_file(event: &web_sys::Event) -> Option<web_sys::File> {
-    event
-        .target()
-        .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
-        .and_then(|i| i.files())
-        .and_then(|f| f.get(0))
+    let input = event.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok())?;
+    let file = input.files().and_then(|f| f.get(0));
+    // Emptied, so that choosing the same file again (after training, say) is a change too.
+    input.set_value("");
+    file
 }
 
 /// Makes the element `id` a drop target for one file.

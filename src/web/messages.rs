@@ -105,6 +105,7 @@ impl Page {
                 }
                 self.status = Status::Run(state);
                 self.render_controls();
+                self.render_live();
             }
             FromWorker::Error { message } => {
                 self.answered();

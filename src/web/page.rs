@@ -300,10 +300,10 @@ impl Page {
         let subset = |id: &str, bad: &str| -> Result<Option<usize>, String> {
             let text = dom.value(id);
             let text = text.trim();
-            if text.is_empty() { Ok(None) } else { text.parse().map(Some).map_err(|_| (t.bad_link)(&format!("{bad}={text}"))) }
+            if text.is_empty() { Ok(None) } else { text.parse().map(Some).map_err(|_| bad.to_string()) }
         };
-        let limit_train = subset("train-images", "train_images")?;
-        let limit_test = subset("test-images", "test_images")?;
+        let limit_train = subset("train-images", t.bad_train_images)?;
+        let limit_test = subset("test-images", t.bad_test_images)?;
         // Settings the controls do not show (the convolutions' route) come from the page's link.
         let (hidden, _) = config_from_pairs(query_pairs());
         let config = TrainConfig {
@@ -321,6 +321,8 @@ impl Page {
             crate::recipe::ConfigError::BatchSize(_) => t.bad_batch.to_string(),
             crate::recipe::ConfigError::Epochs(_) => t.bad_epochs.to_string(),
             crate::recipe::ConfigError::LearningRate(_) => t.bad_lr.to_string(),
+            crate::recipe::ConfigError::TrainImages(_) => t.bad_train_images.to_string(),
+            crate::recipe::ConfigError::TestImages(_) => t.bad_test_images.to_string(),
             other => (t.bad_link)(&other.to_string()),
         })?;
         Ok(config)

@@ -48,6 +48,9 @@ impl UseModel {
             let (best, p) = argmax(probabilities);
             dom.set_html("classify-bars", &html::bars(t, probabilities));
             dom.set_text("classify-status", &(t.classify_result)(t.classes[best % 10], f64::from(p) * 100.0));
+        } else if self.source.is_some() {
+            // Not «train first» (index.html's text) once there is a model.
+            dom.set_text("classify-status", t.classify_ready);
         }
     }
 

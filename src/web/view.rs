@@ -88,6 +88,10 @@ impl Page {
             Status::Loading if ready => t.ready_to_train.to_string(),
             Status::Loading => t.chrome.iter().find(|(k, _)| *k == "controls.loading").map_or("…", |(_, v)| v).to_string(),
             Status::Run(RunState::Idle) if ready => t.ready_to_train.to_string(),
+            // Not «terminado» above a final evaluation that says it was stopped.
+            Status::Run(RunState::Finished) if self.run.finished.as_ref().is_some_and(|f| f.stopped) => {
+                t.stopped_state.to_string()
+            }
             Status::Run(state) => t.states[*state as usize].to_string(),
             Status::Message(message) => message.clone(),
         };
@@ -158,7 +162,9 @@ impl Page {
         let of_peak = self.setup.peak_gflops.map_or(String::new(), |peak| (t.of_peak)(gflops, peak));
         dom.set_text("m-speed", &format!("{:.1} img/s · {gflops:.2} GFLOP/s{of_peak}", live.images_per_sec));
         dom.set_text("m-epoch", &(t.epoch_step)(live.epoch + 1, live.step, live.steps_per_epoch));
-        dom.set_text("m-eta", &html::duration(live.eta_seconds));
+        // No time left once the run has ended (a stop left the last estimate).
+        let eta = if self.run.state.under_way() { html::duration(live.eta_seconds) } else { "—".into() };
+        dom.set_text("m-eta", &eta);
         dom.set_attr("epoch-progress", "value", &format!("{}", live.step as f64 / live.steps_per_epoch.max(1) as f64));
     }
 

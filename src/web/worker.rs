@@ -11,6 +11,7 @@ mod kept;
 mod lab;
 mod lock;
 mod prepared;
+mod restore;
 mod run;
 mod saved;
 mod state;
@@ -96,6 +97,8 @@ fn handle(data: JsValue) {
         ToWorker::Warm { config } => spawn_local(warm::warm(config)),
         ToWorker::Prepare => {
             prepared::prepared();
+            // After a reload, the saved run's network is at hand again.
+            spawn_local(restore::restore_saved());
         }
         ToWorker::StartExperiment { id, plan } => {
             spawn_local(lab::run_experiment(crate::experiment::Ongoing { id, plan, next: 0 }, false))

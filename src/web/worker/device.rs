@@ -188,6 +188,17 @@ pub(super) async fn init_webgpu() -> Initialised {
     once(&WEBGPU, || acquire_webgpu().boxed_local(), |_| true).await
 }
 
+/// What a failed WebGPU set-up says, for a person: the browser's or the driver's words, without
+/// the device selector's debug form that the error's own message starts with.
+#[cfg(feature = "webgpu")]
+fn init_error(e: &burn::tensor::wgpu::WgpuInitError) -> String {
+    use burn::tensor::wgpu::WgpuInitError as E;
+    match e {
+        E::AdapterUnavailable { message, .. } | E::RequestDevice { message } => message.clone(),
+        other => other.to_string(),
+    }
+}
+
 #[cfg(feature = "webgpu")]
 async fn acquire_webgpu() -> Initialised {
     let navigator = Reflect::get(&scope(), &"navigator".into()).map_err(|e| js_error(&e))?;
@@ -199,7 +210,7 @@ async fn acquire_webgpu() -> Initialised {
         .tasks_max(TASKS_PER_SUBMIT)
         .init_with_setup_async()
         .await
-        .map_err(|e| (texts().no_adapter)(&format!("{e:?}")))?;
+        .map_err(|e| (texts().no_adapter)(&init_error(&e)))?;
     // cubecl-wgpu 0.11 times its work with timestamp queries, and on WebAssembly, where it cannot
     // block, it panics without them when it sets up its first stream — at the first operation,
     // not here: streams are made on demand — and the module would trap. So look at the adapter

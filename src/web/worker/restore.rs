@@ -1,0 +1,82 @@
+//! After a reload: the saved run's network at hand again, as its last stored epoch left it. A
+//! person's images can be classified with it at once; the strip's predictions, their feature
+//! maps and the explorer follow once the run's test images are evaluated (in chunks, given up
+//! as soon as a run starts or another model takes its place).
+
+use std::rc::Rc;
+
+use super::state::{Explorable, STATE, Snapshot, post, set_snapshot};
+use crate::checkpoint::Checkpoint;
+use crate::data::NUM_CLASSES;
+use crate::explore::argmax;
+use crate::i18n::ModelSource;
+use crate::model::ResNetConfig;
+use crate::protocol::{FromWorker, STRIP_LEN};
+use crate::trainer::{probabilities, run_mean};
+use crate::web::sleep_ms;
+use crate::web::store::{self, LAST};
+
+/// Test images evaluated between two looks at the worker's messages.
+const CHUNK: usize = 250;
+
+/// Whether no model is at hand and nothing holds the device: then the saved run's may be.
+fn free() -> bool {
+    STATE.with_borrow(|s| s.snapshot.is_none() && !s.busy())
+}
+
+/// Makes the saved run's model the one at hand, if there is a saved run with an epoch done and
+/// no model yet (once the data and the device are both there). Says nothing when there is no
+/// saved run or it cannot be read: `announce_saved` tells the page about those.
+pub(super) async fn restore_saved() {
+    if !free() {
+        return;
+    }
+    let Ok(Some(record)) = store::load(LAST).await else { return };
+    let Ok(checkpoint) = Checkpoint::from_bytes(&record.bytes) else { return };
+    let run = &checkpoint.run;
+    let Some(epoch) = run.epochs_done.checked_sub(1) else { return };
+    let (data, device, prepared) = STATE.with_borrow(|s| (s.data.clone(), s.device.clone(), s.prepared.clone()));
+    let (Some(data), Some((device, _))) = (data, device) else { return };
+    let device = device.without_autodiff();
+    let prepared = prepared.filter(|p| p.is_for(&data, &device));
+    let Ok(mean) = run_mean(&data, &run.config, prepared.as_deref()) else { return };
+    let Ok(weights) = checkpoint.weights() else { return };
+    let Ok(mut model) = ResNetConfig::from(run.config.model).try_init(&device) else { return };
+    if crate::checkpoint::load_safetensors(&mut model, weights).is_err() || !free() {
+        return;
+    }
+    let source = if run.epochs_done >= run.config.epochs {
+        ModelSource::Final { epochs: run.epochs_done }
+    } else {
+        ModelSource::Epoch { epoch }
+    };
+    let mean = Rc::new(mean);
+    set_snapshot(Snapshot { model, mean: mean.clone(), device, source });
+
+    // The run's test images, as its last epoch's evaluation saw them (for the explorer), then
+    // the strip's predictions (which also has the page ask for the explorer's list).
+    let n = run.config.limit_test.map_or(data.test.len(), |n| n.min(data.test.len()));
+    let ours = || STATE.with_borrow(|s| !s.busy() && s.snapshot.as_ref().is_some_and(|m| Rc::ptr_eq(&m.mean, &mean)));
+    let mut all = Vec::with_capacity(n * NUM_CLASSES);
+    let indices: Vec<usize> = (0..n).collect();
+    for chunk in indices.chunks(CHUNK) {
+        sleep_ms(0).await;
+        let Some(snapshot) = STATE.with_borrow(|s| s.snapshot.clone()).filter(|_| ours()) else { return };
+        match probabilities(&snapshot.model, &data.test, chunk, &snapshot.mean, &snapshot.device).await {
+            Ok(p) => all.extend_from_slice(&p),
+            Err(_) => return,
+        }
+    }
+    if !ours() {
+        return;
+    }
+    let strip = STRIP_LEN.min(n);
+    let (predicted, confidence): (Vec<usize>, Vec<f32>) = all[..strip * NUM_CLASSES].chunks_exact(NUM_CLASSES).map(argmax).unzip();
+    STATE.with_borrow_mut(|s| s.explorable = Some(Explorable { epoch, probabilities: all }));
+    post(&FromWorker::Predictions {
+        epoch,
+        truth: data.test.labels[..strip].iter().map(|&c| c as usize).collect(),
+        predicted,
+        confidence,
+    });
+}
