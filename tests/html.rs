@@ -97,7 +97,9 @@ fn bars_keep_full_precision_and_bold_the_most_likely_class() {
 #[test]
 fn final_evaluation_and_durations() {
     let out = html::finished(&ES, &Finished { test_loss: 1.25, test_accuracy: 0.5, stopped: true, epochs_done: 3 });
-    assert!(out.contains("1.2500") && out.contains("0.5000") && out.contains("3 época(s)"), "{out}");
+    assert!(out.contains("1.2500") && out.contains("50.00 %") && out.contains("detenido con 3 épocas completas"), "{out}");
+    let one = html::finished(&ES, &Finished { test_loss: 1.25, test_accuracy: 0.5, stopped: false, epochs_done: 1 });
+    assert!(one.contains("Entrenamiento completo: 1 época.") && !one.contains("detenido"), "{one}");
     assert_eq!(html::duration(42.4), "42 s");
     assert_eq!(html::duration(185.0), "3 min 5 s");
     assert_eq!(html::duration(7_800.0), "2 h 10 min");
