@@ -90,8 +90,12 @@ pub fn confusion(t: &Texts, confusion: &[Vec<u32>]) -> String {
                 .map(|(p, &n)| {
                     let alpha = n as f64 / max;
                     let hue = if truth == p { "34,139,34" } else { "200,40,40" };
+                    // A button for the keyboard too (Enter or Space, `app.rs`), named for a reader.
                     format!(
-                        "<td data-truth=\"{truth}\" data-predicted=\"{p}\" style=\"background: rgba({hue},{alpha:.2})\">{n}</td>"
+                        "<td data-truth=\"{truth}\" data-predicted=\"{p}\" tabindex=\"0\" role=\"button\" \
+                         aria-label=\"{} → {}: {n}\" style=\"background: rgba({hue},{alpha:.2})\">{n}</td>",
+                        class(t, truth),
+                        class(t, p)
                     )
                 })
                 .collect();
@@ -162,7 +166,8 @@ pub fn explorer_cards(t: &Texts, items: &[Item]) -> String {
             let ok = if item.truth == item.predicted { "ok" } else { "bad" };
             format!(
                 "<figure class=\"{ok}\" data-index=\"{}\" data-truth=\"{}\" data-predicted=\"{}\" \
-                 data-confidence=\"{:?}\" title=\"#{} · {}: {} ({:.1} %)\"><canvas width=\"32\" height=\"32\"></canvas>\
+                 data-confidence=\"{:?}\" tabindex=\"0\" role=\"button\" \
+                 title=\"#{} · {}: {} ({:.1} %)\"><canvas width=\"32\" height=\"32\"></canvas>\
                  <figcaption>{} <b>{:.0} %</b><br><small>{}: {}</small></figcaption></figure>",
                 item.index,
                 item.truth,

@@ -108,6 +108,8 @@ pub struct Texts {
     /// Finished by a stop (`states`' last is a run that ran to its end).
     pub stopped_state: &'static str,
     pub pause: &'static str,
+    /// «Pausar» pressed, the worker not paused yet.
+    pub pausing: &'static str,
     pub resume: &'static str,
     pub software_adapter: &'static str,
     pub auto_chose_cpu: fn(&str) -> String,

@@ -53,8 +53,9 @@ fn confusion_matrix_has_a_cell_per_pair_with_its_classes() {
     matrix[2][2] = 14;
     let out = html::confusion(&ES, &matrix);
     assert_eq!(out.matches("<td data-truth=").count(), 100);
-    assert!(out.contains("<td data-truth=\"3\" data-predicted=\"5\" style=\"background: rgba(200,40,40,0.50)\">7</td>"), "{out}");
-    assert!(out.contains("<td data-truth=\"2\" data-predicted=\"2\" style=\"background: rgba(34,139,34,1.00)\">14</td>"), "{out}");
+    // Cells are buttons for the keyboard, named by their classes and count.
+    assert!(out.contains("<td data-truth=\"3\" data-predicted=\"5\" tabindex=\"0\" role=\"button\" aria-label=\"gato → perro: 7\" style=\"background: rgba(200,40,40,0.50)\">7</td>"), "{out}");
+    assert!(out.contains("<td data-truth=\"2\" data-predicted=\"2\" tabindex=\"0\" role=\"button\" aria-label=\"pájaro → pájaro: 14\" style=\"background: rgba(34,139,34,1.00)\">14</td>"), "{out}");
     assert!(out.contains("<th>gato</th>") && out.contains("title=\"avión\""), "{out}");
     assert!(html::confusion(&EN, &matrix).contains("<th>cat</th>"));
 }

@@ -63,7 +63,7 @@ try {
   await waitText(page, "experiment-status", /red 1 de 4 \(Plain-20\)/, 60_000);
   await page.waitForFunction(() => !document.querySelector("#pause").disabled, null, { timeout: 60_000 });
   await page.click("#pause");
-  await waitText(page, "status", /pausa/i, 60_000);
+  await waitText(page, "status", /En pausa/, 60_000);
   const during = await text(page, "experiment-status");
   check(/red 1 de 4/.test(during), "paused in the first network");
   check(/Quedan ≈ \d/.test(during), `the time the experiment has left: ${during}`);

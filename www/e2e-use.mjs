@@ -146,6 +146,22 @@ try {
     && new RegExp(`imagen de prueba n\\.º ${i},`).test(document.querySelector("#feature-maps-label").textContent),
     [beforeCard, cardIndex], { timeout: 60_000 });
   console.log(`explorer click: ${await page.textContent("#feature-maps-label")}`);
+  // The same from the keyboard: Enter on another explorer image, the arrow keys on the strip,
+  // Enter on a confusion cell; each reachable with Tab.
+  const second = page.locator("#explore-labels figure").nth(1);
+  const secondIndex = await second.getAttribute("data-index");
+  check(await second.getAttribute("tabindex") === "0" && await page.getAttribute("#test-strip", "tabindex") === "0"
+    && await page.getAttribute("#confusion td[data-truth]", "tabindex") === "0", "explorer images, strip and confusion cells take the focus");
+  await second.focus();
+  await page.keyboard.press("Enter");
+  await page.waitForFunction((i) => new RegExp(`imagen de prueba n\\.º ${i},`).test(document.querySelector("#feature-maps-label").textContent),
+    secondIndex, { timeout: 60_000 }).catch(() => fail("Enter on an explorer image did not show its maps"));
+  await page.focus("#test-strip");
+  await page.keyboard.press("ArrowRight");
+  await page.keyboard.press("ArrowRight");
+  await page.waitForFunction(() => /imagen 2 de la tira/.test(document.querySelector("#feature-maps-label").textContent),
+    null, { timeout: 60_000 }).catch(() => fail("the arrow keys on the strip did not move to its second image"));
+  console.log(`keyboard: ${await page.textContent("#feature-maps-label")}`);
 
   // Classify: test image 0 as PNG, cut from the strip of test images (drawn pixel for pixel).
   const png = await page.evaluate(() => {
@@ -268,6 +284,9 @@ try {
     "the lesson stays in Spanish");
   check(/after epoch 1/.test(await page.textContent("#strip-epoch")), "English strip caption");
   check(/Evaluation on the test data/.test(await page.textContent("#final")), "English final evaluation");
+  // Lines the page wrote itself are written again in English too.
+  check(/^\(your image; /.test(await page.textContent("#feature-maps-label")), `English feature-map label: ${await page.textContent("#feature-maps-label")}`);
+  check(/epoch 1 saved/.test(await page.textContent("#checkpoint-status")), `English checkpoint line: ${await page.textContent("#checkpoint-status")}`);
   await page.waitForFunction(() => /images, with the model/.test(document.querySelector("#explore-status").textContent),
     null, { timeout: 30_000 }).catch(() => fail("explorer caption not in English"));
   const label = await page.evaluate(() => Chart.getChart("loss-chart").data.datasets[0].label);

@@ -106,6 +106,11 @@ fn file_to_worker(page: &Shared, file: web_sys::File, status: &'static str, mess
     send_file(&dom, t, sender(page), file, status, message);
 }
 
+/// A keyboard event's `key` ("" for any other event).
+fn key(e: &web_sys::Event) -> String {
+    Reflect::get(e, &"key".into()).ok().and_then(|k| k.as_string()).unwrap_or_default()
+}
+
 fn wire_controls(page: &Shared, dom: &Dom) -> Result<(), JsValue> {
     let p = page.clone();
     dom.on("start", "click", move |_| {
@@ -121,8 +126,14 @@ fn wire_controls(page: &Shared, dom: &Dom) -> Result<(), JsValue> {
     })?;
     let p = page.clone();
     dom.on("pause", "click", move |_| {
-        let page = p.borrow();
-        page.send(if page.run.state == RunState::Paused { ToWorker::Resume } else { ToWorker::Pause });
+        let mut page = p.borrow_mut();
+        if page.run.state == RunState::Paused {
+            page.send(ToWorker::Resume);
+        } else {
+            page.run.pausing = true;
+            page.render_controls();
+            page.send(ToWorker::Pause);
+        }
     })?;
     let p = page.clone();
     dom.on("stop", "click", move |_| p.borrow().send(ToWorker::Stop))?;
@@ -136,6 +147,38 @@ fn wire_controls(page: &Shared, dom: &Dom) -> Result<(), JsValue> {
         page.run.feature = Feature::Strip((index.max(0.0) as usize).min(crate::protocol::STRIP_LEN - 1));
         page.request_feature_maps();
     })?;
+    // And, from the keyboard, the arrow keys on the strip.
+    let p = page.clone();
+    dom.on("test-strip", "keydown", move |e| {
+        let step: isize = match key(&e).as_str() {
+            "ArrowLeft" => -1,
+            "ArrowRight" => 1,
+            _ => return,
+        };
+        e.prevent_default();
+        let mut page = p.borrow_mut();
+        // From another image's maps, the strip's first.
+        let next = match page.run.feature {
+            Feature::Strip(i) => (i as isize + step).clamp(0, crate::protocol::STRIP_LEN as isize - 1) as usize,
+            _ => 0,
+        };
+        if page.run.feature != Feature::Strip(next) {
+            page.run.feature = Feature::Strip(next);
+            page.request_feature_maps();
+        }
+    })?;
+    // Enter or Space on what the page drew as a button (the explorer's images, the confusion
+    // matrix's cells) clicks it, as on a `<button>`.
+    super::dom::listen(&dom.document, "keydown", |e: web_sys::Event| {
+        let Some(target) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok()) else { return };
+        if matches!(key(&e).as_str(), "Enter" | " ")
+            && target.get_attribute("role").as_deref() == Some("button")
+            && target.tag_name() != "BUTTON"
+        {
+            e.prevent_default();
+            target.click();
+        }
+    });
     // So does a click on an image of the explorer.
     let p = page.clone();
     dom.on("explore-labels", "click", move |e| {

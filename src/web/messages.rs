@@ -97,6 +97,7 @@ impl Page {
             FromWorker::State { state } => {
                 self.run.state = state;
                 self.run.asked = false;
+                self.run.pausing = false;
                 if state == RunState::Running {
                     // Offered again, up to date, when the run ends.
                     self.saved.offer = None;
@@ -133,13 +134,13 @@ impl Page {
             FromWorker::Stored { epochs_done, best } => {
                 let had_best = self.saved.stored.is_some_and(|s| s.1);
                 self.saved.stored = Some((epochs_done, best || had_best));
-                self.saved.line = Some((t.stored)(epochs_done, best));
+                self.saved.line = Some(super::page::Line::Stored { epochs: epochs_done, best });
                 self.render_saved();
                 self.render_controls();
             }
             FromWorker::StorageError { message } => {
                 self.answered();
-                self.saved.line = Some(message);
+                self.saved.line = Some(super::page::Line::Said(message));
                 self.render_saved();
             }
             FromWorker::Diverged { message } => {

@@ -75,6 +75,10 @@ pub(crate) struct RunView {
     /// after a reload, while the worker waits for the lock — and a second press, «Descartar»
     /// or another device could come in between.
     pub(crate) asked: bool,
+    /// «Pausar» was pressed and the worker has not paused yet: it reads the wish between steps,
+    /// and an epoch's evaluation can take seconds. Until its `State` comes, the status says it
+    /// is pausing and the button waits (a second press used to resume the pause just made).
+    pub(crate) pausing: bool,
     pub(crate) started_ms: f64,
     pub(crate) steps_total: usize,
     /// The epoch the run started with (0 unless it was continued).
@@ -107,6 +111,7 @@ impl Default for RunView {
         Self {
             state: RunState::Idle,
             asked: false,
+            pausing: false,
             started_ms: 0.0,
             steps_total: 0,
             first_epoch: 0,
@@ -171,7 +176,16 @@ pub(crate) struct Saved {
     /// Epochs done of the last stored checkpoint, and whether a best one exists.
     pub(crate) stored: Option<(usize, bool)>,
     /// The checkpoint line (what was stored, or why not).
-    pub(crate) line: Option<String>,
+    pub(crate) line: Option<Line>,
+}
+
+/// The checkpoint line, kept as what it says rather than as text, so that a change of language
+/// writes it again in the new one.
+pub(crate) enum Line {
+    /// The checkpoint after epoch `epochs` was stored, and it is the best so far (`best`).
+    Stored { epochs: usize, best: bool },
+    /// A message from the worker (why a checkpoint was not stored), in the language of the time.
+    Said(String),
 }
 
 /// A preset of the controls.

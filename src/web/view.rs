@@ -6,7 +6,7 @@ use web_sys::Element;
 
 use super::chart::EpochPoint;
 use super::dom::location;
-use super::page::{Feature, Page, Status};
+use super::page::{Feature, Line, Page, Status};
 use crate::charts::{Series, line_chart_svg};
 use crate::export::{config_to_query, history_csv, history_json};
 use crate::html;
@@ -29,6 +29,7 @@ impl Page {
         self.render_live();
         self.render_epoch_tables();
         self.render_strip();
+        self.render_feature_label();
         self.render_final();
         self.render_device();
         self.render_saved();
@@ -88,6 +89,7 @@ impl Page {
             Status::Loading if ready => t.ready_to_train.to_string(),
             Status::Loading => t.chrome.iter().find(|(k, _)| *k == "controls.loading").map_or("…", |(_, v)| v).to_string(),
             Status::Run(RunState::Idle) if ready => t.ready_to_train.to_string(),
+            Status::Run(RunState::Running) if self.run.pausing => t.pausing.to_string(),
             // Not «terminado» above a final evaluation that says it was stopped.
             Status::Run(RunState::Finished) if self.run.finished.as_ref().is_some_and(|f| f.stopped) => {
                 t.stopped_state.to_string()
@@ -125,7 +127,7 @@ impl Page {
         dom.enable("download-last", last);
         dom.enable("download-state", last);
         dom.enable("download-best", best);
-        dom.enable("pause", matches!(state, RunState::Running | RunState::Paused));
+        dom.enable("pause", matches!(state, RunState::Running | RunState::Paused) && !self.run.pausing);
         dom.enable("stop", matches!(state, RunState::Running | RunState::Paused));
         for id in ["model", "batch-size", "epochs", "lr", "augment", "train-images", "test-images"] {
             dom.enable(id, !busy);
@@ -243,7 +245,8 @@ impl Page {
             dom.set_text("continue-run", &(t.continue_from)(saved.epochs_done + 1));
         }
         let line = match (&self.saved.line, self.saved.stored) {
-            (Some(line), _) => line.clone(),
+            (Some(Line::Stored { epochs, best }), _) => (t.stored)(*epochs, *best),
+            (Some(Line::Said(line)), _) => line.clone(),
             (None, Some((epochs, best))) => (t.stored)(epochs, best),
             (None, None) => "—".into(),
         };
@@ -358,22 +361,33 @@ impl Page {
     /// A person's own image is not asked for again: the worker drew it when it classified it.
     pub(crate) fn request_feature_maps(&self) {
         let Some(strip) = &self.run.strip else { return };
-        let t = self.t();
+        self.render_feature_label();
         match &self.run.feature {
             Feature::Strip(i) => {
                 let index = (*i).min(strip.truth.len().saturating_sub(1));
-                let class = strip.truth.get(index).and_then(|&c| t.classes.get(c)).copied().unwrap_or("");
-                self.dom.set_text("feature-maps-label", &(t.feature_maps_of)(index + 1, class, strip.epoch + 1));
                 self.send(ToWorker::FeatureMaps { index, ask: self.maps_asks.next() });
+            }
+            Feature::Test { index, .. } => self.send(ToWorker::FeatureMaps { index: *index, ask: self.maps_asks.next() }),
+            Feature::Own(_) => {}
+        }
+    }
+
+    /// Says whose feature maps are shown (also again in another language).
+    pub(crate) fn render_feature_label(&self) {
+        let Some(strip) = &self.run.strip else { return };
+        let t = self.t();
+        let label = match &self.run.feature {
+            Feature::Strip(i) => {
+                let index = (*i).min(strip.truth.len().saturating_sub(1));
+                let class = strip.truth.get(index).and_then(|&c| t.classes.get(c)).copied().unwrap_or("");
+                (t.feature_maps_of)(index + 1, class, strip.epoch + 1)
             }
             Feature::Test { index, truth } => {
                 let class = t.classes.get(*truth).copied().unwrap_or("");
-                self.dom.set_text("feature-maps-label", &(t.lab.feature_maps_test)(*index, class, strip.epoch + 1));
-                self.send(ToWorker::FeatureMaps { index: *index, ask: self.maps_asks.next() });
+                (t.lab.feature_maps_test)(*index, class, strip.epoch + 1)
             }
-            Feature::Own(source) => {
-                self.dom.set_text("feature-maps-label", &(t.lab.feature_maps_own)(&(t.model_source)(source)));
-            }
-        }
+            Feature::Own(source) => (t.lab.feature_maps_own)(&(t.model_source)(source)),
+        };
+        self.dom.set_text("feature-maps-label", &label);
     }
 }
