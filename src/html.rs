@@ -146,7 +146,7 @@ pub fn strip(t: &Texts, strip: &Strip) -> String {
             let ok = if truth == p { "ok" } else { "bad" };
             format!(
                 "<span class=\"{ok}\" title=\"{}: {}\" data-predicted=\"{p}\" data-confidence=\"{c:?}\">{} \
-                 <small>{:.0} %</small><br><small>({})</small></span>",
+                 <small>{:.0}\u{a0}%</small><br><small>({})</small></span>",
                 escape(t.truth),
                 class(t, truth),
                 class(t, p),

@@ -261,7 +261,7 @@ pub static EN: Texts = Texts {
     all_classes: "all",
     saved_run: |model, done, epochs, best| match best {
         Some(best) => format!(
-            "A run is saved in this browser: {model}, {done} of {epochs} epochs, best validation accuracy {:.1} %.",
+            "A run is saved in this browser: {model}, {done} of {epochs} epochs, best validation accuracy {:.2} %.",
             best * 100.0
         ),
         None => format!("A run is saved in this browser: {model}, {done} of {epochs} epochs."),

@@ -278,7 +278,7 @@ pub static ES: Texts = Texts {
     all_classes: "todas",
     saved_run: |model, done, epochs, best| match best {
         Some(best) => format!(
-            "Hay un entrenamiento guardado en este navegador: {model}, {done} de {epochs} épocas, mejor exactitud de validación {:.1} %.",
+            "Hay un entrenamiento guardado en este navegador: {model}, {done} de {epochs} épocas, mejor exactitud de validación {:.2} %.",
             best * 100.0
         ),
         None => format!("Hay un entrenamiento guardado en este navegador: {model}, {done} de {epochs} épocas."),
