@@ -29,6 +29,10 @@ pub const EXPERIMENT: &str = "experiment";
 pub const LAST: &str = "last";
 /// The checkpoint of the best validation accuracy so far.
 pub const BEST: &str = "best";
+/// The class probabilities of the run's test images with `last`'s model (little-endian `f32`,
+/// ten per image), written with it: the explorer after a reload, without evaluating again.
+/// Its `model` is `last`'s bytes' fingerprint, so that it is used with that checkpoint only.
+pub const EXPLORED: &str = "explored";
 
 /// A checkpoint record.
 pub struct Record {

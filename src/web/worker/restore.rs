@@ -1,7 +1,9 @@
 //! After a reload: the saved run's network at hand again, as its last stored epoch left it. A
 //! person's images can be classified with it at once; the strip's predictions, their feature
-//! maps and the explorer follow once the run's test images are evaluated (in chunks, given up
-//! as soon as a run starts or another model takes its place).
+//! maps and the explorer come from that epoch's evaluation, stored beside the checkpoint
+//! (`store::EXPLORED`), or where there is none (a run file loaded) once the run's test images
+//! are evaluated again (in chunks, given up as soon as a run starts or another model takes its
+//! place).
 
 use std::rc::Rc;
 
@@ -14,10 +16,41 @@ use crate::model::ResNetConfig;
 use crate::protocol::{FromWorker, STRIP_LEN};
 use crate::trainer::{probabilities, run_mean};
 use crate::web::sleep_ms;
-use crate::web::store::{self, LAST};
+use crate::web::store::{self, EXPLORED, LAST, Record};
 
 /// Test images evaluated between two looks at the worker's messages.
 const CHUNK: usize = 250;
+
+/// A fingerprint of a checkpoint's bytes (the `EXPLORED` record names the one it belongs to).
+fn fingerprint(bytes: &[u8]) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut hasher);
+    format!("{:016x}", hasher.finish())
+}
+
+/// The `EXPLORED` record to store beside checkpoint `last` (its bytes) of a run with
+/// `epochs_done` epochs: the evaluation of the epoch that just ended, if it is that one.
+pub(super) fn explored_record(last: &[u8], epochs_done: usize) -> Option<Record> {
+    let probabilities = STATE.with_borrow(|s| {
+        s.explorable.as_ref().filter(|e| e.epoch + 1 == epochs_done).map(|e| e.probabilities.clone())
+    })?;
+    Some(Record {
+        bytes: probabilities.iter().flat_map(|p| p.to_le_bytes()).collect(),
+        epochs_done,
+        model: fingerprint(last),
+        val_accuracy: 0.0,
+    })
+}
+
+/// The stored evaluation of checkpoint `last` (its bytes), if there is one for it.
+async fn stored_evaluation(last: &[u8], epochs_done: usize, n: usize) -> Option<Vec<f32>> {
+    let record = store::load(EXPLORED).await.ok().flatten()?;
+    let ours = record.epochs_done == epochs_done && record.model == fingerprint(last);
+    let probabilities: Vec<f32> =
+        record.bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+    (ours && probabilities.len() == n * NUM_CLASSES).then_some(probabilities)
+}
 
 /// Whether no model is at hand and nothing holds the device: then the saved run's may be.
 fn free() -> bool {
@@ -57,16 +90,22 @@ pub(super) async fn restore_saved() {
     // the strip's predictions (which also has the page ask for the explorer's list).
     let n = run.config.limit_test.map_or(data.test.len(), |n| n.min(data.test.len()));
     let ours = || STATE.with_borrow(|s| !s.busy() && s.snapshot.as_ref().is_some_and(|m| Rc::ptr_eq(&m.mean, &mean)));
-    let mut all = Vec::with_capacity(n * NUM_CLASSES);
-    let indices: Vec<usize> = (0..n).collect();
-    for chunk in indices.chunks(CHUNK) {
-        sleep_ms(0).await;
-        let Some(snapshot) = STATE.with_borrow(|s| s.snapshot.clone()).filter(|_| ours()) else { return };
-        match probabilities(&snapshot.model, &data.test, chunk, &snapshot.mean, &snapshot.device).await {
-            Ok(p) => all.extend_from_slice(&p),
-            Err(_) => return,
+    let all = match stored_evaluation(&record.bytes, run.epochs_done, n).await {
+        Some(all) => all,
+        None => {
+            let mut all = Vec::with_capacity(n * NUM_CLASSES);
+            let indices: Vec<usize> = (0..n).collect();
+            for chunk in indices.chunks(CHUNK) {
+                sleep_ms(0).await;
+                let Some(snapshot) = STATE.with_borrow(|s| s.snapshot.clone()).filter(|_| ours()) else { return };
+                match probabilities(&snapshot.model, &data.test, chunk, &snapshot.mean, &snapshot.device).await {
+                    Ok(p) => all.extend_from_slice(&p),
+                    Err(_) => return,
+                }
+            }
+            all
         }
-    }
+    };
     if !ours() {
         return;
     }

@@ -19,7 +19,7 @@ use crate::protocol::{FromWorker, RunState, STRIP_LEN};
 use crate::summary::Summary;
 use crate::trainer::{Control, Current, Evaluation, Event, Observer, Start, TrainError, predict, train_prepared};
 use crate::web::sleep_ms;
-use crate::web::store::{self, BEST, LAST};
+use crate::web::store::{self, BEST, EXPLORED, LAST};
 
 pub(super) struct WorkerObserver {
     data: Rc<Cifar10>,
@@ -61,9 +61,14 @@ impl Observer for WorkerObserver {
             Err(e) => return post(&FromWorker::StorageError { message: (t.storage_failed)(&(t.checkpoint_error)(&e)) }),
         };
         let record = record_of(checkpoint, bytes);
+        // This epoch's evaluation, for the explorer after a reload (`restore.rs`).
+        let explored = super::restore::explored_record(&record.bytes, checkpoint.run.epochs_done);
         let mut records = vec![(LAST, &record)];
         if best {
             records.push((BEST, &record));
+        }
+        if let Some(explored) = &explored {
+            records.push((EXPLORED, explored));
         }
         match store::save(&records).await {
             Ok(()) => post(&FromWorker::Stored { epochs_done: checkpoint.run.epochs_done, best }),
