@@ -90,11 +90,14 @@ pub fn confusion(t: &Texts, confusion: &[Vec<u32>]) -> String {
                 .map(|(p, &n)| {
                     let alpha = n as f64 / max;
                     let hue = if truth == p { "34,139,34" } else { "200,40,40" };
-                    // A button for the keyboard too (Enter or Space, `app.rs`), named for a reader.
+                    // A button inside the cell, for the keyboard too, named for a reader; the cell
+                    // stays a cell of the table.
                     format!(
-                        "<td data-truth=\"{truth}\" data-predicted=\"{p}\" tabindex=\"0\" role=\"button\" \
-                         aria-label=\"{} → {}: {n}\" style=\"background: rgba({hue},{alpha:.2})\">{n}</td>",
+                        "<td data-truth=\"{truth}\" data-predicted=\"{p}\" style=\"background: rgba({hue},{alpha:.2})\">\
+                         <button type=\"button\" aria-label=\"{} {}, {} {}: {n}\">{n}</button></td>",
+                        escape(t.truth),
                         class(t, truth),
+                        escape(t.predicted),
                         class(t, p)
                     )
                 })

@@ -102,6 +102,8 @@ pub struct Texts {
     pub confusion_hint: &'static str,
     pub per_class_caption: &'static str,
     pub truth: &'static str,
+    /// «predicha»: the class the network chose (the confusion matrix's cells, for a reader).
+    pub predicted: &'static str,
     pub after_epoch: fn(usize) -> String,
     /// Idle, running, paused, stopping, finished.
     pub states: [&'static str; 5],

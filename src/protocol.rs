@@ -225,8 +225,9 @@ pub enum FromWorker {
     /// `Pixels` for [`Canvas::ClassifyPreview`] before, its feature maps as `FeatureMaps` just
     /// before); `ask` is the request's.
     Classified { probabilities: Vec<f32>, source: ModelSource, ask: u32 },
-    /// A person's image or weights file could not be used; nothing changed.
-    ClassifyError { message: String },
+    /// A person's image or weights file could not be used; nothing changed. `ask`: the image's
+    /// request number (none for a weights file), whose feature maps will not come.
+    ClassifyError { message: String, ask: Option<u32> },
     /// The explorer's list and its images, `columns` to a row, as one mosaic (cells of 32
     /// pixels, 2 apart); `None` when the list is empty.
     Explored { epoch: usize, items: Vec<Item>, columns: usize, mosaic: Option<Image> },

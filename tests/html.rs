@@ -54,8 +54,8 @@ fn confusion_matrix_has_a_cell_per_pair_with_its_classes() {
     let out = html::confusion(&ES, &matrix);
     assert_eq!(out.matches("<td data-truth=").count(), 100);
     // Cells are buttons for the keyboard, named by their classes and count.
-    assert!(out.contains("<td data-truth=\"3\" data-predicted=\"5\" tabindex=\"0\" role=\"button\" aria-label=\"gato → perro: 7\" style=\"background: rgba(200,40,40,0.50)\">7</td>"), "{out}");
-    assert!(out.contains("<td data-truth=\"2\" data-predicted=\"2\" tabindex=\"0\" role=\"button\" aria-label=\"pájaro → pájaro: 14\" style=\"background: rgba(34,139,34,1.00)\">14</td>"), "{out}");
+    assert!(out.contains("<td data-truth=\"3\" data-predicted=\"5\" style=\"background: rgba(200,40,40,0.50)\"><button type=\"button\" aria-label=\"verdadera gato, predicha perro: 7\">7</button></td>"), "{out}");
+    assert!(out.contains("<td data-truth=\"2\" data-predicted=\"2\" style=\"background: rgba(34,139,34,1.00)\"><button type=\"button\" aria-label=\"verdadera pájaro, predicha pájaro: 14\">14</button></td>"), "{out}");
     assert!(out.contains("<th>gato</th>") && out.contains("title=\"avión\""), "{out}");
     assert!(html::confusion(&EN, &matrix).contains("<th>cat</th>"));
 }
@@ -100,7 +100,7 @@ fn final_evaluation_and_durations() {
     let out = html::finished(&ES, &Finished { test_loss: 1.25, test_accuracy: 0.5, stopped: true, epochs_done: 3 });
     assert!(out.contains("1.2500") && out.contains("50.00 %") && out.contains("detenido con 3 épocas completas"), "{out}");
     let one = html::finished(&ES, &Finished { test_loss: 1.25, test_accuracy: 0.5, stopped: false, epochs_done: 1 });
-    assert!(one.contains("Entrenamiento completo: 1 época.") && !one.contains("detenido"), "{one}");
+    assert!(one.contains("Entrenamiento completado: 1 época.") && !one.contains("detenido"), "{one}");
     assert_eq!(html::duration(42.4), "42 s");
     assert_eq!(html::duration(185.0), "3 min 5 s");
     assert_eq!(html::duration(7_800.0), "2 h 10 min");

@@ -67,6 +67,23 @@ try {
   const during = await text(page, "experiment-status");
   check(/red 1 de 4/.test(during), "paused in the first network");
   check(/Quedan ≈ \d/.test(during), `the time the experiment has left: ${during}`);
+  // «Continuar», and «Pausar» again the moment the page says it trains (in the same task as that
+  // message): the run must pause again (the worker once said «Entrenando» before its paused
+  // loop had seen the resume, and then never said it paused again).
+  await page.evaluate(() => {
+    const status = document.querySelector("#status");
+    new MutationObserver((_, observer) => {
+      if (/Entrenando/.test(status.textContent) && !document.querySelector("#pause").disabled) {
+        observer.disconnect();
+        document.querySelector("#pause").click();
+        window.pausedAgain = true;
+      }
+    }).observe(status, { childList: true, characterData: true, subtree: true });
+    document.querySelector("#pause").click();
+  });
+  await page.waitForFunction(() => window.pausedAgain, null, { timeout: 60_000 });
+  await waitText(page, "status", /En pausa/, 60_000)
+    .catch(async () => fail(`a pause right after a resume did not pause: «${await text(page, "status")}»`));
   await page.click("#pause");
   await waitText(page, "experiment-status", /red 3 de 4 \(Plain-56\)/);
   await waitText(page, "checkpoint-status", /época 1 guardada/, 300_000);

@@ -151,7 +151,7 @@ try {
   const second = page.locator("#explore-labels figure").nth(1);
   const secondIndex = await second.getAttribute("data-index");
   check(await second.getAttribute("tabindex") === "0" && await page.getAttribute("#test-strip", "tabindex") === "0"
-    && await page.getAttribute("#confusion td[data-truth]", "tabindex") === "0", "explorer images, strip and confusion cells take the focus");
+    && await page.locator("#confusion td[data-truth] button").count() === 100, "explorer images, strip and confusion cells take the focus");
   await second.focus();
   await page.keyboard.press("Enter");
   await page.waitForFunction((i) => new RegExp(`imagen de prueba n\\.º ${i},`).test(document.querySelector("#feature-maps-label").textContent),

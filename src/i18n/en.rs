@@ -151,6 +151,7 @@ pub static EN: Texts = Texts {
     confusion_hint: "Click a cell to see those images in the explorer.",
     per_class_caption: "Accuracy per class",
     truth: "true",
+    predicted: "predicted",
     after_epoch: |epoch| format!("after epoch {epoch}"),
     states: [
         "Ready.",
@@ -269,7 +270,7 @@ pub static EN: Texts = Texts {
     continue_from: |epoch| format!("Continue from epoch {epoch}"),
     continue_needs_epochs: |done, field| {
         let did = if done == 1 { "1 epoch".to_string() } else { format!("{done} epochs") };
-        format!("The saved run has already done {did} and «Epochs» says {field}: raise «Epochs» above {done} to continue it.")
+        format!("The saved run has already trained for {did} and \u{201c}Epochs\u{201d} says {field}: set it above {done} to continue.")
     },
     stored: |done, best| {
         if best {

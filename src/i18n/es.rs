@@ -125,8 +125,8 @@ pub static ES: Texts = Texts {
     bad_batch: "Tamaño de lote: escribe un entero entre 2 y 512.",
     bad_epochs: "Épocas: escribe un entero entre 1 y 1000.",
     bad_lr: "Razón de aprendizaje: escribe un número entre 0 y 1, p. ej. 0.001.",
-    bad_train_images: "Imágenes de entrenamiento: escribe un entero de 2 en adelante, o déjalo vacío para usarlas todas.",
-    bad_test_images: "Imágenes de prueba: escribe un entero de 1 en adelante, o déjalo vacío para usarlas todas.",
+    bad_train_images: "Imágenes de entrenamiento: escribe un entero igual o mayor que 2, o déjalo vacío para usarlas todas.",
+    bad_test_images: "Imágenes de prueba: escribe un entero igual o mayor que 1, o déjalo vacío para usarlas todas.",
     training_started: |model, params, images| {
         format!("Entrenando {model} ({params} parámetros entrenables) con {images} imágenes.")
     },
@@ -135,10 +135,10 @@ pub static ES: Texts = Texts {
     best: |pct, epoch| format!("{pct:.2} % (época {epoch})"),
     finished_html: |loss, accuracy, stopped, epochs| {
         let how = match (stopped, epochs) {
-            (true, 1) => "Entrenamiento detenido con 1 época completa: esta evaluación usa los pesos del momento de la parada.".to_string(),
-            (true, n) => format!("Entrenamiento detenido con {n} épocas completas: esta evaluación usa los pesos del momento de la parada."),
-            (false, 1) => "Entrenamiento completo: 1 época.".to_string(),
-            (false, n) => format!("Entrenamiento completo: {n} épocas."),
+            (true, 1) => "Entrenamiento detenido con 1 época completa: esta evaluación usa los pesos que tenía al detenerse.".to_string(),
+            (true, n) => format!("Entrenamiento detenido con {n} épocas completas: esta evaluación usa los pesos que tenía al detenerse."),
+            (false, 1) => "Entrenamiento completado: 1 época.".to_string(),
+            (false, n) => format!("Entrenamiento completado: {n} épocas."),
         };
         format!(
             "<h3>Evaluación en los datos de prueba</h3><p>Pérdida de prueba: <b>{loss:.4}</b><br>\
@@ -151,6 +151,7 @@ pub static ES: Texts = Texts {
     confusion_hint: "Pulsa una celda para ver esas imágenes en el explorador.",
     per_class_caption: "Exactitud por clase",
     truth: "verdadera",
+    predicted: "predicha",
     after_epoch: |epoch| format!("después de la época {epoch}"),
     states: [
         "Listo.",
@@ -240,7 +241,7 @@ pub static ES: Texts = Texts {
     no_bytes: "No llegaron los bytes del archivo.",
     unknown_message: |e| format!("Mensaje no reconocido: {e}"),
     classify_need_model: "Aún no hay un modelo que usar: entrena al menos una época, pausa el entrenamiento o carga unos pesos.",
-    classify_ready: "Ya hay un modelo: elige, suelta, pega o dibuja una imagen para clasificarla.",
+    classify_ready: "Ya hay un modelo: elige, arrastra, pega o dibuja una imagen para clasificarla.",
     classify_bad_image: |e| format!("No se puede usar esa imagen: {e}."),
     image_error: |e| match e {
         ImageInputError::Empty => "el archivo está vacío (0 bytes)".into(),
@@ -286,7 +287,7 @@ pub static ES: Texts = Texts {
     continue_from: |epoch| format!("Continuar desde la época {epoch}"),
     continue_needs_epochs: |done, field| {
         let did = if done == 1 { "1 época".to_string() } else { format!("{done} épocas") };
-        format!("El entrenamiento guardado ya hizo {did} y «Épocas» dice {field}: sube «Épocas» por encima de {done} para continuarlo.")
+        format!("El entrenamiento guardado ya lleva {did} y en «Épocas» pone {field}: pon más de {done} para continuarlo.")
     },
     stored: |done, best| {
         if best {

@@ -131,6 +131,8 @@ fn wire_controls(page: &Shared, dom: &Dom) -> Result<(), JsValue> {
             page.send(ToWorker::Resume);
         } else {
             page.run.pausing = true;
+            // The status line says so, whatever message it held.
+            page.status = Status::Run(page.run.state);
             page.render_controls();
             page.send(ToWorker::Pause);
         }
@@ -193,19 +195,25 @@ fn wire_controls(page: &Shared, dom: &Dom) -> Result<(), JsValue> {
     let p = page.clone();
     dom.on("continue-run", "click", move |_| {
         let mut page = p.borrow_mut();
-        page.dom.show("recovery", false);
-        let epochs = page.config().ok().map(|c| c.epochs);
-        // A run that has done the epochs the field asks for has nothing to continue: say how to
-        // give it more (before, the click ran no epoch and emptied the gradient chart).
+        // «Épocas» alone (not the whole form: another field's bad value does not matter here).
+        // A run that has done the epochs it asks for has nothing to continue: say how to give it
+        // more (before, the click ran no epoch and emptied the gradient chart).
         let done = page.saved.offer.as_ref().map_or(0, |s| s.epochs_done);
-        if let Some(epochs) = epochs.filter(|&e| e <= done) {
-            let message = (page.t().continue_needs_epochs)(done, epochs);
+        let message = match page.dom.value("epochs").trim().parse::<usize>() {
+            Ok(epochs) if !(1..=1000).contains(&epochs) => Some(page.t().bad_epochs.to_string()),
+            Err(_) => Some(page.t().bad_epochs.to_string()),
+            Ok(epochs) if epochs <= done => Some((page.t().continue_needs_epochs)(done, epochs)),
+            Ok(_) => None,
+        };
+        if let Some(message) = message {
             page.say(message);
             if let Some(field) = page.dom.input("epochs") {
                 let _ = field.focus();
             }
             return;
         }
+        let epochs = page.dom.value("epochs").trim().parse::<usize>().ok();
+        page.dom.show("recovery", false);
         page.run.asked = true;
         page.render_controls();
         page.send(ToWorker::Continue { epochs });

@@ -89,8 +89,11 @@ impl Page {
             FromWorker::Predictions { epoch, truth, predicted, confidence } => {
                 self.run.strip = Some(Strip { epoch, truth, predicted, confidence });
                 self.render_strip();
-                // The feature maps of the chosen strip image, with this epoch's model.
-                self.request_feature_maps();
+                // The feature maps of the chosen strip image, with this epoch's model (not over
+                // a person's image: its maps are drawn as soon as it is classified).
+                if !self.maps_asks.image_pending() {
+                    self.request_feature_maps();
+                }
                 // A new epoch: refresh the explorer with the person's current filter.
                 self.use_model.request_explore(&self.dom, &|m| self.send(m));
             }
@@ -152,13 +155,22 @@ impl Page {
             FromWorker::Classified { probabilities, source, ask } => {
                 // The worker drew the image's feature maps too, unless a click asked for others
                 // since: then they, and their label, stay.
+                self.maps_asks.answered(ask);
                 if self.maps_asks.is_latest(ask) {
                     self.run.feature = super::page::Feature::Own(source.clone());
                     self.dom.set_text("feature-maps-label", &(t.lab.feature_maps_own)(&(t.model_source)(&source)));
                 }
                 self.use_model.on_classified(&self.dom, t, probabilities, source)
             }
-            FromWorker::ClassifyError { message } => self.dom.set_text("classify-status", &message),
+            FromWorker::ClassifyError { message, ask } => {
+                self.dom.set_text("classify-status", &message);
+                // No maps come for that image: the ones the page shows are asked for again (a
+                // click made before it was sent was overtaken by its number).
+                if let Some(ask) = ask.filter(|&ask| self.maps_asks.is_latest(ask)) {
+                    self.maps_asks.answered(ask);
+                    self.request_feature_maps();
+                }
+            }
             FromWorker::Explored { epoch, items, columns, mosaic } => {
                 self.use_model.on_explored(&self.dom, t, epoch, &items, columns, mosaic)
             }

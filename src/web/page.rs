@@ -146,19 +146,41 @@ pub(crate) enum Feature {
 /// the latest request's maps are drawn and labelled: the answers to a click and to an image
 /// sent just before it can come in either order.
 #[derive(Clone, Default)]
-pub(crate) struct MapsAsks(Rc<Cell<u32>>);
+pub(crate) struct MapsAsks(Rc<Cell<(u32, bool)>>);
 
 impl MapsAsks {
-    /// The number of a new request, now the latest.
+    /// The number of a new request for a test image's maps, now the latest.
     pub(crate) fn next(&self) -> u32 {
-        let ask = self.0.get().wrapping_add(1);
-        self.0.set(ask);
+        self.take(false)
+    }
+
+    /// The number of a person's image sent to be classified, now the latest.
+    pub(crate) fn next_image(&self) -> u32 {
+        self.take(true)
+    }
+
+    fn take(&self, image: bool) -> u32 {
+        let ask = self.0.get().0.wrapping_add(1);
+        self.0.set((ask, image));
         ask
+    }
+
+    /// Whether the latest request is a person's image not yet answered: an epoch's end does not
+    /// ask for the strip's maps over it (its answer would then be dropped).
+    pub(crate) fn image_pending(&self) -> bool {
+        self.0.get().1
+    }
+
+    /// Image request `ask` was answered (classified, or refused): no longer pending.
+    pub(crate) fn answered(&self, ask: u32) {
+        if self.is_latest(ask) {
+            self.0.set((ask, false));
+        }
     }
 
     /// Whether `ask` answers the latest request.
     pub(crate) fn is_latest(&self, ask: u32) -> bool {
-        self.0.get() == ask
+        self.0.get().0 == ask
     }
 }
 

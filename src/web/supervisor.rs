@@ -165,6 +165,7 @@ fn forget_worker(p: &mut Page) {
     p.setup.kernels = None;
     p.run.state = RunState::Idle;
     p.run.asked = false;
+    p.run.pausing = false;
     p.saved.offer = None;
     p.lab.measuring = false;
     p.lab.pending = None;

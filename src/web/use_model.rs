@@ -29,8 +29,13 @@ pub(crate) struct UseModel {
 
 impl UseModel {
     pub(crate) fn on_model_available(&mut self, dom: &Dom, t: &Texts, source: ModelSource) {
+        let first = self.source.is_none();
+        dom.set_text("classify-model", &(t.model_source)(&source));
         self.source = Some(source);
-        self.render(dom, t);
+        // A newer model (each epoch's) leaves the line below as it is: a result, an error, «Clasificando…».
+        if first && self.classified.is_none() {
+            dom.set_text("classify-status", t.classify_ready);
+        }
     }
 
     pub(crate) fn on_classified(&mut self, dom: &Dom, t: &Texts, probabilities: Vec<f32>, source: ModelSource) {
@@ -151,7 +156,7 @@ fn classify_sketch(dom: &Dom, t: &Texts, send: &dyn Fn(ToWorker), canvas: &HtmlC
     let (width, height) = (canvas.width(), canvas.height());
     let Ok(image) = ctx.get_image_data(0.0, 0.0, width as f64, height as f64) else { return };
     dom.set_text("classify-status", t.classifying);
-    send(ToWorker::ClassifyPixels { width, height, rgba: Bytes::to_js(&image.data().0), ask: ask.next() });
+    send(ToWorker::ClassifyPixels { width, height, rgba: Bytes::to_js(&image.data().0), ask: ask.next_image() });
 }
 
 /// Wires the classifier (file, drop, paste, drawing, weights) and the explorer; `send` reaches
@@ -166,7 +171,7 @@ pub(crate) fn wire(dom: &Dom, send: Send, lang: Rc<dyn Fn() -> Lang>, asks: Maps
         Rc::new(move |file: web_sys::File| {
             let asks = asks.clone();
             send_file(&dom, lang().texts(), send.clone(), file, "classify-status", move |name, bytes| {
-                ToWorker::ClassifyFile { name, bytes, ask: asks.next() }
+                ToWorker::ClassifyFile { name, bytes, ask: asks.next_image() }
             })
         })
     };

@@ -130,10 +130,8 @@ fn handle(data: JsValue) {
         ToWorker::Pause | ToWorker::Resume | ToWorker::Stop
             if !STATE.with_borrow(|s| s.busy()) || WISH.get() == Wish::Stop => {}
         ToWorker::Pause => WISH.set(Wish::Pause),
-        ToWorker::Resume => {
-            WISH.set(Wish::Run);
-            post(&FromWorker::State { state: RunState::Running });
-        }
+        // The run says `Running` when it goes on (`WorkerObserver::control`).
+        ToWorker::Resume => WISH.set(Wish::Run),
         ToWorker::Stop => {
             WISH.set(Wish::Stop);
             post(&FromWorker::State { state: RunState::Stopping });

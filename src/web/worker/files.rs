@@ -18,10 +18,13 @@ pub(super) async fn classify(picture: Result<image::RgbaImage, ImageInputError>,
     let t = texts();
     let picture = match picture {
         Ok(picture) => picture,
-        Err(e) => return post(&FromWorker::ClassifyError { message: (t.classify_bad_image)(&(t.image_error)(&e)) }),
+        Err(e) => {
+            let message = (t.classify_bad_image)(&(t.image_error)(&e));
+            return post(&FromWorker::ClassifyError { message, ask: Some(ask) });
+        }
     };
     let Some(snapshot) = STATE.with_borrow(|s| s.snapshot.clone()) else {
-        return post(&FromWorker::ClassifyError { message: t.classify_need_model.into() });
+        return post(&FromWorker::ClassifyError { message: t.classify_need_model.into(), ask: Some(ask) });
     };
     let picture32 = to_cifar(&picture);
     post(&FromWorker::Pixels { canvas: Canvas::ClassifyPreview, image: image((SIDE, SIDE, rgba(&picture32))) });
@@ -32,7 +35,7 @@ pub(super) async fn classify(picture: Result<image::RgbaImage, ImageInputError>,
             draw_feature_maps(&snapshot, &split, 0, ask).await;
             post(&FromWorker::Classified { probabilities, source: snapshot.source, ask });
         }
-        Err(e) => post(&FromWorker::ClassifyError { message: e.to_string() }),
+        Err(e) => post(&FromWorker::ClassifyError { message: e.to_string(), ask: Some(ask) }),
     }
 }
 
@@ -40,17 +43,17 @@ pub(super) async fn classify(picture: Result<image::RgbaImage, ImageInputError>,
 /// another architecture, with other shapes, or not a safetensors file changes nothing.
 pub(super) async fn load_weights(file: String, model: String, bytes: Vec<u8>) {
     let t = texts();
-    let bad = |e: &str| post(&FromWorker::ClassifyError { message: (t.weights_bad)(&file, e) });
+    let bad = |e: &str| post(&FromWorker::ClassifyError { message: (t.weights_bad)(&file, e), ask: None });
     let kind: ModelKind = match model.parse() {
         Ok(kind) => kind,
         Err(e) => return bad(&format!("{e}")),
     };
     let (data, device) = STATE.with_borrow(|s| (s.data.clone(), s.device.clone()));
     let Some(data) = data else {
-        return post(&FromWorker::ClassifyError { message: t.weights_need_data.into() });
+        return post(&FromWorker::ClassifyError { message: t.weights_need_data.into(), ask: None });
     };
     let Some((device, _)) = device else {
-        return post(&FromWorker::ClassifyError { message: t.no_device.into() });
+        return post(&FromWorker::ClassifyError { message: t.no_device.into(), ask: None });
     };
     let device = device.without_autodiff();
     let mut loaded = match ResNetConfig::from(kind).try_init(&device) {

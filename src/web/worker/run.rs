@@ -67,12 +67,14 @@ impl Observer for WorkerObserver {
         if best {
             records.push((BEST, &record));
         }
-        if let Some(explored) = &explored {
-            records.push((EXPLORED, explored));
-        }
         match store::save(&records).await {
             Ok(()) => post(&FromWorker::Stored { epochs_done: checkpoint.run.epochs_done, best }),
-            Err(e) => post(&FromWorker::StorageError { message: save_error(&e) }),
+            Err(e) => return post(&FromWorker::StorageError { message: save_error(&e) }),
+        }
+        // Its own write, after the checkpoints: near the quota this cache must not cost them.
+        // One that fails (or an older one left) is never used with another checkpoint.
+        if let Some(explored) = &explored {
+            let _ = store::save(&[(EXPLORED, explored)]).await;
         }
     }
 
@@ -82,7 +84,11 @@ impl Observer for WorkerObserver {
             sleep_ms(0).await;
             match WISH.get() {
                 Wish::Run => {
-                    self.told_paused = false;
+                    // Said here, where the run goes on, not when «Continuar» is read: a Pause
+                    // read before this loop looks again (a double click) must be told too.
+                    if std::mem::take(&mut self.told_paused) {
+                        post(&FromWorker::State { state: RunState::Running });
+                    }
                     return Control::Continue;
                 }
                 Wish::Stop => return Control::Stop,
