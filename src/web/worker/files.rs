@@ -63,7 +63,7 @@ pub(super) async fn load_weights(file: String, model: String, bytes: Vec<u8>) {
     if let Err(e) = crate::checkpoint::load_safetensors(&mut loaded, bytes) {
         return bad(&(t.checkpoint_error)(&crate::checkpoint::RunCheckpointError::Weights(e)));
     }
-    post(&FromWorker::Notice { message: (t.weights_loaded)(&file, &kind.to_string()) });
+    post(&FromWorker::Notice { message: (t.weights_loaded)(&file, &kind.label()) });
     // The training set's mean, as a run subtracts it: the one made ready with the data when
     // there is one (computing it again takes about 0.1 s).
     let kept = STATE.with_borrow(|s| s.prepared.clone()).filter(|p| p.is_for(&data, &device));
@@ -72,7 +72,7 @@ pub(super) async fn load_weights(file: String, model: String, bytes: Vec<u8>) {
         model: loaded,
         mean: Rc::new(mean),
         device,
-        source: ModelSource::Loaded { file, model: kind.to_string() },
+        source: ModelSource::Loaded { file, model: kind.label() },
     });
 }
 
