@@ -27,6 +27,18 @@ pub fn group(n: usize) -> String {
     group_digits(n, '\u{202f}')
 }
 
+/// A learning rate written as the controls' field writes it: plain decimals down to 0.0001, to
+/// three significant digits (`0.001`, `0.000316`); smaller ones as powers of ten (`1.00e-5`).
+pub fn learning_rate(lr: f64) -> String {
+    if (1e-4..10.0).contains(&lr) {
+        let decimals = (2 - lr.log10().floor() as i32).max(0) as usize;
+        let text = format!("{lr:.decimals$}");
+        if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_string() } else { text }
+    } else {
+        format!("{lr:.2e}")
+    }
+}
+
 /// Seconds as `42 s`, `3 min 5 s` or `2 h 10 min`.
 pub fn duration(seconds: f64) -> String {
     let s = seconds.max(0.0).round() as u64;

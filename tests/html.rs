@@ -102,6 +102,12 @@ fn final_evaluation_and_durations() {
     let one = html::finished(&ES, &Finished { test_loss: 1.25, test_accuracy: 0.5, stopped: false, epochs_done: 1 });
     assert!(one.contains("Entrenamiento completado: 1 época.") && !one.contains("detenido"), "{one}");
     assert_eq!(html::duration(42.4), "42 s");
+    // The learning rate as the field writes it.
+    assert_eq!(html::learning_rate(0.001), "0.001");
+    assert_eq!(html::learning_rate(0.0005), "0.0005");
+    assert_eq!(html::learning_rate(0.001 * 0.1f64.sqrt()), "0.000316");
+    assert_eq!(html::learning_rate(1e-5), "1.00e-5");
+    assert_eq!(html::learning_rate(0.1), "0.1");
     assert_eq!(html::duration(185.0), "3 min 5 s");
     assert_eq!(html::duration(7_800.0), "2 h 10 min");
     assert_eq!(html::group(1_234_567), "1\u{202f}234\u{202f}567");

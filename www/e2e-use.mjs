@@ -311,6 +311,7 @@ try {
   // A reload brings the saved run's network back: a person's image is classified as before it,
   // and the strip's predictions and the explorer return (the page is in English now).
   const strip0 = await page.$$eval("#strip-labels span", (s) => s.map((x) => `${x.dataset.predicted}:${x.dataset.confidence}`).join(" "));
+  const final0 = await page.textContent("#final");
   await page.reload();
   await page.waitForFunction(() => /A model is ready/.test(document.querySelector("#classify-status").textContent),
     null, { timeout: 60_000 }).catch(() => fail("after a reload, no model to classify with"));
@@ -319,6 +320,8 @@ try {
     .catch(() => fail("after a reload, the explorer did not come back"));
   const strip1 = await page.$$eval("#strip-labels span", (s) => s.map((x) => `${x.dataset.predicted}:${x.dataset.confidence}`).join(" "));
   check(strip1 === strip0, `the strip's predictions after a reload: ${strip1} (before: ${strip0})`);
+  const final1 = await page.textContent("#final");
+  check(final0.length > 0 && final1 === final0, `the final evaluation after a reload: «${final1}» (before: «${final0}»)`);
   await page.setInputFiles("#classify-file", { name: "test-0.png", mimeType: "image/png", buffer: Buffer.from(png, "base64") });
   await page.waitForFunction(() => document.querySelector("#classify-bars .bars"), null, { timeout: 60_000 });
   const again = (await page.getAttribute("#classify-bars .bars", "data-probabilities")).split(",").map(Number);

@@ -276,6 +276,15 @@ impl Page {
         self.run.batch_points = history.iter().map(|m| (m.epoch as f64 + 1.0, m.train_loss)).collect();
         self.run.best = saved.best.map(|best| (best, history.iter().position(|m| m.val_accuracy == best).unwrap_or(0)));
         self.run.history = history;
+        // A run that ran to its end was evaluated with its last epoch's test numbers
+        // (`trainer::finish`): shown again after a reload.
+        if self.run.finished.is_none() && saved.epochs_done >= saved.config.epochs {
+            if let Some(last) = self.run.history.last() {
+                let (test_loss, test_accuracy) = (last.val_loss, last.val_accuracy);
+                self.run.finished = Some(Finished { test_loss, test_accuracy, stopped: false, epochs_done: saved.epochs_done });
+                self.render_final();
+            }
+        }
         self.saved.offer = Some(saved);
         if let Some(charts) = &self.charts {
             charts.render(self.t(), self.run.history.iter().map(point), &self.run.batch_points);

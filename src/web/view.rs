@@ -159,7 +159,7 @@ impl Page {
         };
         dom.set_text("m-loss", &format!("{:.4}", live.loss));
         dom.set_text("m-acc", &format!("{:.1} %", live.accuracy * 100.0));
-        dom.set_text("m-lr", &format!("{:.2e}", live.lr));
+        dom.set_text("m-lr", &html::learning_rate(live.lr));
         let gflops = live.images_per_sec * self.run.flops_per_image as f64 / 1e9;
         let of_peak = self.setup.peak_gflops.map_or(String::new(), |peak| (t.of_peak)(gflops, peak));
         dom.set_text("m-speed", &format!("{:.1} img/s · {gflops:.2} GFLOP/s{of_peak}", live.images_per_sec));
