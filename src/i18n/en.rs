@@ -32,7 +32,7 @@ pub static EN: Texts = Texts {
         ("compare.json", "Overlaid (JSON)"),
         ("compare.svg", "Overlaid (SVG)"),
         ("header.title", "Residual networks"),
-        ("header.lead", "Read how a ResNet works while a real ResNet learns CIFAR-10 on your graphics card."),
+        ("header.lead", "Read how a ResNet works while a real ResNet learns CIFAR-10 in your browser, on your graphics card when there is one."),
         ("lang.label", "Language"),
         ("data.title", "Data"),
         ("data.preparing", "Preparing…"),

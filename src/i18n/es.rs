@@ -32,7 +32,7 @@ pub static ES: Texts = Texts {
         ("compare.json", "Superpuestas (JSON)"),
         ("compare.svg", "Superpuestas (SVG)"),
         ("header.title", "Redes residuales"),
-        ("header.lead", "Lee cómo funciona una ResNet mientras una ResNet de verdad aprende CIFAR-10 en tu tarjeta gráfica."),
+        ("header.lead", "Lee cómo funciona una ResNet mientras una ResNet de verdad aprende CIFAR-10 en tu navegador, en la tarjeta gráfica cuando la hay."),
         ("lang.label", "Idioma"),
         ("data.title", "Datos"),
         ("data.preparing", "Preparando…"),
