@@ -122,6 +122,8 @@ pub struct Texts {
     pub no_webgpu_html: fn(&str) -> String,
     pub no_navigator_gpu: &'static str,
     pub no_adapter: fn(&str) -> String,
+    /// «GPU (WebGPU)» picked by hand where there is none: why, and that the CPU stays.
+    pub webgpu_pick_failed: fn(&str) -> String,
     /// The CPU backend with its threads (the device line, a run's device).
     pub cpu_threads: fn(usize) -> String,
     /// The threaded module asked for WebGPU.

@@ -166,6 +166,13 @@ if (archive) {
     console.log(`stop and at once pause: «${stopped}»`);
     if (!/terminado|detenido|Listo/.test(stopped)) fail(`stop then pause did not stop the run: «${stopped}»`);
     if (await page.isDisabled("#start")) fail("«Entrenar» stays disabled after the stop");
+    // «GPU (WebGPU)» picked by hand here: the list goes back to the CPU and the status says why
+    // (before, the warning box was already on screen and nothing seemed to happen).
+    await page.selectOption("#backend", "webgpu");
+    await page.waitForFunction(() => document.querySelector("#backend").value === "cpu"
+      && /sigue en la CPU/.test(document.querySelector("#status").textContent), null, { timeout: 60_000 })
+      .catch(async () => fail(`WebGPU picked without WebGPU: «${await page.textContent("#status")}», list ${await page.inputValue("#backend")}`));
+    console.log(`WebGPU picked without it: «${(await page.textContent("#status")).slice(0, 60)}…»`);
 
     // A shared link pre-fills the controls and the page writes the same link back; the metrics
     // export as CSV.

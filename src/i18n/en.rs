@@ -184,6 +184,7 @@ pub static EN: Texts = Texts {
     },
     no_navigator_gpu: "This browser does not offer WebGPU (navigator.gpu does not exist).",
     no_adapter: |e| format!("WebGPU could not give us an adapter: {e}"),
+    webgpu_pick_failed: |why| format!("WebGPU cannot train here, so the CPU stays. {why}"),
     cpu_threads: |n| match n {
         1 => "CPU (WebAssembly, 1 thread)".into(),
         n => format!("CPU (WebAssembly, {n} threads)"),

@@ -184,6 +184,7 @@ pub static ES: Texts = Texts {
     },
     no_navigator_gpu: "Este navegador no ofrece WebGPU (navigator.gpu no existe).",
     no_adapter: |e| format!("WebGPU no pudo darnos un adaptador: {e}"),
+    webgpu_pick_failed: |why| format!("No se puede entrenar con WebGPU aquí, así que sigue en la CPU. {why}"),
     cpu_threads: |n| match n {
         1 => "CPU (WebAssembly, 1 hilo)".into(),
         n => format!("CPU (WebAssembly, {n} hilos)"),

@@ -45,6 +45,11 @@ impl Page {
                 self.warm_kernels();
             }
             FromWorker::NoWebGpu { reason } => {
+                // Picked by hand: say why the list goes back to the CPU (the warning box may
+                // have been on screen already, and then nothing seemed to happen).
+                if self.dom.value("backend") == "webgpu" {
+                    self.say((t.webgpu_pick_failed)(&reason));
+                }
                 self.setup.no_webgpu = Some(reason);
                 self.dom.set_value("backend", "cpu");
                 self.render_device();
