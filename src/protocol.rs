@@ -26,8 +26,8 @@ pub enum ToWorker {
     /// Start a new run (the saved one, if any, is discarded).
     Start { config: TrainConfig },
     /// Continue the saved run (IndexedDB's `last` checkpoint) with its next epoch, up to
-    /// `epochs` when given.
-    Continue { epochs: Option<usize> },
+    /// `epochs` (the page asks only for more than it has done).
+    Continue { epochs: usize },
     /// Delete the saved run.
     Discard,
     /// Measure this device's speed with a few steps of `config` (answered with `Measured`).

@@ -199,20 +199,22 @@ fn wire_controls(page: &Shared, dom: &Dom) -> Result<(), JsValue> {
         // A run that has done the epochs it asks for has nothing to continue: say how to give it
         // more (before, the click ran no epoch and emptied the gradient chart).
         let done = page.saved.offer.as_ref().map_or(0, |s| s.epochs_done);
-        let message = match page.dom.value("epochs").trim().parse::<usize>() {
-            Ok(epochs) if !(1..=1000).contains(&epochs) => Some(page.t().bad_epochs.to_string()),
-            Err(_) => Some(page.t().bad_epochs.to_string()),
-            Ok(epochs) if epochs <= done => Some((page.t().continue_needs_epochs)(done, epochs)),
-            Ok(_) => None,
+        let epochs = match page.dom.value("epochs").trim().parse::<usize>() {
+            Ok(epochs) if !crate::recipe::EPOCHS.contains(&epochs) => Err(page.t().bad_epochs.to_string()),
+            Ok(epochs) if epochs <= done => Err((page.t().continue_needs_epochs)(done, epochs)),
+            Ok(epochs) => Ok(epochs),
+            Err(_) => Err(page.t().bad_epochs.to_string()),
         };
-        if let Some(message) = message {
-            page.say(message);
-            if let Some(field) = page.dom.input("epochs") {
-                let _ = field.focus();
+        let epochs = match epochs {
+            Ok(epochs) => epochs,
+            Err(message) => {
+                page.say(message);
+                if let Some(field) = page.dom.input("epochs") {
+                    let _ = field.focus();
+                }
+                return;
             }
-            return;
-        }
-        let epochs = page.dom.value("epochs").trim().parse::<usize>().ok();
+        };
         page.dom.show("recovery", false);
         page.run.asked = true;
         page.render_controls();

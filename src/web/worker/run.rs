@@ -143,7 +143,7 @@ pub(super) enum RunEnd {
 }
 
 /// Continues the run saved in IndexedDB.
-pub(super) async fn continue_saved(epochs: Option<usize>) {
+pub(super) async fn continue_saved(epochs: usize) {
     let t = texts();
     let mut checkpoint = match store::load(LAST).await {
         Ok(Some(record)) => match Checkpoint::from_bytes(&record.bytes) {
@@ -153,9 +153,7 @@ pub(super) async fn continue_saved(epochs: Option<usize>) {
         Ok(None) => return post(&FromWorker::Error { message: t.no_checkpoint.into() }),
         Err(e) => return post(&FromWorker::StorageError { message: (t.storage_unavailable)(&e) }),
     };
-    if let Some(epochs) = epochs {
-        checkpoint.run.config.epochs = epochs.max(checkpoint.run.epochs_done);
-    }
+    checkpoint.run.config.epochs = epochs.max(checkpoint.run.epochs_done);
     run(Start::Resume(Box::new(checkpoint)), None).await;
 }
 
