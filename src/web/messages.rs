@@ -163,7 +163,7 @@ impl Page {
                 self.maps_asks.answered(ask);
                 if self.maps_asks.is_latest(ask) {
                     self.run.feature = super::page::Feature::Own(source.clone());
-                    self.dom.set_text("feature-maps-label", &(t.lab.feature_maps_own)(&(t.model_source)(&source)));
+                    self.render_feature_label();
                 }
                 self.use_model.on_classified(&self.dom, t, probabilities, source)
             }

@@ -374,19 +374,20 @@ impl Page {
 
     /// Says whose feature maps are shown (also again in another language).
     pub(crate) fn render_feature_label(&self) {
-        let Some(strip) = &self.run.strip else { return };
         let t = self.t();
-        let label = match &self.run.feature {
-            Feature::Strip(i) => {
+        let label = match (&self.run.feature, &self.run.strip) {
+            (Feature::Own(source), _) => (t.lab.feature_maps_own)(&(t.model_source)(source)),
+            // A test image's label names the strip's epoch: none before the first.
+            (_, None) => return,
+            (Feature::Strip(i), Some(strip)) => {
                 let index = (*i).min(strip.truth.len().saturating_sub(1));
                 let class = strip.truth.get(index).and_then(|&c| t.classes.get(c)).copied().unwrap_or("");
                 (t.feature_maps_of)(index + 1, class, strip.epoch + 1)
             }
-            Feature::Test { index, truth } => {
+            (Feature::Test { index, truth }, Some(strip)) => {
                 let class = t.classes.get(*truth).copied().unwrap_or("");
                 (t.lab.feature_maps_test)(*index, class, strip.epoch + 1)
             }
-            Feature::Own(source) => (t.lab.feature_maps_own)(&(t.model_source)(source)),
         };
         self.dom.set_text("feature-maps-label", &label);
     }
