@@ -217,14 +217,20 @@ impl Checkpoint {
         Ok(Self { run, model, moments })
     }
 
-    /// The model on `device` (a training device, with autodiff) and Adam with its moments, ready
-    /// to continue.
-    pub fn restore(&self, device: &Device) -> Result<(ResNet, Adam), RunCheckpointError> {
+    /// The model on `device`: a training device (with autodiff) to continue, or one without to
+    /// evaluate and classify.
+    pub fn model_on(&self, device: &Device) -> Result<ResNet, RunCheckpointError> {
         let weights: BTreeMap<String, Vec<f32>> = collect(&self.model)
             .into_iter()
             .map(|(name, tensor, _)| (name, tensor.into_data().iter::<f32>().collect()))
             .collect();
-        let model = model_with(&self.run.config, weights, device)?;
+        model_with(&self.run.config, weights, device)
+    }
+
+    /// The model on `device` (a training device, with autodiff) and Adam with its moments, ready
+    /// to continue.
+    pub fn restore(&self, device: &Device) -> Result<(ResNet, Adam), RunCheckpointError> {
+        let model = self.model_on(device)?;
         let inner = device.clone().without_autodiff();
         let moments = self
             .moments

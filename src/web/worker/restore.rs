@@ -12,7 +12,6 @@ use crate::checkpoint::Checkpoint;
 use crate::data::NUM_CLASSES;
 use crate::explore::argmax;
 use crate::i18n::ModelSource;
-use crate::model::ResNetConfig;
 use crate::protocol::{FromWorker, STRIP_LEN};
 use crate::trainer::{probabilities, run_mean};
 use crate::web::sleep_ms;
@@ -46,10 +45,12 @@ pub(super) fn explored_record(last: &[u8], epochs_done: usize) -> Option<Record>
 /// The stored evaluation of checkpoint `last` (its bytes), if there is one for it.
 async fn stored_evaluation(last: &[u8], epochs_done: usize, n: usize) -> Option<Vec<f32>> {
     let record = store::load(EXPLORED).await.ok().flatten()?;
-    let ours = record.epochs_done == epochs_done && record.model == fingerprint(last);
+    if record.epochs_done != epochs_done || record.model != fingerprint(last) {
+        return None;
+    }
     let probabilities: Vec<f32> =
         record.bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
-    (ours && probabilities.len() == n * NUM_CLASSES).then_some(probabilities)
+    (probabilities.len() == n * NUM_CLASSES).then_some(probabilities)
 }
 
 /// Whether no model is at hand and nothing holds the device: then the saved run's may be.
@@ -73,9 +74,8 @@ pub(super) async fn restore_saved() {
     let device = device.without_autodiff();
     let prepared = prepared.filter(|p| p.is_for(&data, &device));
     let Ok(mean) = run_mean(&data, &run.config, prepared.as_deref()) else { return };
-    let Ok(weights) = checkpoint.weights() else { return };
-    let Ok(mut model) = ResNetConfig::from(run.config.model).try_init(&device) else { return };
-    if crate::checkpoint::load_safetensors(&mut model, weights).is_err() || !free() {
+    let Ok(model) = checkpoint.model_on(&device) else { return };
+    if !free() {
         return;
     }
     let source = if run.epochs_done >= run.config.epochs {
