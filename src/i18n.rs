@@ -62,6 +62,34 @@ impl Lang {
     }
 }
 
+/// A sentence for a person, written in every language of the page at once, so that a language
+/// switch rewrites it too (a worker's error, a notice, the status line).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Said(Vec<String>);
+
+impl Said {
+    /// `text` in each language, in the order of [`Lang::ALL`].
+    pub fn new(text: impl Fn(&'static Texts) -> String) -> Said {
+        Said(Lang::ALL.iter().map(|lang| text(lang.texts())).collect())
+    }
+
+    /// Words that are the same in every language (a browser's or a library's own message).
+    pub fn plain(text: impl Into<String>) -> Said {
+        Said(vec![text.into(); Lang::ALL.len()])
+    }
+
+    /// Each language's sentence rewritten by `f` with that language's texts (to add to it).
+    pub fn map(&self, f: impl Fn(&'static Texts, &str) -> String) -> Said {
+        Said(Lang::ALL.iter().map(|&lang| f(lang.texts(), self.text(lang))).collect())
+    }
+
+    /// The sentence in `lang`.
+    pub fn text(&self, lang: Lang) -> &str {
+        let index = Lang::ALL.iter().position(|&l| l == lang).unwrap_or(0);
+        self.0.get(index).or(self.0.first()).map_or("", String::as_str)
+    }
+}
+
 /// Where the model used for a classification comes from.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -141,6 +169,8 @@ pub struct Texts {
     pub cannot_read_file: fn(&str) -> String,
     pub summary_html: fn(&SummaryTexts) -> String,
     pub nothing_to_export: &'static str,
+    /// PNG export when Chart.js did not load.
+    pub no_chart_images: &'static str,
     pub share_ready: &'static str,
     pub bad_link: fn(&str) -> String,
     pub internal_error: fn(&str) -> String,

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::experiment::{Ongoing, Plan, Speed};
 use crate::explore::{Item, Query};
 use crate::runs::RunRecord;
-use crate::i18n::{Lang, ModelSource};
+use crate::i18n::{Lang, ModelSource, Said};
 use crate::recipe::TrainConfig;
 use crate::summary::Summary;
 use crate::trainer::{EpochMetrics, Event};
@@ -211,7 +211,7 @@ pub enum FromWorker {
     /// The archive is parsed.
     DataReady { train_images: usize, test_images: usize },
     /// The archive could not be had or read.
-    DataError { message: String },
+    DataError { message: Said },
     /// The model that will be trained.
     Summary { summary: Summary },
     /// A trainer event.
@@ -227,7 +227,7 @@ pub enum FromWorker {
     Classified { probabilities: Vec<f32>, source: ModelSource, ask: u32 },
     /// A person's image or weights file could not be used; nothing changed. `ask`: the image's
     /// request number (none for a weights file), whose feature maps will not come.
-    ClassifyError { message: String, ask: Option<u32> },
+    ClassifyError { message: Said, ask: Option<u32> },
     /// The explorer's list and its images, `columns` to a row, as one mosaic (cells of 32
     /// pixels, 2 apart); `None` when the list is empty.
     Explored { epoch: usize, items: Vec<Item>, columns: usize, mosaic: Option<Image> },
@@ -241,7 +241,7 @@ pub enum FromWorker {
     /// This device's speed, measured with a few training steps of `model`.
     Measured { speed: Speed, model: String, images_per_sec: f64 },
     /// The measurement could not be made; the message says why.
-    MeasureFailed { message: String },
+    MeasureFailed { message: Said },
     /// The kept runs, newest first (at start-up and after every change).
     Runs { runs: Vec<RunRecord> },
     /// An experiment under way (found at start-up, or one whose run `next` now starts).
@@ -252,14 +252,14 @@ pub enum FromWorker {
     /// The checkpoints of an epoch are stored (`best` too when it improved).
     Stored { epochs_done: usize, best: bool },
     /// A checkpoint could not be stored; training goes on and the previous ones are intact.
-    StorageError { message: String },
+    StorageError { message: Said },
     /// The run diverged (non-finite loss or weights): it stopped and the last checkpoint, which
     /// is finite, was kept.
-    Diverged { message: String },
+    Diverged { message: Said },
     /// Something failed; the message says what to do.
-    Error { message: String },
+    Error { message: Said },
     /// Something the person asked for was done (a file loaded); the message says what.
-    Notice { message: String },
+    Notice { message: Said },
     /// Another tab of this site holds the saved run (a Web Lock): this one does not train or
     /// change it.
     Busy,

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use resnet_webgpu::i18n::{EN, ES, Lang, ModelSource};
+use resnet_webgpu::i18n::{EN, ES, Lang, ModelSource, Said};
 
 /// Every `data-i18n="…"` (or `data-i18n-label="…"`) key in index.html.
 fn keys_in_page(attribute: &str) -> BTreeSet<String> {
@@ -88,4 +88,26 @@ fn the_kernels_note_names_network_batch_and_seconds() {
         assert!(ready.contains("ResNet20 v1") && ready.contains("128") && ready.contains("12.3 s"), "{ready}");
     }
     assert_ne!((ES.kernels_compiling)("ResNet20 v1", 32), (EN.kernels_compiling)("ResNet20 v1", 32));
+}
+
+/// A message is written in every language when it is said, so that a language switch rewrites
+/// it: a worker's error keeps its words (a file name) in both, crosses the page ⇄ worker channel
+/// whole, and can be added to in each language.
+#[test]
+fn a_said_message_carries_every_language() {
+    let said = Said::new(|t| (t.weights_bad)("pesos.bin", "vacío"));
+    assert_eq!(said.text(Lang::Es), (ES.weights_bad)("pesos.bin", "vacío"));
+    assert_eq!(said.text(Lang::En), (EN.weights_bad)("pesos.bin", "vacío"));
+    assert_ne!(said.text(Lang::Es), said.text(Lang::En));
+    let message = resnet_webgpu::protocol::FromWorker::Error { message: said.clone() };
+    let json = serde_json::to_string(&message).unwrap();
+    match serde_json::from_str(&json).unwrap() {
+        resnet_webgpu::protocol::FromWorker::Error { message } => assert_eq!(message, said),
+        other => panic!("{other:?}"),
+    }
+    let plain = Said::plain("GPUDevice lost");
+    assert_eq!((plain.text(Lang::Es), plain.text(Lang::En)), ("GPUDevice lost", "GPUDevice lost"));
+    let more = plain.map(|t, why| format!("{why} {}", t.recovery_next));
+    assert_eq!(more.text(Lang::En), format!("GPUDevice lost {}", EN.recovery_next));
+    assert_eq!(more.text(Lang::Es), format!("GPUDevice lost {}", ES.recovery_next));
 }

@@ -259,6 +259,13 @@ try {
   console.log(`bad weights file: ${weights}`);
   check(/época 1|final/.test(await page.textContent("#classify-model")), "the model in use did not change");
 
+  // The metrics as CSV: a header and one line per epoch.
+  const [csvDownload] = await Promise.all([page.waitForEvent("download"), page.click("#export-csv")]);
+  const csv = (await readFile(await csvDownload.path(), "utf8")).trim().split("\n");
+  check(csv[0].startsWith("epoch,lr,train_loss,train_accuracy,val_loss,val_accuracy") && csv.length >= 2
+    && csv[1].startsWith("1,"), `CSV: ${csv.slice(0, 2).join(" | ")}`);
+  console.log(`CSV export: ${csv.length - 1} epoch line(s): ${csv[1]}`);
+
   // Charts as SVG.
   const downloads = [];
   page.on("download", (d) => downloads.push(d));
@@ -274,12 +281,21 @@ try {
 
   // The switch to English: chrome, class names, charts; the lesson stays Spanish.
   const lesson = await page.textContent("#tutorial h1");
+  // A message in the status line (the share link's), to be rewritten by the switch.
+  await page.click("#share");
+  check(/Copia el enlace/.test(await page.textContent("#status")), `share message: ${await page.textContent("#status")}`);
+  check(/CIFAR-10 listo/.test(await page.textContent("#data-status")), `data line: ${await page.textContent("#data-status")}`);
   await page.selectOption("#lang", "en");
   check(await page.getAttribute("html", "lang") === "en", "html lang=en");
   check((await page.textContent("#controls h2")) === "Training", "English heading");
   check((await page.textContent("#start")) === "Train", "English button");
   check(/airplane/.test(await page.textContent("#confusion")), "English class names in the confusion matrix");
-  check(/The network thinks/.test(await page.textContent("#classify-status")), "English classification");
+  // The bad weights file's message stays (over the last classification's bars), in English now;
+  // so do the status line's message and the data line, which the worker and the page wrote.
+  check(/cannot be used and nothing was changed/.test(await page.textContent("#classify-status")),
+    `English weights error: ${await page.textContent("#classify-status")}`);
+  check(/^Copy the link/.test(await page.textContent("#status")), `English status message: ${await page.textContent("#status")}`);
+  check(/^CIFAR-10 ready: /.test(await page.textContent("#data-status")), `English data line: ${await page.textContent("#data-status")}`);
   check(await page.textContent("#tutorial h1") === lesson && await page.getAttribute("#tutorial", "lang") === "es",
     "the lesson stays in Spanish");
   check(/after epoch 1/.test(await page.textContent("#strip-epoch")), "English strip caption");

@@ -210,7 +210,8 @@ pub static EN: Texts = Texts {
             s.model, s.trainable, s.total, s.non_trainable, s.layers, s.rows_html, s.mflops
         )
     },
-    nothing_to_export: "There are no charts to export.",
+    nothing_to_export: "No epoch has ended yet: there are no metrics or charts to export.",
+    no_chart_images: "The charts could not be drawn here (Chart.js did not load), so there are no images to save; the SVG export draws them without it.",
     share_ready: "Copy the link: it opens the page with these settings.",
     bad_link: |m| format!("The link carries an invalid setting: {m}"),
     internal_error: |m| format!("Internal error: {m}"),

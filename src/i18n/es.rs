@@ -210,7 +210,8 @@ pub static ES: Texts = Texts {
             s.model, s.trainable, s.total, s.non_trainable, s.layers, s.rows_html, s.mflops
         )
     },
-    nothing_to_export: "No hay gráficas que exportar.",
+    nothing_to_export: "Aún no ha terminado ninguna época: no hay métricas ni gráficas que exportar.",
+    no_chart_images: "Las gráficas no se han podido dibujar aquí (no cargó Chart.js), así que no hay imágenes que guardar; la exportación en SVG las dibuja sin él.",
     share_ready: "Copia el enlace: abre la página con esta configuración.",
     bad_link: |m| format!("El enlace trae un ajuste no válido: {m}"),
     internal_error: |m| format!("Error interno: {m}"),

@@ -13,7 +13,7 @@ use super::link::{Link, Send, isolated, send_file};
 use super::page::{Feature, LANG_KEY, Page, RunView, Saved, Setup, Shared, Status};
 use super::use_model::UseModel;
 use crate::export::config_from_pairs;
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Said};
 use crate::protocol::{BackendChoice, Bytes, RunState, ToWorker, Which};
 
 /// The interface language: `?lang=` in the link, else the one chosen on an earlier visit, else
@@ -200,10 +200,10 @@ fn wire_controls(page: &Shared, dom: &Dom) -> Result<(), JsValue> {
         // more (before, the click ran no epoch and emptied the gradient chart).
         let done = page.saved.offer.as_ref().map_or(0, |s| s.epochs_done);
         let epochs = match page.dom.value("epochs").trim().parse::<usize>() {
-            Ok(epochs) if !crate::recipe::EPOCHS.contains(&epochs) => Err(page.t().bad_epochs.to_string()),
-            Ok(epochs) if epochs <= done => Err((page.t().continue_needs_epochs)(done, epochs)),
+            Ok(epochs) if !crate::recipe::EPOCHS.contains(&epochs) => Err(Said::new(|t| t.bad_epochs.into())),
+            Ok(epochs) if epochs <= done => Err(Said::new(|t| (t.continue_needs_epochs)(done, epochs))),
             Ok(epochs) => Ok(epochs),
-            Err(_) => Err(page.t().bad_epochs.to_string()),
+            Err(_) => Err(Said::new(|t| t.bad_epochs.into())),
         };
         let epochs = match epochs {
             Ok(epochs) => epochs,
@@ -215,7 +215,8 @@ fn wire_controls(page: &Shared, dom: &Dom) -> Result<(), JsValue> {
                 return;
             }
         };
-        page.dom.show("recovery", false);
+        page.setup.recovery = None;
+        page.render_recovery();
         page.run.asked = true;
         page.render_controls();
         page.send(ToWorker::Continue { epochs });

@@ -25,6 +25,11 @@ extern "C" {
     fn options(this: &ChartJs) -> JsValue;
 }
 
+/// The locale Chart.js formats its ticks and tooltips with. The page writes numbers with a
+/// decimal point in both languages (`0.001`, `1.85`); left to itself Chart.js would follow the
+/// browser's locale (`0,5` in a Spanish browser) beside them.
+const LOCALE: &str = "en-US";
+
 /// Sets `object.a.b.c = value` (Chart.js options), ignoring a missing link.
 fn set_path(object: &JsValue, path: &[&str], value: &JsValue) {
     let Some((last, init)) = path.split_last() else { return };
@@ -54,7 +59,7 @@ impl LineChart {
             "type": "line",
             "data": {"labels": [], "datasets": datasets},
             "options": {
-                "animation": false, "responsive": true, "maintainAspectRatio": false,
+                "animation": false, "responsive": true, "maintainAspectRatio": false, "locale": LOCALE,
                 "scales": {"y": {"title": {"display": true, "text": ""}},
                            "x": {"title": {"display": true, "text": ""}}},
                 "plugins": {"legend": {"position": "bottom"}}
@@ -139,7 +144,7 @@ fn whole_chart(canvas: &HtmlCanvasElement, y_type: &str) -> Result<ChartJs, JsVa
         "type": "line",
         "data": {"labels": [], "datasets": []},
         "options": {
-            "animation": false, "responsive": true, "maintainAspectRatio": false,
+            "animation": false, "responsive": true, "maintainAspectRatio": false, "locale": LOCALE,
             "scales": {"y": {"type": y_type, "title": {"display": true, "text": ""}},
                        "x": {"title": {"display": true, "text": ""}}},
             "plugins": {"legend": {"position": "bottom"}}

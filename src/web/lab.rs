@@ -10,7 +10,7 @@ use crate::charts::{Series, line_chart_svg};
 use crate::experiment::{self, Available, Cost, Experiment, Finding, Ongoing, Speed};
 use crate::export::{history_csv, history_json};
 use crate::html;
-use crate::i18n::PlanTexts;
+use crate::i18n::{PlanTexts, Said};
 use crate::metrics::EpochMetrics;
 use crate::model::ModelKind;
 use crate::protocol::{RunState, ToWorker};
@@ -83,9 +83,8 @@ impl Page {
     /// An experiment's or a preset's button: plan it once the speed is known (measuring first
     /// when it is not), once data and device are ready.
     pub(crate) fn lab_ask(&mut self, pending: Pending) {
-        let t = self.t();
         if self.device_busy() {
-            return self.say(t.lab.busy);
+            return self.say(Said::new(|t| t.lab.busy.into()));
         }
         if !self.lab_ready() {
             // Done as soon as the data and the device are.
@@ -171,7 +170,7 @@ impl Page {
     }
 
     /// A measurement that failed: nothing pending any more, and why.
-    pub(crate) fn on_measure_failed(&mut self, message: String) {
+    pub(crate) fn on_measure_failed(&mut self, message: Said) {
         self.lab.measuring = false;
         self.lab.pending = None;
         self.say(message);
@@ -404,7 +403,7 @@ impl Page {
         }
         let runs = self.selected_runs();
         if runs.is_empty() {
-            return self.say(t.lab.pick_runs);
+            return self.say(Said::new(|t| t.lab.pick_runs.into()));
         }
         match what {
             "csv" => self.dom.download_text("resnet-comparacion.csv", "text/csv", &overlay_csv(&runs)),
@@ -415,7 +414,7 @@ impl Page {
                     curves.iter().map(|c| Series { name: &c.label, color: c.color, points: c.points.clone() }).collect();
                 match line_chart_svg(t.lab.overlay_title, t.axis_epoch, t.lab.axis_error, &series) {
                     Ok(svg) => self.dom.download_text("resnet-comparacion.svg", "image/svg+xml", &svg),
-                    Err(e) => self.say(e),
+                    Err(e) => self.say(Said::plain(e)),
                 }
             }
         }

@@ -2,9 +2,10 @@
 
 use super::chart::GradientWindow;
 use super::dom::now_ms;
-use super::page::{Live, Page, SavedRun, Status};
+use super::page::{DataLine, Live, Page, SavedRun, Status};
 use super::view::point;
 use crate::html::{Finished, Strip, group};
+use crate::i18n::Said;
 use crate::metrics::EpochMetrics;
 use crate::protocol::{FromWorker, RunState, ToWorker};
 use crate::trainer::Event;
@@ -27,7 +28,8 @@ impl Page {
                 self.send(ToWorker::UseBackend { backend });
                 self.send(ToWorker::LoadUrl { url: ARCHIVE_URL.into() });
                 self.send(ToWorker::Language { lang: self.lang });
-                self.dom.set_text("data-status", &format!("{}…", t.downloading));
+                self.setup.data_line = Some(DataLine::Asked);
+                self.render_data_line();
             }
             FromWorker::Memory { wasm_mib, device_mib } => {
                 self.setup.memory = Some((wasm_mib, device_mib));
@@ -48,7 +50,7 @@ impl Page {
                 // Picked by hand: say why the list goes back to the CPU (the warning box may
                 // have been on screen already, and then nothing seemed to happen).
                 if self.dom.value("backend") == "webgpu" {
-                    self.say((t.webgpu_pick_failed)(&reason));
+                    self.say(Said::new(|t| (t.webgpu_pick_failed)(&reason)));
                 }
                 self.setup.no_webgpu = Some(reason);
                 self.dom.set_value("backend", "cpu");
@@ -56,23 +58,19 @@ impl Page {
                 self.send(ToWorker::UseBackend { backend: crate::protocol::BackendChoice::Cpu });
             }
             FromWorker::Download { loaded, total, from_cache } => {
-                let mb = |b: f64| b / 1e6;
-                let text = match total {
-                    Some(total) if total > 0.0 => {
-                        self.dom.set_attr("data-progress", "value", &format!("{}", loaded / total));
-                        (t.progress_of)(mb(loaded), mb(total), loaded / total * 100.0)
-                    }
-                    _ => (t.megabytes)(mb(loaded)),
-                };
-                let source = if from_cache { t.from_cache } else { t.downloading };
-                self.dom.set_text("data-status", &format!("{source}: {text}"));
+                if let Some(total) = total.filter(|&total| total > 0.0) {
+                    self.dom.set_attr("data-progress", "value", &format!("{}", loaded / total));
+                }
+                self.setup.data_line = Some(DataLine::Loading { loaded, total, from_cache });
+                self.render_data_line();
             }
             FromWorker::DataReady { train_images, test_images } => {
                 self.setup.data_ready = true;
                 self.setup.sizes = Some((train_images, test_images));
                 self.lab_device_ready();
                 self.dom.show("data-pick", false);
-                self.dom.set_text("data-status", &(t.data_ready)(&group(train_images), &group(test_images)));
+                self.setup.data_line = Some(DataLine::Ready);
+                self.render_data_line();
                 self.render_controls();
                 self.prepare_data();
                 self.warm_kernels();
@@ -82,7 +80,8 @@ impl Page {
                 self.render_device();
             }
             FromWorker::DataError { message } => {
-                self.dom.set_text("data-status", &message);
+                self.setup.data_line = Some(DataLine::Failed(message));
+                self.render_data_line();
                 self.dom.show("data-pick", true);
             }
             FromWorker::Summary { summary } => {
@@ -128,7 +127,7 @@ impl Page {
             FromWorker::NoExperiment { finished } => self.on_no_experiment(finished),
             FromWorker::Busy => {
                 self.answered();
-                self.say(t.other_tab)
+                self.say(Said::new(|t| t.other_tab.into()))
             }
             FromWorker::Saved { config, epochs_done, best_val_accuracy, history } => {
                 self.on_saved(SavedRun { config, epochs_done, best: best_val_accuracy }, history)
@@ -152,8 +151,8 @@ impl Page {
                 self.render_saved();
             }
             FromWorker::Diverged { message } => {
-                self.dom.set_text("recovery", &message);
-                self.dom.show("recovery", true);
+                self.setup.recovery = Some(message.clone());
+                self.render_recovery();
                 self.say(message);
             }
             FromWorker::ModelAvailable { source } => self.use_model.on_model_available(&self.dom, t, source),
@@ -165,10 +164,10 @@ impl Page {
                     self.run.feature = super::page::Feature::Own(source.clone());
                     self.render_feature_label();
                 }
-                self.use_model.on_classified(&self.dom, t, probabilities, source)
+                self.use_model.on_classified(&self.dom, self.lang, probabilities, source)
             }
             FromWorker::ClassifyError { message, ask } => {
-                self.dom.set_text("classify-status", &message);
+                self.use_model.on_error(&self.dom, self.lang, message);
                 // No maps come for that image: the ones the page shows are asked for again (a
                 // click made before it was sent was overtaken by its number).
                 if let Some(ask) = ask.filter(|&ask| self.maps_asks.is_latest(ask)) {
@@ -189,7 +188,7 @@ impl Page {
             FromWorker::FeatureMaps { .. } => {}
             FromWorker::File { name, bytes } => {
                 if let Err(e) = self.dom.download_bytes(&name, &bytes.into_vec()) {
-                    self.say((t.internal_error)(&super::js_error(&e)));
+                    self.say(Said::new(|t| (t.internal_error)(&super::js_error(&e))));
                 }
             }
             // Handled by `link.rs` before they get here.
@@ -223,7 +222,7 @@ impl Page {
                 }
                 self.render_final();
                 self.render_saved();
-                self.say((t.training_started)(&model, &group(trainable_params), &group(train_images)));
+                self.say(Said::new(|t| (t.training_started)(&model, &group(trainable_params), &group(train_images))));
             }
             Event::Batch { epoch, step, steps_per_epoch, loss, accuracy, lr, images_per_sec } => {
                 let run = &mut self.run;
@@ -240,7 +239,7 @@ impl Page {
                 self.render_experiment_status();
             }
             Event::Epoch(metrics) => self.on_epoch(metrics),
-            Event::LrReduced { next_lr, .. } => self.say((t.lr_reduced)(next_lr)),
+            Event::LrReduced { next_lr, .. } => self.say(Said::new(|t| (t.lr_reduced)(next_lr))),
             Event::Filters { after_epoch, shape, weights } => {
                 self.run.filters = Some((after_epoch, shape, weights));
                 self.render_filters();

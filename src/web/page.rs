@@ -13,7 +13,7 @@ use super::link::Link;
 use super::use_model::UseModel;
 use crate::export::{LinkError, config_from_pairs};
 use crate::html::{Finished, Strip};
-use crate::i18n::{Lang, Texts};
+use crate::i18n::{Lang, Said, Texts};
 use crate::metrics::EpochMetrics;
 use crate::experiment::{Cost, Experiment, Ongoing, Plan, Speed};
 use crate::model::{ModelKind, ResNetConfig};
@@ -51,6 +51,22 @@ pub(crate) struct Setup {
     /// The worker's module and the CPU backend's threads in it, once it is up.
     pub(crate) module: Option<WorkerModule>,
     pub(crate) threads: usize,
+    /// Where the archive stands (`#data-status`).
+    pub(crate) data_line: Option<DataLine>,
+    /// Why the worker was replaced or the run stopped, and what comes next (`#recovery`).
+    pub(crate) recovery: Option<Said>,
+}
+
+/// Where the archive stands, as `#data-status` says.
+pub(crate) enum DataLine {
+    /// Asked for; nothing has come yet.
+    Asked,
+    /// Coming in: bytes so far and in all (when the server says), from the cache or the network.
+    Loading { loaded: f64, total: Option<f64>, from_cache: bool },
+    /// Parsed: [`Setup::sizes`] says how many images.
+    Ready,
+    /// It could not be had or read.
+    Failed(Said),
 }
 
 /// The last batch metric, as shown under «En vivo».
@@ -206,8 +222,8 @@ pub(crate) struct Saved {
 pub(crate) enum Line {
     /// The checkpoint after epoch `epochs` was stored, and it is the best so far (`best`).
     Stored { epochs: usize, best: bool },
-    /// A message from the worker (why a checkpoint was not stored), in the language of the time.
-    Said(String),
+    /// A message from the worker (why a checkpoint was not stored).
+    Said(Said),
 }
 
 /// A preset of the controls.
@@ -275,8 +291,8 @@ pub(crate) enum Status {
     Loading,
     /// Ready to train, or a run's state.
     Run(RunState),
-    /// A message (an error, a notice, a hint).
-    Message(String),
+    /// A message (an error, a notice, a hint), in every language.
+    Message(Said),
 }
 
 /// Everything the page shows, in one place.
@@ -319,27 +335,30 @@ impl Page {
         }
     }
 
-    pub(crate) fn say(&mut self, text: impl Into<String>) {
-        self.status = Status::Message(text.into());
+    /// Puts a message in the status line (`Said::new(|t| …)`: a language switch rewrites it).
+    pub(crate) fn say(&mut self, said: Said) {
+        self.status = Status::Message(said);
         self.render_status();
     }
 
     /// The run's settings from the controls; an error says which field to fix.
-    pub(crate) fn config(&self) -> Result<TrainConfig, String> {
-        let t = self.t();
+    pub(crate) fn config(&self) -> Result<TrainConfig, Said> {
         let dom = &self.dom;
-        let model: ModelKind = dom.value("model").parse().map_err(|e: crate::model::ModelError| (t.bad_model)(&e.to_string()))?;
-        let batch_size = dom.value("batch-size").parse().map_err(|_| t.bad_batch.to_string())?;
-        let epochs = dom.value("epochs").parse().map_err(|_| t.bad_epochs.to_string())?;
-        let learning_rate = dom.value("lr").parse().map_err(|_| t.bad_lr.to_string())?;
+        let model: ModelKind = dom
+            .value("model")
+            .parse()
+            .map_err(|e: crate::model::ModelError| Said::new(|t| (t.bad_model)(&e.to_string())))?;
+        let batch_size = dom.value("batch-size").parse().map_err(|_| Said::new(|t| t.bad_batch.into()))?;
+        let epochs = dom.value("epochs").parse().map_err(|_| Said::new(|t| t.bad_epochs.into()))?;
+        let learning_rate = dom.value("lr").parse().map_err(|_| Said::new(|t| t.bad_lr.into()))?;
         // An empty subset field: every image.
-        let subset = |id: &str, bad: &str| -> Result<Option<usize>, String> {
+        let subset = |id: &str, bad: fn(&Texts) -> &'static str| -> Result<Option<usize>, Said> {
             let text = dom.value(id);
             let text = text.trim();
-            if text.is_empty() { Ok(None) } else { text.parse().map(Some).map_err(|_| bad.to_string()) }
+            if text.is_empty() { Ok(None) } else { text.parse().map(Some).map_err(|_| Said::new(|t| bad(t).into())) }
         };
-        let limit_train = subset("train-images", t.bad_train_images)?;
-        let limit_test = subset("test-images", t.bad_test_images)?;
+        let limit_train = subset("train-images", |t| t.bad_train_images)?;
+        let limit_test = subset("test-images", |t| t.bad_test_images)?;
         // Settings the controls do not show (the convolutions' route) come from the page's link.
         let (hidden, _) = config_from_pairs(query_pairs());
         let config = TrainConfig {
@@ -353,13 +372,15 @@ impl Page {
             conv: hidden.conv,
             ..TrainConfig::default()
         };
-        config.validate().map_err(|e| match e {
-            crate::recipe::ConfigError::BatchSize(_) => t.bad_batch.to_string(),
-            crate::recipe::ConfigError::Epochs(_) => t.bad_epochs.to_string(),
-            crate::recipe::ConfigError::LearningRate(_) => t.bad_lr.to_string(),
-            crate::recipe::ConfigError::TrainImages(_) => t.bad_train_images.to_string(),
-            crate::recipe::ConfigError::TestImages(_) => t.bad_test_images.to_string(),
-            other => (t.bad_link)(&other.to_string()),
+        config.validate().map_err(|e| {
+            Said::new(|t| match &e {
+                crate::recipe::ConfigError::BatchSize(_) => t.bad_batch.to_string(),
+                crate::recipe::ConfigError::Epochs(_) => t.bad_epochs.to_string(),
+                crate::recipe::ConfigError::LearningRate(_) => t.bad_lr.to_string(),
+                crate::recipe::ConfigError::TrainImages(_) => t.bad_train_images.to_string(),
+                crate::recipe::ConfigError::TestImages(_) => t.bad_test_images.to_string(),
+                other => (t.bad_link)(&other.to_string()),
+            })
         })?;
         Ok(config)
     }

@@ -7,7 +7,7 @@ use super::dom::listen;
 use super::js_error;
 use super::link::{isolated, new_worker};
 use super::page::{Page, Shared, Status};
-use crate::i18n::Texts;
+use crate::i18n::Said;
 use crate::protocol::{BackendChoice, FromWorker, RunState, WorkerModule};
 
 /// Workers replaced in one visit before the page gives up and asks for a reload.
@@ -27,8 +27,7 @@ pub(crate) fn wire(page: &Shared) {
             return;
         }
         if let Ok(FromWorker::Crashed { message }) = serde_wasm_bindgen::from_value(e.data()) {
-            let t = p.borrow().t();
-            recover(&p, crash_text(t, &message));
+            recover(&p, crash_text(&message));
         }
     });
     let (p, this) = (page.clone(), worker.clone());
@@ -44,7 +43,6 @@ pub(crate) fn wire(page: &Shared) {
                 return;
             }
         };
-        let t = p.borrow().t();
         match message {
             FromWorker::DeviceLost { reason, message } => {
                 let why = [reason, message].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(": ");
@@ -53,10 +51,10 @@ pub(crate) fn wire(page: &Shared) {
                     // later switch to WebGPU fails and is recovered like any crash.)
                     web_sys::console::warn_1(&format!("WebGPU device lost while training on the CPU: {why}").into());
                 } else {
-                    recover(&p, (t.device_lost)(&why));
+                    recover(&p, Said::new(|t| (t.device_lost)(&why)));
                 }
             }
-            FromWorker::Crashed { message } => recover(&p, crash_text(t, &message)),
+            FromWorker::Crashed { message } => recover(&p, crash_text(&message)),
             // A worker whose module cannot train on the device chosen (the choice changed while
             // it started) is replaced before it loads anything.
             FromWorker::Ready { module, threads } => {
@@ -75,8 +73,7 @@ pub(crate) fn wire(page: &Shared) {
             return;
         }
         let message = js_sys::Reflect::get(&e, &"message".into()).ok().and_then(|m| m.as_string()).unwrap_or_default();
-        let t = p.borrow().t();
-        recover(&p, crash_text(t, &message));
+        recover(&p, crash_text(&message));
     });
 }
 
@@ -86,7 +83,7 @@ pub(crate) fn wire(page: &Shared) {
 /// buffer-size errors among them). A WebAssembly trap that no panic announced
 /// (`RuntimeError: unreachable`) is, in this program, an allocation that failed: Rust aborts when
 /// the 4 GiB of wasm32 memory are exhausted.
-fn crash_text(t: &Texts, message: &str) -> String {
+fn crash_text(message: &str) -> Said {
     let lower = message.to_lowercase();
     let memory = [
         "out of memory",
@@ -98,21 +95,26 @@ fn crash_text(t: &Texts, message: &str) -> String {
         "greater than the maximum",
         "unreachable",
     ];
-    if memory.iter().any(|m| lower.contains(m)) { (t.out_of_memory)(message) } else { (t.crashed)(message) }
+    if memory.iter().any(|m| lower.contains(m)) {
+        Said::new(|t| (t.out_of_memory)(message))
+    } else {
+        Said::new(|t| (t.crashed)(message))
+    }
 }
 
 /// Replaces a worker that can no longer go on (its WebGPU device was lost, or its WebAssembly
 /// crashed) with a fresh one, which gets a new device, reloads the data from the cache and
 /// offers to continue from the last checkpoint in IndexedDB: the person decides.
-fn recover(page: &Shared, why: String) {
+fn recover(page: &Shared, why: Said) {
     let module = {
         let mut p = page.borrow_mut();
         p.link.recoveries += 1;
-        let t = p.t();
         let gave_up = p.link.recoveries > MAX_RECOVERIES;
-        let next = if gave_up { t.recovery_gave_up } else { t.recovery_next };
-        p.dom.set_text("recovery", &format!("{why} {next}"));
-        p.dom.show("recovery", true);
+        p.setup.recovery = Some(why.map(|t, why| {
+            let next = if gave_up { t.recovery_gave_up } else { t.recovery_next };
+            format!("{why} {next}")
+        }));
+        p.render_recovery();
         p.status = Status::Message(why);
         if gave_up {
             p.link.worker.terminate();
@@ -147,8 +149,8 @@ fn replace_worker(page: &Shared, module: &str) {
                 p.link.crashes = crashes;
             }
             Err(e) => {
-                let message = (p.t().worker_failed)(&js_error(&e));
-                return p.say(message);
+                let message = js_error(&e);
+                return p.say(Said::new(|t| (t.worker_failed)(&message)));
             }
         }
     }

@@ -12,7 +12,7 @@ use super::link::{Send, send_file};
 use super::page::MapsAsks;
 use crate::explore::{Item, Order, Query, argmax};
 use crate::html;
-use crate::i18n::{Lang, ModelSource, Texts};
+use crate::i18n::{Lang, ModelSource, Said, Texts};
 use crate::protocol::{Bytes, Image, ToWorker};
 
 /// Test images listed by the explorer.
@@ -25,6 +25,8 @@ const BRUSH: f64 = 14.0;
 pub(crate) struct UseModel {
     source: Option<ModelSource>,
     classified: Option<Vec<f32>>,
+    /// Why the last image or weights file could not be used (shown until the next result).
+    error: Option<Said>,
 }
 
 impl UseModel {
@@ -33,25 +35,38 @@ impl UseModel {
         dom.set_text("classify-model", &(t.model_source)(&source));
         self.source = Some(source);
         // A newer model (each epoch's) leaves the line below as it is: a result, an error, «Clasificando…».
-        if first && self.classified.is_none() {
+        if first && self.classified.is_none() && self.error.is_none() {
             dom.set_text("classify-status", t.classify_ready);
         }
     }
 
-    pub(crate) fn on_classified(&mut self, dom: &Dom, t: &Texts, probabilities: Vec<f32>, source: ModelSource) {
+    pub(crate) fn on_classified(&mut self, dom: &Dom, lang: Lang, probabilities: Vec<f32>, source: ModelSource) {
         self.source = Some(source);
         self.classified = Some(probabilities);
-        self.render(dom, t);
+        self.error = None;
+        self.render(dom, lang);
     }
 
-    /// The model line, and the class probabilities as bars with the most likely class first.
-    pub(crate) fn render(&self, dom: &Dom, t: &Texts) {
+    /// An image or a weights file that could not be used: why, until the next result.
+    pub(crate) fn on_error(&mut self, dom: &Dom, lang: Lang, error: Said) {
+        dom.set_text("classify-status", error.text(lang));
+        self.error = Some(error);
+    }
+
+    /// The model line, and the class probabilities as bars with the most likely class first
+    /// (under an error about a later image, when there is one).
+    pub(crate) fn render(&self, dom: &Dom, lang: Lang) {
+        let t = lang.texts();
         if let Some(source) = &self.source {
             dom.set_text("classify-model", &(t.model_source)(source));
         }
         if let Some(probabilities) = &self.classified {
-            let (best, p) = argmax(probabilities);
             dom.set_html("classify-bars", &html::bars(t, probabilities));
+        }
+        if let Some(error) = &self.error {
+            dom.set_text("classify-status", error.text(lang));
+        } else if let Some(probabilities) = &self.classified {
+            let (best, p) = argmax(probabilities);
             dom.set_text("classify-status", &(t.classify_result)(t.classes[best % 10], f64::from(p) * 100.0));
         } else if self.source.is_some() {
             // Not «train first» (index.html's text) once there is a model.

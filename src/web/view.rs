@@ -6,10 +6,11 @@ use web_sys::Element;
 
 use super::chart::EpochPoint;
 use super::dom::location;
-use super::page::{Feature, Line, Page, Status};
+use super::page::{DataLine, Feature, Line, Page, Status};
 use crate::charts::{Series, line_chart_svg};
 use crate::export::{config_to_query, history_csv, history_json};
 use crate::html;
+use crate::i18n::Said;
 use crate::metrics::EpochMetrics;
 use crate::model::ModelKind;
 use crate::protocol::{BackendChoice, Kernels, RunState, ToWorker};
@@ -32,9 +33,11 @@ impl Page {
         self.render_feature_label();
         self.render_final();
         self.render_device();
+        self.render_data_line();
+        self.render_recovery();
         self.render_saved();
         self.render_controls();
-        self.use_model.render(&self.dom, self.t());
+        self.use_model.render(&self.dom, self.lang);
     }
 
     /// The static texts of `index.html` (`data-i18n`, `data-i18n-label`), the title and `lang`.
@@ -82,6 +85,42 @@ impl Page {
         dom.set_value("test-images", &count(config.limit_test));
     }
 
+    /// Where the archive stands: asked for, coming in (MB so far, of how many), parsed, or why
+    /// it could not be had. (While a chosen file is read, `send_file` says so there.)
+    pub(crate) fn render_data_line(&self) {
+        let t = self.t();
+        let mb = |bytes: f64| bytes / 1e6;
+        let text = match &self.setup.data_line {
+            None => return,
+            Some(DataLine::Asked) => format!("{}…", t.downloading),
+            Some(DataLine::Loading { loaded, total, from_cache }) => {
+                let amount = match total {
+                    Some(total) if *total > 0.0 => (t.progress_of)(mb(*loaded), mb(*total), loaded / total * 100.0),
+                    _ => (t.megabytes)(mb(*loaded)),
+                };
+                format!("{}: {amount}", if *from_cache { t.from_cache } else { t.downloading })
+            }
+            Some(DataLine::Ready) => {
+                let (train, test) = self.setup.sizes.unwrap_or_default();
+                (t.data_ready)(&html::group(train), &html::group(test))
+            }
+            Some(DataLine::Failed(said)) => said.text(self.lang).to_string(),
+        };
+        self.dom.set_text("data-status", &text);
+    }
+
+    /// Why the worker was replaced or the run stopped, and what comes next; hidden when nothing
+    /// needs saying.
+    pub(crate) fn render_recovery(&self) {
+        match &self.setup.recovery {
+            Some(said) => {
+                self.dom.set_text("recovery", said.text(self.lang));
+                self.dom.show("recovery", true);
+            }
+            None => self.dom.show("recovery", false),
+        }
+    }
+
     pub(crate) fn render_status(&self) {
         let t = self.t();
         let ready = self.setup.data_ready && self.setup.device_ready;
@@ -95,7 +134,7 @@ impl Page {
                 t.stopped_state.to_string()
             }
             Status::Run(state) => t.states[*state as usize].to_string(),
-            Status::Message(message) => message.clone(),
+            Status::Message(message) => message.text(self.lang).to_string(),
         };
         // A link's bad values stay named until the person starts something.
         if !self.setup.link_errors.is_empty() && matches!(self.status, Status::Loading | Status::Run(RunState::Idle)) {
@@ -246,7 +285,7 @@ impl Page {
         }
         let line = match (&self.saved.line, self.saved.stored) {
             (Some(Line::Stored { epochs, best }), _) => (t.stored)(*epochs, *best),
-            (Some(Line::Said(line)), _) => line.clone(),
+            (Some(Line::Said(line)), _) => line.text(self.lang).to_string(),
             (None, Some((epochs, best))) => (t.stored)(epochs, best),
             (None, None) => "—".into(),
         };
@@ -256,6 +295,10 @@ impl Page {
     pub(crate) fn export(&mut self, what: &str) {
         let t = self.t();
         let history = &self.run.history;
+        // Before an epoch has ended there is nothing to export (a header-only file is no use).
+        if history.is_empty() {
+            return self.say(Said::new(|t| t.nothing_to_export.into()));
+        }
         match what {
             "csv" => self.dom.download_text("resnet-metricas.csv", "text/csv", &history_csv(history)),
             "json" => self.dom.download_text("resnet-metricas.json", "application/json", &history_json(history)),
@@ -263,7 +306,7 @@ impl Page {
                 for (svg, name) in self.charts_svg().into_iter().zip(t.chart_files) {
                     match svg {
                         Ok(svg) => self.dom.download_text(&format!("resnet-{name}.svg"), "image/svg+xml", &svg),
-                        Err(e) => self.say(e),
+                        Err(e) => self.say(Said::plain(e)),
                     }
                 }
             }
@@ -273,7 +316,7 @@ impl Page {
                         self.dom.download(&format!("resnet-{name}.png"), &chart.png());
                     }
                 }
-                None => self.say(t.nothing_to_export),
+                None => self.say(Said::new(|t| t.no_chart_images.into())),
             },
         }
     }
@@ -288,7 +331,7 @@ impl Page {
                     input.set_hidden(false);
                     input.select();
                 }
-                self.say(self.t().share_ready);
+                self.say(Said::new(|t| t.share_ready.into()));
             }
             Err(message) => self.say(message),
         }

@@ -23,11 +23,12 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::MessageEvent;
 
+use crate::i18n::Said;
 use crate::classify::{decode, from_rgba};
 use crate::protocol::{FromWorker, RunState, ToWorker, WorkerModule};
 use crate::trainer::Start;
 use crate::web::store;
-use state::{STATE, WISH, Wish, post, scope, texts};
+use state::{STATE, WISH, Wish, post, scope};
 
 /// Entry point, called by `worker.js` once the module is instantiated: `threads` is the CPU
 /// backend's thread pool it started (1 in the WebGPU module). When it chose the threaded module
@@ -69,7 +70,7 @@ pub fn worker_main(threads: usize, software_adapter: Option<String>, no_adapter:
 fn handle(data: JsValue) {
     let message: ToWorker = match serde_wasm_bindgen::from_value(data) {
         Ok(message) => message,
-        Err(e) => return post(&FromWorker::Error { message: (texts().unknown_message)(&e.to_string()) }),
+        Err(e) => return post(&FromWorker::Error { message: Said::new(|t| (t.unknown_message)(&e.to_string()))}),
     };
     match message {
         ToWorker::LoadUrl { url } => spawn_local(async move {
@@ -89,7 +90,7 @@ fn handle(data: JsValue) {
         ToWorker::UseBackend { backend } => spawn_local(device::use_backend(backend)),
         ToWorker::Start { config } => spawn_local(async {
             if STATE.with_borrow(|s| s.experiment_active) {
-                return post(&FromWorker::Error { message: texts().lab.busy.into() });
+                return post(&FromWorker::Error { message: Said::new(|t| t.lab.busy.into())});
             }
             run::run(Start::Fresh(config), None).await;
         }),
@@ -108,7 +109,7 @@ fn handle(data: JsValue) {
         ToWorker::DeleteRun { id } => spawn_local(kept::delete_run(id)),
         ToWorker::Continue { epochs } => spawn_local(async move {
             if STATE.with_borrow(|s| s.experiment_active) {
-                return post(&FromWorker::Error { message: texts().lab.busy.into() });
+                return post(&FromWorker::Error { message: Said::new(|t| t.lab.busy.into())});
             }
             run::continue_saved(epochs).await;
         }),
@@ -117,7 +118,7 @@ fn handle(data: JsValue) {
             let Some(_lock) = lock::run_lock().await else { return post(&FromWorker::Busy) };
             match store::clear().await {
                 Ok(()) => post(&FromWorker::NoSaved),
-                Err(e) => post(&FromWorker::StorageError { message: (texts().storage_failed)(&e) }),
+                Err(e) => post(&FromWorker::StorageError { message: Said::new(|t| (t.storage_failed)(&e))}),
             }
         }),
         ToWorker::Download { which, full } => spawn_local(saved::download(which, full)),

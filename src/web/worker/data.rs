@@ -7,7 +7,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Cache, ReadableStreamDefaultReader, Response};
 
-use super::state::{CACHE_NAME, STATE, image, post, scope, texts};
+use super::state::{CACHE_NAME, STATE, image, post, scope};
+use crate::i18n::Said;
 use crate::data::{Cifar10, class_examples, mosaic};
 use crate::protocol::{Canvas, FromWorker, STRIP_LEN};
 use crate::web::js_error;
@@ -55,7 +56,7 @@ impl std::io::Read for JsChunks {
 }
 
 /// The archive from Cache Storage, or from the network with progress (then cached).
-pub(super) async fn fetch_archive(url: &str) -> Result<JsChunks, String> {
+pub(super) async fn fetch_archive(url: &str) -> Result<JsChunks, Said> {
     let scope = scope();
     let cache: Option<Cache> = match scope.caches() {
         Ok(caches) => JsFuture::from(caches.open(CACHE_NAME)).await.ok().map(JsCast::unchecked_into),
@@ -72,10 +73,10 @@ pub(super) async fn fetch_archive(url: &str) -> Result<JsChunks, String> {
     }
     let response: Response = JsFuture::from(scope.fetch_with_str(url))
         .await
-        .map_err(|e| (texts().download_failed)(url, &js_error(&e)))?
+        .map_err(|e| Said::new(|t| (t.download_failed)(url, &js_error(&e))))?
         .unchecked_into();
     if !response.ok() {
-        return Err((texts().server_said)(response.status(), &response.status_text(), url));
+        return Err(Said::new(|t| (t.server_said)(response.status(), &response.status_text(), url)));
     }
     let bytes = response_bytes(&response, false).await?;
     if let Some(cache) = &cache {
@@ -92,14 +93,14 @@ pub(super) async fn fetch_archive(url: &str) -> Result<JsChunks, String> {
 }
 
 /// Reads a response's body chunk by chunk, reporting progress; the chunks stay in JS.
-pub(super) async fn response_bytes(response: &Response, from_cache: bool) -> Result<JsChunks, String> {
+pub(super) async fn response_bytes(response: &Response, from_cache: bool) -> Result<JsChunks, Said> {
     let total = response
         .headers()
         .get("content-length")
         .ok()
         .flatten()
         .and_then(|v| v.parse::<f64>().ok());
-    let body = response.body().ok_or(texts().no_body)?;
+    let body = response.body().ok_or_else(|| Said::new(|t| t.no_body.into()))?;
     let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
     let mut bytes = JsChunks { chunks: Default::default(), offset: 0 };
     let mut loaded = 0f64;
@@ -107,11 +108,11 @@ pub(super) async fn response_bytes(response: &Response, from_cache: bool) -> Res
     loop {
         let chunk = JsFuture::from(reader.read())
             .await
-            .map_err(|e| (texts().download_interrupted)(&js_error(&e)))?;
+            .map_err(|e| Said::new(|t| (t.download_interrupted)(&js_error(&e))))?;
         if Reflect::get(&chunk, &"done".into()).ok().and_then(|d| d.as_bool()).unwrap_or(true) {
             break;
         }
-        let value = Reflect::get(&chunk, &"value".into()).map_err(|e| js_error(&e))?;
+        let value = Reflect::get(&chunk, &"value".into()).map_err(|e| Said::plain(js_error(&e)))?;
         let array = Uint8Array::new(&value);
         loaded += array.length() as f64;
         bytes.chunks.push_back(array);
@@ -153,7 +154,7 @@ pub(super) fn parse_archive(bytes: impl std::io::Read) -> bool {
             true
         }
         Err(e) => {
-            post(&FromWorker::DataError { message: (texts().invalid_archive)(&(texts().data_error)(&e)) });
+            post(&FromWorker::DataError { message: Said::new(|t| (t.invalid_archive)(&(t.data_error)(&e)))});
             false
         }
     }

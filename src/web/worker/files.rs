@@ -7,7 +7,7 @@ use super::state::{STATE, Snapshot, image, post, set_snapshot, texts};
 use crate::classify::{ImageInputError, as_split, to_cifar};
 use crate::data::{SIDE, mosaic, rgba};
 use crate::explore::{Query, explore};
-use crate::i18n::ModelSource;
+use crate::i18n::{ModelSource, Said};
 use crate::model::{ModelKind, ResNetConfig};
 use crate::protocol::{Canvas, EXPLORER_COLUMNS, FromWorker};
 use crate::trainer::probabilities;
@@ -15,16 +15,15 @@ use crate::trainer::probabilities;
 /// Classifies a person's picture with the model at hand, for the page's request `ask`: its
 /// 32×32 version goes to the page first, its feature maps just before the probabilities.
 pub(super) async fn classify(picture: Result<image::RgbaImage, ImageInputError>, ask: u32) {
-    let t = texts();
     let picture = match picture {
         Ok(picture) => picture,
         Err(e) => {
-            let message = (t.classify_bad_image)(&(t.image_error)(&e));
+            let message = Said::new(|t| (t.classify_bad_image)(&(t.image_error)(&e)));
             return post(&FromWorker::ClassifyError { message, ask: Some(ask) });
         }
     };
     let Some(snapshot) = STATE.with_borrow(|s| s.snapshot.clone()) else {
-        return post(&FromWorker::ClassifyError { message: t.classify_need_model.into(), ask: Some(ask) });
+        return post(&FromWorker::ClassifyError { message: Said::new(|t| t.classify_need_model.into()), ask: Some(ask) });
     };
     let picture32 = to_cifar(&picture);
     post(&FromWorker::Pixels { canvas: Canvas::ClassifyPreview, image: image((SIDE, SIDE, rgba(&picture32))) });
@@ -35,7 +34,7 @@ pub(super) async fn classify(picture: Result<image::RgbaImage, ImageInputError>,
             draw_feature_maps(&snapshot, &split, 0, ask).await;
             post(&FromWorker::Classified { probabilities, source: snapshot.source, ask });
         }
-        Err(e) => post(&FromWorker::ClassifyError { message: e.to_string(), ask: Some(ask) }),
+        Err(e) => post(&FromWorker::ClassifyError { message: Said::plain(e.to_string()), ask: Some(ask) }),
     }
 }
 
@@ -43,17 +42,17 @@ pub(super) async fn classify(picture: Result<image::RgbaImage, ImageInputError>,
 /// another architecture, with other shapes, or not a safetensors file changes nothing.
 pub(super) async fn load_weights(file: String, model: String, bytes: Vec<u8>) {
     let t = texts();
-    let bad = |e: &str| post(&FromWorker::ClassifyError { message: (t.weights_bad)(&file, e), ask: None });
+    let bad = |e: &str| post(&FromWorker::ClassifyError { message: Said::new(|t| (t.weights_bad)(&file, e)), ask: None });
     let kind: ModelKind = match model.parse() {
         Ok(kind) => kind,
         Err(e) => return bad(&format!("{e}")),
     };
     let (data, device) = STATE.with_borrow(|s| (s.data.clone(), s.device.clone()));
     let Some(data) = data else {
-        return post(&FromWorker::ClassifyError { message: t.weights_need_data.into(), ask: None });
+        return post(&FromWorker::ClassifyError { message: Said::new(|t| t.weights_need_data.into()), ask: None });
     };
     let Some((device, _)) = device else {
-        return post(&FromWorker::ClassifyError { message: t.no_device.into(), ask: None });
+        return post(&FromWorker::ClassifyError { message: Said::new(|t| t.no_device.into()), ask: None });
     };
     let device = device.without_autodiff();
     let mut loaded = match ResNetConfig::from(kind).try_init(&device) {
@@ -63,7 +62,7 @@ pub(super) async fn load_weights(file: String, model: String, bytes: Vec<u8>) {
     if let Err(e) = crate::checkpoint::load_safetensors(&mut loaded, bytes) {
         return bad(&(t.checkpoint_error)(&crate::checkpoint::RunCheckpointError::Weights(e)));
     }
-    post(&FromWorker::Notice { message: (t.weights_loaded)(&file, &kind.label()) });
+    post(&FromWorker::Notice { message: Said::new(|t| (t.weights_loaded)(&file, &kind.label()))});
     // The training set's mean, as a run subtracts it: the one made ready with the data when
     // there is one (computing it again takes about 0.1 s).
     let kept = STATE.with_borrow(|s| s.prepared.clone()).filter(|p| p.is_for(&data, &device));
@@ -123,7 +122,7 @@ async fn draw_feature_maps(snapshot: &Snapshot, split: &crate::data::Split, inde
         let [_, c, h, w] = stage.dims();
         match stage.into_data_async().await {
             Ok(values) => maps.push(([c, h, w], values.iter::<f32>().collect::<Vec<f32>>())),
-            Err(e) => return post(&FromWorker::Error { message: (texts().internal_error)(&format!("{e:?}")) }),
+            Err(e) => return post(&FromWorker::Error { message: Said::new(|t| (t.internal_error)(&format!("{e:?}")))}),
         }
     }
     let mosaic = crate::inside::feature_mosaic(&maps, MAP_CHANNELS, MAP_TILE, 2);

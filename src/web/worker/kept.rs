@@ -2,7 +2,8 @@
 //! stored in IndexedDB's `runs`, a continued run updating its record; listed for the page.
 
 use super::saved::save_error;
-use super::state::{STATE, post, texts};
+use super::state::{STATE, post};
+use crate::i18n::Said;
 use crate::experiment::Experiment;
 use crate::metrics::EpochMetrics;
 use crate::protocol::FromWorker;
@@ -30,7 +31,7 @@ async fn kept_runs() -> Result<Vec<RunRecord>, String> {
 pub(super) async fn post_runs() {
     match kept_runs().await {
         Ok(runs) => post(&FromWorker::Runs { runs }),
-        Err(e) => post(&FromWorker::StorageError { message: (texts().storage_unavailable)(&e) }),
+        Err(e) => post(&FromWorker::StorageError { message: Said::new(|t| (t.storage_unavailable)(&e))}),
     }
 }
 
@@ -71,17 +72,17 @@ pub(super) async fn keep_run(
     };
     let json = match serde_json::to_string(&record) {
         Ok(json) => json,
-        Err(e) => return post(&FromWorker::StorageError { message: (texts().storage_failed)(&e.to_string()) }),
+        Err(e) => return post(&FromWorker::StorageError { message: Said::new(|t| (t.storage_failed)(&e.to_string()))}),
     };
     if let Err(e) = store::put_json(RUNS, &record.id, &json).await {
-        post(&FromWorker::StorageError { message: save_error(&e) });
+        post(&FromWorker::StorageError { message: save_error(&e)});
     }
     post_runs().await;
 }
 
 pub(super) async fn delete_run(id: String) {
     if let Err(e) = store::delete(RUNS, &id).await {
-        post(&FromWorker::StorageError { message: (texts().storage_failed)(&e) });
+        post(&FromWorker::StorageError { message: Said::new(|t| (t.storage_failed)(&e))});
     }
     post_runs().await;
 }

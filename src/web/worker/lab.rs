@@ -6,7 +6,8 @@ use burn::prelude::*;
 use super::kept::{keep_run, post_runs};
 use super::run::{RunEnd, run};
 use super::saved::save_error;
-use super::state::{STATE, State, WISH, Wish, post, texts};
+use super::state::{STATE, State, WISH, Wish, post};
+use crate::i18n::Said;
 use crate::checkpoint::Checkpoint;
 use crate::experiment::{Cost, Ongoing, Speed};
 use crate::metrics::EpochMetrics;
@@ -58,13 +59,12 @@ pub(super) async fn measure(config: TrainConfig) {
         sleep_ms(50).await;
     }
     let (data, device, busy) = STATE.with_borrow(|s| (s.data.clone(), s.device.clone(), s.busy()));
-    let t = texts();
-    let failed = |message: String| post(&FromWorker::MeasureFailed { message });
+    let failed = |message: Said| post(&FromWorker::MeasureFailed { message });
     if busy {
-        return failed(t.lab.busy.into());
+        return failed(Said::new(|t| t.lab.busy.into()));
     }
     let (Some(data), Some((device, _))) = (data, device) else {
-        return failed(t.data_not_ready.into());
+        return failed(Said::new(|t| t.data_not_ready.into()));
     };
     let batch = config.batch_size;
     let train = (3 * batch).min(data.train.len());
@@ -72,7 +72,7 @@ pub(super) async fn measure(config: TrainConfig) {
     let short = TrainConfig { epochs: 2, limit_train: Some(train), limit_test: Some(test), metrics_every: 1000, ..config };
     let cost = match ResNetConfig::from(short.model).try_init(&Device::flex()) {
         Ok(model) => Cost::of(&Summary::of(&model)),
-        Err(e) => return failed(e.to_string()),
+        Err(e) => return failed(Said::plain(e.to_string())),
     };
     STATE.with_borrow_mut(|s| s.running = true);
     WISH.set(Wish::Run);
@@ -80,13 +80,13 @@ pub(super) async fn measure(config: TrainConfig) {
     let result = train_from(&data, Start::Fresh(short.clone()), &device, &mut observer).await;
     STATE.with_borrow_mut(|s| s.running = false);
     if let Err(e) = result {
-        return failed((t.training_stopped)(&e.to_string()));
+        return failed(Said::new(|t| (t.training_stopped)(&e.to_string())));
     }
     match observer.epochs.last().and_then(|m| Speed::from_training(m.images_per_sec, cost).map(|s| (s, m.images_per_sec))) {
         Some((speed, images_per_sec)) => {
             post(&FromWorker::Measured { speed, model: short.model.to_string(), images_per_sec })
         }
-        None => failed((t.training_stopped)("no measurable epoch")),
+        None => failed(Said::new(|t| (t.training_stopped)("no measurable epoch"))),
     }
 }
 
@@ -94,10 +94,10 @@ async fn store_experiment(ongoing: &Ongoing) {
     match serde_json::to_string(ongoing) {
         Ok(json) => {
             if let Err(e) = store::put_json(LAB, EXPERIMENT, &json).await {
-                post(&FromWorker::StorageError { message: save_error(&e) });
+                post(&FromWorker::StorageError { message: save_error(&e)});
             }
         }
-        Err(e) => post(&FromWorker::StorageError { message: (texts().storage_failed)(&e.to_string()) }),
+        Err(e) => post(&FromWorker::StorageError { message: Said::new(|t| (t.storage_failed)(&e.to_string()))}),
     }
 }
 
@@ -106,7 +106,7 @@ async fn store_experiment(ongoing: &Ongoing) {
 pub(super) async fn run_experiment(ongoing: Ongoing, resume: bool) {
     // One experiment at a time, and nothing else while it runs, between its networks too.
     if STATE.with_borrow(State::busy) {
-        return post(&FromWorker::Error { message: texts().lab.busy.into() });
+        return post(&FromWorker::Error { message: Said::new(|t| t.lab.busy.into())});
     }
     STATE.with_borrow_mut(|s| s.experiment_active = true);
     WISH.set(Wish::Run);
@@ -165,7 +165,7 @@ async fn experiment_runs(mut ongoing: Ongoing, mut resume: bool) {
         }
     }
     if let Err(e) = store::delete(LAB, EXPERIMENT).await {
-        post(&FromWorker::StorageError { message: (texts().storage_failed)(&e) });
+        post(&FromWorker::StorageError { message: Said::new(|t| (t.storage_failed)(&e))});
     }
     post(&FromWorker::NoExperiment { finished: true });
     post(&FromWorker::State { state: RunState::Finished });
@@ -198,7 +198,7 @@ pub(super) async fn continue_experiment() {
 /// Forgets the stored experiment; its finished runs stay kept.
 pub(super) async fn discard_experiment() {
     if let Err(e) = store::delete(LAB, EXPERIMENT).await {
-        post(&FromWorker::StorageError { message: (texts().storage_failed)(&e) });
+        post(&FromWorker::StorageError { message: Said::new(|t| (t.storage_failed)(&e))});
     }
     post(&FromWorker::NoExperiment { finished: false });
 }

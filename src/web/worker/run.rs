@@ -8,11 +8,11 @@ use burn::prelude::*;
 use super::device::memory;
 use super::kept::keep_run;
 use super::saved::{announce_saved, record_of, save_error};
-use super::state::{Explorable, STATE, Snapshot, WISH, Wish, post, set_snapshot, texts};
+use super::state::{Explorable, STATE, Snapshot, WISH, Wish, post, set_snapshot};
 use crate::checkpoint::Checkpoint;
 use crate::data::Cifar10;
 use crate::experiment::Experiment;
-use crate::i18n::ModelSource;
+use crate::i18n::{ModelSource, Said};
 use crate::metrics::EpochMetrics;
 use crate::model::{ResNet, ResNetConfig};
 use crate::protocol::{FromWorker, RunState, STRIP_LEN};
@@ -55,10 +55,9 @@ impl Observer for WorkerObserver {
     }
 
     async fn checkpoint(&mut self, checkpoint: &Checkpoint, best: bool) {
-        let t = texts();
         let bytes = match checkpoint.to_bytes() {
             Ok(bytes) => bytes,
-            Err(e) => return post(&FromWorker::StorageError { message: (t.storage_failed)(&(t.checkpoint_error)(&e)) }),
+            Err(e) => return post(&FromWorker::StorageError { message: Said::new(|t| (t.storage_failed)(&(t.checkpoint_error)(&e)))}),
         };
         let record = record_of(checkpoint, bytes);
         // This epoch's evaluation, for the explorer after a reload (`restore.rs`).
@@ -69,7 +68,7 @@ impl Observer for WorkerObserver {
         }
         match store::save(&records).await {
             Ok(()) => post(&FromWorker::Stored { epochs_done: checkpoint.run.epochs_done, best }),
-            Err(e) => return post(&FromWorker::StorageError { message: save_error(&e) }),
+            Err(e) => return post(&FromWorker::StorageError { message: save_error(&e)}),
         }
         // Its own write, after the checkpoints: near the quota this cache must not cost them.
         // One that fails (or an older one left) is never used with another checkpoint.
@@ -128,7 +127,7 @@ impl Observer for WorkerObserver {
                 predicted,
                 confidence,
             }),
-            Err(e) => post(&FromWorker::Error { message: e.to_string() }),
+            Err(e) => post(&FromWorker::Error { message: Said::plain(e.to_string())}),
         }
     }
 }
@@ -144,14 +143,13 @@ pub(super) enum RunEnd {
 
 /// Continues the run saved in IndexedDB.
 pub(super) async fn continue_saved(epochs: usize) {
-    let t = texts();
     let mut checkpoint = match store::load(LAST).await {
         Ok(Some(record)) => match Checkpoint::from_bytes(&record.bytes) {
             Ok(checkpoint) => checkpoint,
-            Err(e) => return post(&FromWorker::StorageError { message: (t.saved_bad)(&(t.checkpoint_error)(&e)) }),
+            Err(e) => return post(&FromWorker::StorageError { message: Said::new(|t| (t.saved_bad)(&(t.checkpoint_error)(&e)))}),
         },
-        Ok(None) => return post(&FromWorker::Error { message: t.no_checkpoint.into() }),
-        Err(e) => return post(&FromWorker::StorageError { message: (t.storage_unavailable)(&e) }),
+        Ok(None) => return post(&FromWorker::Error { message: Said::new(|t| t.no_checkpoint.into())}),
+        Err(e) => return post(&FromWorker::StorageError { message: Said::new(|t| (t.storage_unavailable)(&e))}),
     };
     checkpoint.run.config.epochs = epochs.max(checkpoint.run.epochs_done);
     run(Start::Resume(Box::new(checkpoint)), None).await;
@@ -165,11 +163,11 @@ pub(super) async fn run(start: Start, experiment: Option<(f64, Experiment)>) -> 
         return RunEnd::Failed;
     }
     let Some(data) = data else {
-        post(&FromWorker::Error { message: texts().data_not_ready.into() });
+        post(&FromWorker::Error { message: Said::new(|t| t.data_not_ready.into())});
         return RunEnd::Failed;
     };
     let Some((device, _)) = device else {
-        post(&FromWorker::Error { message: texts().no_device.into() });
+        post(&FromWorker::Error { message: Said::new(|t| t.no_device.into())});
         return RunEnd::Failed;
     };
     // Taken before the wait for the lock (up to 3 s just after a reload, lock.rs): a second
@@ -187,7 +185,7 @@ pub(super) async fn run(start: Start, experiment: Option<(f64, Experiment)>) -> 
         Start::Fresh(config) => {
             // A new run replaces the saved one.
             if let Err(e) = store::clear().await {
-                post(&FromWorker::StorageError { message: (texts().storage_failed)(&e) });
+                post(&FromWorker::StorageError { message: Said::new(|t| (t.storage_failed)(&e))});
             }
             post(&FromWorker::NoSaved);
             (config.clone(), Vec::new())
@@ -203,7 +201,7 @@ pub(super) async fn run(start: Start, experiment: Option<(f64, Experiment)>) -> 
     STATE.with_borrow_mut(|s| s.explorable = None);
     match ResNetConfig::from(config.model).try_init(&Device::flex()) {
         Ok(model) => post(&FromWorker::Summary { summary: Summary::of(&model) }),
-        Err(e) => post(&FromWorker::Error { message: e.to_string() }),
+        Err(e) => post(&FromWorker::Error { message: Said::plain(e.to_string())}),
     }
     post(&FromWorker::State { state: RunState::Running });
     let mut observer = WorkerObserver {
@@ -231,12 +229,12 @@ pub(super) async fn run(start: Start, experiment: Option<(f64, Experiment)>) -> 
             end
         }
         Err(TrainError::NonFinite { epoch, lr, .. } | TrainError::NonFiniteWeights { epoch, lr, .. }) => {
-            post(&FromWorker::Diverged { message: (texts().diverged)(epoch + 1, lr) });
+            post(&FromWorker::Diverged { message: Said::new(|t| (t.diverged)(epoch + 1, lr))});
             post(&FromWorker::State { state: RunState::Idle });
             RunEnd::Failed
         }
         Err(e) => {
-            post(&FromWorker::Error { message: (texts().training_stopped)(&e.to_string()) });
+            post(&FromWorker::Error { message: Said::new(|t| (t.training_stopped)(&e.to_string()))});
             post(&FromWorker::State { state: RunState::Idle });
             RunEnd::Failed
         }

@@ -1,6 +1,7 @@
 //! The saved run in IndexedDB, as the page sees it: announced at start-up, uploaded, downloaded.
 
-use super::state::{STATE, post, texts};
+use super::state::{STATE, post};
+use crate::i18n::Said;
 use crate::checkpoint::Checkpoint;
 use crate::protocol::{Bytes, FromWorker, Which};
 use crate::web::store::{self, BEST, LAST, Record, SaveError};
@@ -11,12 +12,12 @@ pub(super) async fn announce_saved() {
         Ok(Some(record)) => match Checkpoint::from_bytes(&record.bytes) {
             Ok(checkpoint) => post(&saved_message(&checkpoint)),
             Err(e) => {
-                post(&FromWorker::StorageError { message: (texts().saved_bad)(&(texts().checkpoint_error)(&e)) });
+                post(&FromWorker::StorageError { message: Said::new(|t| (t.saved_bad)(&(t.checkpoint_error)(&e)))});
                 let _ = store::clear().await;
             }
         },
         Ok(None) => post(&FromWorker::NoSaved),
-        Err(e) => post(&FromWorker::StorageError { message: (texts().storage_unavailable)(&e) }),
+        Err(e) => post(&FromWorker::StorageError { message: Said::new(|t| (t.storage_unavailable)(&e))}),
     }
 }
 
@@ -40,14 +41,13 @@ pub(super) fn record_of(checkpoint: &Checkpoint, bytes: Vec<u8>) -> Record {
 
 /// A run checkpoint chosen by the person: checked whole, then saved as the run to continue.
 pub(super) async fn load_run(file: String, bytes: Vec<u8>) {
-    let t = texts();
     let checkpoint = match Checkpoint::from_bytes(&bytes) {
         Ok(checkpoint) => checkpoint,
-        Err(e) => return post(&FromWorker::Error { message: (t.run_file_bad)(&file, &(t.checkpoint_error)(&e)) }),
+        Err(e) => return post(&FromWorker::Error { message: Said::new(|t| (t.run_file_bad)(&file, &(t.checkpoint_error)(&e)))}),
     };
     // Not during a run, nor between an experiment's networks (the next one would clear it).
     if STATE.with_borrow(|s| s.busy()) {
-        return post(&FromWorker::Error { message: t.run_file_busy.into() });
+        return post(&FromWorker::Error { message: Said::new(|t| t.run_file_busy.into())});
     }
     let Some(_lock) = super::lock::run_lock().await else {
         return post(&FromWorker::Busy);
@@ -55,33 +55,31 @@ pub(super) async fn load_run(file: String, bytes: Vec<u8>) {
     let record = record_of(&checkpoint, bytes);
     match store::save(&[(LAST, &record)]).await {
         Ok(()) => {
-            post(&FromWorker::Notice { message: (t.run_file_loaded)(&file, checkpoint.run.epochs_done) });
+            post(&FromWorker::Notice { message: Said::new(|t| (t.run_file_loaded)(&file, checkpoint.run.epochs_done))});
             post(&saved_message(&checkpoint));
         }
-        Err(e) => post(&FromWorker::StorageError { message: save_error(&e) }),
+        Err(e) => post(&FromWorker::StorageError { message: save_error(&e)}),
     }
 }
 
 /// A failed checkpoint write, in the interface's language.
-pub(super) fn save_error(e: &SaveError) -> String {
-    let t = texts();
-    match e {
+pub(super) fn save_error(e: &SaveError) -> Said {
+    Said::new(|t| match e {
         SaveError::Refused(usage) => (t.storage_full)(*usage),
         SaveError::Failed(e) => (t.storage_failed)(e),
-    }
+    })
 }
 
 /// Offers a saved checkpoint as a file: the weights alone, or the whole state.
 pub(super) async fn download(which: Which, full: bool) {
-    let t = texts();
     let key = match which {
         Which::Best => BEST,
         Which::Last => LAST,
     };
     let record = match store::load(key).await {
         Ok(Some(record)) => record,
-        Ok(None) => return post(&FromWorker::Error { message: t.no_checkpoint.into() }),
-        Err(e) => return post(&FromWorker::StorageError { message: (t.storage_unavailable)(&e) }),
+        Ok(None) => return post(&FromWorker::Error { message: Said::new(|t| t.no_checkpoint.into())}),
+        Err(e) => return post(&FromWorker::StorageError { message: Said::new(|t| (t.storage_unavailable)(&e))}),
     };
     let name = format!(
         "{}-{}-epoch{}{}.safetensors",
@@ -95,7 +93,7 @@ pub(super) async fn download(which: Which, full: bool) {
     } else {
         match Checkpoint::from_bytes(&record.bytes).and_then(|c| Ok(c.weights()?)) {
             Ok(bytes) => bytes,
-            Err(e) => return post(&FromWorker::StorageError { message: (t.saved_bad)(&(t.checkpoint_error)(&e)) }),
+            Err(e) => return post(&FromWorker::StorageError { message: Said::new(|t| (t.saved_bad)(&(t.checkpoint_error)(&e)))}),
         }
     };
     post(&FromWorker::File { name, bytes: Bytes::to_js(&bytes) });
