@@ -273,6 +273,34 @@ pub enum Verdict {
     NotShown,
     /// The differences are within the noise of so few images.
     Unclear,
+    /// A network the comparison rests on did no better than guessing ([`Finding::guessing`]):
+    /// whatever the differences, they show nothing about the claim.
+    Guessing,
+}
+
+/// The error of a network that guesses: one class in ten right.
+pub const CHANCE_ERROR: f64 = 0.9;
+
+/// Whether an error rate measured on `n` images is below guessing's by more than the noise
+/// (twice the standard error of a rate of 90 % on `n` images).
+pub fn beats_chance(error: f64, n: usize) -> bool {
+    let n = n.max(1) as f64;
+    CHANCE_ERROR - error > 2.0 * (CHANCE_ERROR * (1.0 - CHANCE_ERROR) / n).sqrt()
+}
+
+/// A network of an experiment, by its part in the comparison.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Net {
+    Plain20,
+    Plain56,
+    ResNet20,
+    ResNet56,
+    /// With augmentation.
+    With,
+    /// Without augmentation.
+    Without,
+    V1,
+    V2,
 }
 
 /// What an experiment's finished runs show, in numbers; the page puts it in words.
@@ -335,11 +363,30 @@ impl Finding {
         }
     }
 
-    /// Shown when every check holds beyond the noise; not shown when one is reversed beyond it;
-    /// unclear otherwise.
+    /// The networks the comparison needs to have learned something, that did not: their error
+    /// (training error for degradation, which is about training; test error otherwise) is not
+    /// below guessing's beyond the noise. Degradation needs plain-20 and ResNet-56, the ones
+    /// expected to end lower (plain-56 stuck near guessing is the degradation itself); the other
+    /// experiments need both networks (a network that learned beside one that did not says
+    /// nothing about augmentation or the version).
+    pub fn guessing(&self) -> Vec<Net> {
+        let (n, m) = (self.train_images, self.test_images);
+        let needed = match self.numbers {
+            Numbers::Degradation { plain20, resnet56, .. } => vec![(Net::Plain20, plain20.train, n), (Net::ResNet56, resnet56.train, n)],
+            Numbers::Augmentation { with, without } => vec![(Net::With, with.test, m), (Net::Without, without.test, m)],
+            Numbers::Versions { v1, v2 } => vec![(Net::V1, v1.test, m), (Net::V2, v2.test, m)],
+        };
+        needed.into_iter().filter(|&(_, error, n)| !beats_chance(error, n)).map(|(net, ..)| net).collect()
+    }
+
+    /// Guessing when a network the comparison needs learned nothing ([`Finding::guessing`]);
+    /// else shown when every check holds beyond the noise; not shown when one is reversed
+    /// beyond it; unclear otherwise.
     pub fn verdict(&self) -> Verdict {
         let checks = self.checks();
-        if checks.iter().any(|c| c.holds == Some(false)) {
+        if !self.guessing().is_empty() {
+            Verdict::Guessing
+        } else if checks.iter().any(|c| c.holds == Some(false)) {
             Verdict::NotShown
         } else if checks.iter().all(|c| c.holds == Some(true)) {
             Verdict::Shown

@@ -282,15 +282,22 @@ pub fn runs_table(t: &Texts, runs: &[crate::runs::RunRecord], dates: &[String], 
             }
             let best = run.best_accuracy().map_or("—".to_string(), |a| format!("{:.1} %", a * 100.0));
             let date = dates.get(i).map_or("", String::as_str);
+            // (The settings beside it say whether it was augmented.)
+            let label = run.config.model.label();
+            // Every row has the same three buttons: their names say which run they act on.
+            let named = |what: &str| escape(&(lab.run_button)(what, &label, date));
             format!(
                 "<tr><td><label><input type=\"checkbox\" data-run=\"{id}\"{checked}> {swatch}{}</label></td>\
                  <td>{}</td><td>{}</td><td>{best}</td><td class=\"row-buttons\">\
-                 <button class=\"secondary\" data-export-run=\"{id}\" data-format=\"csv\">CSV</button> \
-                 <button class=\"secondary\" data-export-run=\"{id}\" data-format=\"json\">JSON</button> \
-                 <button class=\"secondary\" data-delete-run=\"{id}\">{}</button></td></tr>",
-                escape(&run.label(lab.no_augment)),
+                 <button class=\"secondary\" data-export-run=\"{id}\" data-format=\"csv\" aria-label=\"{}\">CSV</button> \
+                 <button class=\"secondary\" data-export-run=\"{id}\" data-format=\"json\" aria-label=\"{}\">JSON</button> \
+                 <button class=\"secondary\" data-delete-run=\"{id}\" aria-label=\"{}\">{}</button></td></tr>",
+                escape(&label),
                 escape(&settings),
                 escape(date),
+                named("CSV"),
+                named("JSON"),
+                named(lab.delete),
                 escape(lab.delete)
             )
         })

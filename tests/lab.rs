@@ -3,7 +3,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use resnet_webgpu::experiment::{
-    Available, Cost, Errors, Experiment, Finding, MAX_TEST, Numbers, Verdict, noise, MIN_EPOCHS, RUN_OVERHEAD_S, Speed, TARGET_EPOCHS,
+    Available, Cost, Errors, Experiment, Finding, MAX_TEST, Net, Numbers, Verdict, beats_chance, noise, MIN_EPOCHS, RUN_OVERHEAD_S, Speed, TARGET_EPOCHS,
     expected_seconds, plan, run_seconds,
 };
 use resnet_webgpu::html::runs_table;
@@ -180,6 +180,27 @@ fn findings_say_whether_the_runs_show_what_the_paper_saw_beyond_the_noise() {
     assert_eq!(f.verdict(), Verdict::Shown);
     let f = Finding::of(Experiment::Versions, &[&h(0.2, 0.25), &h(0.2, 0.30)], 10_000, 10_000).expect("two runs");
     assert_eq!(f.verdict(), Verdict::NotShown);
+    // Networks at chance on the test set (as a 12-second budget leaves them) show nothing, even
+    // when their gaps differ beyond the noise: a network that guesses has learned nothing.
+    let (with, without) = (h(0.938, 0.89), h(0.797, 0.90));
+    let f = Finding::of(Experiment::Augmentation, &[&with, &without], 64, 100).expect("two runs");
+    assert_eq!(f.checks()[0].holds, Some(true));
+    assert_eq!(f.guessing(), [Net::With, Net::Without]);
+    assert_eq!(f.verdict(), Verdict::Guessing);
+    let sentence = (ES.lab.finding)(&f);
+    assert!(sentence.contains("las redes con aumentación y sin aumentación no aciertan más que adivinando"), "{sentence}");
+    assert!(!sentence.contains("lo muestra"), "{sentence}");
+    assert!((EN.lab.finding)(&f).contains("do no better than guessing"));
+    // One of them learned: the other is named alone.
+    let f = Finding::of(Experiment::Versions, &[&h(0.5, 0.6), &h(0.88, 0.89)], 1_000, 1_000).expect("two runs");
+    assert_eq!((f.guessing(), f.verdict()), (vec![Net::V2], Verdict::Guessing));
+    assert!((ES.lab.finding)(&f).contains("Pero la red ResNet-29 v2 no acierta más que adivinando"));
+    // Degradation is about training: plain-56 near guessing is the effect, not a failure;
+    // plain-20 and ResNet-56 have to have learned.
+    let f = Finding::of(Experiment::Degradation, &[&h(0.6, 0.7), &h(0.5, 0.6), &h(0.89, 0.9), &h(0.4, 0.5)], 10_000, 1_000)
+        .expect("four runs");
+    assert_eq!((f.guessing(), f.verdict()), (vec![], Verdict::Shown));
+    assert!(beats_chance(0.85, 10_000) && !beats_chance(0.85, 100) && !beats_chance(0.95, 1_000_000));
     // Not before every run has an epoch.
     assert_eq!(Finding::of(Experiment::Versions, &[&h(0.2, 0.25), &vec![]], 1, 1), None);
     assert_eq!(Errors::of(&[]), None);

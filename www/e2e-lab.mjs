@@ -55,6 +55,7 @@ try {
   check(/Velocidad medida: [\d.]+ imágenes\/s entrenando Plain-20/.test(await text(page, "experiment-status")),
     "the measured speed is said");
   check(await page.evaluate(() => document.querySelector("#m-loss").textContent.trim()) === "—", "nothing trained yet");
+  check(await page.evaluate(() => document.activeElement?.id) === "plan-start", "the plan's «Empezar» takes the focus");
   await page.locator("#experiments").screenshot({ path: `${shots}/lab-plan.png` });
 
   // 2. Start; reload in the middle of the third network; continue.
@@ -110,7 +111,7 @@ try {
   }
   const verdict = await text(page, "verdict");
   console.log(`verdict: ${verdict}`);
-  check(/^Error final de entrenamiento: plana-20 [\d.]+ %.*plana-56.*ResNet-56 [\d.]+ %.*(Esta ejecución lo muestra|prueba con más tiempo)/.test(verdict),
+  check(/^Error final de entrenamiento: plana-20 [\d.]+ %.*plana-56.*ResNet-56 [\d.]+ %.*(Esta ejecución lo muestra|prueba con más tiempo|más que adivinando)/.test(verdict),
     `the verdict: ${verdict}`);
   check(/Qué buscar/.test(await text(page, "look-for")), "what to look for");
   await page.locator("#experiments").screenshot({ path: `${shots}/lab-degradation.png` });
@@ -122,9 +123,18 @@ try {
   console.log(`kept runs: ${list.length}\n  ${list.join("\n  ")}`);
   check(list.length === 4 && list.every((r) => /2\/2 épocas · lote 32 · 64 imágenes/.test(r)), "four kept runs with their settings");
   check((await overlay(page)).length === 0, "nothing overlaid before a choice");
+  check(await page.isDisabled("#compare-csv"), "nothing to export before a run is ticked");
+  check(await text(page, "verdict") === "", "no verdict before a choice");
+  // The experiment's four runs ticked by hand: its verdict and what to look for come back; a
+  // box keeps the focus after the list is drawn again.
   const boxes = page.locator("#runs-list input[type=checkbox]");
-  await boxes.nth(0).check();
-  await boxes.nth(3).check();
+  for (let i = 0; i < 4; i++) await boxes.nth(i).check();
+  check(await page.evaluate(() => document.activeElement?.matches("#runs-list input[data-run]")), "the ticked box keeps the focus");
+  check(await text(page, "verdict") === verdict, `the verdict again, its runs ticked: ${await text(page, "verdict")}`);
+  check(/Qué buscar/.test(await text(page, "look-for")), "what to look for again");
+  await boxes.nth(1).uncheck();
+  await boxes.nth(2).uncheck();
+  check(await text(page, "verdict") === "", "no verdict for two of its runs");
   const two = await overlay(page);
   check(two.length === 4 && two[0].label === "ResNet56 v1 · entrenamiento" && two[2].label === "Plain-20 · entrenamiento",
     `two runs overlaid, newest first: ${JSON.stringify(two.map((c) => c.label))}`);
@@ -134,6 +144,16 @@ try {
   const [svg] = await Promise.all([page.waitForEvent("download"), page.click("#compare-svg")]);
   check(/<svg/.test(await readFile(await svg.path(), "utf8")), "the overlay's SVG");
   await page.locator("#experiments").screenshot({ path: `${shots}/lab-compare.png` });
+  // Deleting asks first, naming the run; every row's buttons are named after their run.
+  const named = await page.getAttribute("#runs-list tbody tr:nth-child(2) [data-delete-run]", "aria-label");
+  check(/^Borrar: (Plain|ResNet)\S* ?\S*, .+\d/.test(named), `the delete button's name: ${named}`);
+  let asked = "";
+  page.once("dialog", (d) => { asked = d.message(); d.dismiss(); });
+  await page.click("#runs-list tbody tr:nth-child(2) [data-delete-run]");
+  await page.waitForTimeout(500);
+  check(/^¿Borrar la ejecución .+\? No se puede deshacer\.$/.test(asked) && (await rows(page)).length === 4,
+    `a deletion asked first, and «Cancelar» kept the run: «${asked}»`);
+  page.once("dialog", (d) => d.accept());
   await page.click("#runs-list tbody tr:nth-child(2) [data-delete-run]");
   await page.waitForFunction(() => document.querySelectorAll("#runs-list tbody tr").length === 3, null, { timeout: 30_000 });
   check((await overlay(page)).length === 4, "the overlaid runs stay after deleting another");

@@ -1,6 +1,6 @@
 //! The lab's texts (experiments, presets, compared runs), in both languages side by side.
 
-use crate::experiment::{Check, Errors, Experiment, Finding, Numbers, Verdict};
+use crate::experiment::{Check, Errors, Experiment, Finding, Net, Numbers, Verdict};
 use crate::html::duration;
 
 /// A plan, formatted for [`LabTexts::plan`].
@@ -41,6 +41,12 @@ pub struct LabTexts {
     pub settings: fn(usize, usize, usize, &str, bool) -> String,
     pub stopped: &'static str,
     pub delete: &'static str,
+    /// A run's buttons' names for a screen reader: what (CSV, JSON, delete), the run, its date.
+    pub run_button: fn(&str, &str, &str) -> String,
+    /// Asked before a run is deleted: the run, its date.
+    pub confirm_delete: fn(&str, &str) -> String,
+    /// Asked before a new experiment replaces an unfinished one: its name, networks finished, networks.
+    pub confirm_replace: fn(&str, usize, usize) -> String,
     pub no_augment: &'static str,
     pub train_error: &'static str,
     pub test_error: &'static str,
@@ -113,8 +119,42 @@ fn finding_es(f: &Finding) -> String {
         Verdict::Shown => " Esta ejecución lo muestra.",
         Verdict::NotShown => " Esta ejecución no lo muestra.",
         Verdict::Unclear => " Con un presupuesto corto las curvas pueden no haberse separado todavía: prueba con más tiempo.",
+        Verdict::Guessing => {
+            let nets: Vec<&str> = f.guessing().into_iter().map(net_es).collect();
+            let (who, does) = if nets.len() == 1 { ("la red", "acierta") } else { ("las redes", "aciertan") };
+            return format!(
+                "{numbers} Pero {who} {} no {does} más que adivinando (un 90 % de error, dentro del ruido): así esta ejecución no puede mostrar nada. Prueba con más tiempo o más imágenes.",
+                nets.join(" y ")
+            );
+        }
     };
     format!("{numbers} {clauses}{end}")
+}
+
+fn net_es(net: Net) -> &'static str {
+    match net {
+        Net::Plain20 => "plana-20",
+        Net::Plain56 => "plana-56",
+        Net::ResNet20 => "ResNet-20",
+        Net::ResNet56 => "ResNet-56",
+        Net::With => "con aumentación",
+        Net::Without => "sin aumentación",
+        Net::V1 => "ResNet-20 v1",
+        Net::V2 => "ResNet-29 v2",
+    }
+}
+
+fn net_en(net: Net) -> &'static str {
+    match net {
+        Net::Plain20 => "plain-20",
+        Net::Plain56 => "plain-56",
+        Net::ResNet20 => "ResNet-20",
+        Net::ResNet56 => "ResNet-56",
+        Net::With => "the network with augmentation",
+        Net::Without => "the network without augmentation",
+        Net::V1 => "ResNet-20 v1",
+        Net::V2 => "ResNet-29 v2",
+    }
 }
 
 fn single_es(c: &Check) -> String {
@@ -163,6 +203,14 @@ fn finding_en(f: &Finding) -> String {
         Verdict::Shown => " This run shows it.",
         Verdict::NotShown => " This run does not show it.",
         Verdict::Unclear => " On a short budget the curves may not have parted yet: try a longer one.",
+        Verdict::Guessing => {
+            let nets: Vec<&str> = f.guessing().into_iter().map(net_en).collect();
+            let does = if nets.len() == 1 { "does" } else { "do" };
+            return format!(
+                "{numbers} But {} {does} no better than guessing (a 90 % error, within the noise), so this run cannot show anything. Try a longer budget or more images.",
+                nets.join(" and ")
+            );
+        }
     };
     format!("{numbers} {clauses}{end}")
 }
@@ -223,6 +271,11 @@ pub static LAB_ES: LabTexts = LabTexts {
     },
     stopped: "detenida",
     delete: "Borrar",
+    run_button: |what, run, date| format!("{what}: {run}, {date}"),
+    confirm_delete: |run, date| format!("¿Borrar la ejecución {run} del {date}? No se puede deshacer."),
+    confirm_replace: |name, done, n| {
+        format!("El experimento «{name}» está a medias ({done} de {n} redes terminadas). Si empiezas otro, ya no podrás continuarlo (sus redes terminadas se quedan en la lista). ¿Empezar el nuevo?")
+    },
     no_augment: "sin aumentación",
     train_error: "entrenamiento",
     test_error: "prueba",
@@ -285,6 +338,11 @@ pub static LAB_EN: LabTexts = LabTexts {
     },
     stopped: "stopped",
     delete: "Delete",
+    run_button: |what, run, date| format!("{what}: {run}, {date}"),
+    confirm_delete: |run, date| format!("Delete the run {run} of {date}? This cannot be undone."),
+    confirm_replace: |name, done, n| {
+        format!("The experiment “{name}” is unfinished ({done} of {n} networks finished). If you start another, it can no longer be continued (its finished networks stay in the list). Start the new one?")
+    },
     no_augment: "no augmentation",
     train_error: "training",
     test_error: "test",

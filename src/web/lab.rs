@@ -124,6 +124,10 @@ impl Page {
         let available = self.available(base.batch_size);
         self.lab.plan = Some(experiment::plan(Some(e), &base, &costs, &speed, self.budget_seconds(), available));
         self.render_lab();
+        // The plan is what comes next: a keyboard (and a screen reader) is taken to it.
+        if let Some(start) = self.dom.el("plan-start").and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok()) {
+            let _ = start.focus();
+        }
     }
 
     fn apply_preset(&mut self, preset: Preset) {
@@ -149,6 +153,17 @@ impl Page {
 
     /// «Empezar el experimento».
     pub(crate) fn start_plan(&mut self) {
+        // An unfinished experiment can be continued until another one starts: asked first.
+        if let (Some(plan), Some((ongoing, false))) = (&self.lab.plan, &self.lab.ongoing)
+            && plan.experiment.is_some()
+        {
+            let t = self.t();
+            let name = ongoing.experiment().map_or("", t.lab.name);
+            let question = (t.lab.confirm_replace)(name, ongoing.next, ongoing.plan.runs.len());
+            if !web_sys::window().and_then(|w| w.confirm_with_message(&question).ok()).unwrap_or(false) {
+                return;
+            }
+        }
         let Some(plan) = self.lab.plan.take() else { return };
         let id = js_sys::Date::now();
         self.lab.shown = plan.experiment.map(|e| (id, e));
@@ -212,6 +227,11 @@ impl Page {
     }
 
     pub(crate) fn on_experiment(&mut self, ongoing: Ongoing, running: bool) {
+        // The next network: the last one's live metrics (its ETA ≈ 0) no longer say anything.
+        if self.lab.ongoing.as_ref().is_some_and(|(o, _)| o.id == ongoing.id && o.next != ongoing.next) {
+            self.run.live = None;
+            self.render_live();
+        }
         self.lab.shown = ongoing.experiment().map(|e| (ongoing.id, e));
         self.lab.follow = true;
         self.lab.ongoing = Some((ongoing, running));
@@ -233,12 +253,31 @@ impl Page {
     pub(crate) fn toggle_run(&mut self, id: String, on: bool) {
         // The person's own choice: the overlay no longer follows an experiment.
         self.lab.follow = false;
-        self.lab.shown = None;
         self.lab.selected.retain(|s| *s != id);
         if on {
-            self.lab.selected.push(id);
+            self.lab.selected.push(id.clone());
         }
+        // What to look for and the verdict stay while the ticked runs are an experiment's.
+        self.lab.shown = self.experiment_ticked();
         self.render_lab();
+        // The list was drawn again: the box keeps the focus (a keyboard goes on from it).
+        if let Ok(boxes) = self.dom.document.query_selector_all("#runs-list input[data-run]") {
+            for i in 0..boxes.length() {
+                let Some(el) = boxes.item(i).and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok()) else { continue };
+                if el.get_attribute("data-run").as_deref() == Some(id.as_str()) {
+                    let _ = el.focus();
+                }
+            }
+        }
+    }
+
+    /// The experiment whose kept runs are exactly the ones ticked (all of them, nothing else).
+    fn experiment_ticked(&self) -> Option<(f64, Experiment)> {
+        let ticked = self.selected_runs();
+        let (id, experiment) = ticked.first()?.experiment?;
+        let all_ours = ticked.iter().all(|r| r.experiment.is_some_and(|(x, _)| x == id));
+        let every = self.experiment_runs(id).iter().all(|r| self.lab.selected.contains(&r.id));
+        (all_ours && every).then_some((id, experiment))
     }
 
     fn selected_runs(&self) -> Vec<&RunRecord> {
@@ -279,8 +318,13 @@ impl Page {
         let (dom, t) = (&self.dom, self.t());
         let lab = &self.lab;
         let free = self.lab_ready() && !self.device_busy();
+        // In the lab and in the lesson (a click there that could only be refused would say so
+        // far from where the person is reading).
         for e in Experiment::ALL {
-            enable_selector(dom, &format!("#experiments [data-experiment=\"{}\"]", e.key()), free);
+            enable_selector(dom, &format!("[data-experiment=\"{}\"]", e.key()), free);
+        }
+        for id in ["compare-csv", "compare-json", "compare-svg"] {
+            dom.enable(id, !lab.selected.is_empty());
         }
         dom.enable("preset-quick", free);
         dom.enable("preset-paper", free);
@@ -337,11 +381,7 @@ impl Page {
             dom.set_attr(id, "placeholder", t.lab.all_images);
         }
         // The runs, the overlay, what to look for and what this run showed.
-        let dates: Vec<String> = lab
-            .runs
-            .iter()
-            .map(|r| String::from(js_sys::Date::new(&JsValue::from_f64(r.started_ms)).to_locale_string(self.lang.code(), &JsValue::UNDEFINED)))
-            .collect();
+        let dates: Vec<String> = lab.runs.iter().map(|r| self.run_date(r)).collect();
         dom.set_html("runs-list", &html::runs_table(t, &lab.runs, &dates, &lab.selected));
         if let Some(charts) = &self.charts {
             charts.compare.show(t, &self.curves());
@@ -349,6 +389,11 @@ impl Page {
         let look_for = lab.shown.map_or(if lab.selected.is_empty() { t.lab.pick_runs } else { "" }, |(_, e)| (t.lab.look_for)(e));
         dom.set_text("look-for", look_for);
         dom.set_text("verdict", &self.finding().map_or(String::new(), |f| (t.lab.finding)(&f)));
+    }
+
+    /// When a kept run started, as the browser writes a date and time in the page's language.
+    fn run_date(&self, run: &RunRecord) -> String {
+        js_sys::Date::new(&JsValue::from_f64(run.started_ms)).to_locale_string(self.lang.code(), &JsValue::UNDEFINED).into()
     }
 
     /// The lab's status line: measuring, the experiment's progress and the time it has left, or
@@ -427,7 +472,9 @@ fn run_label(t: &crate::i18n::Texts, c: &TrainConfig) -> String {
 }
 
 fn enable_selector(dom: &Dom, selector: &str, enabled: bool) {
-    if let Ok(Some(el)) = dom.document.query_selector(selector) {
+    let Ok(found) = dom.document.query_selector_all(selector) else { return };
+    for i in 0..found.length() {
+        let Some(el) = found.item(i).and_then(|n| n.dyn_into::<web_sys::Element>().ok()) else { continue };
         if enabled {
             let _ = el.remove_attribute("disabled");
         } else {
@@ -522,7 +569,12 @@ pub(crate) fn wire(page: &Shared, dom: &Dom) -> Result<(), JsValue> {
     dom.on("runs-list", "click", move |e| {
         let Some(target) = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return };
         if let Some(id) = target.get_attribute("data-delete-run") {
-            p.borrow().send(ToWorker::DeleteRun { id });
+            let page = p.borrow();
+            let Some(run) = page.lab.runs.iter().find(|r| r.id == id) else { return };
+            let question = (page.t().lab.confirm_delete)(&run.label(page.t().lab.no_augment), &page.run_date(run));
+            if web_sys::window().and_then(|w| w.confirm_with_message(&question).ok()).unwrap_or(false) {
+                page.send(ToWorker::DeleteRun { id });
+            }
         } else if let Some(id) = target.get_attribute("data-export-run") {
             let format = target.get_attribute("data-format").unwrap_or_default();
             p.borrow_mut().export_lab(&format, Some(&id));

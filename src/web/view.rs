@@ -279,7 +279,8 @@ impl Page {
     pub(crate) fn render_saved(&self) {
         let (dom, t) = (&self.dom, self.t());
         if let Some(saved) = &self.saved.offer {
-            let model = saved.config.model.label();
+            // Its augmentation said when off, as the runs list says it.
+            let model = crate::runs::config_label(&saved.config, t.lab.no_augment);
             dom.set_text("saved-text", &(t.saved_run)(&model, saved.epochs_done, saved.config.epochs, saved.best));
             dom.set_text("continue-run", &(t.continue_from)(saved.epochs_done + 1));
         }

@@ -46,7 +46,15 @@ pub(super) async fn keep_run(
     if history.is_empty() {
         return;
     }
-    let earlier = kept_runs().await.unwrap_or_default().into_iter().find(|r| r.continued_by(config, &history));
+    // A network of an experiment continued on its own with more epochs is kept as a run of its
+    // own: the experiment's record stays as the experiment compared it (all its networks with
+    // the same epochs), and so does its verdict.
+    let earlier = kept_runs()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .find(|r| r.continued_by(config, &history))
+        .filter(|r| r.experiment.is_none() || experiment.is_some() || r.config.epochs == config.epochs);
     let device = STATE.with_borrow(|s| s.device_name.clone());
     let record = match earlier {
         Some(earlier) => RunRecord {
@@ -54,10 +62,7 @@ pub(super) async fn keep_run(
             history,
             stopped,
             device,
-            // A network of an experiment continued on its own with more epochs is no longer
-            // that experiment's (whose networks all have the same epochs).
-            experiment: experiment
-                .or(earlier.experiment.filter(|_| earlier.config.epochs == config.epochs)),
+            experiment: experiment.or(earlier.experiment),
             ..earlier
         },
         None => RunRecord {
