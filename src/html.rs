@@ -44,7 +44,10 @@ pub fn duration(seconds: f64) -> String {
     let s = seconds.max(0.0).round() as u64;
     match s {
         0..60 => format!("{s} s"),
+        // (No «0 s» or «0 min» at the end: «10 min», «1 h».)
+        60..3600 if s % 60 == 0 => format!("{} min", s / 60),
         60..3600 => format!("{} min {} s", s / 60, s % 60),
+        _ if (s % 3600) / 60 == 0 => format!("{} h", s / 3600),
         _ => format!("{} h {} min", s / 3600, (s % 3600) / 60),
     }
 }
@@ -70,7 +73,8 @@ pub fn summary(t: &Texts, summary: &Summary) -> String {
         })
         .collect();
     (t.summary_html)(&SummaryTexts {
-        model: &escape(&summary.model),
+        // The model list's name (ResNet20 v1), not the key (resnet20v1).
+        model: &escape(&summary.model.parse::<crate::model::ModelKind>().map_or(summary.model.clone(), |kind| kind.label())),
         trainable: &group(summary.trainable()),
         total: &group(summary.total()),
         non_trainable: &group(summary.total() - summary.trainable()),
@@ -287,14 +291,15 @@ pub fn runs_table(t: &Texts, runs: &[crate::runs::RunRecord], dates: &[String], 
             // Every row has the same three buttons: their names say which run they act on.
             let named = |what: &str| escape(&(lab.run_button)(what, &label, date));
             format!(
-                "<tr><td><label><input type=\"checkbox\" data-run=\"{id}\"{checked}> {swatch}{}</label></td>\
-                 <td>{}</td><td>{}</td><td>{best}</td><td class=\"row-buttons\">\
+                "<tr><td><label class=\"check\"><input type=\"checkbox\" data-run=\"{id}\"{checked}> {swatch}{}</label></td>\
+                 <td>{}</td><td>{}</td><td data-label=\"{}\">{best}</td><td class=\"row-buttons\">\
                  <button class=\"secondary\" data-export-run=\"{id}\" data-format=\"csv\" aria-label=\"{}\">CSV</button> \
                  <button class=\"secondary\" data-export-run=\"{id}\" data-format=\"json\" aria-label=\"{}\">JSON</button> \
                  <button class=\"secondary\" data-delete-run=\"{id}\" aria-label=\"{}\">{}</button></td></tr>",
                 escape(&label),
                 escape(&settings),
                 escape(date),
+                escape(lab.runs_head[3]),
                 named("CSV"),
                 named("JSON"),
                 named(lab.delete),

@@ -192,6 +192,9 @@ pub struct Texts {
     pub feature_maps_of: fn(usize, &str, usize) -> String,
     /// File names (without extension) of the three exported charts.
     pub chart_files: [&'static str; 3],
+    /// The names of the exported metrics and of the lab's overlay (before `.csv`, `.json`, `.svg`).
+    pub metrics_file: &'static str,
+    pub compare_file: &'static str,
     // The worker.
     pub download_failed: fn(&str, &str) -> String,
     pub server_said: fn(u16, &str, &str) -> String,

@@ -32,6 +32,9 @@ fn summary_escapes_the_model_and_layer_names() {
     assert_inert(&out);
     assert_eq!(out.matches("&lt;img").count(), 2, "model and layer name: {out}");
     assert!(out.contains("[16, 32, 32]") && out.contains("448"), "{out}");
+    // A known model goes by the model list's name.
+    let out = html::summary(&EN, &Summary { model: "plain56".into(), ..summary });
+    assert!(out.starts_with("<p><b>Plain-56</b>: "), "{out}");
 }
 
 #[test]
@@ -110,6 +113,10 @@ fn final_evaluation_and_durations() {
     assert_eq!(html::learning_rate(0.1), "0.1");
     assert_eq!(html::duration(185.0), "3 min 5 s");
     assert_eq!(html::duration(7_800.0), "2 h 10 min");
+    // No zero part at the end: a budget of ten minutes, of an hour.
+    assert_eq!(html::duration(600.0), "10 min");
+    assert_eq!(html::duration(3_600.0), "1 h");
+    assert_eq!(html::duration(3_629.0), "1 h");
     assert_eq!(html::group(1_234_567), "1\u{202f}234\u{202f}567");
 }
 

@@ -153,7 +153,7 @@ fn findings_say_whether_the_runs_show_what_the_paper_saw_beyond_the_noise() {
     assert!((plain56.train - 0.30).abs() < 1e-9 && (resnet56.test - 0.18).abs() < 1e-9);
     assert_eq!(f.verdict(), Verdict::Shown);
     let sentence = (ES.lab.finding)(&f);
-    assert!(sentence.contains("plana-56 30.0 %") && sentence.ends_with("Esta ejecución lo muestra."), "{sentence}");
+    assert!(sentence.contains("Plain-56 30.0 %") && sentence.ends_with("Esta ejecución lo muestra."), "{sentence}");
     assert!(sentence.contains("se ve la degradación") && sentence.contains("la profundidad ayuda"), "{sentence}");
     // The same numbers on 64 images: within the noise, and said so.
     let f = Finding::of(Experiment::Degradation, &[&p20, &r20, &p56, &r56], 64, 100).expect("four runs");
@@ -194,7 +194,7 @@ fn findings_say_whether_the_runs_show_what_the_paper_saw_beyond_the_noise() {
     // One of them learned: the other is named alone.
     let f = Finding::of(Experiment::Versions, &[&h(0.5, 0.6), &h(0.88, 0.89)], 1_000, 1_000).expect("two runs");
     assert_eq!((f.guessing(), f.verdict()), (vec![Net::V2], Verdict::Guessing));
-    assert!((ES.lab.finding)(&f).contains("Pero la red ResNet-29 v2 no acierta más que adivinando"));
+    assert!((ES.lab.finding)(&f).contains("Pero la red ResNet29 v2 no acierta más que adivinando"));
     // Degradation is about training: plain-56 near guessing is the effect, not a failure;
     // plain-20 and ResNet-56 have to have learned.
     let f = Finding::of(Experiment::Degradation, &[&h(0.6, 0.7), &h(0.5, 0.6), &h(0.89, 0.9), &h(0.4, 0.5)], 10_000, 1_000)

@@ -111,7 +111,7 @@ try {
   }
   const verdict = await text(page, "verdict");
   console.log(`verdict: ${verdict}`);
-  check(/^Error final de entrenamiento: plana-20 [\d.]+ %.*plana-56.*ResNet-56 [\d.]+ %.*(Esta ejecución lo muestra|prueba con más tiempo|más que adivinando)/.test(verdict),
+  check(/^Error final de entrenamiento: Plain-20 [\d.]+ %.*Plain-56.*ResNet56 v1 [\d.]+ %.*(Esta ejecución lo muestra|prueba con más tiempo|más que adivinando)/.test(verdict),
     `the verdict: ${verdict}`);
   check(/Qué buscar/.test(await text(page, "look-for")), "what to look for");
   await page.locator("#experiments").screenshot({ path: `${shots}/lab-degradation.png` });
@@ -143,6 +143,11 @@ try {
   check(lines.length === 1 + 4 && /^run,model,augment,epoch,train_loss,train_error/.test(lines[0]), `the overlay's CSV: ${lines.length} lines`);
   const [svg] = await Promise.all([page.waitForEvent("download"), page.click("#compare-svg")]);
   check(/<svg/.test(await readFile(await svg.path(), "utf8")), "the overlay's SVG");
+  // One run's JSON: its whole record, settings included, under a name that says them.
+  const [one] = await Promise.all([page.waitForEvent("download"), page.click("#runs-list tbody tr:nth-child(1) [data-format=json]")]);
+  const record = JSON.parse(await readFile(await one.path(), "utf8"));
+  check(/^resnet-resnet56v1-\d+\.json$/.test(one.suggestedFilename()) && record.config?.model === "resnet56v1"
+    && record.history?.length === 2 && record.config?.augment === true, `one run's JSON: ${one.suggestedFilename()} ${JSON.stringify(record).slice(0, 120)}`);
   await page.locator("#experiments").screenshot({ path: `${shots}/lab-compare.png` });
   // Deleting asks first, naming the run; every row's buttons are named after their run.
   const named = await page.getAttribute("#runs-list tbody tr:nth-child(2) [data-delete-run]", "aria-label");
@@ -160,12 +165,12 @@ try {
 
   // 4. Presets: they fill the controls and give their expected time before anything starts.
   await page.click("#preset-quick");
-  await waitText(page, "plan-eta", /Experimento rápido.*≈/, 60_000);
+  await waitText(page, "plan-eta", /Prueba rápida.*≈/, 60_000);
   const quick = { eta: await text(page, "plan-eta"), epochs: await page.inputValue("#epochs"), train: await page.inputValue("#train-images") };
   console.log(`quick preset: ${JSON.stringify(quick)}`);
   check(+quick.epochs >= 2 && +quick.train >= 64, `the quick preset's settings: ${JSON.stringify(quick)}`);
   await page.click("#preset-paper");
-  await waitText(page, "plan-eta", /Receta del artículo.*≈/, 60_000);
+  await waitText(page, "plan-eta", /Receta completa.*≈/, 60_000);
   const paper = { eta: await text(page, "plan-eta"), epochs: await page.inputValue("#epochs"), train: await page.inputValue("#train-images") };
   console.log(`paper preset: ${JSON.stringify(paper)}`);
   check(paper.epochs === "200" && paper.train === "" && / h /.test(paper.eta), `the paper's recipe: ${JSON.stringify(paper)}`);

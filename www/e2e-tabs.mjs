@@ -60,7 +60,7 @@ try {
   await a.click("#stop");
   await a.waitForFunction(() => document.querySelector("#stop").disabled, null, { timeout: 120_000 });
   await b.click("#start");
-  await b.waitForFunction(() => /Entrenando resnet20v1/.test(document.querySelector("#status").textContent)
+  await b.waitForFunction(() => /Entrenando ResNet20 v1/.test(document.querySelector("#status").textContent)
     || document.querySelector("#m-loss").textContent.trim() !== "—", null, { timeout: 60_000 });
   console.log(`after tab A stopped, tab B trains: «${(await status(b)).slice(0, 60)}»`);
   await b.click("#stop");

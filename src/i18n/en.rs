@@ -10,8 +10,8 @@ pub static EN: Texts = Texts {
     chrome: &[
         ("controls.train-images", "Training images"),
         ("controls.test-images", "Test images"),
-        ("presets.quick", "Quick experiment (~5 min)"),
-        ("presets.paper", "The paper's recipe (200 epochs)"),
+        ("presets.quick", "Quick run (~5 min)"),
+        ("presets.paper", "The full recipe (200 epochs)"),
         ("experiments.title", "Experiments"),
         ("experiments.intro", "Each button trains several networks one after another, with the same seed, the same data and the same number of epochs, sized from the speed measured on this device so that it all fits the time you chose; at the end, their error curves overlaid."),
         ("experiments.budget", "Time for the experiment"),
@@ -28,9 +28,9 @@ pub static EN: Texts = Texts {
         ("experiment.continue", "Continue the experiment"),
         ("experiment.discard", "Abandon it"),
         ("compare.title", "Compare runs"),
-        ("compare.csv", "Overlaid (CSV)"),
-        ("compare.json", "Overlaid (JSON)"),
-        ("compare.svg", "Overlaid (SVG)"),
+        ("compare.csv", "Overlaid curves (CSV)"),
+        ("compare.json", "Overlaid curves (JSON)"),
+        ("compare.svg", "Overlaid curves (SVG)"),
         ("header.title", "Residual networks"),
         ("header.lead", "Read how a ResNet works while a real ResNet learns CIFAR-10 in your browser, on your graphics card when there is one."),
         ("lang.label", "Language"),
@@ -228,6 +228,8 @@ pub static EN: Texts = Texts {
     filters_initial: "(initial weights, random)",
     feature_maps_of: |n, class, epoch| format!("(strip image {n}, {class}; model of epoch {epoch})"),
     chart_files: ["loss", "accuracy", "batch-loss"],
+    metrics_file: "resnet-metrics",
+    compare_file: "resnet-comparison",
     download_failed: |url, e| format!("Could not download {url}: {e}. Is the server running?"),
     server_said: |status, text, url| {
         format!("The server answered “{status} {text}” for {url}. Choose the file cifar-10-binary.tar.gz from your disk.")
@@ -250,7 +252,7 @@ pub static EN: Texts = Texts {
     model_source: |source| match source {
         ModelSource::Epoch { epoch } => format!("model after epoch {}", epoch + 1),
         ModelSource::Paused { epoch, step } => format!("paused model (epoch {}, step {step})", epoch + 1),
-        ModelSource::Final { epochs } => format!("final model ({epochs} epoch(s))"),
+        ModelSource::Final { epochs } => format!("final model ({epochs} {})", if *epochs == 1 { "epoch" } else { "epochs" }),
         ModelSource::Loaded { file, model } => format!("{model} with the weights of {file}"),
     },
     weights_need_data: "Load the data first: normalisation uses the mean of its training images.",

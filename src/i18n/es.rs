@@ -10,8 +10,8 @@ pub static ES: Texts = Texts {
     chrome: &[
         ("controls.train-images", "Imágenes de entrenamiento"),
         ("controls.test-images", "Imágenes de prueba"),
-        ("presets.quick", "Experimento rápido (~5 min)"),
-        ("presets.paper", "Receta del artículo (200 épocas)"),
+        ("presets.quick", "Prueba rápida (~5 min)"),
+        ("presets.paper", "Receta completa (200 épocas)"),
         ("experiments.title", "Experimentos"),
         ("experiments.intro", "Cada botón entrena varias redes una tras otra, con la misma semilla, los mismos datos y el mismo número de épocas, ajustado a la velocidad medida en este dispositivo para que todo quepa en el tiempo elegido; al final, sus curvas de error superpuestas."),
         ("experiments.budget", "Tiempo para el experimento"),
@@ -28,9 +28,9 @@ pub static ES: Texts = Texts {
         ("experiment.continue", "Continuar el experimento"),
         ("experiment.discard", "Abandonarlo"),
         ("compare.title", "Comparar ejecuciones"),
-        ("compare.csv", "Superpuestas (CSV)"),
-        ("compare.json", "Superpuestas (JSON)"),
-        ("compare.svg", "Superpuestas (SVG)"),
+        ("compare.csv", "Curvas superpuestas (CSV)"),
+        ("compare.json", "Curvas superpuestas (JSON)"),
+        ("compare.svg", "Curvas superpuestas (SVG)"),
         ("header.title", "Redes residuales"),
         ("header.lead", "Lee cómo funciona una ResNet mientras una ResNet de verdad aprende CIFAR-10 en tu navegador, en la tarjeta gráfica cuando la hay."),
         ("lang.label", "Idioma"),
@@ -46,7 +46,7 @@ pub static ES: Texts = Texts {
         ("controls.cpu", "CPU (WebAssembly)"),
         ("controls.batch", "Tamaño de lote"),
         ("controls.epochs", "Épocas"),
-        ("controls.lr", "Razón de aprendizaje"),
+        ("controls.lr", "Tasa de aprendizaje"),
         ("controls.augment", "Aumentación de datos"),
         ("controls.start", "Entrenar"),
         ("controls.pause", "Pausar"),
@@ -55,7 +55,7 @@ pub static ES: Texts = Texts {
         ("metrics.title", "En vivo"),
         ("metrics.loss", "Pérdida (lote)"),
         ("metrics.acc", "Exactitud (lote)"),
-        ("metrics.lr", "Razón de aprendizaje"),
+        ("metrics.lr", "Tasa de aprendizaje"),
         ("metrics.speed", "Velocidad"),
         ("metrics.progress", "Progreso"),
         ("metrics.eta", "Tiempo restante"),
@@ -124,14 +124,14 @@ pub static ES: Texts = Texts {
     bad_model: |e| format!("Modelo: {e}"),
     bad_batch: "Tamaño de lote: escribe un entero entre 2 y 512.",
     bad_epochs: "Épocas: escribe un entero entre 1 y 1000.",
-    bad_lr: "Razón de aprendizaje: escribe un número entre 0 y 1, p. ej. 0.001.",
+    bad_lr: "Tasa de aprendizaje: escribe un número entre 0 y 1, p. ej. 0.001.",
     bad_train_images: "Imágenes de entrenamiento: escribe un entero igual o mayor que 2, o déjalo vacío para usarlas todas.",
     bad_test_images: "Imágenes de prueba: escribe un entero igual o mayor que 1, o déjalo vacío para usarlas todas.",
     training_started: |model, params, images| {
         format!("Entrenando {model} ({params} parámetros entrenables) con {images} imágenes.")
     },
     epoch_step: |epoch, step, steps| format!("época {epoch} · paso {step} de {steps}"),
-    lr_reduced: |lr| format!("La pérdida de validación no mejora: la razón de aprendizaje baja a {lr:.2e}."),
+    lr_reduced: |lr| format!("La pérdida de validación no mejora: la tasa de aprendizaje baja a {lr:.2e}."),
     best: |pct, epoch| format!("{pct:.2} % (época {epoch})"),
     finished_html: |loss, accuracy, stopped, epochs| {
         let how = match (stopped, epochs) {
@@ -228,6 +228,8 @@ pub static ES: Texts = Texts {
     filters_initial: "(pesos iniciales, al azar)",
     feature_maps_of: |n, class, epoch| format!("(imagen {n} de la tira, {class}; modelo de la época {epoch})"),
     chart_files: ["perdida", "exactitud", "perdida-por-lote"],
+    metrics_file: "resnet-metricas",
+    compare_file: "resnet-comparacion",
     download_failed: |url, e| format!("No se pudo descargar {url}: {e}. ¿Está el servidor en marcha?"),
     server_said: |status, text, url| {
         format!("El servidor respondió «{status} {text}» al pedir {url}. Elige el archivo cifar-10-binary.tar.gz desde tu disco.")
@@ -267,7 +269,7 @@ pub static ES: Texts = Texts {
     model_source: |source| match source {
         ModelSource::Epoch { epoch } => format!("modelo tras la época {}", epoch + 1),
         ModelSource::Paused { epoch, step } => format!("modelo en pausa (época {}, paso {step})", epoch + 1),
-        ModelSource::Final { epochs } => format!("modelo final ({epochs} época(s))"),
+        ModelSource::Final { epochs } => format!("modelo final ({epochs} {})", if *epochs == 1 { "época" } else { "épocas" }),
         ModelSource::Loaded { file, model } => format!("{model} con los pesos de {file}"),
     },
     weights_need_data: "Carga primero los datos: la normalización usa la media de sus imágenes de entrenamiento.",
@@ -316,7 +318,7 @@ pub static ES: Texts = Texts {
     run_file_busy: "Detén el entrenamiento en curso antes de cargar otro.",
     run_file_loaded: |file, done| format!("{file} cargado: {done} épocas hechas. Pulsa «Continuar» para seguir."),
     diverged: |epoch, lr| format!(
-        "En la época {epoch} la pérdida dejó de ser un número finito: el entrenamiento divergió y se ha detenido. Baja la razón de aprendizaje (era {lr:e}) y continúa desde el último punto de control, que no se ha tocado."
+        "En la época {epoch} la pérdida dejó de ser un número finito: el entrenamiento divergió y se ha detenido. Baja la tasa de aprendizaje (era {lr:e}) y continúa desde el último punto de control, que no se ha tocado."
     ),
     device_lost: |why| format!("Se perdió el dispositivo gráfico ({why})."),
     crashed: |m| format!("El cálculo se interrumpió por un error ({m})."),

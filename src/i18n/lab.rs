@@ -97,7 +97,7 @@ fn finding_es(f: &Finding) -> String {
             };
             (
                 format!(
-                    "Error final de entrenamiento: plana-20 {}, plana-56 {}, ResNet-20 {}, ResNet-56 {}.",
+                    "Error final de entrenamiento: Plain-20 {}, Plain-56 {}, ResNet20 v1 {}, ResNet56 v1 {}.",
                     errors_es(plain20), errors_es(plain56), errors_es(resnet20), errors_es(resnet56)
                 ),
                 format!("{plain} {residual}"),
@@ -111,7 +111,7 @@ fn finding_es(f: &Finding) -> String {
             single_es(&checks[0]),
         ),
         Numbers::Versions { v1, v2 } => (
-            format!("Error final de entrenamiento: ResNet-20 v1 {}, ResNet-29 v2 {}.", errors_es(v1), errors_es(v2)),
+            format!("Error final de entrenamiento: ResNet20 v1 {}, ResNet29 v2 {}.", errors_es(v1), errors_es(v2)),
             single_es(&checks[0]),
         ),
     };
@@ -120,7 +120,7 @@ fn finding_es(f: &Finding) -> String {
         Verdict::NotShown => " Esta ejecución no lo muestra.",
         Verdict::Unclear => " Con un presupuesto corto las curvas pueden no haberse separado todavía: prueba con más tiempo.",
         Verdict::Guessing => {
-            let nets: Vec<&str> = f.guessing().into_iter().map(net_es).collect();
+            let nets: Vec<&str> = f.guessing().into_iter().map(|n| net(n, ["con aumentación", "sin aumentación"])).collect();
             let (who, does) = if nets.len() == 1 { ("la red", "acierta") } else { ("las redes", "aciertan") };
             return format!(
                 "{numbers} Pero {who} {} no {does} más que adivinando (un 90 % de error, dentro del ruido): así esta ejecución no puede mostrar nada. Prueba con más tiempo o más imágenes.",
@@ -131,29 +131,16 @@ fn finding_es(f: &Finding) -> String {
     format!("{numbers} {clauses}{end}")
 }
 
-fn net_es(net: Net) -> &'static str {
+/// A network by its model's name; the augmentation experiment's by `[with, without]`.
+fn net(net: Net, augmentation: [&'static str; 2]) -> &'static str {
     match net {
-        Net::Plain20 => "plana-20",
-        Net::Plain56 => "plana-56",
-        Net::ResNet20 => "ResNet-20",
-        Net::ResNet56 => "ResNet-56",
-        Net::With => "con aumentación",
-        Net::Without => "sin aumentación",
-        Net::V1 => "ResNet-20 v1",
-        Net::V2 => "ResNet-29 v2",
-    }
-}
-
-fn net_en(net: Net) -> &'static str {
-    match net {
-        Net::Plain20 => "plain-20",
-        Net::Plain56 => "plain-56",
-        Net::ResNet20 => "ResNet-20",
-        Net::ResNet56 => "ResNet-56",
-        Net::With => "the network with augmentation",
-        Net::Without => "the network without augmentation",
-        Net::V1 => "ResNet-20 v1",
-        Net::V2 => "ResNet-29 v2",
+        Net::Plain20 => "Plain-20",
+        Net::Plain56 => "Plain-56",
+        Net::ResNet20 | Net::V1 => "ResNet20 v1",
+        Net::ResNet56 => "ResNet56 v1",
+        Net::V2 => "ResNet29 v2",
+        Net::With => augmentation[0],
+        Net::Without => augmentation[1],
     }
 }
 
@@ -181,7 +168,7 @@ fn finding_en(f: &Finding) -> String {
             };
             (
                 format!(
-                    "Final training error: plain-20 {}, plain-56 {}, ResNet-20 {}, ResNet-56 {}.",
+                    "Final training error: Plain-20 {}, Plain-56 {}, ResNet20 v1 {}, ResNet56 v1 {}.",
                     errors_en(plain20), errors_en(plain56), errors_en(resnet20), errors_en(resnet56)
                 ),
                 format!("{plain} {residual}"),
@@ -195,7 +182,7 @@ fn finding_en(f: &Finding) -> String {
             single_en(&checks[0]),
         ),
         Numbers::Versions { v1, v2 } => (
-            format!("Final training error: ResNet-20 v1 {}, ResNet-29 v2 {}.", errors_en(v1), errors_en(v2)),
+            format!("Final training error: ResNet20 v1 {}, ResNet29 v2 {}.", errors_en(v1), errors_en(v2)),
             single_en(&checks[0]),
         ),
     };
@@ -204,7 +191,7 @@ fn finding_en(f: &Finding) -> String {
         Verdict::NotShown => " This run does not show it.",
         Verdict::Unclear => " On a short budget the curves may not have parted yet: try a longer one.",
         Verdict::Guessing => {
-            let nets: Vec<&str> = f.guessing().into_iter().map(net_en).collect();
+            let nets: Vec<&str> = f.guessing().into_iter().map(|n| net(n, ["the network with augmentation", "the network without augmentation"])).collect();
             let does = if nets.len() == 1 { "does" } else { "do" };
             return format!(
                 "{numbers} But {} {does} no better than guessing (a 90 % error, within the noise), so this run cannot show anything. Try a longer budget or more images.",
@@ -282,9 +269,9 @@ pub static LAB_ES: LabTexts = LabTexts {
     axis_error: "error (%)",
     overlay_title: "Error por época",
     pick_runs: "Marca ejecuciones en la lista para superponer sus curvas.",
-    preset_ready: |name, s| format!("«{name}» listo en los controles: ≈ {} en este dispositivo. Pulsa «Entrenar».", duration(s)),
-    quick: "Experimento rápido",
-    paper: "Receta del artículo",
+    preset_ready: |name, s| format!("Los controles ya tienen «{name}»: ≈ {} en este dispositivo. Pulsa «Entrenar».", duration(s)),
+    quick: "Prueba rápida",
+    paper: "Receta completa",
     busy: "Espera a que termine (o detén) el entrenamiento en curso.",
     all_images: "todas",
     feature_maps_test: |i, class, epoch| format!("(imagen de prueba n.º {i}, {class}; modelo de la época {epoch})"),
@@ -349,9 +336,9 @@ pub static LAB_EN: LabTexts = LabTexts {
     axis_error: "error (%)",
     overlay_title: "Error per epoch",
     pick_runs: "Tick runs in the list to overlay their curves.",
-    preset_ready: |name, s| format!("“{name}” is set in the controls: ≈ {} on this device. Press “Train”.", duration(s)),
-    quick: "Quick experiment",
-    paper: "The paper's recipe",
+    preset_ready: |name, s| format!("The controls now hold “{name}”: ≈ {} on this device. Press “Train”.", duration(s)),
+    quick: "Quick run",
+    paper: "The full recipe",
     busy: "Wait for the current training to finish (or stop it).",
     all_images: "all",
     feature_maps_test: |i, class, epoch| format!("(test image no. {i}, {class}; model of epoch {epoch})"),

@@ -8,7 +8,7 @@ use super::dom::{Dom, query_pairs};
 use super::page::{Page, Pending, Preset, Shared};
 use crate::charts::{Series, line_chart_svg};
 use crate::experiment::{self, Available, Cost, Experiment, Finding, Ongoing, Speed};
-use crate::export::{history_csv, history_json};
+use crate::export::history_csv;
 use crate::html;
 use crate::i18n::{PlanTexts, Said};
 use crate::metrics::EpochMetrics;
@@ -439,10 +439,15 @@ impl Page {
         let t = self.t();
         if let Some(id) = run {
             let Some(r) = self.lab.runs.iter().find(|r| r.id == id) else { return };
-            let name = format!("resnet-{}", r.id);
+            // The file's name tells runs that differ only in augmentation apart; the JSON holds the
+            // whole record (settings, device, experiment, and the epochs).
+            let name = format!("resnet-{}{}-{}", r.config.model, if r.config.augment { "" } else { "-noaug" }, r.started_ms as u64);
             match what {
                 "csv" => self.dom.download_text(&format!("{name}.csv"), "text/csv", &history_csv(&r.history)),
-                _ => self.dom.download_text(&format!("{name}.json"), "application/json", &history_json(&r.history)),
+                _ => {
+                    let json = serde_json::to_string_pretty(r).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+                    self.dom.download_text(&format!("{name}.json"), "application/json", &json)
+                }
             }
             return;
         }
@@ -451,14 +456,14 @@ impl Page {
             return self.say(Said::new(|t| t.lab.pick_runs.into()));
         }
         match what {
-            "csv" => self.dom.download_text("resnet-comparacion.csv", "text/csv", &overlay_csv(&runs)),
-            "json" => self.dom.download_text("resnet-comparacion.json", "application/json", &overlay_json(&runs)),
+            "csv" => self.dom.download_text(&format!("{}.csv", t.compare_file), "text/csv", &overlay_csv(&runs)),
+            "json" => self.dom.download_text(&format!("{}.json", t.compare_file), "application/json", &overlay_json(&runs)),
             _ => {
                 let curves = self.curves();
                 let series: Vec<Series> =
                     curves.iter().map(|c| Series { name: &c.label, color: c.color, points: c.points.clone() }).collect();
                 match line_chart_svg(t.lab.overlay_title, t.axis_epoch, t.lab.axis_error, &series) {
-                    Ok(svg) => self.dom.download_text("resnet-comparacion.svg", "image/svg+xml", &svg),
+                    Ok(svg) => self.dom.download_text(&format!("{}.svg", t.compare_file), "image/svg+xml", &svg),
                     Err(e) => self.say(Said::plain(e)),
                 }
             }

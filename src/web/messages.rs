@@ -222,6 +222,8 @@ impl Page {
                 }
                 self.render_final();
                 self.render_saved();
+                // The model list's name (ResNet20 v1), not the worker's key (resnet20v1).
+                let model = model.parse::<crate::model::ModelKind>().map_or(model, |kind| kind.label());
                 self.say(Said::new(|t| (t.training_started)(&model, &group(trainable_params), &group(train_images))));
             }
             Event::Batch { epoch, step, steps_per_epoch, loss, accuracy, lr, images_per_sec } => {

@@ -301,8 +301,8 @@ impl Page {
             return self.say(Said::new(|t| t.nothing_to_export.into()));
         }
         match what {
-            "csv" => self.dom.download_text("resnet-metricas.csv", "text/csv", &history_csv(history)),
-            "json" => self.dom.download_text("resnet-metricas.json", "application/json", &history_json(history)),
+            "csv" => self.dom.download_text(&format!("{}.csv", t.metrics_file), "text/csv", &history_csv(history)),
+            "json" => self.dom.download_text(&format!("{}.json", t.metrics_file), "application/json", &history_json(history)),
             "svg" => {
                 for (svg, name) in self.charts_svg().into_iter().zip(t.chart_files) {
                     match svg {
