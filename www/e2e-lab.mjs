@@ -97,6 +97,16 @@ try {
   check(/«Degradación» a medias: 2 de 4 redes terminadas/.test(saved), `the experiment is found half done: ${saved}`);
   check(!(await page.isVisible("#saved-run")), "no second offer beside the experiment's");
   check((await overlay(page)).length === 4, "the two finished networks are overlaid after the reload");
+  // Another experiment would end this one for good: the page asks first; «Cancelar» keeps it.
+  await page.click("#experiments [data-experiment=versions]");
+  await waitText(page, "plan-text", /v1 frente a v2/, 60_000);
+  let replacing = "";
+  page.once("dialog", (d) => { replacing = d.message(); d.dismiss(); });
+  await page.click("#plan-start");
+  await page.waitForTimeout(500);
+  check(/«Degradación» está a medias \(2 de 4 redes terminadas\)/.test(replacing), `asked before replacing it: «${replacing}»`);
+  check(await page.isVisible("#experiment-saved") && await page.isVisible("#plan"), "kept, and the new plan still offered");
+  await page.click("#plan-cancel");
   await page.click("#continue-experiment");
   await waitText(page, "m-epoch", /época \d/, 120_000);
   const resumed = await text(page, "m-epoch");
@@ -162,6 +172,19 @@ try {
   await page.click("#runs-list tbody tr:nth-child(2) [data-delete-run]");
   await page.waitForFunction(() => document.querySelectorAll("#runs-list tbody tr").length === 3, null, { timeout: 30_000 });
   check((await overlay(page)).length === 4, "the overlaid runs stay after deleting another");
+
+  // 3b. An experiment started in this page gives the controls back as they were when it ends
+  // (its networks ran on a subset, one without augmentation).
+  await page.fill("#epochs", "3");
+  await page.fill("#train-images", "");
+  await page.check("#augment");
+  await page.click("#experiments [data-experiment=augmentation]");
+  await waitText(page, "plan-text", /Aumentación sí\/no/, 60_000);
+  await page.click("#plan-start");
+  await waitText(page, "experiment-status", /Experimento «Aumentación sí\/no» terminado/);
+  const after = [await page.inputValue("#epochs"), await page.inputValue("#train-images"), String(await page.isChecked("#augment"))];
+  check(after.join(" ") === "3  true", `the controls after the experiment: ${after}`);
+  console.log(`augmentation verdict: ${await text(page, "verdict")}`);
 
   // 4. Presets: they fill the controls and give their expected time before anything starts.
   await page.click("#preset-quick");

@@ -165,6 +165,9 @@ impl Page {
             }
         }
         let Some(plan) = self.lab.plan.take() else { return };
+        if plan.experiment.is_some() {
+            self.lab.controls_before = self.config().ok();
+        }
         let id = js_sys::Date::now();
         self.lab.shown = plan.experiment.map(|e| (id, e));
         self.lab.follow = true;
@@ -245,6 +248,10 @@ impl Page {
             && finished
         {
             self.lab.done = ongoing.experiment();
+            if let Some(config) = self.lab.controls_before.take() {
+                self.show_config(&config);
+                self.choose_model();
+            }
         }
         self.render_controls();
     }
