@@ -279,8 +279,12 @@ pub fn runs_table(t: &Texts, runs: &[crate::runs::RunRecord], dates: &[String], 
             };
             let checked = if position.is_some() { " checked" } else { "" };
             let c = &run.config;
-            let images = c.limit_train.map_or_else(|| lab.all_images.to_string(), group);
-            let mut settings = (lab.settings)(run.history.len(), c.epochs, c.batch_size, &images, c.augment);
+            let images = |limit: Option<usize>| limit.map_or_else(|| lab.all_images.to_string(), group);
+            let (train, test, lr) = (images(c.limit_train), images(c.limit_test), learning_rate(c.learning_rate));
+            let mut settings = (lab.settings)(run.history.len(), c.epochs, c.batch_size, &train, &test, &lr, c.augment);
+            if let Some((_, experiment)) = run.experiment {
+                settings.push_str(&format!(" · {}", (lab.of_experiment)((lab.name)(experiment))));
+            }
             if run.stopped {
                 settings.push_str(&format!(" · {}", lab.stopped));
             }

@@ -250,11 +250,17 @@ fn the_runs_list_escapes_and_marks_the_overlaid_runs() {
     let mut a = record("a\"<x>", ModelKind::RESNET20_V1, vec![epoch(0, 0.3, 0.35)]);
     a.stopped = true;
     let b = record("b", ModelKind::PLAIN56, vec![]);
+    a.experiment = Some((1.0, Experiment::Augmentation));
     let html = runs_table(&ES, &[a.clone(), b], &["1/12/2026 <b>".into(), "—".into()], &["b".into()]);
     assert!(html.contains("data-run=\"a&quot;&lt;x&gt;\"") && !html.contains("<x>") && !html.contains("<b>"));
     assert_eq!(html.matches("checked").count(), 1);
     assert_eq!(html.matches("class=\"swatch\"").count(), 1);
-    assert!(html.contains("1/3 épocas · lote 32 · 2\u{202f}048 imágenes · con aumentación · detenida"), "{html}");
+    assert!(
+        html.contains("1/3 épocas · lote 32 · 2\u{202f}048 imágenes · prueba: todas · tasa 0.001 · con aumentación · experimento «Aumentación sí/no» · detenida"),
+        "{html}"
+    );
+    // Each row's buttons are named after their run; the best accuracy says what it is on a phone.
+    assert!(html.contains("aria-label=\"Borrar: ResNet20 v1, 1/12/2026 &lt;b&gt;\"") && html.contains("data-label=\"Mejor exactitud\""), "{html}");
     assert!(html.contains("35.0 %"));
     assert!(runs_table(&EN, &[], &[], &[]).contains("No finished runs yet"));
 }

@@ -61,7 +61,7 @@ try {
   // 2. Start; reload in the middle of the third network; continue.
   await page.click("#plan-start");
   // Pause and resume act on the network in progress.
-  await waitText(page, "experiment-status", /red 1 de 4 \(Plain-20\)/, 60_000);
+  await waitText(page, "experiment-status", /red 1 de 4, Plain-20/, 60_000);
   await page.waitForFunction(() => !document.querySelector("#pause").disabled, null, { timeout: 60_000 });
   await page.click("#pause");
   await waitText(page, "status", /En pausa/, 60_000);
@@ -86,7 +86,7 @@ try {
   await waitText(page, "status", /En pausa/, 60_000)
     .catch(async () => fail(`a pause right after a resume did not pause: «${await text(page, "status")}»`));
   await page.click("#pause");
-  await waitText(page, "experiment-status", /red 3 de 4 \(Plain-56\)/);
+  await waitText(page, "experiment-status", /red 3 de 4, Plain-56/);
   await waitText(page, "checkpoint-status", /época 1 guardada/, 300_000);
   check((await rows(page)).length === 2, "two finished networks are kept before the reload");
   watcher.expect(ABORTED_REQUEST);
@@ -131,7 +131,8 @@ try {
   await page.waitForFunction(() => document.querySelectorAll("#runs-list tbody tr").length >= 4, null, { timeout: 120_000 });
   const list = await rows(page);
   console.log(`kept runs: ${list.length}\n  ${list.join("\n  ")}`);
-  check(list.length === 4 && list.every((r) => /2\/2 épocas · lote 32 · 64 imágenes/.test(r)), "four kept runs with their settings");
+  check(list.length === 4 && list.every((r) => /2\/2 épocas · lote 32 · 64 imágenes · prueba: 100 · tasa 0.001 · con aumentación · experimento «Degradación»/.test(r)),
+    "four kept runs with their settings and their experiment");
   check((await overlay(page)).length === 0, "nothing overlaid before a choice");
   check(await page.isDisabled("#compare-csv"), "nothing to export before a run is ticked");
   check(await text(page, "verdict") === "", "no verdict before a choice");

@@ -37,8 +37,10 @@ pub struct LabTexts {
     pub saved: fn(&str, usize, usize) -> String,
     pub runs_empty: &'static str,
     pub runs_head: [&'static str; 5],
-    /// Epochs done, epochs, batch, training images, augmentation on.
-    pub settings: fn(usize, usize, usize, &str, bool) -> String,
+    /// Epochs done, epochs, batch, training images, test images, learning rate, augmentation on.
+    pub settings: fn(usize, usize, usize, &str, &str, &str, bool) -> String,
+    /// The experiment a kept run belongs to: its name and when it started.
+    pub of_experiment: fn(&str) -> String,
     pub stopped: &'static str,
     pub delete: &'static str,
     /// A run's buttons' names for a screen reader: what (CSV, JSON, delete), the run, its date.
@@ -247,15 +249,19 @@ pub static LAB_ES: LabTexts = LabTexts {
     measuring: "Midiendo la velocidad de este dispositivo con unos pasos de entrenamiento…",
     measured: |ips, model| format!("Velocidad medida: {ips:.1} imágenes/s entrenando {model}."),
     eta: |s| format!("Duración estimada con estos ajustes: ≈ {}.", duration(s)),
-    progress: |name, i, n, model| format!("Experimento «{name}»: red {i} de {n} ({model})."),
+    progress: |name, i, n, model| format!("Experimento «{name}»: red {i} de {n}, {model}."),
     left: |s| format!("Quedan ≈ {} para terminarlo.", duration(s)),
     done: |name| format!("Experimento «{name}» terminado."),
     saved: |name, done, n| format!("Hay un experimento «{name}» a medias: {done} de {n} redes terminadas."),
     runs_empty: "Aún no hay ejecuciones terminadas: cada una que termine (o que detengas tras una época) se guarda aquí.",
     runs_head: ["Modelo", "Ajustes", "Fecha", "Mejor exactitud", ""],
-    settings: |done, epochs, batch, images, augment| {
-        format!("{done}/{epochs} épocas · lote {batch} · {images} imágenes · {}", if augment { "con aumentación" } else { "sin aumentación" })
+    settings: |done, epochs, batch, train, test, lr, augment| {
+        format!(
+            "{done}/{epochs} épocas · lote {batch} · {train} imágenes · prueba: {test} · tasa {lr} · {}",
+            if augment { "con aumentación" } else { "sin aumentación" }
+        )
     },
+    of_experiment: |name| format!("experimento «{name}»"),
     stopped: "detenida",
     delete: "Borrar",
     run_button: |what, run, date| format!("{what}: {run}, {date}"),
@@ -314,15 +320,19 @@ pub static LAB_EN: LabTexts = LabTexts {
     measuring: "Measuring this device's speed with a few training steps…",
     measured: |ips, model| format!("Measured speed: {ips:.1} images/s training {model}."),
     eta: |s| format!("Expected duration with these settings: ≈ {}.", duration(s)),
-    progress: |name, i, n, model| format!("Experiment “{name}”: network {i} of {n} ({model})."),
+    progress: |name, i, n, model| format!("Experiment “{name}”: network {i} of {n}, {model}."),
     left: |s| format!("About {} left to finish it.", duration(s)),
     done: |name| format!("Experiment “{name}” finished."),
     saved: |name, done, n| format!("An experiment “{name}” is unfinished: {done} of {n} networks finished."),
     runs_empty: "No finished runs yet: each one that finishes (or that you stop after an epoch) is kept here.",
     runs_head: ["Model", "Settings", "Date", "Best accuracy", ""],
-    settings: |done, epochs, batch, images, augment| {
-        format!("{done}/{epochs} epochs · batch {batch} · {images} images · {}", if augment { "augmented" } else { "no augmentation" })
+    settings: |done, epochs, batch, train, test, lr, augment| {
+        format!(
+            "{done}/{epochs} epochs · batch {batch} · {train} images · test: {test} · rate {lr} · {}",
+            if augment { "augmented" } else { "no augmentation" }
+        )
     },
+    of_experiment: |name| format!("experiment “{name}”"),
     stopped: "stopped",
     delete: "Delete",
     run_button: |what, run, date| format!("{what}: {run}, {date}"),

@@ -17,8 +17,12 @@ impl Dom {
         self.document.get_element_by_id(id)
     }
 
+    /// Sets an element's text; the same text again changes nothing (no DOM mutation, so a live
+    /// region does not announce it twice).
     pub(crate) fn set_text(&self, id: &str, text: &str) {
-        if let Some(el) = self.el(id) {
+        if let Some(el) = self.el(id)
+            && el.text_content().as_deref() != Some(text)
+        {
             el.set_text_content(Some(text));
         }
     }

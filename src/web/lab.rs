@@ -407,23 +407,21 @@ impl Page {
     /// that it finished; and the measured speed. Drawn again with every batch metric.
     pub(crate) fn render_experiment_status(&self) {
         let (lab, t) = (&self.lab, self.t());
-        let progress = match &lab.ongoing {
+        let (progress, left) = match &lab.ongoing {
             Some((ongoing, true)) => {
                 let name = ongoing.experiment().map_or("", t.lab.name);
                 let model = ongoing.plan.runs.get(ongoing.next).map_or(String::new(), |c| run_label(t, c));
                 let line = (t.lab.progress)(name, ongoing.next + 1, ongoing.plan.runs.len(), &model);
-                Some(match self.experiment_left(ongoing) {
-                    Some(seconds) => format!("{line} {}", (t.lab.left)(seconds)),
-                    None => line,
-                })
+                (Some(line), self.experiment_left(ongoing).map(t.lab.left))
             }
-            _ => None,
+            _ => (None, None),
         };
         let done = lab.done.map(|e| (t.lab.done)((t.lab.name)(e)));
         let status = if lab.measuring { Some(t.lab.measuring.to_string()) } else { progress.or(done) };
         let note = lab.speed_note.as_ref().map(|(ips, model)| (t.lab.measured)(*ips, model));
-        let line = [status, note].into_iter().flatten().collect::<Vec<_>>().join(" ");
-        self.dom.set_text("experiment-status", &line);
+        self.dom.set_text("experiment-progress", status.as_deref().unwrap_or(""));
+        self.dom.set_text("experiment-left", left.as_deref().unwrap_or(""));
+        self.dom.set_text("experiment-speed", note.as_deref().unwrap_or(""));
     }
 
     /// Seconds the experiment has left: the network in progress by its own live ETA (by the
