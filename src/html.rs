@@ -227,7 +227,7 @@ pub fn bars(t: &Texts, probabilities: &[f32]) -> String {
 }
 
 /// The final evaluation on the test set.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Finished {
     pub test_loss: f64,
     pub test_accuracy: f64,

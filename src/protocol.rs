@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::experiment::{Ongoing, Plan, Speed};
 use crate::explore::{Item, Query};
 use crate::runs::RunRecord;
+use crate::html::Finished;
 use crate::i18n::{Lang, ModelSource, Said};
 use crate::recipe::TrainConfig;
 use crate::summary::Summary;
@@ -260,6 +261,10 @@ pub enum FromWorker {
     Error { message: Said },
     /// Something the person asked for was done (a file loaded); the message says what.
     Notice { message: Said },
+    /// What the charts showed of the saved run beyond its epochs (after a reload, or when it is
+    /// continued): its batch losses, its latest gradient windows, a stopped run's final
+    /// evaluation.
+    Charts { charted: Charted },
     /// Another tab of this site holds the saved run (a Web Lock): this one does not train or
     /// change it.
     Busy,
@@ -319,6 +324,59 @@ pub struct Image {
     pub width: u32,
     pub height: u32,
     pub rgba: Bytes,
+}
+
+/// One metrics window's gradient norms by layer (`Event::Gradients`), as the gradient chart
+/// draws it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GradientWindow {
+    pub epoch: usize,
+    pub step: usize,
+    pub layers: Vec<String>,
+    pub norms: Vec<f64>,
+}
+
+/// What the page's charts showed of a run beyond its epochs' metrics, stored beside its
+/// checkpoint so that a reload, or the run continued, shows it again.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Charted {
+    /// The batch chart's points, `(epoch + step / steps per epoch, loss)`, thinned to at most
+    /// [`Charted::MAX_BATCH_POINTS`] (every other one dropped when over).
+    pub batch: Vec<(f32, f32)>,
+    /// The latest [`Charted::GRADIENT_WINDOWS`] gradient windows, oldest first.
+    pub gradients: Vec<GradientWindow>,
+    /// The final evaluation, once the run ended (a stopped run's is of the weights it stopped
+    /// with, which no checkpoint holds).
+    pub finished: Option<Finished>,
+}
+
+impl Charted {
+    /// Batch points kept (a long run's are thinned: about 300 KB stored).
+    pub const MAX_BATCH_POINTS: usize = 20_000;
+    /// Gradient windows the chart draws (one line each).
+    pub const GRADIENT_WINDOWS: usize = 5;
+
+    /// The batch chart's point of a metrics read: where in the run (in epochs) and the loss.
+    pub fn batch_x(epoch: usize, step: usize, steps_per_epoch: usize) -> f64 {
+        epoch as f64 + step as f64 / steps_per_epoch.max(1) as f64
+    }
+
+    pub fn push_batch(&mut self, x: f64, loss: f64) {
+        self.batch.push((x as f32, loss as f32));
+        if self.batch.len() > Self::MAX_BATCH_POINTS {
+            self.batch = self.batch.iter().step_by(2).copied().collect();
+        }
+    }
+
+    pub fn push_gradients(&mut self, window: GradientWindow) {
+        self.gradients.push(window);
+        let excess = self.gradients.len().saturating_sub(Self::GRADIENT_WINDOWS);
+        self.gradients.drain(..excess);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.batch.is_empty() && self.gradients.is_empty() && self.finished.is_none()
+    }
 }
 
 /// Test images in the strip.

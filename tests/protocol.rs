@@ -63,3 +63,29 @@ fn the_worker_module_follows_the_device_and_the_isolation() {
     let ready: FromWorker = serde_json::from_value(serde_json::json!({ "type": "ready", "module": "threads", "threads": 2 })).unwrap();
     assert!(matches!(ready, FromWorker::Ready { module: M::Threads, threads: 2 }));
 }
+
+/// The charts kept beside a checkpoint: a long run's batch points are thinned to a bound, the
+/// gradient windows are the latest few, and the whole crosses the page ⇄ worker channel.
+#[test]
+fn kept_charts_stay_bounded_and_cross_the_channel() {
+    use resnet_webgpu::html::Finished;
+    use resnet_webgpu::protocol::{Charted, GradientWindow};
+    let mut charted = Charted::default();
+    assert!(charted.is_empty());
+    for i in 0..=Charted::MAX_BATCH_POINTS {
+        charted.push_batch(Charted::batch_x(i / 100, i % 100, 100), 2.0);
+    }
+    assert_eq!(charted.batch.len(), Charted::MAX_BATCH_POINTS / 2 + 1);
+    assert!(charted.batch.windows(2).all(|w| w[0].0 < w[1].0), "still in order");
+    assert_eq!(charted.batch[1].0, 0.02);
+    for step in 0..7 {
+        charted.push_gradients(GradientWindow { epoch: 0, step, layers: vec!["conv2d".into()], norms: vec![0.5] });
+    }
+    assert_eq!(charted.gradients.iter().map(|w| w.step).collect::<Vec<_>>(), [2, 3, 4, 5, 6]);
+    charted.finished = Some(Finished { test_loss: 1.5, test_accuracy: 0.25, stopped: true, epochs_done: 3 });
+    let message = FromWorker::Charts { charted: charted.clone() };
+    match serde_json::from_str(&serde_json::to_string(&message).unwrap()).unwrap() {
+        FromWorker::Charts { charted: back } => assert_eq!(back, charted),
+        other => panic!("{other:?}"),
+    }
+}

@@ -328,6 +328,13 @@ try {
   // and the strip's predictions and the explorer return (the page is in English now).
   const strip0 = await page.$$eval("#strip-labels span", (s) => s.map((x) => `${x.dataset.predicted}:${x.dataset.confidence}`).join(" "));
   const final0 = await page.textContent("#final");
+  // The batch losses and the gradient windows as drawn (x labels, losses, one line per window).
+  const drawn = () => page.evaluate(() => {
+    const batch = Chart.getChart("batch-chart").data, grad = Chart.getChart("grad-chart").data;
+    return { x: batch.labels.join(" "), loss: batch.datasets[0].data.map(Number),
+      windows: grad.datasets.map((d) => `${d.label}: ${d.data.length}`).join("; "), norms: grad.datasets.flatMap((d) => d.data.map(Number)) };
+  });
+  const charts0 = await drawn();
   await page.reload();
   await page.waitForFunction(() => /A model is ready/.test(document.querySelector("#classify-status").textContent),
     null, { timeout: 60_000 }).catch(() => fail("after a reload, no model to classify with"));
@@ -336,6 +343,12 @@ try {
     .catch(() => fail("after a reload, the explorer did not come back"));
   const strip1 = await page.$$eval("#strip-labels span", (s) => s.map((x) => `${x.dataset.predicted}:${x.dataset.confidence}`).join(" "));
   check(strip1 === strip0, `the strip's predictions after a reload: ${strip1} (before: ${strip0})`);
+  const charts1 = await drawn();
+  const close = (a, b) => a.length === b.length && a.every((v, i) => Math.abs(v - b[i]) <= 1e-5 * Math.max(1, Math.abs(v)));
+  check(charts0.windows.length > 0 && charts1.x === charts0.x && charts1.windows === charts0.windows
+    && close(charts1.loss, charts0.loss) && close(charts1.norms.filter(Number.isFinite), charts0.norms.filter(Number.isFinite)),
+    `the batch and gradient charts after a reload: ${JSON.stringify(charts1).slice(0, 300)} (before: ${JSON.stringify(charts0).slice(0, 300)})`);
+  console.log(`charts after a reload: batch ${charts1.x} · gradients ${charts1.windows}`);
   const final1 = await page.textContent("#final");
   check(final0.length > 0 && final1 === final0, `the final evaluation after a reload: «${final1}» (before: «${final0}»)`);
   await page.setInputFiles("#classify-file", { name: "test-0.png", mimeType: "image/png", buffer: Buffer.from(png, "base64") });

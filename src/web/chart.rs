@@ -129,13 +129,7 @@ pub(crate) struct EpochPoint {
     pub(crate) val_accuracy: f64,
 }
 
-/// One metrics window's gradient norms by layer (`Event::Gradients`).
-pub(crate) struct GradientWindow {
-    pub(crate) epoch: usize,
-    pub(crate) step: usize,
-    pub(crate) layers: Vec<String>,
-    pub(crate) norms: Vec<f64>,
-}
+pub(crate) use crate::protocol::GradientWindow;
 
 /// A line chart drawn whole from its data each time (no series fixed in advance), its y axis
 /// `y_type` (`linear`, `logarithmic`), the legend below.

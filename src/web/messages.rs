@@ -7,15 +7,12 @@ use super::view::point;
 use crate::html::{Finished, Strip, group};
 use crate::i18n::Said;
 use crate::metrics::EpochMetrics;
-use crate::protocol::{FromWorker, RunState, ToWorker};
+use crate::protocol::{Charted, FromWorker, RunState, ToWorker};
 use crate::trainer::Event;
 
 /// Where the page asks for the archive (served beside it).
 const ARCHIVE_URL: &str = "data/cifar-10-binary.tar.gz";
 
-
-/// Metrics windows the gradient-flow chart keeps (one line each).
-const GRADIENT_WINDOWS: usize = 5;
 impl Page {
     /// Every message but a lost device or a crash (which replace the worker: `link.rs`).
     pub(crate) fn on_message(&mut self, message: FromWorker) {
@@ -121,6 +118,7 @@ impl Page {
             }
             FromWorker::MeasureFailed { message } => self.on_measure_failed(message),
             FromWorker::Notice { message } => self.say(message),
+            FromWorker::Charts { charted } => self.on_charted(charted),
             FromWorker::Measured { speed, model, images_per_sec } => self.on_measured(speed, &model, images_per_sec),
             FromWorker::Runs { runs } => self.on_runs(runs),
             FromWorker::Experiment { ongoing, running } => self.on_experiment(ongoing, running),
@@ -232,7 +230,7 @@ impl Page {
                 let elapsed = (now_ms() - run.started_ms) / 1000.0;
                 let eta_seconds = if done > 0 { elapsed / done as f64 * run.steps_total.saturating_sub(done) as f64 } else { 0.0 };
                 run.live = Some(Live { epoch, step, steps_per_epoch, loss, accuracy, lr, images_per_sec, eta_seconds });
-                let x = epoch as f64 + step as f64 / steps_per_epoch.max(1) as f64;
+                let x = Charted::batch_x(epoch, step, steps_per_epoch);
                 run.batch_points.push((x, loss));
                 if let Some(charts) = &self.charts {
                     charts.push_batch(x, loss);
@@ -248,7 +246,7 @@ impl Page {
             }
             Event::Gradients { epoch, step, layers, norms } => {
                 self.run.gradients.push(GradientWindow { epoch, step, layers, norms });
-                let excess = self.run.gradients.len().saturating_sub(GRADIENT_WINDOWS);
+                let excess = self.run.gradients.len().saturating_sub(Charted::GRADIENT_WINDOWS);
                 self.run.gradients.drain(..excess);
                 if let Some(charts) = &self.charts {
                     charts.gradients.show(t, &self.run.gradients);
@@ -275,6 +273,29 @@ impl Page {
     }
 
     /// A run saved in IndexedDB: offer to continue it, and show it as it was.
+    /// The saved run's charts beyond its epochs, stored with its checkpoint: each part fills in
+    /// only what the page does not show already (after a reload, or a run continued, whose
+    /// start emptied them; not the live ones of a run that just ended).
+    fn on_charted(&mut self, charted: Charted) {
+        let t = self.t();
+        if self.run.batch_points.is_empty() || self.run.batch_points.len() <= self.run.history.len() {
+            self.run.batch_points = charted.batch.iter().map(|&(x, loss)| (f64::from(x), f64::from(loss))).collect();
+            if let Some(charts) = &self.charts {
+                charts.render(t, self.run.history.iter().map(point), &self.run.batch_points);
+            }
+        }
+        if self.run.gradients.is_empty() && !charted.gradients.is_empty() {
+            self.run.gradients = charted.gradients;
+            if let Some(charts) = &self.charts {
+                charts.gradients.show(t, &self.run.gradients);
+            }
+        }
+        if let (None, Some(finished)) = (&self.run.finished, charted.finished) {
+            self.run.finished = Some(finished);
+            self.render_final();
+        }
+    }
+
     fn on_saved(&mut self, saved: SavedRun, history: Vec<EpochMetrics>) {
         // The controls show the saved run's settings (the number of epochs may be raised).
         self.show_config(&saved.config);

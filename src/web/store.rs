@@ -33,6 +33,10 @@ pub const BEST: &str = "best";
 /// ten per image), written with it: the explorer after a reload, without evaluating again.
 /// Its `model` is `last`'s bytes' fingerprint, so that it is used with that checkpoint only.
 pub const EXPLORED: &str = "explored";
+/// The run's charts beyond its epochs' metrics ([`crate::protocol::Charted`] as JSON): batch
+/// losses, the latest gradient windows, a stopped run's final evaluation. Tied to `last` by
+/// its fingerprint like [`EXPLORED`].
+pub const CHARTS: &str = "charts";
 
 /// A checkpoint record.
 pub struct Record {

@@ -2,6 +2,7 @@
 //! device and runs the shared async trainer, so the page's thread stays free for the lesson.
 //! This file is its entry and its message handler; the rest lives beside it in `worker/`.
 
+mod charts;
 mod data;
 mod device;
 mod files;

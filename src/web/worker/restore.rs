@@ -21,7 +21,7 @@ use crate::web::store::{self, EXPLORED, LAST, Record};
 const CHUNK: usize = 250;
 
 /// A fingerprint of a checkpoint's bytes (the `EXPLORED` record names the one it belongs to).
-fn fingerprint(bytes: &[u8]) -> String {
+pub(super) fn fingerprint(bytes: &[u8]) -> String {
     use std::hash::{Hash, Hasher};
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     bytes.hash(&mut hasher);

@@ -6,6 +6,7 @@ use std::rc::Rc;
 use burn::prelude::*;
 
 use super::device::memory;
+use super::charts::{saved_charts, store_charts};
 use super::kept::keep_run;
 use super::saved::{announce_saved, record_of, save_error};
 use super::state::{Explorable, STATE, Snapshot, WISH, Wish, post, set_snapshot};
@@ -15,7 +16,8 @@ use crate::experiment::Experiment;
 use crate::i18n::{ModelSource, Said};
 use crate::metrics::EpochMetrics;
 use crate::model::{ResNet, ResNetConfig};
-use crate::protocol::{FromWorker, RunState, STRIP_LEN};
+use crate::html::Finished;
+use crate::protocol::{Charted, FromWorker, GradientWindow, RunState, STRIP_LEN};
 use crate::summary::Summary;
 use crate::trainer::{Control, Current, Evaluation, Event, Observer, Start, TrainError, predict, train_prepared};
 use crate::web::sleep_ms;
@@ -30,14 +32,44 @@ pub(super) struct WorkerObserver {
     /// Epoch and step of the next step, for the paused model's label.
     epoch: usize,
     step: usize,
+    /// The charts beyond the epochs, as the page draws them (a continued run's start with the
+    /// stored ones), stored with every checkpoint.
+    charted: Charted,
+    /// The fingerprint and epochs of the checkpoint stored last: the final evaluation is stored
+    /// with its charts.
+    stored: Option<(String, usize)>,
 }
 
 impl Observer for WorkerObserver {
     fn event(&mut self, event: &Event) {
-        if let Event::Batch { epoch, step, .. } = event {
-            (self.epoch, self.step) = (*epoch, *step);
-            #[cfg(feature = "webgpu")]
-            super::kernels::reported(*epoch, *step);
+        match event {
+            Event::Batch { epoch, step, steps_per_epoch, loss, .. } => {
+                (self.epoch, self.step) = (*epoch, *step);
+                #[cfg(feature = "webgpu")]
+                super::kernels::reported(*epoch, *step);
+                self.charted.push_batch(Charted::batch_x(*epoch, *step, *steps_per_epoch), *loss);
+            }
+            Event::Gradients { epoch, step, layers, norms } => self.charted.push_gradients(GradientWindow {
+                epoch: *epoch,
+                step: *step,
+                layers: layers.clone(),
+                norms: norms.clone(),
+            }),
+            Event::Started { first_epoch, .. } => {
+                if *first_epoch == 0 {
+                    self.charted = Charted::default();
+                }
+                self.charted.finished = None;
+            }
+            Event::Finished { epochs_done, stopped, test_loss, test_accuracy } => {
+                self.charted.finished =
+                    Some(Finished { test_loss: *test_loss, test_accuracy: *test_accuracy, stopped: *stopped, epochs_done: *epochs_done });
+                if let Some((fingerprint, epochs)) = self.stored.clone() {
+                    let charted = self.charted.clone();
+                    wasm_bindgen_futures::spawn_local(async move { store_charts(&charted, &fingerprint, epochs).await });
+                }
+            }
+            _ => {}
         }
         post(&FromWorker::Train { event: event.clone() });
         if let Event::Batch { .. } = event {
@@ -46,6 +78,10 @@ impl Observer for WorkerObserver {
         if let Event::Started { .. } = event {
             for metrics in self.replay.drain(..) {
                 post(&FromWorker::Train { event: Event::Epoch(metrics) });
+            }
+            // A continued run: its batch losses and gradient windows so far.
+            if !self.charted.is_empty() {
+                post(&FromWorker::Charts { charted: self.charted.clone() });
             }
         }
     }
@@ -75,6 +111,9 @@ impl Observer for WorkerObserver {
         if let Some(explored) = &explored {
             let _ = store::save(&[(EXPLORED, explored)]).await;
         }
+        let fingerprint = super::restore::fingerprint(&record.bytes);
+        store_charts(&self.charted, &fingerprint, checkpoint.run.epochs_done).await;
+        self.stored = Some((fingerprint, checkpoint.run.epochs_done));
     }
 
     async fn control(&mut self, current: Current<'_>) -> Control {
@@ -211,6 +250,11 @@ pub(super) async fn run(start: Start, experiment: Option<(f64, Experiment)>) -> 
         told_paused: false,
         epoch: 0,
         step: 0,
+        charted: match &start {
+            Start::Resume(_) => saved_charts().await.unwrap_or_default(),
+            Start::Fresh(_) => Charted::default(),
+        },
+        stored: None,
     };
     let prepared = super::prepared::prepared();
     let result = train_prepared(&data, prepared.as_deref(), start, &device, &mut observer).await;

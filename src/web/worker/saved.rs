@@ -10,7 +10,12 @@ use crate::web::store::{self, BEST, LAST, Record, SaveError};
 pub(super) async fn announce_saved() {
     match store::load(LAST).await {
         Ok(Some(record)) => match Checkpoint::from_bytes(&record.bytes) {
-            Ok(checkpoint) => post(&saved_message(&checkpoint)),
+            Ok(checkpoint) => {
+                post(&saved_message(&checkpoint));
+                if let Some(charted) = super::charts::saved_charts().await {
+                    post(&FromWorker::Charts { charted });
+                }
+            }
             Err(e) => {
                 post(&FromWorker::StorageError { message: Said::new(|t| (t.saved_bad)(&(t.checkpoint_error)(&e)))});
                 let _ = store::clear().await;

@@ -1,0 +1,34 @@
+//! The run's charts beyond its epochs (batch losses, gradient windows, a stopped run's final
+//! evaluation), kept in IndexedDB beside the checkpoint they go with (`store::CHARTS`), so that a
+//! reload or a continued run shows them as they were. Written after the checkpoints, in their
+//! own transaction: near the quota they must not cost a checkpoint.
+
+use super::restore::fingerprint;
+use crate::protocol::Charted;
+use crate::web::store::{self, CHARTS, LAST, Record};
+
+/// Stores `charted` as the charts of the checkpoint whose bytes have `fingerprint` (after
+/// `epochs_done` epochs). A failed write is only said in the console: the checkpoint itself was
+/// stored.
+pub(super) async fn store_charts(charted: &Charted, fingerprint: &str, epochs_done: usize) {
+    let written = match serde_json::to_vec(charted) {
+        Ok(json) => {
+            let record = Record { bytes: json, epochs_done, model: fingerprint.to_string(), val_accuracy: 0.0 };
+            store::save(&[(CHARTS, &record)]).await.map_err(|e| format!("{e:?}"))
+        }
+        Err(e) => Err(e.to_string()),
+    };
+    if let Err(e) = written {
+        web_sys::console::warn_1(&format!("the charts were not stored beside the checkpoint: {e}").into());
+    }
+}
+
+/// The stored charts of the saved run (`last`), if they are that checkpoint's.
+pub(super) async fn saved_charts() -> Option<Charted> {
+    let last = store::load(LAST).await.ok().flatten()?;
+    let record = store::load(CHARTS).await.ok().flatten()?;
+    if record.epochs_done != last.epochs_done || record.model != fingerprint(&last.bytes) {
+        return None;
+    }
+    serde_json::from_slice(&record.bytes).ok()
+}
