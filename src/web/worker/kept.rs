@@ -1,6 +1,8 @@
 //! The lab's kept runs in the worker: every run that ends (finished, or stopped after an epoch)
 //! stored in IndexedDB's `runs`, a continued run updating its record; listed for the page.
 
+use futures_util::lock::Mutex;
+
 use super::saved::save_error;
 use super::state::{STATE, post};
 use crate::i18n::Said;
@@ -10,6 +12,10 @@ use crate::protocol::FromWorker;
 use crate::recipe::TrainConfig;
 use crate::runs::RunRecord;
 use crate::web::store::{self, RUNS};
+
+/// One change of the kept runs at a time: a deletion that came between a kept run's read and
+/// its write would otherwise be undone by that write.
+static CHANGES: Mutex<()> = Mutex::new(());
 
 /// The kept runs, newest first; a record that cannot be read is skipped (and said in the console).
 async fn kept_runs() -> Result<Vec<RunRecord>, String> {
@@ -46,6 +52,7 @@ pub(super) async fn keep_run(
     if history.is_empty() {
         return;
     }
+    let _one_at_a_time = CHANGES.lock().await;
     // A network of an experiment continued on its own with more epochs is kept as a run of its
     // own: the experiment's record stays as the experiment compared it (all its networks with
     // the same epochs), and so does its verdict.
@@ -86,6 +93,7 @@ pub(super) async fn keep_run(
 }
 
 pub(super) async fn delete_run(id: String) {
+    let _one_at_a_time = CHANGES.lock().await;
     if let Err(e) = store::delete(RUNS, &id).await {
         post(&FromWorker::StorageError { message: Said::new(|t| (t.storage_failed)(&e))});
     }
