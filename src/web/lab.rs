@@ -521,7 +521,7 @@ pub(crate) fn wire(page: &Shared, dom: &Dom) -> Result<(), JsValue> {
         let Ok(Some(button)) = target.closest("[data-experiment]") else { return };
         let Some(experiment) = button.get_attribute("data-experiment").as_deref().and_then(Experiment::from_key) else { return };
         let mut page = p.borrow_mut();
-        if !button.closest("#experiments").ok().flatten().is_some() {
+        if button.closest("#experiments").ok().flatten().is_none() {
             // From the lesson: bring the lab into view.
             if let Some(section) = page.dom.el("experiments") {
                 section.scroll_into_view();

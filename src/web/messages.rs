@@ -305,12 +305,13 @@ impl Page {
         self.run.history = history;
         // A run that ran to its end was evaluated with its last epoch's test numbers
         // (`trainer::finish`): shown again after a reload.
-        if self.run.finished.is_none() && saved.epochs_done >= saved.config.epochs {
-            if let Some(last) = self.run.history.last() {
-                let (test_loss, test_accuracy) = (last.val_loss, last.val_accuracy);
-                self.run.finished = Some(Finished { test_loss, test_accuracy, stopped: false, epochs_done: saved.epochs_done });
-                self.render_final();
-            }
+        if self.run.finished.is_none()
+            && saved.epochs_done >= saved.config.epochs
+            && let Some(last) = self.run.history.last()
+        {
+            let (test_loss, test_accuracy) = (last.val_loss, last.val_accuracy);
+            self.run.finished = Some(Finished { test_loss, test_accuracy, stopped: false, epochs_done: saved.epochs_done });
+            self.render_final();
         }
         self.saved.offer = Some(saved);
         if let Some(charts) = &self.charts {
