@@ -226,6 +226,29 @@ pub fn bars(t: &Texts, probabilities: &[f32]) -> String {
     format!("<div class=\"bars\" data-probabilities=\"{}\">{rows}</div>", exact.join(","))
 }
 
+/// A link's values that could not be used, each named («epochs=-1») with what the field takes,
+/// in the page's language.
+pub fn link_errors(t: &Texts, errors: &[crate::export::LinkError]) -> String {
+    let said: Vec<String> = errors
+        .iter()
+        .map(|e| {
+            let field = match e.key.as_str() {
+                "model" => t.unknown_model.to_string(),
+                "batch_size" => t.bad_batch.to_string(),
+                "epochs" => t.bad_epochs.to_string(),
+                "lr" => t.bad_lr.to_string(),
+                "augment" => t.bad_augment.to_string(),
+                "train_images" => t.bad_train_images.to_string(),
+                "test_images" => t.bad_test_images.to_string(),
+                // The convolutions' route (no field, no translation): the library's words.
+                _ => format!("{}.", e.reason),
+            };
+            format!("«{}={}» — {field}", e.key, e.value)
+        })
+        .collect();
+    (t.bad_link)(&said.join(" "))
+}
+
 /// The final evaluation on the test set.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Finished {
@@ -290,8 +313,9 @@ pub fn runs_table(t: &Texts, runs: &[crate::runs::RunRecord], dates: &[String], 
             }
             let best = run.best_accuracy().map_or("—".to_string(), |a| format!("{:.1} %", a * 100.0));
             let date = dates.get(i).map_or("", String::as_str);
-            // (The settings beside it say whether it was augmented.)
-            let label = run.config.model.label();
+            // «(sin aumentación)» in its name (also for a screen reader: the boxes and buttons of
+            // a run with and one without would be named alike); the settings say «con».
+            let label = run.label(lab.no_augment);
             // Every row has the same three buttons: their names say which run they act on.
             let named = |what: &str| escape(&(lab.run_button)(what, &label, date));
             format!(

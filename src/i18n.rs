@@ -173,6 +173,11 @@ pub struct Texts {
     pub no_chart_images: &'static str,
     pub share_ready: &'static str,
     pub bad_link: fn(&str) -> String,
+    /// The status line when the archive could not be had or read.
+    pub no_data: &'static str,
+    /// A link's model that is not one of the list.
+    pub unknown_model: &'static str,
+    pub bad_augment: &'static str,
     pub internal_error: fn(&str) -> String,
     /// Chart titles: loss, accuracy, batch loss.
     pub chart_titles: [&'static str; 3],

@@ -236,7 +236,9 @@ pub enum FromWorker {
     ExploreUnavailable,
     /// A saved run that can be continued (found at start-up, or uploaded): its settings and
     /// history, to show it as it was.
-    Saved { config: TrainConfig, epochs_done: usize, best_val_accuracy: Option<f64>, history: Vec<EpochMetrics> },
+    /// `of_experiment`: it is one of an experiment's networks (kept with that experiment, or in
+    /// the plan of the one under way), whose settings are not the person's.
+    Saved { config: TrainConfig, epochs_done: usize, best_val_accuracy: Option<f64>, history: Vec<EpochMetrics>, of_experiment: bool },
     /// No saved run (any more).
     NoSaved,
     /// This device's speed, measured with a few training steps of `model`.

@@ -167,3 +167,19 @@ fn feature_maps_are_drawn_a_row_per_stage_each_channel_stretched() {
     assert_eq!(pixel(7, 16), [255, 255, 255, 255]);
     assert_eq!(pixel(0, 9), [0, 0, 0, 255]);
 }
+
+/// A link's bad values are named, with what each field takes, in the page's language (the
+/// library's English reasons stay out of the Spanish page), as sentences that end.
+#[test]
+fn a_links_bad_values_are_named_in_the_pages_language() {
+    let (_, errors) = resnet_webgpu::export::config_from_pairs([("model", "foo"), ("epochs", "-1"), ("lr", "abc")]);
+    let es = html::link_errors(&ES, &errors);
+    assert_eq!(
+        es,
+        "El enlace trae ajustes no válidos, que se quedan en su valor por defecto: «model=foo» — Modelo: elige uno de la \
+         lista (en un enlace, p. ej. resnet20v1, resnet29v2 o plain20). «epochs=-1» — Épocas: escribe un entero entre 1 y \
+         1000. «lr=abc» — Tasa de aprendizaje: escribe un número entre 0 y 1, p. ej. 0.001."
+    );
+    assert!(!es.contains("not a"), "{es}");
+    assert!(html::link_errors(&EN, &errors).contains("«epochs=-1» — Epochs: enter an integer between 1 and 1000."));
+}

@@ -60,6 +60,7 @@ try {
 
   // 2. Start; reload in the middle of the third network; continue.
   await page.click("#plan-start");
+  check(await page.evaluate(() => document.activeElement?.id) === "experiment-status", "the progress line takes the focus from the plan");
   // Pause and resume act on the network in progress.
   await waitText(page, "experiment-status", /red 1 de 4, Plain-20/, 60_000);
   await page.waitForFunction(() => !document.querySelector("#pause").disabled, null, { timeout: 60_000 });
@@ -134,6 +135,9 @@ try {
   check(list.length === 4 && list.every((r) => /2\/2 épocas · lote 32 · 64 imágenes · prueba: 100 · tasa 0.001 · con aumentación · experimento «Degradación»/.test(r)),
     "four kept runs with their settings and their experiment");
   check((await overlay(page)).length === 0, "nothing overlaid before a choice");
+  // The saved run is an experiment's network: the controls keep the link's settings, not its.
+  const controls = [await page.inputValue("#model"), await page.inputValue("#train-images"), await page.inputValue("#batch-size")];
+  check(controls.join(" ") === "resnet20v1  32", `the controls after a reload, an experiment's network saved: ${controls}`);
   check(await page.isDisabled("#compare-csv"), "nothing to export before a run is ticked");
   check(await text(page, "verdict") === "", "no verdict before a choice");
   // The experiment's four runs ticked by hand: its verdict and what to look for come back; a
@@ -157,7 +161,7 @@ try {
   // One run's JSON: its whole record, settings included, under a name that says them.
   const [one] = await Promise.all([page.waitForEvent("download"), page.click("#runs-list tbody tr:nth-child(1) [data-format=json]")]);
   const record = JSON.parse(await readFile(await one.path(), "utf8"));
-  check(/^resnet-resnet56v1-\d+\.json$/.test(one.suggestedFilename()) && record.config?.model === "resnet56v1"
+  check(/^resnet56v1-\d+\.json$/.test(one.suggestedFilename()) && record.config?.model === "resnet56v1"
     && record.history?.length === 2 && record.config?.augment === true, `one run's JSON: ${one.suggestedFilename()} ${JSON.stringify(record).slice(0, 120)}`);
   await page.locator("#experiments").screenshot({ path: `${shots}/lab-compare.png` });
   // Deleting asks first, naming the run; every row's buttons are named after their run.
@@ -186,6 +190,8 @@ try {
   const after = [await page.inputValue("#epochs"), await page.inputValue("#train-images"), String(await page.isChecked("#augment"))];
   check(after.join(" ") === "3  true", `the controls after the experiment: ${after}`);
   console.log(`augmentation verdict: ${await text(page, "verdict")}`);
+  const names = await page.$$eval("#runs-list tbody tr label", (ls) => ls.map((l) => l.textContent.trim()));
+  check(names.includes("ResNet20 v1 (sin aumentación)") && names.includes("ResNet20 v1"), `the two runs are named apart: ${names}`);
 
   // 4. Presets: they fill the controls and give their expected time before anything starts.
   await page.click("#preset-quick");

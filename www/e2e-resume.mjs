@@ -100,6 +100,7 @@ try {
   await page.waitForFunction(() => /no es válido/.test(document.querySelector("#data-status").textContent), null, { timeout: 60_000 });
   check(bad[1][2].test(await page.textContent("#data-status")), `download of an HTML page: ${await page.textContent("#data-status")}`);
   check(await page.isVisible("#archive-file"), "after a bad download the file picker is offered");
+  check(/Sin datos no se puede entrenar/.test(await page.textContent("#status")), `the status line after a bad download: ${await page.textContent("#status")}`);
   const rows = [];
   for (const [what, bytes, expected] of bad) {
     await page.evaluate(() => { document.querySelector("#data-status").textContent = ""; });

@@ -39,7 +39,7 @@ pub struct LabTexts {
     pub runs_head: [&'static str; 5],
     /// Epochs done, epochs, batch, training images, test images, learning rate, augmentation on.
     pub settings: fn(usize, usize, usize, &str, &str, &str, bool) -> String,
-    /// The experiment a kept run belongs to: its name and when it started.
+    /// The experiment a kept run belongs to, by its name.
     pub of_experiment: fn(&str) -> String,
     pub stopped: &'static str,
     pub delete: &'static str,
@@ -50,6 +50,8 @@ pub struct LabTexts {
     /// Asked before a new experiment replaces an unfinished one: its name, networks finished, networks.
     pub confirm_replace: fn(&str, usize, usize) -> String,
     pub no_augment: &'static str,
+    /// The same in a file name.
+    pub no_augment_file: &'static str,
     pub train_error: &'static str,
     pub test_error: &'static str,
     pub axis_error: &'static str,
@@ -256,10 +258,8 @@ pub static LAB_ES: LabTexts = LabTexts {
     runs_empty: "Aún no hay ejecuciones terminadas: cada una que termine (o que detengas tras una época) se guarda aquí.",
     runs_head: ["Modelo", "Ajustes", "Fecha", "Mejor exactitud", ""],
     settings: |done, epochs, batch, train, test, lr, augment| {
-        format!(
-            "{done}/{epochs} épocas · lote {batch} · {train} imágenes · prueba: {test} · tasa {lr} · {}",
-            if augment { "con aumentación" } else { "sin aumentación" }
-        )
+        let augment = if augment { " · con aumentación" } else { "" };
+        format!("{done}/{epochs} épocas · lote {batch} · {train} imágenes · prueba: {test} · tasa {lr}{augment}")
     },
     of_experiment: |name| format!("experimento «{name}»"),
     stopped: "detenida",
@@ -270,6 +270,7 @@ pub static LAB_ES: LabTexts = LabTexts {
         format!("El experimento «{name}» está a medias ({done} de {n} redes terminadas). Si empiezas otro, ya no podrás continuarlo (sus redes terminadas se quedan en la lista). ¿Empezar el nuevo?")
     },
     no_augment: "sin aumentación",
+    no_augment_file: "sin-aumentacion",
     train_error: "entrenamiento",
     test_error: "prueba",
     axis_error: "error (%)",
@@ -327,10 +328,8 @@ pub static LAB_EN: LabTexts = LabTexts {
     runs_empty: "No finished runs yet: each one that finishes (or that you stop after an epoch) is kept here.",
     runs_head: ["Model", "Settings", "Date", "Best accuracy", ""],
     settings: |done, epochs, batch, train, test, lr, augment| {
-        format!(
-            "{done}/{epochs} epochs · batch {batch} · {train} images · test: {test} · rate {lr} · {}",
-            if augment { "augmented" } else { "no augmentation" }
-        )
+        let augment = if augment { " · augmented" } else { "" };
+        format!("{done}/{epochs} epochs · batch {batch} · {train} images · test: {test} · rate {lr}{augment}")
     },
     of_experiment: |name| format!("experiment “{name}”"),
     stopped: "stopped",
@@ -341,6 +340,7 @@ pub static LAB_EN: LabTexts = LabTexts {
         format!("The experiment “{name}” is unfinished ({done} of {n} networks finished). If you start another, it can no longer be continued (its finished networks stay in the list). Start the new one?")
     },
     no_augment: "no augmentation",
+    no_augment_file: "no-augmentation",
     train_error: "training",
     test_error: "test",
     axis_error: "error (%)",

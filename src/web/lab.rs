@@ -165,15 +165,17 @@ impl Page {
             }
         }
         let Some(plan) = self.lab.plan.take() else { return };
-        if plan.experiment.is_some() {
-            self.lab.controls_before = self.config().ok();
-        }
         let id = js_sys::Date::now();
         self.lab.shown = plan.experiment.map(|e| (id, e));
         self.lab.follow = true;
         self.lab.done = None;
         self.send(ToWorker::StartExperiment { id, plan });
         self.render_lab();
+        // The plan (and its button, which had the focus) is gone: the focus goes to the
+        // experiment's progress line.
+        if let Some(line) = self.dom.el("experiment-status").and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok()) {
+            let _ = line.focus();
+        }
     }
 
     pub(crate) fn on_measured(&mut self, speed: Speed, model: &str, images_per_sec: f64) {
@@ -235,23 +237,26 @@ impl Page {
             self.run.live = None;
             self.render_live();
         }
+        let halted = !running && self.lab.ongoing.as_ref().is_some_and(|(_, was)| *was);
         self.lab.shown = ongoing.experiment().map(|e| (ongoing.id, e));
         self.lab.follow = true;
         self.lab.ongoing = Some((ongoing, running));
+        if halted {
+            // The model summary was the stopped network's: the controls' model again.
+            self.choose_model();
+        }
         self.lab.done = None;
         self.follow_experiment();
         self.render_controls();
     }
 
     pub(crate) fn on_no_experiment(&mut self, finished: bool) {
-        if let Some((ongoing, _)) = self.lab.ongoing.take()
-            && finished
-        {
-            self.lab.done = ongoing.experiment();
-            if let Some(config) = self.lab.controls_before.take() {
-                self.show_config(&config);
-                self.choose_model();
+        if let Some((ongoing, _)) = self.lab.ongoing.take() {
+            if finished {
+                self.lab.done = ongoing.experiment();
             }
+            // The model summary was the last network's: the controls' model again.
+            self.choose_model();
         }
         self.render_controls();
     }
@@ -446,7 +451,8 @@ impl Page {
             let Some(r) = self.lab.runs.iter().find(|r| r.id == id) else { return };
             // The file's name tells runs that differ only in augmentation apart; the JSON holds the
             // whole record (settings, device, experiment, and the epochs).
-            let name = format!("resnet-{}{}-{}", r.config.model, if r.config.augment { "" } else { "-noaug" }, r.started_ms as u64);
+            let augment = if r.config.augment { String::new() } else { format!("-{}", t.lab.no_augment_file) };
+            let name = format!("{}{augment}-{}", r.config.model, r.started_ms as u64);
             match what {
                 "csv" => self.dom.download_text(&format!("{name}.csv"), "text/csv", &history_csv(&r.history)),
                 _ => {
@@ -502,11 +508,17 @@ fn budget_from_link(dom: &Dom) {
         return;
     }
     if let Some(select) = dom.select("budget") {
-        let label = html::duration(seconds);
-        if let Ok(option) = web_sys::HtmlOptionElement::new_with_text_and_value(&label, &seconds.to_string()) {
-            let _ = select.add_with_html_option_element(&option);
-            select.set_value(&seconds.to_string());
+        // One of the list's own budgets is chosen, not added again.
+        let listed = (0..select.length()).filter_map(|i| select.item(i)).any(|option| {
+            option.dyn_ref::<web_sys::HtmlOptionElement>().and_then(|o| o.value().parse::<f64>().ok()) == Some(seconds)
+        });
+        if !listed {
+            let label = html::duration(seconds);
+            if let Ok(option) = web_sys::HtmlOptionElement::new_with_text_and_value(&label, &seconds.to_string()) {
+                let _ = select.add_with_html_option_element(&option);
+            }
         }
+        select.set_value(&seconds.to_string());
     }
 }
 

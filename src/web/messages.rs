@@ -79,6 +79,7 @@ impl Page {
             FromWorker::DataError { message } => {
                 self.setup.data_line = Some(DataLine::Failed(message));
                 self.render_data_line();
+                self.render_status();
                 self.dom.show("data-pick", true);
             }
             FromWorker::Summary { summary } => {
@@ -127,8 +128,8 @@ impl Page {
                 self.answered();
                 self.say(Said::new(|t| t.other_tab.into()))
             }
-            FromWorker::Saved { config, epochs_done, best_val_accuracy, history } => {
-                self.on_saved(SavedRun { config, epochs_done, best: best_val_accuracy }, history)
+            FromWorker::Saved { config, epochs_done, best_val_accuracy, history, of_experiment } => {
+                self.on_saved(SavedRun { config, epochs_done, best: best_val_accuracy }, history, of_experiment)
             }
             FromWorker::NoSaved => {
                 // (The checkpoint line keeps what it says: a storage error stays readable.)
@@ -296,10 +297,14 @@ impl Page {
         }
     }
 
-    fn on_saved(&mut self, saved: SavedRun, history: Vec<EpochMetrics>) {
-        // The controls show the saved run's settings (the number of epochs may be raised).
-        self.show_config(&saved.config);
-        self.choose_model();
+    fn on_saved(&mut self, saved: SavedRun, history: Vec<EpochMetrics>, of_experiment: bool) {
+        // The controls show the saved run's settings (the number of epochs may be raised); not
+        // an experiment network's (a subset, augmentation off…), which are not the person's
+        // next run: the controls keep theirs.
+        if !of_experiment {
+            self.show_config(&saved.config);
+            self.choose_model();
+        }
         self.run.batch_points = history.iter().map(|m| (m.epoch as f64 + 1.0, m.train_loss)).collect();
         self.run.best = saved.best.map(|best| (best, history.iter().position(|m| m.val_accuracy == best).unwrap_or(0)));
         self.run.history = history;

@@ -267,9 +267,6 @@ pub(crate) struct Lab {
     pub(crate) selected: Vec<String>,
     /// The experiment that last ran to its end.
     pub(crate) done: Option<Experiment>,
-    /// The controls' settings when an experiment started in this page, put back when it ends
-    /// (its networks' settings — a subset, no augmentation — are not the person's next run's).
-    pub(crate) controls_before: Option<TrainConfig>,
     /// Operation counts per network, computed once each (a model is built to count them).
     costs: std::cell::RefCell<std::collections::HashMap<ModelKind, Cost>>,
 }

@@ -126,6 +126,8 @@ impl Page {
         let ready = self.setup.data_ready && self.setup.device_ready;
         let mut text = match &self.status {
             Status::Loading if ready => t.ready_to_train.to_string(),
+            // Not «Cargando…» under a data line that says the archive failed.
+            Status::Loading if matches!(self.setup.data_line, Some(DataLine::Failed(_))) => t.no_data.to_string(),
             Status::Loading => t.chrome.iter().find(|(k, _)| *k == "controls.loading").map_or("…", |(_, v)| v).to_string(),
             Status::Run(RunState::Idle) if ready => t.ready_to_train.to_string(),
             Status::Run(RunState::Running) if self.run.pausing => t.pausing.to_string(),
@@ -138,8 +140,7 @@ impl Page {
         };
         // A link's bad values stay named until the person starts something.
         if !self.setup.link_errors.is_empty() && matches!(self.status, Status::Loading | Status::Run(RunState::Idle)) {
-            let named: Vec<String> = self.setup.link_errors.iter().map(ToString::to_string).collect();
-            text = format!("{} {text}", (t.bad_link)(&named.join("; ")));
+            text = format!("{} {text}", html::link_errors(t, &self.setup.link_errors));
         }
         self.dom.set_text("status", &text);
     }

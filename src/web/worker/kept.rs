@@ -18,7 +18,7 @@ use crate::web::store::{self, RUNS};
 static CHANGES: Mutex<()> = Mutex::new(());
 
 /// The kept runs, newest first; a record that cannot be read is skipped (and said in the console).
-async fn kept_runs() -> Result<Vec<RunRecord>, String> {
+pub(super) async fn kept_runs() -> Result<Vec<RunRecord>, String> {
     let mut runs: Vec<RunRecord> = store::all_json(RUNS)
         .await?
         .iter()
@@ -56,12 +56,18 @@ pub(super) async fn keep_run(
     // A network of an experiment continued on its own with more epochs is kept as a run of its
     // own: the experiment's record stays as the experiment compared it (all its networks with
     // the same epochs), and so does its verdict.
-    let earlier = kept_runs()
-        .await
-        .unwrap_or_default()
-        .into_iter()
+    let kept = kept_runs().await.unwrap_or_default();
+    let continued = kept
+        .iter()
         .find(|r| r.continued_by(config, &history))
         .filter(|r| r.experiment.is_none() || experiment.is_some() || r.config.epochs == config.epochs);
+    // An experiment's network stopped, then done again from its start (its checkpoint was
+    // replaced meanwhile) takes the stopped one's place: the experiment has each network once.
+    let redone = || {
+        let (id, _) = experiment?;
+        kept.iter().find(|r| r.stopped && r.experiment.is_some_and(|(x, _)| x == id) && r.config == *config)
+    };
+    let earlier = continued.or_else(redone).cloned();
     let device = STATE.with_borrow(|s| s.device_name.clone());
     let record = match earlier {
         Some(earlier) => RunRecord {

@@ -19,7 +19,7 @@ use crate::trainer::{Control, Current, Event, Observer, Start, train_from};
 use crate::web::sleep_ms;
 use crate::web::store::{self, EXPERIMENT, LAB, LAST};
 
-async fn stored_experiment() -> Option<Ongoing> {
+pub(super) async fn stored_experiment() -> Option<Ongoing> {
     let json = store::get_json(LAB, EXPERIMENT).await.ok().flatten()?;
     serde_json::from_str(&json).ok()
 }

@@ -11,7 +11,7 @@ pub(super) async fn announce_saved() {
     match store::load(LAST).await {
         Ok(Some(record)) => match Checkpoint::from_bytes(&record.bytes) {
             Ok(checkpoint) => {
-                post(&saved_message(&checkpoint));
+                post(&saved_message(&checkpoint, of_experiment(&checkpoint).await));
                 if let Some(charted) = super::charts::saved_charts().await {
                     post(&FromWorker::Charts { charted });
                 }
@@ -26,13 +26,23 @@ pub(super) async fn announce_saved() {
     }
 }
 
-pub(super) fn saved_message(checkpoint: &Checkpoint) -> FromWorker {
+pub(super) fn saved_message(checkpoint: &Checkpoint, of_experiment: bool) -> FromWorker {
     FromWorker::Saved {
         config: checkpoint.run.config.clone(),
         epochs_done: checkpoint.run.epochs_done,
         best_val_accuracy: checkpoint.run.best_val_accuracy,
         history: checkpoint.run.history.clone(),
+        of_experiment,
     }
+}
+
+/// Whether the saved run is one of an experiment's networks: kept with an experiment (the same
+/// settings, the same first epoch), or in the plan of the experiment under way.
+async fn of_experiment(checkpoint: &Checkpoint) -> bool {
+    let run = &checkpoint.run;
+    let kept = super::kept::kept_runs().await.unwrap_or_default();
+    kept.iter().any(|r| r.experiment.is_some() && r.config == run.config && r.continued_by(&run.config, &run.history))
+        || super::lab::stored_experiment().await.is_some_and(|ongoing| ongoing.plan.runs.contains(&run.config))
 }
 
 pub(super) fn record_of(checkpoint: &Checkpoint, bytes: Vec<u8>) -> Record {
@@ -61,7 +71,7 @@ pub(super) async fn load_run(file: String, bytes: Vec<u8>) {
     match store::save(&[(LAST, &record)]).await {
         Ok(()) => {
             post(&FromWorker::Notice { message: Said::new(|t| (t.run_file_loaded)(&file, checkpoint.run.epochs_done))});
-            post(&saved_message(&checkpoint));
+            post(&saved_message(&checkpoint, false));
         }
         Err(e) => post(&FromWorker::StorageError { message: save_error(&e)}),
     }
