@@ -140,6 +140,8 @@ pub struct Texts {
     pub pause: &'static str,
     /// «Pausar» pressed, the worker not paused yet.
     pub pausing: &'static str,
+    /// «Entrenar» or «Continuar» pressed, before the worker answers.
+    pub starting: &'static str,
     pub resume: &'static str,
     pub software_adapter: &'static str,
     pub auto_chose_cpu: fn(&str) -> String,

@@ -57,7 +57,9 @@ try {
   await page.waitForFunction(() => /no hay un modelo|dañado/i.test(document.querySelector("#classify-status").textContent),
     null, { timeout: 30_000 });
 
-  await page.click("#start");
+  // The click is answered at once, before the worker (which may wait for another tab's lock).
+  const starting = await page.evaluate(() => { document.querySelector("#start").click(); return document.querySelector("#status").textContent; });
+  check(starting === "Empezando…", `the status line as «Entrenar» is pressed: «${starting}»`);
   await page.waitForFunction(() => /terminado/.test(document.querySelector("#status").textContent),
     null, { timeout: 300_000 });
   await page.waitForFunction(() => document.querySelectorAll("#explore-labels figure").length > 0,
@@ -350,6 +352,7 @@ try {
     `the batch and gradient charts after a reload: ${JSON.stringify(charts1).slice(0, 300)} (before: ${JSON.stringify(charts0).slice(0, 300)})`);
   console.log(`charts after a reload: batch ${charts1.x} · gradients ${charts1.windows}`);
   const final1 = await page.textContent("#final");
+  check(/^epoch 1 saved/.test(await page.textContent("#checkpoint-status")), `the checkpoint line after a reload: ${await page.textContent("#checkpoint-status")}`);
   check(final0.length > 0 && final1 === final0, `the final evaluation after a reload: «${final1}» (before: «${final0}»)`);
   await page.setInputFiles("#classify-file", { name: "test-0.png", mimeType: "image/png", buffer: Buffer.from(png, "base64") });
   await page.waitForFunction(() => document.querySelector("#classify-bars .bars"), null, { timeout: 60_000 });

@@ -163,6 +163,7 @@ pub static EN: Texts = Texts {
     stopped_state: "Training stopped.",
     pause: "Pause",
     pausing: "Pausing… (as soon as the current step or evaluation ends)",
+    starting: "Starting…",
     resume: "Resume",
     software_adapter: " (software adapter: the GPU is emulated on the CPU and will be slow)",
     auto_chose_cpu: |name| {

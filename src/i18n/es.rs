@@ -163,6 +163,7 @@ pub static ES: Texts = Texts {
     stopped_state: "Entrenamiento detenido.",
     pause: "Pausar",
     pausing: "Pausando… (en cuanto acabe el paso o la evaluación en curso)",
+    starting: "Empezando…",
     resume: "Continuar",
     software_adapter: " (adaptador por software: la GPU se emula en la CPU y será lento)",
     auto_chose_cpu: |name| {

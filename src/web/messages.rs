@@ -318,6 +318,10 @@ impl Page {
             self.run.finished = Some(Finished { test_loss, test_accuracy, stopped: false, epochs_done: saved.epochs_done });
             self.render_final();
         }
+        // The checkpoint line says what is stored (not «—» beside the offer after a reload).
+        if self.saved.stored.is_none() {
+            self.saved.stored = Some((saved.epochs_done, false));
+        }
         self.saved.offer = Some(saved);
         if let Some(charts) = &self.charts {
             charts.render(self.t(), self.run.history.iter().map(point), &self.run.batch_points);

@@ -125,6 +125,8 @@ impl Page {
         let t = self.t();
         let ready = self.setup.data_ready && self.setup.device_ready;
         let mut text = match &self.status {
+            // Asked to start: said at once (the worker may first wait for another tab's lock).
+            _ if self.run.asked => t.starting.to_string(),
             Status::Loading if ready => t.ready_to_train.to_string(),
             // Not «Cargando…» under a data line that says the archive failed.
             Status::Loading if matches!(self.setup.data_line, Some(DataLine::Failed(_))) => t.no_data.to_string(),
