@@ -232,21 +232,27 @@ pub fn link_errors(t: &Texts, errors: &[crate::export::LinkError]) -> String {
     let said: Vec<String> = errors
         .iter()
         .map(|e| {
-            let field = match e.key.as_str() {
-                "model" => t.unknown_model.to_string(),
-                "batch_size" => t.bad_batch.to_string(),
-                "epochs" => t.bad_epochs.to_string(),
-                "lr" => t.bad_lr.to_string(),
-                "augment" => t.bad_augment.to_string(),
-                "train_images" => t.bad_train_images.to_string(),
-                "test_images" => t.bad_test_images.to_string(),
-                // The convolutions' route (no field, no translation): the library's words.
-                _ => format!("{}.", e.reason),
-            };
+            // The convolutions' route (no field, no translation): the library's words.
+            let field = field_hint(t, &e.key).map_or_else(|| format!("{}.", e.reason), String::from);
             format!("«{}={}» — {field}", e.key, e.value)
         })
         .collect();
     (t.bad_link)(&said.join(" "))
+}
+
+/// What the control of setting `key` (its name in links: `batch_size`, `lr`…) takes, in the
+/// page's language; `None` for a setting the controls do not show.
+pub fn field_hint(t: &Texts, key: &str) -> Option<&'static str> {
+    Some(match key {
+        "model" => t.unknown_model,
+        "batch_size" => t.bad_batch,
+        "epochs" => t.bad_epochs,
+        "lr" => t.bad_lr,
+        "augment" => t.bad_augment,
+        "train_images" => t.bad_train_images,
+        "test_images" => t.bad_test_images,
+        _ => return None,
+    })
 }
 
 /// The final evaluation on the test set.

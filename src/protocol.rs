@@ -371,9 +371,15 @@ impl Charted {
     }
 
     pub fn push_gradients(&mut self, window: GradientWindow) {
-        self.gradients.push(window);
-        let excess = self.gradients.len().saturating_sub(Self::GRADIENT_WINDOWS);
-        self.gradients.drain(..excess);
+        Self::push_window(&mut self.gradients, window);
+    }
+
+    /// Adds `window` to `windows`, keeping the latest [`Charted::GRADIENT_WINDOWS`] (the page's
+    /// gradient chart keeps its own the same way).
+    pub fn push_window(windows: &mut Vec<GradientWindow>, window: GradientWindow) {
+        windows.push(window);
+        let excess = windows.len().saturating_sub(Self::GRADIENT_WINDOWS);
+        windows.drain(..excess);
     }
 
     pub fn is_empty(&self) -> bool {

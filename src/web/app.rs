@@ -209,9 +209,7 @@ fn wire_controls(page: &Shared, dom: &Dom) -> Result<(), JsValue> {
             Ok(epochs) => epochs,
             Err(message) => {
                 page.say(message);
-                if let Some(field) = page.dom.input("epochs") {
-                    let _ = field.focus();
-                }
+                page.dom.focus("epochs");
                 return;
             }
         };

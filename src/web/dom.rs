@@ -56,6 +56,13 @@ impl Dom {
         }
     }
 
+    /// Moves the keyboard's focus to element `id`.
+    pub(crate) fn focus(&self, id: &str) {
+        if let Some(el) = self.el(id).and_then(|el| el.dyn_into::<HtmlElement>().ok()) {
+            let _ = el.focus();
+        }
+    }
+
     pub(crate) fn input(&self, id: &str) -> Option<HtmlInputElement> {
         self.el(id).and_then(|e| e.dyn_into().ok())
     }

@@ -125,9 +125,7 @@ impl Page {
         self.lab.plan = Some(experiment::plan(Some(e), &base, &costs, &speed, self.budget_seconds(), available));
         self.render_lab();
         // The plan is what comes next: a keyboard (and a screen reader) is taken to it.
-        if let Some(start) = self.dom.el("plan-start").and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok()) {
-            let _ = start.focus();
-        }
+        self.dom.focus("plan-start");
     }
 
     fn apply_preset(&mut self, preset: Preset) {
@@ -173,9 +171,7 @@ impl Page {
         self.render_lab();
         // The plan (and its button, which had the focus) is gone: the focus goes to the
         // experiment's progress line.
-        if let Some(line) = self.dom.el("experiment-status").and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok()) {
-            let _ = line.focus();
-        }
+        self.dom.focus("experiment-status");
     }
 
     pub(crate) fn on_measured(&mut self, speed: Speed, model: &str, images_per_sec: f64) {

@@ -246,9 +246,7 @@ impl Page {
                 self.render_filters();
             }
             Event::Gradients { epoch, step, layers, norms } => {
-                self.run.gradients.push(GradientWindow { epoch, step, layers, norms });
-                let excess = self.run.gradients.len().saturating_sub(Charted::GRADIENT_WINDOWS);
-                self.run.gradients.drain(..excess);
+                Charted::push_window(&mut self.run.gradients, GradientWindow { epoch, step, layers, norms });
                 if let Some(charts) = &self.charts {
                     charts.gradients.show(t, &self.run.gradients);
                 }

@@ -373,14 +373,7 @@ impl Page {
             ..TrainConfig::default()
         };
         config.validate().map_err(|e| {
-            Said::new(|t| match &e {
-                crate::recipe::ConfigError::BatchSize(_) => t.bad_batch.to_string(),
-                crate::recipe::ConfigError::Epochs(_) => t.bad_epochs.to_string(),
-                crate::recipe::ConfigError::LearningRate(_) => t.bad_lr.to_string(),
-                crate::recipe::ConfigError::TrainImages(_) => t.bad_train_images.to_string(),
-                crate::recipe::ConfigError::TestImages(_) => t.bad_test_images.to_string(),
-                other => (t.bad_link)(&other.to_string()),
-            })
+            Said::new(|t| crate::html::field_hint(t, e.key()).map_or_else(|| (t.bad_link)(&e.to_string()), String::from))
         })?;
         Ok(config)
     }

@@ -3,9 +3,9 @@
 //! reload or a continued run shows them as they were. Written after the checkpoints, in their
 //! own transaction: near the quota they must not cost a checkpoint.
 
-use super::restore::fingerprint;
+use super::restore::beside;
 use crate::protocol::Charted;
-use crate::web::store::{self, CHARTS, LAST, Record};
+use crate::web::store::{self, CHARTS, Record};
 
 /// Stores `charted` as the charts of the checkpoint whose bytes have `fingerprint` (after
 /// `epochs_done` epochs). A failed write is only said in the console: the checkpoint itself was
@@ -23,12 +23,7 @@ pub(super) async fn store_charts(charted: &Charted, fingerprint: &str, epochs_do
     }
 }
 
-/// The stored charts of the saved run (`last`), if they are that checkpoint's.
-pub(super) async fn saved_charts() -> Option<Charted> {
-    let last = store::load(LAST).await.ok().flatten()?;
-    let record = store::load(CHARTS).await.ok().flatten()?;
-    if record.epochs_done != last.epochs_done || record.model != fingerprint(&last.bytes) {
-        return None;
-    }
-    serde_json::from_slice(&record.bytes).ok()
+/// The stored charts of the saved run's checkpoint `last`, if they are that checkpoint's.
+pub(super) async fn saved_charts(last: &Record) -> Option<Charted> {
+    serde_json::from_slice(&beside(CHARTS, last).await?.bytes).ok()
 }

@@ -28,26 +28,30 @@ pub(super) fn fingerprint(bytes: &[u8]) -> String {
     format!("{:016x}", hasher.finish())
 }
 
-/// The `EXPLORED` record to store beside checkpoint `last` (its bytes) of a run with
-/// `epochs_done` epochs: the evaluation of the epoch that just ended, if it is that one.
-pub(super) fn explored_record(last: &[u8], epochs_done: usize) -> Option<Record> {
+/// The `EXPLORED` record to store beside the checkpoint whose bytes have `fingerprint`, of a run
+/// with `epochs_done` epochs: the evaluation of the epoch that just ended, if it is that one.
+pub(super) fn explored_record(fingerprint: &str, epochs_done: usize) -> Option<Record> {
     let probabilities = STATE.with_borrow(|s| {
         s.explorable.as_ref().filter(|e| e.epoch + 1 == epochs_done).map(|e| e.probabilities.clone())
     })?;
     Some(Record {
         bytes: probabilities.iter().flat_map(|p| p.to_le_bytes()).collect(),
         epochs_done,
-        model: fingerprint(last),
+        model: fingerprint.to_string(),
         val_accuracy: 0.0,
     })
 }
 
-/// The stored evaluation of checkpoint `last` (its bytes), if there is one for it.
-async fn stored_evaluation(last: &[u8], epochs_done: usize, n: usize) -> Option<Vec<f32>> {
-    let record = store::load(EXPLORED).await.ok().flatten()?;
-    if record.epochs_done != epochs_done || record.model != fingerprint(last) {
-        return None;
-    }
+/// The record stored under `key` beside checkpoint `last` (`EXPLORED`, `CHARTS`), if it is that
+/// checkpoint's: an older one left (a failed write) is never used with another.
+pub(super) async fn beside(key: &str, last: &Record) -> Option<Record> {
+    let record = store::load(key).await.ok().flatten()?;
+    (record.epochs_done == last.epochs_done && record.model == fingerprint(&last.bytes)).then_some(record)
+}
+
+/// The stored evaluation of checkpoint `last`, if there is one for it.
+async fn stored_evaluation(last: &Record, n: usize) -> Option<Vec<f32>> {
+    let record = beside(EXPLORED, last).await?;
     let probabilities: Vec<f32> =
         record.bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
     (probabilities.len() == n * NUM_CLASSES).then_some(probabilities)
@@ -90,7 +94,7 @@ pub(super) async fn restore_saved() {
     // the strip's predictions (which also has the page ask for the explorer's list).
     let n = run.config.limit_test.map_or(data.test.len(), |n| n.min(data.test.len()));
     let ours = || STATE.with_borrow(|s| !s.busy() && s.snapshot.as_ref().is_some_and(|m| Rc::ptr_eq(&m.mean, &mean)));
-    let all = match stored_evaluation(&record.bytes, run.epochs_done, n).await {
+    let all = match stored_evaluation(&record, n).await {
         Some(all) => all,
         None => {
             let mut all = Vec::with_capacity(n * NUM_CLASSES);

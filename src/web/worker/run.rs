@@ -96,8 +96,10 @@ impl Observer for WorkerObserver {
             Err(e) => return post(&FromWorker::StorageError { message: Said::new(|t| (t.storage_failed)(&(t.checkpoint_error)(&e)))}),
         };
         let record = record_of(checkpoint, bytes);
+        // What is stored beside it is tied to it by this.
+        let fingerprint = super::restore::fingerprint(&record.bytes);
         // This epoch's evaluation, for the explorer after a reload (`restore.rs`).
-        let explored = super::restore::explored_record(&record.bytes, checkpoint.run.epochs_done);
+        let explored = super::restore::explored_record(&fingerprint, checkpoint.run.epochs_done);
         let mut records = vec![(LAST, &record)];
         if best {
             records.push((BEST, &record));
@@ -111,7 +113,6 @@ impl Observer for WorkerObserver {
         if let Some(explored) = &explored {
             let _ = store::save(&[(EXPLORED, explored)]).await;
         }
-        let fingerprint = super::restore::fingerprint(&record.bytes);
         store_charts(&self.charted, &fingerprint, checkpoint.run.epochs_done).await;
         self.stored = Some((fingerprint, checkpoint.run.epochs_done));
     }
@@ -251,7 +252,11 @@ pub(super) async fn run(start: Start, experiment: Option<(f64, Experiment)>) -> 
         epoch: 0,
         step: 0,
         charted: match &start {
-            Start::Resume(_) => saved_charts().await.unwrap_or_default(),
+            // Its checkpoint is the saved one (`last`): a run file loaded meanwhile has none.
+            Start::Resume(_) => match store::load(LAST).await {
+                Ok(Some(last)) => saved_charts(&last).await.unwrap_or_default(),
+                _ => Charted::default(),
+            },
             Start::Fresh(_) => Charted::default(),
         },
         stored: None,

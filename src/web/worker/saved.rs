@@ -12,7 +12,7 @@ pub(super) async fn announce_saved() {
         Ok(Some(record)) => match Checkpoint::from_bytes(&record.bytes) {
             Ok(checkpoint) => {
                 post(&saved_message(&checkpoint, of_experiment(&checkpoint).await));
-                if let Some(charted) = super::charts::saved_charts().await {
+                if let Some(charted) = super::charts::saved_charts(&record).await {
                     post(&FromWorker::Charts { charted });
                 }
             }
